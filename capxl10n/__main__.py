@@ -1,0 +1,4 @@
+from capxl10n.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Real-wiki peer fixtures (built with the real-wiki tier)."""

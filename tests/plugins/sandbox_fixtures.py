@@ -1,0 +1,1 @@
+"""Sandbox fixtures (built with the sandbox)."""
