@@ -1,0 +1,446 @@
+"""The MediaWiki-core store every sandbox site has: users, sessions, pages, revisions, recent changes.
+
+Why one store per site and in memory: the real wikis keep their own users and
+sessions, and a test wants a fresh, fast wiki. Wikibase items live here too
+(``Item:Q123`` in namespace 120, content model ``wikibase-item``, content =
+the entity JSON) so ``prop=revisions`` and ``list=recentchanges`` work for
+them like for any page.
+
+Edit semantics follow MediaWiki's EditPage (apis.md §1.5): identical text is
+``nochange`` (no revision); with a base (``base_timestamp`` preferred, else
+``base_revid``) a later edit by someone else is an edit conflict, suppressed
+when every later edit is by the same user; without a base the save is a blind
+overwrite. No three-way text merge is attempted (see docs/sandbox.md).
+
+Every write takes the store's one lock; readers that walk several structures
+take it too (``with wiki.lock:``). Timestamps come from an injectable clock and
+strictly increase per store, so ``basetimestamp`` and ``rccontinue`` are exact.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Namespace id -> canonical name, per site family.
+BASE_NAMESPACES: dict[int, str] = {
+    -2: "Media", -1: "Special", 0: "", 1: "Talk", 2: "User", 3: "User talk", 4: "Project",
+    5: "Project talk", 6: "File", 7: "File talk", 8: "MediaWiki", 9: "MediaWiki talk",
+    10: "Template", 11: "Template talk", 12: "Help", 13: "Help talk", 14: "Category",
+    15: "Category talk",
+}
+METAWIKI_NAMESPACES = {**BASE_NAMESPACES, 828: "Module", 829: "Module talk", 1198: "Translations",
+                       1199: "Translations talk"}
+METABASE_NAMESPACES = {**BASE_NAMESPACES, 120: "Item", 121: "Item talk", 122: "Property",
+                       123: "Property talk"}
+WIKIDATA_NAMESPACES = {**BASE_NAMESPACES, 120: "Property", 121: "Property talk"}
+
+ILLEGAL_TITLE_CHARS = set("#<>[]|{}\x7f") | {chr(c) for c in range(32)}
+MAX_TITLE_BYTES = 255
+
+BOT_RIGHTS = frozenset({"read", "edit", "createpage", "createtalk", "writeapi", "bot", "apihighlimits",
+                        "noratelimit", "translate", "autoconfirmed", "skipcaptcha", "item-term",
+                        "property-term", "editsemiprotected"})
+USER_RIGHTS = frozenset({"read", "edit", "createpage", "createtalk", "writeapi", "translate",
+                         "autoconfirmed", "item-term", "property-term", "editsemiprotected"})
+
+
+class WikiError(Exception):
+    """A store-level refusal; the API modules turn it into the right ApiError."""
+
+    code = "wikierror"
+
+
+class EditConflict(WikiError):
+    code = "editconflict"
+
+
+class PageExists(WikiError):
+    code = "articleexists"
+
+
+class PageMissing(WikiError):
+    code = "missingtitle"
+
+
+class NoSuchRevision(WikiError):
+    code = "nosuchrevid"
+
+
+class InvalidTitle(ValueError):
+    """Bad title (illegal characters, empty, too long)."""
+
+
+@dataclass
+class User:
+    id: int
+    name: str
+    groups: tuple[str, ...] = ("*", "user")
+    rights: frozenset[str] = USER_RIGHTS
+    #: bot name -> password (``Owner@BotName`` logins)
+    bot_passwords: dict[str, str] = field(default_factory=dict)
+    system: bool = False
+
+
+@dataclass
+class Session:
+    id: str
+    user: User | None = None
+    login_token: str = ""
+    csrf_token: str = ""
+    created: float = 0.0
+
+
+@dataclass
+class Revision:
+    revid: int
+    parentid: int
+    pageid: int
+    user: str
+    userid: int
+    timestamp: str
+    comment: str
+    content: str
+    content_model: str
+    sha1: str
+    tags: list[str] = field(default_factory=list)
+    minor: bool = False
+    bot: bool = False
+
+    @property
+    def size(self) -> int:
+        return len(self.content.encode("utf-8"))
+
+
+@dataclass
+class Page:
+    pageid: int
+    ns: int
+    title: str
+    content_model: str
+    revisions: list[Revision] = field(default_factory=list)
+    #: free-form per-extension data (Translate's fuzzy flag lives in revision tags instead)
+    props: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> Revision:
+        return self.revisions[-1]
+
+    @property
+    def text(self) -> str:
+        return self.revisions[-1].content
+
+    @property
+    def touched(self) -> str:
+        return self.revisions[-1].timestamp
+
+
+@dataclass
+class RecentChange:
+    rcid: int
+    type: str            # new | edit | log
+    ns: int
+    title: str
+    pageid: int
+    revid: int
+    old_revid: int
+    user: str
+    userid: int
+    timestamp: str
+    comment: str
+    bot: bool = False
+    minor: bool = False
+    oldlen: int = 0
+    newlen: int = 0
+    tags: list[str] = field(default_factory=list)
+    logtype: str | None = None
+    logaction: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: ``nochange`` (no revision), ``new`` page, or a new revision."""
+
+    page: Page
+    revision: Revision | None
+    old_revid: int
+    new: bool = False
+    nochange: bool = False
+
+
+def sha1_base36(text: str) -> str:
+    """MediaWiki's rev_sha1 is base 36; the API shows hex, which is what we keep."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def format_ts(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(seconds)))
+
+
+def parse_ts(text: str) -> float:
+    """ISO 8601 (``2025-11-20T12:34:56Z``) or MediaWiki ``20251120123456`` to epoch seconds."""
+    import calendar
+
+    text = text.strip()
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%d"):
+        try:
+            return float(calendar.timegm(time.strptime(text, fmt)))
+        except ValueError:
+            continue
+    raise ValueError(f"bad timestamp {text!r}")
+
+
+class Wiki:
+    """One wiki's MediaWiki-core state, thread safe under :attr:`lock`."""
+
+    def __init__(self, name: str, namespaces: Mapping[int, str] | None = None, *,
+                 clock: Callable[[], float] = time.time, content_namespaces: Mapping[int, str] | None = None,
+                 token_source: Callable[[], str] | None = None) -> None:
+        self.name = name
+        self.namespaces = dict(namespaces or BASE_NAMESPACES)
+        self._ns_lookup = {v.lower().replace("_", " "): k for k, v in self.namespaces.items() if v}
+        self._ns_lookup.update({"project": 4, "image": 6})
+        #: namespace id -> default content model
+        self.content_models: dict[int, str] = dict(content_namespaces or {})
+        self.clock = clock
+        self.lock = threading.RLock()
+        self._token = token_source or (lambda: secrets.token_hex(20))
+        self.users: dict[str, User] = {}
+        self.sessions: dict[str, Session] = {}
+        self.pages: dict[str, Page] = {}
+        self.pages_by_id: dict[int, Page] = {}
+        self.revisions: dict[int, Revision] = {}
+        self.recentchanges: list[RecentChange] = []
+        self._next_pageid = 1
+        self._next_revid = 1
+        self._next_rcid = 1
+        self._next_userid = 1
+        self._last_ts = 0.0
+        #: hooks run after each save inside the lock: ``hook(wiki, result, user)``
+        self.save_hooks: list[Callable[[Wiki, SaveResult, User], None]] = []
+        self.add_user("MediaWiki default", system=True)
+
+    # -- users and sessions --------------------------------------------------
+    def add_user(self, name: str, *, groups: tuple[str, ...] = ("*", "user"),
+                 rights: frozenset[str] | None = None, bot_passwords: Mapping[str, str] | None = None,
+                 system: bool = False) -> User:
+        with self.lock:
+            if name in self.users:
+                return self.users[name]
+            if rights is None:
+                rights = BOT_RIGHTS if "bot" in groups else USER_RIGHTS
+            user = User(self._next_userid, name, groups, frozenset(rights), dict(bot_passwords or {}), system)
+            self._next_userid += 1
+            self.users[name] = user
+            return user
+
+    def user(self, name: str) -> User | None:
+        return self.users.get(name)
+
+    def new_session(self) -> Session:
+        with self.lock:
+            session = Session(secrets.token_hex(16), None, self._token() + "+\\", "", self.clock())
+            self.sessions[session.id] = session
+            return session
+
+    def session(self, sid: str | None) -> Session | None:
+        return self.sessions.get(sid) if sid else None
+
+    def check_bot_password(self, lgname: str, password: str) -> User | None:
+        """``Owner@BotName`` with that bot's password, or a main account (we store none)."""
+        owner, at, bot = lgname.partition("@")
+        user = self.users.get(owner.replace("_", " "))
+        if user is None or not at:
+            return None
+        expected = user.bot_passwords.get(bot)
+        if expected is None or not secrets.compare_digest(expected, password):
+            return None
+        return user
+
+    def log_in(self, session: Session, user: User) -> None:
+        with self.lock:
+            session.user = user
+            session.csrf_token = self._token() + "+\\"
+
+    def expire_tokens(self) -> None:
+        """Every session gets a new csrf token (the old ones become ``badtoken``)."""
+        with self.lock:
+            for session in self.sessions.values():
+                if session.user is not None:
+                    session.csrf_token = self._token() + "+\\"
+
+    # -- titles -------------------------------------------------------------
+    def ns_name(self, ns: int) -> str:
+        return self.namespaces.get(ns, "")
+
+    def normalize_title(self, raw: str) -> tuple[int, str]:
+        """(namespace, prefixed title) as MediaWiki's TitleParser; InvalidTitle when it refuses."""
+        text = " ".join(raw.replace("_", " ").split())
+        if not text or any(ch in ILLEGAL_TITLE_CHARS for ch in text):
+            raise InvalidTitle(f'Bad title "{raw}".')
+        ns = 0
+        rest = text
+        prefix, colon, tail = text.partition(":")
+        if colon:
+            found = self._ns_lookup.get(prefix.strip().lower())
+            if found is not None:
+                ns, rest = found, tail.strip()
+        if not rest or len(rest.encode("utf-8")) > MAX_TITLE_BYTES:
+            raise InvalidTitle(f'Bad title "{raw}".')
+        rest = rest[0].upper() + rest[1:]
+        name = self.namespaces.get(ns, "")
+        return ns, f"{name}:{rest}" if name else rest
+
+    def title_of(self, ns: int, name: str) -> str:
+        prefix = self.namespaces.get(ns, "")
+        return f"{prefix}:{name}" if prefix else name
+
+    # -- pages --------------------------------------------------------------
+    def page(self, title: str) -> Page | None:
+        page = self.pages.get(title)
+        if page is not None:
+            return page
+        try:
+            _ns, norm = self.normalize_title(title)
+        except InvalidTitle:
+            return None
+        return self.pages.get(norm)
+
+    def page_by_id(self, pageid: int) -> Page | None:
+        return self.pages_by_id.get(pageid)
+
+    def revision(self, revid: int) -> Revision | None:
+        return self.revisions.get(revid)
+
+    def pages_in(self, ns: int, prefix: str = "") -> Iterator[Page]:
+        """Pages of a namespace whose unprefixed title starts with ``prefix``, in title order."""
+        with self.lock:
+            names = sorted((self._unprefixed(p), p) for p in self.pages.values() if p.ns == ns)
+        for name, page in names:
+            if name.startswith(prefix):
+                yield page
+
+    def _unprefixed(self, page: Page) -> str:
+        prefix = self.namespaces.get(page.ns, "")
+        return page.title[len(prefix) + 1:] if prefix else page.title
+
+    def unprefixed(self, page: Page) -> str:
+        return self._unprefixed(page)
+
+    def now(self) -> str:
+        """The next write timestamp: the clock, but strictly after the previous write."""
+        with self.lock:
+            current = max(float(int(self.clock())), self._last_ts + 1)
+            self._last_ts = current
+            return format_ts(current)
+
+    def save_page(self, title: str, text: str, *, user: User, summary: str = "",
+                  content_model: str | None = None, base_revid: int | None = None,
+                  base_timestamp: str | None = None, create_only: bool = False, no_create: bool = False,
+                  bot: bool = False, minor: bool = False, tags: list[str] | tuple[str, ...] = (),
+                  timestamp: str | None = None) -> SaveResult:
+        """Save a page with MediaWiki's edit semantics; raise WikiError subclasses on refusal."""
+        ns, norm = self.normalize_title(title)
+        with self.lock:
+            page = self.pages.get(norm)
+            if page is None:
+                if no_create:
+                    raise PageMissing("The page you specified doesn't exist.")
+                model = content_model or self.content_models.get(ns, "wikitext")
+                page = Page(self._next_pageid, ns, norm, model)
+                rev = self._new_revision(page, text, user, summary, model, 0, bot, minor, tags, timestamp)
+                self._next_pageid += 1
+                self.pages[norm] = page
+                self.pages_by_id[page.pageid] = page
+                result = SaveResult(page, rev, 0, new=True)
+                self._record(page, rev, "new", user, bot, minor, 0)
+            else:
+                if create_only:
+                    raise PageExists("The article you tried to create has been created already.")
+                latest = page.latest
+                self._check_conflict(page, user, base_revid, base_timestamp)
+                if latest.content == text and (content_model is None or content_model == page.content_model):
+                    result = SaveResult(page, None, latest.revid, nochange=True)
+                else:
+                    if content_model is not None:
+                        page.content_model = content_model
+                    rev = self._new_revision(page, text, user, summary, page.content_model, latest.revid, bot,
+                                             minor, tags, timestamp)
+                    result = SaveResult(page, rev, latest.revid)
+                    self._record(page, rev, "edit", user, bot, minor, latest.size)
+            for hook in self.save_hooks:
+                hook(self, result, user)
+            return result
+
+    def _check_conflict(self, page: Page, user: User, base_revid: int | None, base_timestamp: str | None) -> None:
+        if base_timestamp:
+            base_ts = parse_ts(base_timestamp)
+            later = [r for r in page.revisions if parse_ts(r.timestamp) > base_ts]
+        elif base_revid:
+            if base_revid not in self.revisions:
+                raise NoSuchRevision(f"There is no revision with ID {base_revid}.")
+            later = [r for r in page.revisions if r.revid > base_revid]
+        else:
+            return
+        if later and any(r.user != user.name for r in later):
+            raise EditConflict("Edit conflict.")
+
+    def _new_revision(self, page: Page, text: str, user: User, summary: str, model: str, parent: int,
+                      bot: bool, minor: bool, tags: list[str] | tuple[str, ...],
+                      timestamp: str | None) -> Revision:
+        ts = timestamp or self.now()
+        if timestamp:
+            self._last_ts = max(self._last_ts, parse_ts(timestamp))
+        rev = Revision(self._next_revid, parent, page.pageid, user.name, user.id, ts, summary, text, model,
+                       sha1_base36(text), list(tags), minor, bot)
+        self._next_revid += 1
+        page.revisions.append(rev)
+        self.revisions[rev.revid] = rev
+        return rev
+
+    def _record(self, page: Page, rev: Revision, kind: str, user: User, bot: bool, minor: bool,
+                oldlen: int) -> None:
+        self.recentchanges.append(RecentChange(
+            self._next_rcid, kind, page.ns, page.title, page.pageid, rev.revid, rev.parentid, user.name,
+            user.id, rev.timestamp, rev.comment, bot, minor, oldlen, rev.size, list(rev.tags)))
+        self._next_rcid += 1
+
+    def delete_page(self, title: str, *, user: User, reason: str = "") -> RecentChange:
+        """Remove a page and log it (``type=log``, ``logtype=delete``)."""
+        with self.lock:
+            page = self.page(title)
+            if page is None:
+                raise PageMissing("The page you specified doesn't exist.")
+            del self.pages[page.title]
+            del self.pages_by_id[page.pageid]
+            row = RecentChange(self._next_rcid, "log", page.ns, page.title, 0, 0, 0, user.name, user.id,
+                               self.now(), reason, False, False, 0, 0, [], "delete", "delete")
+            self._next_rcid += 1
+            self.recentchanges.append(row)
+            return row
+
+    def tag_latest(self, page: Page, tag: str, present: bool) -> None:
+        """Add or remove a tag on the latest revision (Translate's fuzzy tag lives here)."""
+        with self.lock:
+            tags = page.latest.tags
+            if present and tag not in tags:
+                tags.append(tag)
+            elif not present and tag in tags:
+                tags.remove(tag)
+
+    def dump(self) -> dict[str, Any]:
+        """All state as JSON-able data (sessions and passwords left out)."""
+        with self.lock:
+            return {
+                "users": [{"id": u.id, "name": u.name, "groups": list(u.groups)} for u in self.users.values()],
+                "pages": [{"pageid": p.pageid, "ns": p.ns, "title": p.title, "contentmodel": p.content_model,
+                           "revisions": [{"revid": r.revid, "parentid": r.parentid, "user": r.user,
+                                          "timestamp": r.timestamp, "comment": r.comment, "tags": r.tags,
+                                          "content": r.content} for r in p.revisions]}
+                          for p in sorted(self.pages.values(), key=lambda p: p.pageid)],
+                "recentchanges": len(self.recentchanges),
+            }
