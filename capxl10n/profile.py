@@ -194,8 +194,8 @@ class _Reader:
             raise self.fail(key, f"must be {names}, got {type(value).__name__} {value!r}")
         return value
 
-    def url(self, key: str, default: Any = ...) -> Any:
-        value = self.get(key, str, default)
+    def url(self, key: str, default: Any = ..., *, required: bool = False) -> Any:
+        value = self.get(key, str, default, required=required)
         if value and not urlsplit(value).scheme in ("http", "https"):
             raise self.fail(key, f"must be an http(s) URL, got {value!r}")
         return value
