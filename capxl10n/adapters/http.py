@@ -1,0 +1,466 @@
+"""The one HTTP seam: a polite ``requests.Session`` and the API client every adapter uses.
+
+Why one client per site: all retries, backoff, pacing and error typing live
+here, once, so the Metabase, Meta-Wiki and Wikidata adapters only build
+parameters and read answers. mwclient is used for what it does well (the
+bot-password login dance and its session cookies) on the *same* session, with
+its own retries switched off (``max_retries=0``) so ours are the only ones.
+
+Retry policy (apis.md §1.2, §1.6): ``maxlag`` errors, ``ratelimited``,
+``readonly``, HTTP 429/5xx, timeouts, dropped connections and non-JSON pages
+are retried, honouring ``Retry-After`` when the server sends it and otherwise
+waiting a jittered exponential backoff; attempts and total waiting are
+bounded by the profile's pacing. The sleep and the clock are injected so
+tests never sleep.
+"""
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import requests
+
+from capxl10n import TOOL_NAME, __version__
+from capxl10n.errors import (
+    AuthError,
+    BadTokenError,
+    EditConflictError,
+    MaxlagError,
+    NetworkError,
+    NotJSONError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ReadOnlyError,
+    RemoteError,
+    ValidationError,
+    redact,
+)
+from capxl10n.profile import Profile, SiteProfile
+
+log = logging.getLogger(__name__)
+
+#: API error codes worth waiting for: the server asks us to slow down or come back.
+RETRYABLE_CODES: Final = frozenset({
+    "maxlag", "ratelimited", "readonly", "internal_api_error_DBConnectionError",
+    "internal_api_error_DBQueryError", "internal_api_error_DBTransactionStateError",
+})
+RETRYABLE_STATUS: Final = frozenset({429, 500, 502, 503, 504})
+
+_ERROR_CLASSES: Final[dict[str, tuple[type[RemoteError], str]]] = {
+    "badtoken": (BadTokenError, "the session's token was refused twice; log in again"),
+    "notoken": (BadTokenError, "the request carried no token"),
+    "maxlag": (MaxlagError, "the wiki's databases are lagging; run again later"),
+    "ratelimited": (RateLimitedError, "the wiki throttles this account; lower pacing.edits_per_minute"),
+    "actionthrottledtext": (RateLimitedError, "the wiki throttles this account; lower pacing.edits_per_minute"),
+    "readonly": (ReadOnlyError, "the wiki is in read-only mode (maintenance); run again later"),
+    "permissiondenied": (PermissionDeniedError, "grant the bot password the needed rights on Special:BotPasswords"),
+    "protectednamespace": (PermissionDeniedError,
+                           "log in with a bot password that has the translate grant (anonymous edits are refused)"),
+    "protectedpage": (PermissionDeniedError, "the page is protected; ask an administrator"),
+    "cascadeprotected": (PermissionDeniedError, "the page is protected; ask an administrator"),
+    "blocked": (PermissionDeniedError, "the bot account is blocked"),
+    "writeapidenied": (PermissionDeniedError, "the bot password lacks the edit grant"),
+    "cantdelete": (PermissionDeniedError, "the page cannot be deleted"),
+    "editconflict": (EditConflictError, "the target changed since it was read; re-read and plan again"),
+    "pagedeleted": (EditConflictError, "the page was deleted since it was read; re-read and plan again"),
+    "articleexists": (EditConflictError, "the page was created meanwhile; re-read and plan again"),
+    "missingtitle": (EditConflictError, "the page no longer exists; re-read and plan again"),
+    "nosuchrevid": (EditConflictError, "the base revision is unknown; re-read and plan again"),
+    "assertuserfailed": (AuthError, "the login session expired or was refused; check the bot password"),
+    "assertbotfailed": (AuthError, "the account is not in the bot group; drop assert=bot or grant it"),
+    "assertnameduserfailed": (AuthError, "logged in as another user than expected"),
+    "notloggedin": (AuthError, "log in with a bot password"),
+    "modification-failed": (ValidationError, "Wikibase refused the value; see the messages"),
+    "not-recognized-language": (ValidationError, "Metabase does not accept this language code"),
+    "inconsistent-language": (ValidationError, "a term's language key differs from its inner language"),
+    "invalid-json": (ValidationError, "the entity data was not valid JSON"),
+    "no-such-entity": (ValidationError, "the item does not exist (deleted or merged?)"),
+    "failed-save": (ValidationError, "the wiki could not save (rate limit, abuse filter or storage)"),
+    "badvalue": (ValidationError, "a parameter value was refused"),
+    "tpt-unknown-page": (ValidationError, "the bundle has no such key; is the bundle saved and its jobs run?"),
+    "tpt-translation-restricted": (ValidationError, "the bundle only accepts its priority languages"),
+    "translate-messagebundle-validation-error": (ValidationError, "the bundle JSON was refused by Translate"),
+    "contentmodel-mismatch": (ValidationError, "the page has another content model"),
+    "toomanyvalues": (ValidationError, "too many values in one parameter (a client bug)"),
+}
+
+
+def user_agent(contact: str) -> str:
+    """The User-Agent Wikimedia's policy asks for: tool/version (contact) library/version."""
+    import mwclient
+
+    return (f"{TOOL_NAME}/{__version__} ({contact.strip()}) requests/{requests.__version__} "
+            f"mwclient/{mwclient.__version__}")
+
+
+class _TimeoutSession(requests.Session):
+    """A session with a default timeout, so no caller (mwclient included) can hang forever."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, *args, **kwargs)
+
+
+def make_session(profile: Profile, site: SiteProfile) -> requests.Session:
+    """A session for ``site``: policy User-Agent, gzip, the profile's timeout.
+
+    ``site`` is accepted so a future per-site setting (a proxy, a CA bundle)
+    has a place to go; today every site gets the same headers.
+    """
+    del site
+    session = _TimeoutSession(profile.pacing.timeout_seconds)
+    session.headers["User-Agent"] = user_agent(profile.contact)
+    session.headers["Accept-Encoding"] = "gzip, deflate"
+    return session
+
+
+@dataclass
+class _Attempt:
+    """What one HTTP exchange produced: a parsed body, or a reason to retry or fail."""
+
+    data: dict[str, Any] | None = None
+    error: RemoteError | None = None
+    retry: bool = False
+    retry_after: float | None = None
+
+
+def error_from_api(site: str, error: Mapping[str, Any], *, term: Any = None) -> RemoteError:
+    """The typed error for an API ``error`` object (bc format, fv1 or fv2)."""
+    code = str(error.get("code", "unknown"))
+    info = str(error.get("info", "")).strip()
+    names = [str(m.get("name")) for m in error.get("messages", []) or [] if isinstance(m, Mapping)]
+    cls, hint = _ERROR_CLASSES.get(code, (RemoteError, None))
+    if cls is RemoteError and code.startswith("tpt-translation-restricted"):
+        cls, hint = _ERROR_CLASSES["tpt-translation-restricted"]
+    if cls is RemoteError and code.startswith("internal_api_error"):
+        hint = "the wiki hit an internal error; run again later"
+    about = f" ({term})" if term is not None else ""
+    message = f"API error {code}{about}: {info}" + (f" [{', '.join(names)}]" if names else "")
+    kwargs: dict[str, Any] = {"code": code, "site": site, "term": term, "hint": hint}
+    if cls is ValidationError:
+        return ValidationError(message, messages=names, **kwargs)
+    return cls(message, **kwargs)
+
+
+def describe_body(response: requests.Response) -> str:
+    """A short, secret-free description of an unexpected answer (status, type, first bytes)."""
+    head = response.content[:120].decode("utf-8", "replace").replace("\n", " ").strip()
+    ctype = response.headers.get("Content-Type", "no content type")
+    return f"HTTP {response.status_code}, {ctype}, starting {head!r}"
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class ApiClient:
+    """All API calls to one wiki: GET/POST with retries, continuation, login and guarded writes.
+
+    ``requests_made`` counts HTTP requests actually sent (retries included),
+    which is what the request budgets in the tests and the pull summary count.
+    """
+
+    def __init__(self, site: SiteProfile, profile: Profile, *, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 rng: Callable[[], float] | None = None) -> None:
+        self.site = site
+        self.profile = profile
+        self.pacing = profile.pacing
+        self.session = session if session is not None else make_session(profile, site)
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng or random.Random().random
+        self.requests_made = 0
+        self.retries = 0
+        self.slept = 0.0
+        self.logged_in_as: str | None = None
+        self.rights: frozenset[str] = frozenset()
+        self._csrf: str | None = None
+        self._last_write: float | None = None
+        self._write_interval = 60.0 / self.pacing.edits_per_minute
+        self._mw: Any = None
+        self.last_server_time: str | None = None
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def name(self) -> str:
+        return self.site.name
+
+    def get(self, **params: Any) -> dict[str, Any]:
+        """One GET of api.php (format=json, formatversion=2, maxlag) with retries."""
+        return self._call("GET", params)
+
+    def post(self, **params: Any) -> dict[str, Any]:
+        """One POST of api.php with retries; parameters go in the body (never the URL)."""
+        return self._call("POST", params)
+
+    def query(self, **params: Any) -> Iterator[dict[str, Any]]:
+        """``action=query`` pages, following ``continue`` to the end; yields each whole answer."""
+        params = {"action": "query", **params}
+        cont: dict[str, Any] = {}
+        while True:
+            data = self.get(**params, **cont)
+            yield data
+            if "continue" not in data:
+                return
+            cont = dict(data["continue"])
+
+    def sparql(self, url: str, query: str) -> dict[str, Any]:
+        """A SPARQL SELECT against a query service (POST, SPARQL JSON results)."""
+        return self._send("POST", url, {"query": query}, accept="application/sparql-results+json",
+                          kind="sparql")
+
+    def _call(self, method: str, params: Mapping[str, Any], *, term: Any = None) -> dict[str, Any]:
+        full = {"format": "json", "formatversion": "2", **params}
+        if self.site.maxlag is not None:
+            full.setdefault("maxlag", str(self.site.maxlag))
+        return self._send(method, self.site.api, full, term=term)
+
+    # ------------------------------------------------------------------ retries
+    def _send(self, method: str, url: str, params: Mapping[str, Any], *, term: Any = None,
+              accept: str = "application/json", kind: str = "api") -> dict[str, Any]:
+        clean = {k: _param(v) for k, v in params.items() if v is not None and v is not False}
+        started = self.clock()
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = self._attempt(method, url, clean, accept=accept, kind=kind, term=term)
+            if outcome.data is not None:
+                return outcome.data
+            assert outcome.error is not None
+            if not outcome.retry or attempt >= self.pacing.max_attempts:
+                raise self._exhausted(outcome.error, attempt)
+            delay = outcome.retry_after if outcome.retry_after is not None else self._backoff(attempt)
+            elapsed = max(waited, self.clock() - started)
+            if elapsed + delay > self.pacing.max_wait_seconds:
+                raise self._exhausted(outcome.error, attempt, waited=elapsed)
+            log.warning("%s: %s; retrying in %.1fs (attempt %d of %d)", self.name, outcome.error.message,
+                        delay, attempt + 1, self.pacing.max_attempts)
+            self.retries += 1
+            self.slept += delay
+            waited += delay
+            self._pushback()
+            self.sleep(delay)
+
+    def _attempt(self, method: str, url: str, params: Mapping[str, str], *, accept: str, kind: str,
+                 term: Any) -> _Attempt:
+        self.requests_made += 1
+        headers = {"Accept": accept}
+        try:
+            if method == "GET":
+                response = self.session.request("GET", url, params=params, headers=headers,
+                                                timeout=self.pacing.timeout_seconds)
+            else:
+                response = self.session.request("POST", url, data=params, headers=headers,
+                                                timeout=self.pacing.timeout_seconds)
+        except requests.Timeout:
+            return _Attempt(error=NetworkError(
+                f"no answer within {self.pacing.timeout_seconds:g}s from {_host(url)}", site=self.name,
+                code="timeout", hint="the wiki is slow or down; raise pacing.timeout_seconds or run later"),
+                retry=True)
+        except requests.ConnectionError as exc:
+            return _Attempt(error=NetworkError(
+                f"cannot reach {_host(url)}: {type(exc).__name__}", site=self.name, code="connection",
+                hint="check the profile's URL and the network"), retry=True)
+        except requests.RequestException as exc:
+            return _Attempt(error=NetworkError(f"request to {_host(url)} failed: {type(exc).__name__}",
+                                               site=self.name, code="request"))
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        self._note_server_time(response.headers.get("Date"))
+        if response.status_code in RETRYABLE_STATUS:
+            cls = RateLimitedError if response.status_code == 429 else NetworkError
+            return _Attempt(error=cls(f"{_host(url)} answered {describe_body(response)}", site=self.name,
+                                      code=f"http-{response.status_code}",
+                                      hint="the server is overloaded or throttling; run again later"),
+                            retry=True, retry_after=retry_after)
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return _Attempt(error=NotJSONError(
+                f"expected JSON from {_host(url)} ({kind}), got {describe_body(response)}", site=self.name,
+                code="notjson", hint="an anti-bot, login or maintenance page answered; check the URL, "
+                                     "the User-Agent contact, or run again later"),
+                retry=True, retry_after=retry_after)
+        if response.status_code >= 400 and "error" not in data:
+            return _Attempt(error=NetworkError(f"{_host(url)} answered {describe_body(response)}",
+                                               site=self.name, code=f"http-{response.status_code}"))
+        error = data.get("error")
+        if error is None and isinstance(data.get("errors"), list) and data["errors"]:
+            first = data["errors"][0]
+            error = {"code": first.get("code"), "info": first.get("text") or first.get("key", "")}
+        if isinstance(error, Mapping):
+            typed = error_from_api(self.name, error, term=term)
+            code = typed.code or ""
+            if code == "maxlag" and retry_after is None:
+                retry_after = float(max(int(error.get("lag", 5) or 5), 5))
+            return _Attempt(error=typed, retry=code in RETRYABLE_CODES, retry_after=retry_after)
+        if response.headers.get("X-Database-Lag") and retry_after is not None and "error" not in data:
+            log.debug("%s: lag header on a successful answer", self.name)
+        return _Attempt(data=data)
+
+    def _note_server_time(self, header: str | None) -> None:
+        """The server's clock from ``Date`` (ISO 8601), a fallback high-water mark without ``curtimestamp``."""
+        if not header:
+            return
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return
+        self.last_server_time = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def server_time(self, data: Mapping[str, Any]) -> str | None:
+        """``curtimestamp`` of an answer, else the ``Date`` header of the last response."""
+        value = data.get("curtimestamp")
+        return str(value) if value else self.last_server_time
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter around the doubling step (never zero)."""
+        step = self.pacing.backoff_base_seconds * (2 ** (attempt - 1))
+        return step * (0.5 + self.rng())
+
+    def _exhausted(self, error: RemoteError, attempts: int, waited: float | None = None) -> RemoteError:
+        if attempts > 1:
+            extra = f" (gave up after {attempts} attempts" + (f", {waited:.1f}s" if waited else "") + ")"
+            error.message += extra
+            error.args = (error.message,)
+        return error
+
+    # ------------------------------------------------------------------ login and writes
+    def login(self) -> None:
+        """Bot-password login through mwclient on our session; reads never need it."""
+        if self.logged_in_as is not None:
+            return
+        creds = self.site.require_credentials()
+        parts = urlsplit(self.site.api)
+        path = parts.path.rsplit("/", 1)[0] + "/"
+        def count(response: requests.Response, *_a: Any, **_k: Any) -> requests.Response:
+            self.requests_made += 1
+            return response
+
+        hooks = self.session.hooks.setdefault("response", [])
+        hooks.append(count)
+        try:
+            site = self._mwclient_login(parts.netloc, path, parts.scheme, creds)
+        finally:
+            hooks.remove(count)
+        self._mw = site
+        self.logged_in_as = str(site.username or creds.user.split("@")[0])
+        self.rights = frozenset(str(r) for r in (site.rights or ()))
+        self._csrf = None
+        log.info("%s: logged in as %s", self.name, self.logged_in_as)
+
+    def _mwclient_login(self, host: str, path: str, scheme: str, creds: Any) -> Any:
+        """mwclient's login with its retries off; ours wrap it (network faults only)."""
+        import mwclient
+        import mwclient.errors
+
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                site = mwclient.Site(host, path=path, scheme=scheme, pool=self.session,
+                                     do_init=False, max_retries=0, retry_timeout=0, force_login=True,
+                                     connection_options={"timeout": self.pacing.timeout_seconds})
+                site.login(creds.user, creds.password)
+                return site
+            except mwclient.errors.LoginError as exc:
+                raise AuthError(f"login as {creds.user.split('@')[0]!r} failed: {exc.code}"
+                                + (f" ({exc.info})" if exc.info else ""),
+                                site=self.name, code=str(exc.code),
+                                hint=f"check {self.site.user_env} (User@BotName) and {self.site.password_env}; "
+                                     "create or reset the bot password on Special:BotPasswords") from None
+            except mwclient.errors.APIError as exc:
+                raise error_from_api(self.name, {"code": exc.code, "info": exc.info}) from None
+            except (mwclient.errors.MwClientError, requests.RequestException, ValueError) as exc:
+                if attempt >= self.pacing.max_attempts:
+                    raise NetworkError(f"login failed: {type(exc).__name__}: {redact(str(exc))[:200]}",
+                                       site=self.name, code="login",
+                                       hint="the wiki is unreachable or overloaded; run again later") from None
+                delay = self._backoff(attempt)
+                self.retries += 1
+                self.slept += delay
+                self.sleep(delay)
+
+    def csrf_token(self, *, refresh: bool = False) -> str:
+        if self._csrf is None or refresh:
+            data = self.get(action="query", meta="tokens", type="csrf")
+            self._csrf = str(data["query"]["tokens"]["csrftoken"])
+        return self._csrf
+
+    @property
+    def is_bot(self) -> bool:
+        return "bot" in self.rights
+
+    @property
+    def has_high_limits(self) -> bool:
+        return "apihighlimits" in self.rights
+
+    def write(self, action: str, *, term: Any = None, **params: Any) -> dict[str, Any]:
+        """A guarded write: login, csrf token, ``assert``, one token refresh on badtoken, pacing."""
+        self.login()
+        self._pace()
+        full: dict[str, Any] = {"action": action, "assert": "bot" if self.is_bot else "user", **params}
+        if self.is_bot and action in ("edit", "wbeditentity", "wbsetlabel", "wbsetdescription"):
+            full.setdefault("bot", "1")
+        try:
+            data = self._call("POST", {**full, "token": self.csrf_token()}, term=term)
+        except BadTokenError:
+            log.info("%s: badtoken; fetching a fresh token once", self.name)
+            data = self._call("POST", {**full, "token": self.csrf_token(refresh=True)}, term=term)
+        self._last_write = self.clock()
+        self._relax()
+        return data
+
+    def _pace(self) -> None:
+        """Wait until the adaptive interval since the last write has passed (never below the profile's)."""
+        if self._last_write is None:
+            return
+        due = self._last_write + self._write_interval - self.clock()
+        if due > 0:
+            self.slept += due
+            self.sleep(due)
+
+    def _pushback(self) -> None:
+        """The server asked us to slow down: widen the write interval (up to a minute)."""
+        self._write_interval = min(max(self._write_interval * 2, 60.0 / self.pacing.edits_per_minute), 60.0)
+
+    def _relax(self) -> None:
+        floor = 60.0 / self.pacing.edits_per_minute
+        self._write_interval = max(floor, self._write_interval * 0.75)
+
+
+def _param(value: Any) -> str:
+    if value is True:
+        return "1"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "|".join(str(v) for v in value)
+    return str(value)
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}"

@@ -1,0 +1,425 @@
+"""Meta-Wiki: the message bundle and its translations, through the Translate API.
+
+Reads (apis.md §4): the bundle source page (JSON, key order kept) with its
+revision; then ``list=messagecollection`` one language at a time with
+``mcprop=translation|tags|properties``, following ``mcoffset`` to the end.
+Fuzzy comes from the ``fuzzy`` tag or ``status``; the unit revision and last
+translator from ``properties`` (strings). ``meta=messagegroupstats`` only says
+which languages can be skipped (it is a stale cache: never the truth for
+fuzzy; an uncomputed list stops with ``mgsoffset`` and then every language is
+read). ``/en`` mirrors the source and ``/qqq`` is documentation: neither is a
+translation. :class:`PlainMetawikiClient` reads a wiki without Translate.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from capxl10n.adapters.http import ApiClient
+from capxl10n.adapters.wikibase import EditResult
+from capxl10n.errors import DataError, RemoteError
+from capxl10n.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Snapshot, Term, TermKey
+from capxl10n.profile import MetawikiProfile
+
+log = logging.getLogger(__name__)
+
+FUZZY_MARKER: Final = "!!FUZZY!!"
+NOT_TRANSLATIONS: Final = frozenset({SOURCE_LANGUAGE, DOC_LANGUAGE})
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The bundle source page: English messages in bundle order, its @metadata and revision."""
+
+    messages: dict[str, str]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    revision: int | None = None
+    timestamp: str | None = None
+    exists: bool = True
+    author: str | None = None
+    namespace: int | None = None
+
+    @property
+    def unknown_keys(self) -> tuple[str, ...]:
+        """Keys that are not ``Q<digits>-label|description`` (reported, never synced)."""
+        return tuple(k for k in self.messages if not MESSAGE_KEY_RE.match(k))
+
+
+def parse_bundle(text: str, title: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """Messages (order kept) and @metadata of a bundle page's JSON."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"bundle {title}: not valid JSON at line {exc.lineno}: {exc.msg}",
+                        hint="fix the page on the wiki; Translate would refuse it too") from None
+    if not isinstance(data, dict):
+        raise DataError(f"bundle {title}: expected a JSON object, got {type(data).__name__}")
+    metadata = data.pop("@metadata", {}) or {}
+    messages = {str(k): v for k, v in data.items() if isinstance(v, str)}
+    return messages, dict(metadata) if isinstance(metadata, Mapping) else {}
+
+
+def strip_marker(text: str) -> tuple[str, bool]:
+    """Text without Translate's fuzzy marker, and whether it was there."""
+    if FUZZY_MARKER in text:
+        return text.replace(FUZZY_MARKER, "").strip(), True
+    return text, False
+
+
+class MetawikiClient:
+    """Reader and writer of the capacity bundle on a wiki with the Translate API."""
+
+    def __init__(self, api: ApiClient, profile: MetawikiProfile) -> None:
+        self.api = api
+        self.profile = profile
+        self.bundle: Bundle | None = None
+        self.high_water: str | None = None
+        self.stats_complete = False
+        self.unknown_units: list[str] = []
+
+    # ------------------------------------------------------------------ names
+    @property
+    def unit_prefix(self) -> str:
+        return f"Translations:{self.profile.bundle_page}/"
+
+    def unit_title(self, key: TermKey) -> str:
+        return f"{self.unit_prefix}{key.message_key}/{key.lang}"
+
+    def parse_unit_title(self, title: str) -> tuple[str, str] | None:
+        """``(message key, lang)`` of a unit page of our bundle, else None."""
+        if not title.startswith(self.unit_prefix):
+            return None
+        rest = title[len(self.unit_prefix):]
+        if "/" not in rest:
+            return None
+        message_key, lang = rest.rsplit("/", 1)
+        return message_key, lang
+
+    # ------------------------------------------------------------------ bundle
+    def _bundle_params(self) -> dict[str, Any]:
+        return {"prop": "revisions", "titles": self.profile.bundle_page,
+                "rvprop": "ids|timestamp|user|content", "rvslots": "main"}
+
+    def _parse_bundle_page(self, data: Mapping[str, Any]) -> Bundle:
+        pages = (data.get("query") or {}).get("pages") or []
+        if isinstance(pages, Mapping):
+            pages = list(pages.values())
+        page = next((p for p in pages if p.get("title") == self.profile.bundle_page), pages[0] if pages else {})
+        if not page or "missing" in page or not page.get("revisions"):
+            return Bundle(messages={}, exists=False, namespace=page.get("ns") if page else None)
+        rev = page["revisions"][0]
+        main = (rev.get("slots") or {}).get("main") or {}
+        text = main.get("content", main.get("*", rev.get("content", rev.get("*", ""))))
+        messages, metadata = parse_bundle(str(text), self.profile.bundle_page)
+        return Bundle(messages=messages, metadata=metadata, revision=int(rev["revid"]),
+                      timestamp=rev.get("timestamp"), exists=True, author=rev.get("user"),
+                      namespace=page.get("ns"))
+
+    def read_bundle(self) -> Bundle:
+        """The bundle source page as it is now (``exists=False`` if the page is missing)."""
+        data = self.api.get(action="query", **self._bundle_params())
+        self.bundle = self._parse_bundle_page(data)
+        return self.bundle
+
+    def read_bundle_and_stats(self) -> tuple[Bundle, dict[str, int] | None]:
+        """Bundle, message-group stats and server time in one request (a full pull's first step).
+
+        Returns ``{lang: translated+fuzzy+proofread}`` or None when the stats
+        are incomplete (``mgsoffset``: not computed yet); then every language
+        must be read.
+        """
+        data = self.api.get(action="query", **self._bundle_params(), meta="messagegroupstats",
+                            mgsgroup=self.profile.message_group, curtimestamp=1)
+        self.high_water = self.high_water or self.api.server_time(data)
+        self.bundle = self._parse_bundle_page(data)
+        stats = self._stats_rows(data)
+        offset = (data.get("continue") or {}).get("mgsoffset")
+        while offset and stats is not None:
+            more = self.api.get(action="query", meta="messagegroupstats", mgsgroup=self.profile.message_group,
+                                mgsoffset=offset)
+            rows = self._stats_rows(more)
+            next_offset = (more.get("continue") or {}).get("mgsoffset")
+            if not rows and next_offset == offset or rows is None:
+                stats = None  # uncomputed: the wiki queued a rebuild; we cannot skip anything
+                break
+            stats.update(rows)
+            offset = next_offset
+        if stats is not None and not stats and self.bundle.messages:
+            stats = None
+        self.stats_complete = stats is not None
+        return self.bundle, stats
+
+    @staticmethod
+    def _stats_rows(data: Mapping[str, Any]) -> dict[str, int] | None:
+        query = data.get("query") or {}
+        rows = query.get("messagegroupstats")
+        if rows is None:
+            return None
+        out: dict[str, int] = {}
+        for row in rows:
+            code = str(row.get("code") or row.get("language"))
+            out[code] = sum(int(row.get(k) or 0) for k in ("translated", "fuzzy", "proofread"))
+        return out
+
+    def translation_languages(self) -> list[str]:
+        """Every language with a unit page of our bundle (used when the stats are not computed)."""
+        langs: set[str] = set()
+        for page in self.api.query(list="allpages", apnamespace=self.profile.translations_namespace,
+                                   apprefix=f"{self.profile.bundle_page}/", aplimit="max"):
+            for row in (page.get("query") or {}).get("allpages", []) or []:
+                parsed = self.parse_unit_title(str(row.get("title", "")))
+                if parsed:
+                    langs.add(parsed[1])
+        return sorted(langs - NOT_TRANSLATIONS)
+
+    # ------------------------------------------------------------------ translations
+    def english_terms(self, bundle: Bundle) -> dict[TermKey, Term]:
+        out: dict[TermKey, Term] = {}
+        for key, text in bundle.messages.items():
+            if MESSAGE_KEY_RE.match(key):
+                out[TermKey.from_message_key(key, SOURCE_LANGUAGE)] = Term(
+                    text=text, revision=bundle.revision, author=bundle.author, side="metawiki",
+                    timestamp=bundle.timestamp)
+        return out
+
+    def read_language(self, lang: str) -> dict[TermKey, Term]:
+        """All translations of one language via ``list=messagecollection`` (continuation followed)."""
+        if lang in NOT_TRANSLATIONS:
+            return {}
+        out: dict[TermKey, Term] = {}
+        prefix = f"{self.profile.bundle_page}/"
+        for page in self.api.query(list="messagecollection", mcgroup=self.profile.message_group,
+                                   mclanguage=lang, mcprop="translation|tags|properties",
+                                   mcfilter="hastranslation", mclimit=5000):
+            for row in (page.get("query") or {}).get("messagecollection", []) or []:
+                text = row.get("translation", row.get("*"))
+                if text is None:
+                    continue
+                key = str(row.get("key", ""))
+                message_key = key[len(prefix):] if key.startswith(prefix) else key
+                if not MESSAGE_KEY_RE.match(message_key):
+                    self.unknown_units.append(f"{message_key}/{lang}")
+                    continue
+                props = row.get("properties") or {}
+                text, marked = strip_marker(str(text))
+                fuzzy = marked or "fuzzy" in (row.get("tags") or []) or props.get("status") == "fuzzy"
+                revision = props.get("revision", row.get("revision"))
+                out[TermKey.from_message_key(message_key, lang)] = Term(
+                    text=text, fuzzy=fuzzy, revision=int(revision) if revision not in (None, "") else None,
+                    author=props.get("last-translator-text") or None, side="metawiki")
+        return out
+
+    def read_translations(self, languages: Collection[str] | None = None, *, progress: Any = None) -> Snapshot:
+        """Bundle English (as ``en``) plus every translation of ``languages`` (all with something if None)."""
+        bundle, stats = self.read_bundle_and_stats()
+        langs = self.languages_to_read(stats, languages)
+        terms = self.english_terms(bundle) if languages is None or SOURCE_LANGUAGE in languages else {}
+        for lang in langs:
+            terms.update(self.read_language(lang))
+            if progress is not None:
+                progress(lang)
+        return self.snapshot(terms, bundle)
+
+    def languages_to_read(self, stats: Mapping[str, int] | None, languages: Collection[str] | None) -> list[str]:
+        if stats is None:
+            candidates = set(languages) if languages is not None else set(self.translation_languages())
+        else:
+            candidates = {code for code, count in stats.items() if count > 0}
+            if languages is not None:
+                candidates &= set(languages)
+        return sorted(candidates - NOT_TRANSLATIONS)
+
+    def snapshot(self, terms: Mapping[TermKey, Term], bundle: Bundle) -> Snapshot:
+        meta: dict[str, Any] = {"bundle_revision": bundle.revision, "bundle_exists": bundle.exists}
+        if self.high_water:
+            meta["high_water"] = self.high_water
+        if bundle.namespace is not None:
+            meta["bundle_namespace"] = bundle.namespace
+        if bundle.unknown_keys:
+            meta["unknown_bundle_keys"] = list(bundle.unknown_keys)
+        return Snapshot(side="metawiki", terms=dict(terms), meta=meta)
+
+    def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]:
+        """The current term, revision and timestamp of one unit page (for apply's guards)."""
+        title = self.unit_title(key)
+        data = self.api.get(action="query", prop="revisions", titles=title, rvprop="ids|timestamp|user|content",
+                            rvslots="main", meta="messagetranslations",
+                            mttitle=f"{self.unit_prefix}{key.message_key}")
+        query = data.get("query") or {}
+        pages = query.get("pages") or []
+        if isinstance(pages, Mapping):
+            pages = list(pages.values())
+        page = pages[0] if pages else {}
+        if not page or "missing" in page or not page.get("revisions"):
+            return None, None, None
+        rev = page["revisions"][0]
+        main = (rev.get("slots") or {}).get("main") or {}
+        raw = str(main.get("content", main.get("*", "")))
+        text, marked = strip_marker(raw)
+        fuzzy = marked
+        for row in query.get("messagetranslations", []) or []:
+            if row.get("title") == title and row.get("fuzzy"):
+                fuzzy = True
+        term = Term(text=text, fuzzy=fuzzy, revision=int(rev["revid"]), author=rev.get("user"),
+                    side="metawiki", timestamp=rev.get("timestamp"))
+        return term, term.revision, term.timestamp
+
+    # ------------------------------------------------------------------ changes
+    def unit_changes(self, since: str, bundle_namespace: int | None = None
+                     ) -> tuple[dict[TermKey, int], int | None, str]:
+        """``{unit: newest revid}`` and the newest bundle revid changed at or after ``since``, and the mark."""
+        namespaces = [self.profile.translations_namespace]
+        ns = bundle_namespace if bundle_namespace is not None else (self.bundle.namespace if self.bundle else None)
+        if ns is not None:
+            namespaces.append(ns)
+        units: dict[TermKey, int] = {}
+        bundle_rev: int | None = None
+        mark: str | None = None
+        for page in self.api.query(list="recentchanges", rcnamespace=namespaces, rcstart=since, rcdir="newer",
+                                   rcprop="title|ids|timestamp|loginfo", rclimit="max", curtimestamp=1):
+            mark = mark or self.api.server_time(page)
+            for change in (page.get("query") or {}).get("recentchanges", []) or []:
+                title = str(change.get("title", ""))
+                revid = int(change.get("revid") or 0)
+                if title == self.profile.bundle_page:
+                    bundle_rev = _newest(bundle_rev, revid)
+                    continue
+                parsed = self.parse_unit_title(title)
+                if parsed is None or parsed[1] in NOT_TRANSLATIONS or not MESSAGE_KEY_RE.match(parsed[0]):
+                    continue
+                key = TermKey.from_message_key(parsed[0], parsed[1])
+                units[key] = _newest(units.get(key), revid)
+        if ns is None:
+            for page in self.api.query(list="recentchanges", rctitle=self.profile.bundle_page, rcstart=since,
+                                       rcdir="newer", rcprop="title|ids|timestamp", rclimit="max"):
+                for change in (page.get("query") or {}).get("recentchanges", []) or []:
+                    bundle_rev = _newest(bundle_rev, int(change.get("revid") or 0))
+        return units, bundle_rev, str(mark or since)
+
+    def changed_units(self, since: str) -> tuple[set[TermKey], bool, str]:
+        """Units edited since ``since`` (ns 1198), whether the bundle page changed, and the new mark."""
+        units, bundle_rev, mark = self.unit_changes(since)
+        return set(units), bundle_rev is not None, mark
+
+    # ------------------------------------------------------------------ writes
+    def save_unit(self, key: TermKey, text: str, *, fuzzy: bool = False, baserevid: int | None,
+                  basetimestamp: str | None, create: bool, summary: str) -> EditResult:
+        """Save one translation unit page with its guards (``createonly`` or ``nocreate``)."""
+        if key.lang in NOT_TRANSLATIONS:
+            raise DataError(f"refusing to write {key.lang!r} unit {key.message_key}",
+                            hint="/en mirrors the bundle and /qqq is documentation")
+        body = f"{FUZZY_MARKER}{text}" if fuzzy else text
+        params: dict[str, Any] = {"title": self.unit_title(key), "text": body, "summary": summary,
+                                  "baserevid": baserevid, "basetimestamp": basetimestamp}
+        params["createonly" if create else "nocreate"] = 1
+        return _edit_result(self.api.write("edit", term=key, **params), self.api.name, key)
+
+    def delete_unit(self, key: TermKey, *, summary: str) -> EditResult:
+        """Delete one unit page; needs the delete right (PermissionDeniedError otherwise)."""
+        answer = self.api.write("delete", term=key, title=self.unit_title(key), reason=summary)
+        deleted = answer.get("delete") or {}
+        return EditResult(revision=int(deleted["logid"]) if deleted.get("logid") else None)
+
+    def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
+                    summary: str) -> EditResult:
+        """Save the bundle source page (keeping its @metadata), guarded by its base revision."""
+        metadata = dict(self.bundle.metadata) if self.bundle and self.bundle.metadata else {}
+        body: dict[str, Any] = {"@metadata": metadata} if metadata else {}
+        body.update(messages)
+        params: dict[str, Any] = {"title": self.profile.bundle_page,
+                                  "text": json.dumps(body, ensure_ascii=False, indent=4) + "\n",
+                                  "summary": summary, "baserevid": baserevid, "basetimestamp": basetimestamp}
+        if baserevid is None:
+            params["createonly"] = 1
+            params["contentmodel"] = "translate-messagebundle"
+        else:
+            params["nocreate"] = 1
+        return _edit_result(self.api.write("edit", term=self.profile.bundle_page, **params), self.api.name,
+                            self.profile.bundle_page)
+
+
+class PlainMetawikiClient(MetawikiClient):
+    """Reads units as plain pages (``generator=allpages`` + revisions) on a wiki without Translate."""
+
+    def read_bundle_and_stats(self) -> tuple[Bundle, dict[str, int] | None]:
+        data = self.api.get(action="query", **self._bundle_params(), curtimestamp=1)
+        self.high_water = self.high_water or self.api.server_time(data)
+        self.bundle = self._parse_bundle_page(data)
+        self.stats_complete = False
+        return self.bundle, None
+
+    def read_translations(self, languages: Collection[str] | None = None, *, progress: Any = None) -> Snapshot:
+        bundle, _ = self.read_bundle_and_stats()
+        terms = self.english_terms(bundle) if languages is None or SOURCE_LANGUAGE in languages else {}
+        terms.update(self.read_pages(languages))
+        return self.snapshot(terms, bundle)
+
+    def read_language(self, lang: str) -> dict[TermKey, Term]:
+        return self.read_pages([lang])
+
+    def read_pages(self, languages: Collection[str] | None) -> dict[TermKey, Term]:
+        out: dict[TermKey, Term] = {}
+        for page in self.api.query(generator="allpages", gapnamespace=self.profile.translations_namespace,
+                                   gapprefix=f"{self.profile.bundle_page}/", gaplimit="max", prop="revisions",
+                                   rvprop="ids|timestamp|user|content", rvslots="main"):
+            pages = (page.get("query") or {}).get("pages") or []
+            if isinstance(pages, Mapping):
+                pages = list(pages.values())
+            for row in pages:
+                parsed = self.parse_unit_title(str(row.get("title", "")))
+                if parsed is None or not row.get("revisions"):
+                    continue
+                message_key, lang = parsed
+                if lang in NOT_TRANSLATIONS or (languages is not None and lang not in languages):
+                    continue
+                if not MESSAGE_KEY_RE.match(message_key):
+                    self.unknown_units.append(f"{message_key}/{lang}")
+                    continue
+                rev = row["revisions"][0]
+                main = (rev.get("slots") or {}).get("main") or {}
+                text, fuzzy = strip_marker(str(main.get("content", main.get("*", ""))))
+                out[TermKey.from_message_key(message_key, lang)] = Term(
+                    text=text, fuzzy=fuzzy, revision=int(rev["revid"]), author=rev.get("user"), side="metawiki",
+                    timestamp=rev.get("timestamp"))
+        return out
+
+    def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]:
+        data = self.api.get(action="query", prop="revisions", titles=self.unit_title(key),
+                            rvprop="ids|timestamp|user|content", rvslots="main")
+        pages = (data.get("query") or {}).get("pages") or []
+        if isinstance(pages, Mapping):
+            pages = list(pages.values())
+        page = pages[0] if pages else {}
+        if not page or "missing" in page or not page.get("revisions"):
+            return None, None, None
+        rev = page["revisions"][0]
+        main = (rev.get("slots") or {}).get("main") or {}
+        text, fuzzy = strip_marker(str(main.get("content", main.get("*", ""))))
+        return (Term(text=text, fuzzy=fuzzy, revision=int(rev["revid"]), author=rev.get("user"), side="metawiki",
+                     timestamp=rev.get("timestamp")), int(rev["revid"]), rev.get("timestamp"))
+
+
+def _newest(previous: int | None, revid: int) -> int:
+    """The newest revid seen for a page; -1 (re-read whatever we hold) once a row has none (a log entry)."""
+    if previous == -1 or not revid:
+        return -1
+    return max(previous or 0, revid)
+
+
+def _edit_result(answer: Mapping[str, Any], site: str, term: Any) -> EditResult:
+    edit = answer.get("edit") or {}
+    if edit.get("result") != "Success":
+        raise RemoteError(f"edit of {term} was not saved: {json.dumps(edit, ensure_ascii=False)[:200]}",
+                          code="edit-failure", site=site, term=term,
+                          hint="an extension hook (abuse filter, captcha) refused the edit")
+    if edit.get("nochange") is not None and edit.get("nochange") is not False:
+        return EditResult(revision=None, nochange=True)
+    revision = edit.get("newrevid")
+    return EditResult(revision=int(revision) if revision is not None else None, timestamp=edit.get("newtimestamp"))
+
+
+def languages_of(terms: Iterable[TermKey]) -> list[str]:
+    return sorted({k.lang for k in terms})

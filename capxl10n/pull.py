@@ -1,0 +1,333 @@
+"""Pull: read every side into snapshots, fully or incrementally, within a request budget.
+
+A full pull costs, for Metabase, one query (what links to the capacity class +
+term languages + server time), one SPARQL query and one ``wbgetentities`` per
+50 items (terms come with the claims); for Meta-Wiki, one query (bundle +
+group stats + server time) and one ``messagecollection`` per language that
+has something; Wikidata one ``wbgetentities`` per 50 QIDs.
+
+An incremental pull starts from the read cache's snapshots and high-water
+marks: one ``recentchanges`` query per wiki, then only what changed (items by
+``wbgetentities``; languages by ``messagecollection``). A bundle change
+re-reads Meta-Wiki fully, because outdating (fuzzy) is invisible in
+recentchanges (apis.md §4); a structural change on Metabase (an item that
+becomes or stops being a capacity, a changed index term) re-runs discovery.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import requests
+
+from capxl10n.adapters.http import ApiClient, make_session
+from capxl10n.adapters.translate import NOT_TRANSLATIONS, Bundle, MetawikiClient, PlainMetawikiClient
+from capxl10n.adapters.wikibase import Discovery, MetabaseClient, claim_values, entity_terms
+from capxl10n.adapters.wikidata import WikidataClient
+from capxl10n.model import MESSAGE_KEY_RE, Capacity, Snapshot, Term, TermKey
+from capxl10n.profile import Profile, SiteProfile
+
+log = logging.getLogger(__name__)
+
+#: ``progress(stage, done, total)``; stages: "metabase", "metawiki", "wikidata".
+Progress = Callable[[str, int, int], None]
+SessionFactory = Callable[[Profile, SiteProfile], requests.Session]
+
+
+class ReadCache(Protocol):
+    """What pull needs from the state: the last snapshot of a side and its high-water mark."""
+
+    def load_side(self, side: str) -> tuple[Snapshot, str] | None: ...
+
+    def store_side(self, side: str, snapshot: Snapshot, high_water_mark: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class PullResult:
+    metabase: Snapshot
+    metawiki: Snapshot
+    wikidata: Snapshot | None
+    discovery: Discovery
+    bundle: Bundle
+    unaccepted_languages: tuple[str, ...]
+    unknown_bundle_keys: tuple[str, ...]
+    requests: dict[str, int]
+    elapsed: float
+    incremental: dict[str, bool] = field(default_factory=dict)
+    unknown_units: tuple[str, ...] = ()
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able summary for the CLI and logs."""
+        return {
+            "items": len(self.discovery.capacities),
+            "discovery": self.discovery.source,
+            "terms": {"metabase": len(self.metabase.terms), "metawiki": len(self.metawiki.terms),
+                      "wikidata": len(self.wikidata.terms) if self.wikidata is not None else None},
+            "fuzzy": sum(1 for t in self.metawiki.terms.values() if t.fuzzy),
+            "languages": {"metabase": len(self.metabase.languages()), "metawiki": len(self.metawiki.languages())},
+            "duplicates": {q: list(items) for q, items in self.discovery.duplicates.items()},
+            "unlinked": list(self.discovery.unlinked),
+            "unaccepted_languages": list(self.unaccepted_languages),
+            "unknown_bundle_keys": list(self.unknown_bundle_keys),
+            "unknown_units": list(self.unknown_units),
+            "requests": dict(self.requests),
+            "incremental": dict(self.incremental),
+            "elapsed": round(self.elapsed, 3),
+        }
+
+
+class Clients:
+    """The three site clients of one run, sharing nothing but the profile."""
+
+    def __init__(self, profile: Profile, *, sleep: Callable[[float], None] = time.sleep,
+                 session_factory: SessionFactory | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        factory = session_factory or make_session
+
+        def api(site: SiteProfile) -> ApiClient:
+            return ApiClient(site, profile, session=factory(profile, site), sleep=sleep, clock=clock)
+
+        self.metabase = MetabaseClient(api(profile.metabase), profile.metabase)
+        cls = MetawikiClient if profile.metawiki.translate_api else PlainMetawikiClient
+        self.metawiki = cls(api(profile.metawiki), profile.metawiki)
+        self.wikidata = WikidataClient(api(profile.wikidata), profile.wikidata) if profile.wikidata.enabled else None
+
+    def requests(self) -> dict[str, int]:
+        out = {"metabase": self.metabase.api.requests_made, "metawiki": self.metawiki.api.requests_made}
+        if self.wikidata is not None:
+            out["wikidata"] = self.wikidata.api.requests_made
+        return out
+
+
+def pull(profile: Profile, *, incremental: bool = True, cache: ReadCache | None = None,
+         progress: Progress | None = None, sleep: Callable[[float], None] = time.sleep,
+         session_factory: SessionFactory | None = None, clients: Clients | None = None) -> PullResult:
+    """Read Metabase, Meta-Wiki (and Wikidata) into snapshots; store them in ``cache`` if given."""
+    started = time.monotonic()
+    clients = clients or Clients(profile, sleep=sleep, session_factory=session_factory)
+    report: Progress = progress or (lambda *_: None)
+    languages = _language_filter(profile)
+    flags: dict[str, bool] = {}
+
+    cached_mb = cache.load_side("metabase") if (cache is not None and incremental) else None
+    metabase, discovery = None, None
+    if cached_mb is not None and cached_mb[1]:
+        metabase, discovery = _metabase_incremental(clients.metabase, cached_mb[0], cached_mb[1], languages)
+    flags["metabase"] = metabase is not None
+    if metabase is None or discovery is None:
+        discovery = clients.metabase.discover()
+        report("metabase", 1, 2)
+        metabase = _with_discovery(clients.metabase.read_terms(discovery.capacities, languages), discovery)
+    report("metabase", 2, 2)
+
+    cached_mw = cache.load_side("metawiki") if (cache is not None and incremental) else None
+    metawiki = None
+    if cached_mw is not None and cached_mw[1]:
+        metawiki = _metawiki_incremental(clients.metawiki, cached_mw[0], cached_mw[1], languages, report)
+    flags["metawiki"] = metawiki is not None
+    if metawiki is None:
+        metawiki = _metawiki_full(clients.metawiki, languages, report)
+    bundle = _bundle_from(metawiki)
+
+    wikidata = None
+    if clients.wikidata is not None:
+        cached_wd = cache.load_side("wikidata") if (cache is not None and incremental) else None
+        wanted_langs = sorted(set(metabase.languages()) | set(metawiki.languages()))
+        wikidata, flags["wikidata"] = _wikidata(clients.wikidata, discovery, wanted_langs,
+                                                cached_wd[0] if cached_wd else None)
+        report("wikidata", 1, 1)
+
+    if profile.exclude_languages:
+        metabase, metawiki = (_exclude(metabase, profile.exclude_languages),
+                              _exclude(metawiki, profile.exclude_languages))
+    accepted = frozenset(metabase.meta.get("accepted_languages") or ())
+    unaccepted = tuple(sorted(lang for lang in metawiki.languages()
+                              if accepted and lang not in accepted and lang not in NOT_TRANSLATIONS))
+    known = {c.qid for c in discovery.capacities}
+    unknown_keys = tuple(k for k in bundle.messages
+                         if not MESSAGE_KEY_RE.match(k) or MESSAGE_KEY_RE.match(k).group(1) not in known)  # type: ignore[union-attr]
+    if cache is not None:
+        cache.store_side("metabase", metabase, str(metabase.meta.get("high_water") or ""))
+        cache.store_side("metawiki", metawiki, str(metawiki.meta.get("high_water") or ""))
+        if wikidata is not None:
+            cache.store_side("wikidata", wikidata, str(metabase.meta.get("high_water") or ""))
+    result = PullResult(metabase=metabase, metawiki=metawiki, wikidata=wikidata, discovery=discovery, bundle=bundle,
+                        unaccepted_languages=unaccepted, unknown_bundle_keys=unknown_keys,
+                        requests=clients.requests(), elapsed=time.monotonic() - started, incremental=flags,
+                        unknown_units=tuple(sorted(set(clients.metawiki.unknown_units))))
+    log.info("pull: %s", result.summary())
+    return result
+
+
+def _exclude(snapshot: Snapshot, excluded: Collection[str]) -> Snapshot:
+    drop = set(excluded) - {"en"}
+    return Snapshot(snapshot.side, snapshot.capacities,
+                    {k: t for k, t in snapshot.terms.items() if k.lang not in drop}, snapshot.meta)
+
+
+def _language_filter(profile: Profile) -> frozenset[str] | None:
+    if profile.languages is None and not profile.exclude_languages:
+        return None
+    if profile.languages is None:
+        return None  # exclusions are applied after the read (we do not know every language up front)
+    return frozenset(profile.languages) - frozenset(profile.exclude_languages) | {"en"}
+
+
+# ---------------------------------------------------------------------- Metabase
+def _with_discovery(snapshot: Snapshot, discovery: Discovery, **extra: Any) -> Snapshot:
+    """Keep what an incremental pull needs to rebuild the discovery in the snapshot's meta."""
+    revisions: dict[str, int] = {}
+    for key, term in snapshot.terms.items():
+        cap = snapshot.capacity(key.qid)
+        if cap and cap.item and term.revision is not None:
+            revisions[cap.item] = term.revision
+    meta = {**snapshot.meta, "discovery_source": discovery.source,
+            "duplicates": {q: list(v) for q, v in discovery.duplicates.items()},
+            "unlinked": list(discovery.unlinked), "index_terms": dict(discovery.index_terms),
+            "item_revisions": dict(sorted({**dict(snapshot.meta.get("item_revisions") or {}),
+                                           **revisions}.items())), **extra}
+    return Snapshot(side="metabase", capacities=snapshot.capacities, terms=snapshot.terms, meta=meta)
+
+
+def _discovery_from(snapshot: Snapshot) -> Discovery:
+    meta = snapshot.meta
+    return Discovery(capacities=snapshot.capacities,
+                     duplicates={q: tuple(v) for q, v in (meta.get("duplicates") or {}).items()},
+                     unlinked=tuple(meta.get("unlinked") or ()), source=str(meta.get("discovery_source", "cache")),
+                     index_terms=dict(meta.get("index_terms") or {}))
+
+
+def _metabase_incremental(client: MetabaseClient, cached: Snapshot, since: str,
+                          languages: Collection[str] | None) -> tuple[Snapshot | None, Discovery | None]:
+    """Re-read only items changed since ``since``; None when discovery must run again."""
+    changes, mark = client.changed_item_revisions(since)
+    known_revs: Mapping[str, int] = cached.meta.get("item_revisions") or {}
+    changed = {item for item, rev in changes.items() if rev > int(known_revs.get(item, 0))}
+    discovery = _discovery_from(cached)
+    if cached.meta.get("accepted_languages"):
+        client.remember_accepted(cached.meta["accepted_languages"])
+    if not changed:
+        return Snapshot("metabase", cached.capacities, cached.terms, {**cached.meta, "high_water": mark}), discovery
+    by_item = {c.item: c for c in cached.capacities if c.item}
+    index_items = set(discovery.index_terms.values())
+    unsynced = set(discovery.unlinked) | {i for items in discovery.duplicates.values() for i in items}
+    if changed & (index_items | unsynced):
+        log.info("metabase: an index term or an unsynced item changed since %s; discovering again", since)
+        return None, None
+    unknown = changed - set(by_item)
+    if unknown:  # any item may have just become a capacity: the wiki decides
+        entities = client.get_entities(unknown, props="claims")
+        if any(client.profile.capacity_class in claim_values(e, client.profile.instance_of)
+               for e in entities.values()):
+            log.info("metabase: a new capacity item since %s; discovering again", since)
+            return None, None
+    entities = client.get_entities(sorted(changed & set(by_item)))
+    terms = dict(cached.terms)
+    capacities = list(cached.capacities)
+    revisions = dict(known_revs)
+    for item, entity in entities.items():
+        cap = by_item[item]
+        indexes = claim_values(entity, client.profile.index_term)
+        if client.profile.capacity_class not in claim_values(entity, client.profile.instance_of) or \
+                (indexes[:1] != [discovery.index_terms.get(item)]):
+            log.info("metabase: %s changed its class or index term; discovering again", item)
+            return None, None
+        terms = {k: t for k, t in terms.items() if k.qid != cap.qid}
+        revision = int(entity.get("lastrevid") or 0)
+        revisions[item] = revision
+        for (fld, lang), text in entity_terms(entity, languages).items():
+            terms[TermKey(cap.qid, fld, lang)] = Term(text=text, revision=revision, side="metabase",  # type: ignore[arg-type]
+                                                      timestamp=entity.get("modified"))
+    gone = changed & set(by_item) - set(entities)
+    if gone:
+        log.info("metabase: items %s were deleted; discovering again", ", ".join(sorted(gone)))
+        return None, None
+    meta = {**cached.meta, "high_water": mark, "item_revisions": dict(sorted(revisions.items()))}
+    return Snapshot("metabase", tuple(capacities), terms, meta), discovery
+
+
+# ---------------------------------------------------------------------- Meta-Wiki
+def _metawiki_full(client: MetawikiClient, languages: Collection[str] | None, report: Progress) -> Snapshot:
+    bundle, stats = client.read_bundle_and_stats()
+    langs = client.languages_to_read(stats, languages)
+    terms: dict[TermKey, Term] = client.english_terms(bundle)
+    if isinstance(client, PlainMetawikiClient):
+        terms.update(client.read_pages(languages))
+        report("metawiki", 1, 1)
+    else:
+        for done, lang in enumerate(langs, 1):
+            terms.update(client.read_language(lang))
+            report("metawiki", done, len(langs))
+    return _with_bundle(client.snapshot(terms, bundle), bundle)
+
+
+def _with_bundle(snapshot: Snapshot, bundle: Bundle, **extra: Any) -> Snapshot:
+    meta = {**snapshot.meta, "bundle": {"messages": bundle.messages, "metadata": bundle.metadata,
+                                        "revision": bundle.revision, "timestamp": bundle.timestamp,
+                                        "exists": bundle.exists, "author": bundle.author,
+                                        "namespace": bundle.namespace}, **extra}
+    return Snapshot(side="metawiki", capacities=snapshot.capacities, terms=snapshot.terms, meta=meta)
+
+
+def _bundle_from(snapshot: Snapshot) -> Bundle:
+    raw = snapshot.meta.get("bundle") or {}
+    return Bundle(messages=dict(raw.get("messages") or {}), metadata=dict(raw.get("metadata") or {}),
+                  revision=raw.get("revision"), timestamp=raw.get("timestamp"), exists=bool(raw.get("exists", True)),
+                  author=raw.get("author"), namespace=raw.get("namespace"))
+
+
+def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, languages: Collection[str] | None,
+                          report: Progress) -> Snapshot | None:
+    """Re-read only the languages whose units changed; None (full read) when the bundle changed."""
+    bundle = _bundle_from(cached)
+    units, bundle_rev, mark = client.unit_changes(since, bundle.namespace)
+    if bundle_rev is not None and (bundle_rev == -1 or bundle.revision is None or bundle_rev > bundle.revision):
+        log.info("metawiki: the bundle changed since %s; reading everything (outdating is not in recentchanges)",
+                 since)
+        return None
+    stale = {key.lang for key, rev in units.items()
+             if rev == -1 or (cached.terms.get(key) is None or (cached.terms[key].revision or 0) < rev)}
+    if languages is not None:
+        stale &= set(languages)
+    terms = dict(cached.terms)
+    for done, lang in enumerate(sorted(stale), 1):
+        terms = {k: t for k, t in terms.items() if k.lang != lang}
+        terms.update(client.read_language(lang))
+        report("metawiki", done, len(stale))
+    client.bundle = bundle
+    return Snapshot("metawiki", cached.capacities, terms, {**cached.meta, "high_water": mark})
+
+
+# ---------------------------------------------------------------------- Wikidata
+def _wikidata(client: WikidataClient, discovery: Discovery, languages: list[str],
+              cached: Snapshot | None) -> tuple[Snapshot, bool]:
+    """Wikidata changes are not tracked: reuse the cache for known QIDs, read only new ones."""
+    qids = sorted({c.qid for c in discovery.capacities})
+    if cached is not None and cached.meta.get("languages") == languages:
+        have = {c.qid for c in cached.capacities}
+        new = [q for q in qids if q not in have]
+        fresh = client.read_terms(new, languages) if new else Snapshot("wikidata")
+        keep = set(qids)
+        terms = {k: t for k, t in cached.terms.items() if k.qid in keep}
+        terms.update(fresh.terms)
+        from_mul = sorted({m for m in [*cached.meta.get("from_mul", []), *fresh.meta.get("from_mul", [])]
+                           if m.split("/", 1)[0] in keep})
+        meta = {"languages": languages, **({"from_mul": from_mul} if from_mul else {})}
+        return Snapshot("wikidata", tuple(Capacity(qid=q) for q in qids), terms, meta), True
+    snapshot = client.read_terms(qids, languages)
+    return Snapshot("wikidata", snapshot.capacities, snapshot.terms, {**snapshot.meta, "languages": languages}), False
+
+
+def open_cache(profile: Profile) -> Any:
+    """The state's read cache if the state module is there, else None (pull then always reads everything)."""
+    try:
+        from capxl10n import state
+    except ImportError:
+        return None
+    opener = getattr(state, "open_state", None)
+    if opener is None:
+        return None
+    return opener(profile.state)
