@@ -1,0 +1,311 @@
+"""Metabase's query service on the sandbox: a real SPARQL engine over RDF of the items, lagging.
+
+Why a real engine (pyoxigraph) and not canned answers: clients send the app's own queries
+(``wdt:P5 wd:Q34531``, ``wdt:P67/wdt:P1``, ``VALUES``, ``LANG()``, ``OPTIONAL``), and the
+answers must be what a query service computes, in SPARQL 1.1 JSON results with the stored
+term codes as language tags (``"xml:lang": "pt-br"``).
+
+The RDF follows the Wikidata Query Service munging: every entity is
+``<{base}/entity/Q1>`` with ``rdfs:label``, ``skos:prefLabel`` and ``schema:name`` per label,
+``schema:description``, ``wdt:Pn`` for best-rank statements (items as URIs, strings as plain
+literals), ``schema:version`` (lastrevid) and ``schema:dateModified``. The usual prefixes
+(``wd:``, ``wdt:``, ``rdfs:``, ``schema:``, ``skos:``, ``wikibase:``, ``xsd:``…) are predeclared,
+as on WDQS, with the base taken from the request's host so the in-process transport and a
+real port both see their own URIs.
+
+Lag: the real service applies edits seconds to minutes late (and can stall). Each entity's
+triples live in their own named graph, so an update replaces one graph (incremental: no
+rebuild per edit). An edit becomes visible ``lag_seconds`` after it was made (by the
+injectable ``clock``) or once ``lag_edits`` later edits exist, whichever comes first; with
+both at 0 it is visible at once; ``paused`` stalls the updater. The anti-bot HTML page is a
+fault: :func:`antibot_response` is what the fault module serves instead of results.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pyoxigraph as ox
+from werkzeug.wrappers import Request, Response
+
+from capxl10n.sandbox import wbentity as wbe
+
+log = logging.getLogger(__name__)
+
+RDFS_LABEL: Final = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+SKOS_PREF: Final = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+SCHEMA_NAME: Final = ox.NamedNode("http://schema.org/name")
+SCHEMA_DESC: Final = ox.NamedNode("http://schema.org/description")
+SCHEMA_VERSION: Final = ox.NamedNode("http://schema.org/version")
+SCHEMA_MODIFIED: Final = ox.NamedNode("http://schema.org/dateModified")
+RDF_TYPE: Final = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER: Final = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_DATETIME: Final = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+WIKIBASE: Final = "http://wikiba.se/ontology#"
+
+JSON_TYPE: Final = "application/sparql-results+json;charset=utf-8"
+FORMATS: Final = {
+    "json": (ox.QueryResultsFormat.JSON, JSON_TYPE),
+    "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml;charset=utf-8"),
+    "csv": (ox.QueryResultsFormat.CSV, "text/csv;charset=utf-8"),
+    "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values;charset=utf-8"),
+}
+ACCEPT_FORMATS: Final = (("application/sparql-results+json", "json"), ("application/json", "json"),
+                         ("application/sparql-results+xml", "xml"), ("text/csv", "csv"),
+                         ("text/tab-separated-values", "tsv"))
+_PREFIX_RE = re.compile(r"PREFIX\s+([A-Za-z][\w-]*)?\s*:", re.IGNORECASE)
+
+
+def default_prefixes(base: str) -> dict[str, str]:
+    """The prefixes WDQS declares for every query, with this Metabase's own base."""
+    return {
+        "wd": f"{base}entity/", "wdt": f"{base}prop/direct/", "p": f"{base}prop/",
+        "ps": f"{base}prop/statement/", "pq": f"{base}prop/qualifier/", "wikibase": WIKIBASE,
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "schema": "http://schema.org/", "skos": "http://www.w3.org/2004/02/skos/core#",
+        "xsd": "http://www.w3.org/2001/XMLSchema#", "bd": "http://www.bigdata.com/rdf#",
+    }
+
+
+def entity_quads(entity: wbe.Entity, revid: int, timestamp: str, base: str) -> list[ox.Quad]:
+    """The munged RDF of one entity, in its own named graph."""
+    subject = ox.NamedNode(f"{base}entity/{entity['id']}")
+    graph = subject
+    quads = [
+        ox.Quad(subject, RDF_TYPE, ox.NamedNode(WIKIBASE + ("Property" if entity["type"] == "property"
+                                                              else "Item")), graph),
+        ox.Quad(subject, SCHEMA_VERSION, ox.Literal(str(revid), datatype=XSD_INTEGER), graph),
+        ox.Quad(subject, SCHEMA_MODIFIED, ox.Literal(timestamp, datatype=XSD_DATETIME), graph),
+    ]
+    for lang, term in (entity.get("labels") or {}).items():
+        literal = ox.Literal(term["value"], language=lang)
+        quads.extend(ox.Quad(subject, pred, literal, graph) for pred in (RDFS_LABEL, SKOS_PREF, SCHEMA_NAME))
+    for lang, term in (entity.get("descriptions") or {}).items():
+        quads.append(ox.Quad(subject, SCHEMA_DESC, ox.Literal(term["value"], language=lang), graph))
+    for prop, claims in (entity.get("claims") or {}).items():
+        ranks = {c.get("rank", "normal") for c in claims}
+        best = "preferred" if "preferred" in ranks else "normal"
+        predicate = ox.NamedNode(f"{base}prop/direct/{prop}")
+        for claim in claims:
+            if claim.get("rank", "normal") != best:
+                continue
+            value = claim.get("mainsnak", {}).get("datavalue", {}).get("value")
+            if isinstance(value, dict) and "id" in value:
+                quads.append(ox.Quad(subject, predicate, ox.NamedNode(f"{base}entity/{value['id']}"), graph))
+            elif isinstance(value, str):
+                quads.append(ox.Quad(subject, predicate, ox.Literal(value), graph))
+    return quads
+
+
+@dataclass
+class _Pending:
+    made: float
+    seq: int
+    entity_id: str
+    entity: wbe.Entity
+    revid: int
+    timestamp: str
+
+
+def antibot_response() -> Response:
+    """What an anti-bot interstitial answers instead of results: HTML with status 200."""
+    html = ("<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+            "<h1>Checking your browser before accessing the query service</h1>"
+            "<p>This process is automatic. Please enable JavaScript and cookies.</p></body></html>")
+    return Response(html, status=200, content_type="text/html; charset=UTF-8")
+
+
+class SparqlService:
+    """The query service of one Wikibase: lagging RDF of its entities, answering SPARQL over HTTP.
+
+    ``source()`` yields ``(entity_id, entity, revid, timestamp)`` for every current entity
+    (read by :meth:`reload`); :meth:`notify` is the repository listener that queues edits.
+    """
+
+    def __init__(self, source: Callable[[], Iterable[tuple[str, wbe.Entity, int, str]]], *,
+                 site_path: str = "/metabase", lag_seconds: float = 0.0, lag_edits: int = 0,
+                 clock: Callable[[], float] = time.monotonic,
+                 block: Callable[[Request], bool] | None = None) -> None:
+        self.source = source
+        self.site_path = site_path.rstrip("/")
+        self.lag_seconds = lag_seconds
+        self.lag_edits = lag_edits
+        self.clock = clock
+        self.paused = False
+        #: anti-bot hook: when it returns True the request gets :func:`antibot_response`
+        self.block = block
+        self._lock = threading.RLock()
+        self._applied: dict[str, tuple[wbe.Entity, int, str]] = {}
+        self._pending: deque[_Pending] = deque()
+        self._seq = 0
+        self._store: ox.Store | None = None
+        self._base: str | None = None
+        self.queries = 0
+        self.reload()
+
+    # -- updates ------------------------------------------------------------
+    def reload(self) -> None:
+        """Take the repository's current state as applied, with no lag (after seeding/reset)."""
+        with self._lock:
+            self._applied = {eid: (entity, revid, ts) for eid, entity, revid, ts in self.source()}
+            self._pending.clear()
+            self._store, self._base = None, None
+
+    def notify(self, entity_id: str, entity: wbe.Entity, revid: int, timestamp: str) -> None:
+        """A saved revision (repository listener); visible after the configured lag."""
+        with self._lock:
+            self._seq += 1
+            self._pending.append(_Pending(self.clock(), self._seq, entity_id, entity, revid, timestamp))
+
+    def configure(self, *, lag_seconds: float | None = None, lag_edits: int | None = None,
+                  paused: bool | None = None) -> None:
+        with self._lock:
+            if lag_seconds is not None:
+                self.lag_seconds = max(0.0, lag_seconds)
+            if lag_edits is not None:
+                self.lag_edits = max(0, lag_edits)
+            if paused is not None:
+                self.paused = paused
+
+    def flush(self) -> int:
+        """Apply every pending edit now (the updater caught up); returns how many."""
+        with self._lock:
+            count = len(self._pending)
+            while self._pending:
+                self._apply(self._pending.popleft())
+            return count
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def _due(self, item: _Pending, now: float) -> bool:
+        if self.lag_seconds <= 0 and self.lag_edits <= 0:
+            return True
+        if self.lag_seconds > 0 and now - item.made >= self.lag_seconds:
+            return True
+        return self.lag_edits > 0 and self._seq - item.seq >= self.lag_edits
+
+    def catch_up(self) -> int:
+        """Apply the edits whose lag has passed (called before each query)."""
+        if self.paused:
+            return 0
+        with self._lock:
+            now, applied = self.clock(), 0
+            while self._pending and self._due(self._pending[0], now):
+                self._apply(self._pending.popleft())
+                applied += 1
+            return applied
+
+    def _apply(self, item: _Pending) -> None:
+        self._applied[item.entity_id] = (item.entity, item.revid, item.timestamp)
+        if self._store is not None and self._base is not None:
+            graph = ox.NamedNode(f"{self._base}entity/{item.entity_id}")
+            self._store.remove_graph(graph)
+            self._store.extend(entity_quads(item.entity, item.revid, item.timestamp, self._base))
+
+    def _store_for(self, base: str) -> ox.Store:
+        if self._store is None or self._base != base:
+            store = ox.Store()
+            quads: list[ox.Quad] = []
+            for entity, revid, ts in self._applied.values():
+                quads.extend(entity_quads(entity, revid, ts, base))
+            store.bulk_extend(quads)
+            self._store, self._base = store, base
+        return self._store
+
+    # -- queries ------------------------------------------------------------
+    def run(self, query: str, base: str, fmt: str = "json") -> tuple[int, str, bytes]:
+        """(HTTP status, content type, body) for one query against ``base`` URIs."""
+        self.catch_up()
+        declared = {m.group(1) or "" for m in _PREFIX_RE.finditer(query)}
+        # one line, so the engine's error positions keep the client's line numbers
+        preamble = " ".join(f"PREFIX {name}: <{iri}>" for name, iri in default_prefixes(base).items()
+                            if name not in declared) + " "
+        with self._lock:
+            store = self._store_for(base)
+            self.queries += 1
+            try:
+                results = store.query(preamble + query, use_default_graph_as_union=True)
+                if isinstance(results, ox.QueryTriples):
+                    return 200, "text/turtle;charset=utf-8", results.serialize(format=ox.RdfFormat.TURTLE)
+                result_format, content_type = FORMATS[fmt]
+                return 200, content_type, results.serialize(format=result_format)
+            except (SyntaxError, ValueError, OSError) as exc:
+                return 400, "text/plain;charset=utf-8", error_text(query, exc).encode("utf-8")
+
+    def handle(self, request: Request) -> Response:
+        """The HTTP endpoint: GET ``?query=`` or POST (form or ``application/sparql-query``)."""
+        if self.block is not None and self.block(request):
+            return antibot_response()
+        if request.method not in ("GET", "POST", "HEAD"):
+            return Response("Method Not Allowed", status=405, content_type="text/plain;charset=utf-8")
+        query = request.args.get("query")
+        if request.method == "POST":
+            if request.mimetype == "application/sparql-query":
+                query = request.get_data(as_text=True)
+            else:
+                query = request.form.get("query", query)
+        if request.values.get("update") is not None:
+            return Response("Update is not allowed on this endpoint\n", status=403,
+                            content_type="text/plain;charset=utf-8")
+        if not query:
+            return Response("Missing query: pass ?query=<SPARQL> (GET) or a form field query (POST)\n",
+                            status=400, content_type="text/plain;charset=utf-8")
+        base = f"{request.host_url}{self.site_path.lstrip('/')}/"
+        status, content_type, body = self.run(query, base, self._format(request))
+        return Response(body, status=status, content_type=content_type)
+
+    @staticmethod
+    def _format(request: Request) -> str:
+        wanted = (request.values.get("format") or "").lower()
+        if wanted in FORMATS:
+            return wanted
+        accept = request.headers.get("Accept", "")
+        for mime, name in ACCEPT_FORMATS:
+            if mime in accept:
+                return name
+        return "xml"  # Blazegraph's default when the client states no preference
+
+    def describe(self) -> dict[str, Any]:
+        return {"lag_seconds": self.lag_seconds, "lag_edits": self.lag_edits, "paused": self.paused,
+                "pending": self.pending, "entities": len(self._applied), "queries": self.queries}
+
+
+def error_text(query: str, exc: Exception) -> str:
+    """Blazegraph-style error body: the query echoed, then the Java exception chain."""
+    return (f"SPARQL-QUERY: queryStr={query}\n"
+            "java.util.concurrent.ExecutionException: org.openrdf.query.MalformedQueryException: "
+            f"{exc}\n")
+
+
+def repo_source(repo: Any) -> Callable[[], Iterable[tuple[str, wbe.Entity, int, str]]]:
+    """Adapt a :class:`~capxl10n.sandbox.wikibase.WikibaseRepo` as a service source."""
+    def source() -> Iterable[tuple[str, wbe.Entity, int, str]]:
+        with repo.wiki.lock:
+            rows = []
+            for kind in ("property", "item"):
+                for entity_id in list(repo.entity_ids(kind)):
+                    found = repo.get(entity_id)
+                    if found is not None:
+                        entity, info = found
+                        rows.append((entity_id, entity, info.lastrevid, info.modified))
+            return rows
+    return source
+
+
+def install_sparql(app: Any, site: Any, repo: Any, *, lag_seconds: float = 0.0, lag_edits: int = 0,
+                   clock: Callable[[], float] = time.monotonic,
+                   block: Callable[[Request], bool] | None = None) -> SparqlService:
+    """Create the service for ``repo``, listen to its edits and route ``/<site>/query/sparql``."""
+    service = SparqlService(repo_source(repo), site_path=site.base_path, lag_seconds=lag_seconds,
+                            lag_edits=lag_edits, clock=clock, block=block)
+    repo.listeners.append(service.notify)
+    app.add_route(f"{site.base_path}/query/sparql", service.handle, site=site.name, module="sparql")
+    return service
