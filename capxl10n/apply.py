@@ -1,0 +1,388 @@
+"""Apply a plan: guarded, grouped, journaled writes that never write the same thing twice.
+
+Grouping (context.md §3.8): one ``wbeditentity`` per Metabase item, one edit per
+Meta-Wiki unit page, one edit of the bundle source page (first, so new keys
+exist before their translations).
+
+Guards: every write carries the base revision the plan read. When the target
+moved, it is re-read; an operation is retried on the new revision only if its
+term still holds the value the plan expected; a term that already holds the new
+value is done without a write; anything else becomes a conflict for a human.
+
+Journal: each operation is marked ``sent`` (committed to SQLite) before its
+request goes out and ``done`` after. A killed apply rerun with the same plan
+re-reads every target whose operations were ``sent`` and writes only what is
+missing, so no write is ever made twice.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, PermissionDeniedError, RemoteError,
+                             StateError, UsageError, ValidationError)
+from capxl10n.merge import BaseTerm, Conflict
+from capxl10n.model import Term, TermKey, normalize_text
+from capxl10n.plan import Operation, Plan, dumps
+from capxl10n.state import State
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+SUMMARY = "capxl10n sync: {reason}"
+#: Errors after which no further write can succeed in this run.
+FATAL = (AuthError, BadTokenError)
+
+
+class MetabaseWriter(Protocol):
+    def read_item(self, item: str) -> tuple[int, dict[tuple[str, str], str]]: ...
+    def edit_item(self, item: str, *, labels: Mapping[str, str | None], descriptions: Mapping[str, str | None],
+                  baserevid: int, summary: str) -> Any: ...
+
+
+class MetawikiWriter(Protocol):
+    def read_bundle(self) -> Any: ...
+    def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]: ...
+    def save_unit(self, key: TermKey, text: str, *, fuzzy: bool = False, baserevid: int | None,
+                  basetimestamp: str | None, create: bool, summary: str) -> Any: ...
+    def delete_unit(self, key: TermKey, *, summary: str) -> Any: ...
+    def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
+                    summary: str) -> Any: ...
+
+
+@dataclass
+class Writers:
+    """The two write clients (real ones from :func:`capxl10n.sync.make_writers`, or fakes in tests)."""
+
+    metabase: MetabaseWriter
+    metawiki: MetawikiWriter
+    requests: Callable[[], int] = lambda: 0
+
+
+@dataclass
+class ApplyResult:
+    plan_id: str
+    resumed: bool
+    done: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # done by a write of this run (not found done)
+    conflicts: list[Conflict] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    requests: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"plan": self.plan_id, "resumed": self.resumed, "done": len(self.done),
+                "written": len(self.written), "conflicts": len(self.conflicts),
+                "failed": dict(sorted(self.failed.items())), "requests": self.requests}
+
+
+def check_plan(plan: Plan, profile_name: str, state: State) -> bool:
+    """Refuse another profile's plan or a stale one; True when this plan is being resumed."""
+    if plan.profile != profile_name:
+        raise UsageError(f"this plan was made for profile {plan.profile!r}, not {profile_name!r}",
+                         hint=f"apply it with --profile {plan.profile}, or make a new plan")
+    status = state.plan_status(plan.id)
+    if status is not None:
+        return True
+    if plan.base_generation != state.base_generation:
+        raise StateError("stale plan: the base moved since it was made (another apply or sync ran)",
+                         hint="make a new plan with `capxl10n plan`")
+    return False
+
+
+def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str) -> ApplyResult:
+    """Execute ``plan`` through ``writers``; journal, guard, and move the base for what was done."""
+    resumed = check_plan(plan, profile_name, state)
+    if not resumed:
+        state.register_plan(plan.id, plan.profile, dumps(plan), (op.id for op in plan.operations))
+    result = ApplyResult(plan.id, resumed)
+    journal = state.journal(plan.id)
+    if state.plan_status(plan.id) == "done":
+        log.info("plan %s was already applied completely: nothing to do", plan.id)
+        result.done = [op.id for op in plan.operations if journal.get(op.id, ("",))[0] == "done"]
+        return result
+    runner = _Runner(plan, state, writers, result, journal)
+    start = writers.requests()
+    try:
+        for group, ops in _groups(plan.operations):
+            runner.run_group(group, ops)
+    finally:
+        result.requests = writers.requests() - start
+        _finish(plan, state, result)
+    return result
+
+
+def _groups(ops: Sequence[Operation]) -> list[tuple[str, list[Operation]]]:
+    groups: dict[str, list[Operation]] = {}
+    for op in ops:
+        groups.setdefault(op.group, []).append(op)
+    return list(groups.items())
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    na = normalize_text(a) or None if a is not None else None
+    nb = normalize_text(b) or None if b is not None else None
+    return na == nb
+
+
+@dataclass
+class _Runner:
+    plan: Plan
+    state: State
+    writers: Writers
+    result: ApplyResult
+    journal: dict[str, tuple[str, int, int | None, str | None]]
+
+    # -- bookkeeping -----------------------------------------------------------------------
+    def status(self, op: Operation) -> str:
+        return self.journal.get(op.id, ("pending", 0, None, None))[0]
+
+    def mark(self, ops: Iterable[Operation], status: str, *, revision: int | None = None,
+             detail: str | None = None) -> None:
+        ops = list(ops)
+        if not ops:
+            return
+        self.state.mark(self.plan.id, [o.id for o in ops], status, revision=revision, detail=detail)
+        for op in ops:
+            old = self.journal.get(op.id, ("pending", 0, None, None))
+            self.journal[op.id] = (status, old[1] + (status == "sent"), revision or old[2], detail)
+
+    def done(self, ops: Iterable[Operation], revision: int | None, *, written: bool) -> None:
+        ops = list(ops)
+        self.mark(ops, "done", revision=revision)
+        if written:
+            self.result.written.extend(o.id for o in ops)
+
+    def conflict(self, op: Operation, current: str | None, current_fuzzy: bool = False) -> None:
+        """The target changed under the plan: record it for a human, write nothing."""
+        seen = Term(current, fuzzy=current_fuzzy, side=op.target if op.target != "bundle" else "metawiki") \
+            if current is not None else None
+        planned = Term(op.new, side="metawiki" if op.target == "metabase" else "metabase") \
+            if op.new is not None else None
+        m, w = (seen, planned) if op.target == "metabase" else (planned, seen)
+        reason = f"{op.target} changed after the plan was made (guard)"
+        self.result.conflicts.append(Conflict(op.key, op.expected, op.expected is not None, m, w, reason))
+        self.mark([op], "conflict", detail=f"now {current!r}")
+        log.warning("guard: %s %s/%s changed since the plan; not overwritten", op.target, op.key.message_key,
+                    op.key.lang, extra={"event": {"phase": "apply", "guard": op.id}})
+
+    def failed(self, ops: Iterable[Operation], exc: Exception) -> None:
+        ops = list(ops)
+        text = str(exc).splitlines()[0]
+        self.mark(ops, "failed", detail=text)
+        for op in ops:
+            self.result.failed[op.id] = text
+        log.error("apply: %s", text, extra={"event": {"phase": "apply", "error": type(exc).__name__,
+                                                      "operations": [o.id for o in ops]}})
+
+    def classify(self, ops: Sequence[Operation], current: Callable[[Operation], tuple[str | None, bool]],
+                 revision: int | None) -> list[Operation]:
+        """Split ops by what the target holds now: done, still expected (returned), or a conflict."""
+        keep = []
+        for op in ops:
+            text, fuzzy = current(op)
+            if _same(text, op.new) and not (fuzzy and op.new is not None and op.target != "bundle"):
+                self.done([op], revision, written=False)
+            elif op.action == "delete" and fuzzy and text is not None and op.target == "metawiki" \
+                    and self.status(op) == "sent":
+                self.done([op], revision, written=False)  # our fuzzy fallback for a deletion landed
+            elif _same(text, op.expected):
+                keep.append(op)
+            else:
+                self.conflict(op, text, fuzzy)
+        return keep
+
+    # -- groups ----------------------------------------------------------------------------
+    def run_group(self, group: str, ops: list[Operation]) -> None:
+        todo = [op for op in ops if self.status(op) not in ("done", "conflict")]
+        for op in ops:
+            if self.status(op) == "done":
+                self.result.done.append(op.id)
+        if not todo:
+            return
+        target = todo[0].target
+        try:
+            if target == "metabase":
+                self._item(todo)
+            elif target == "bundle":
+                self._bundle(todo)
+            else:
+                for op in todo:
+                    self._unit(op)
+        except FATAL:
+            raise
+        except RemoteError as exc:
+            self.failed([op for op in todo if self.status(op) not in ("done", "conflict")], exc)
+        self.result.done.extend(op.id for op in todo if self.status(op) == "done")
+
+    def _item(self, ops: list[Operation]) -> None:
+        item = ops[0].page
+        api = self.writers.metabase
+        revision = ops[0].base_revision
+        pending = ops
+        if revision is None or any(self.status(op) in ("sent", "failed") for op in ops):
+            revision, terms = api.read_item(item)
+            pending = self.classify(pending, lambda o: (terms.get((o.key.field, o.key.lang)), False), None)
+        for _attempt in range(MAX_ATTEMPTS):
+            if not pending:
+                return
+            labels = {o.key.lang: o.new for o in pending if o.key.field == "label"}
+            descriptions = {o.key.lang: o.new for o in pending if o.key.field == "description"}
+            self.mark(pending, "sent")
+            try:
+                res = api.edit_item(item, labels=labels, descriptions=descriptions, baserevid=int(revision or 0),
+                                    summary=SUMMARY.format(reason=_reasons(pending)))
+            except EditConflictError:
+                log.info("edit conflict on %s: re-reading", item)
+            except ValidationError as exc:
+                if len(pending) > 1:
+                    for op in pending:  # find the term Metabase refuses; the others still go through
+                        self._item_single(op, revision)
+                    return
+                self.rejected(pending[0], exc)
+                return
+            else:
+                self.done(pending, getattr(res, "revision", None), written=not getattr(res, "nochange", False))
+                return
+            revision, terms = api.read_item(item)
+            pending = self.classify(pending, lambda o: (terms.get((o.key.field, o.key.lang)), False), None)
+        if pending:
+            raise EditConflictError(f"{item} kept changing during {MAX_ATTEMPTS} attempts", site="metabase",
+                                    term=item, hint="rerun apply later")
+
+    def _item_single(self, op: Operation, revision: int | None) -> None:
+        api = self.writers.metabase
+        try:
+            res = api.edit_item(op.page, labels={op.key.lang: op.new} if op.key.field == "label" else {},
+                                descriptions={op.key.lang: op.new} if op.key.field == "description" else {},
+                                baserevid=int(revision or 0), summary=SUMMARY.format(reason=op.reason))
+        except ValidationError as exc:
+            self.rejected(op, exc)
+        except EditConflictError:
+            rev, terms = api.read_item(op.page)
+            if self.classify([op], lambda o: (terms.get((o.key.field, o.key.lang)), False), None):
+                self._item_single(op, rev)
+        else:
+            self.done([op], getattr(res, "revision", None), written=not getattr(res, "nochange", False))
+
+    def rejected(self, op: Operation, exc: ValidationError) -> None:
+        """Metabase refused the value itself: a human must change it; never retried blindly."""
+        reason = f"metabase refused the value: {exc.message} ({exc.code or 'validation'})"
+        other = Term(op.new, side="metawiki") if op.new is not None else None
+        current = Term(op.expected, side="metabase") if op.expected is not None else None
+        self.result.conflicts.append(Conflict(op.key, op.expected, op.expected is not None, current, other, reason))
+        self.mark([op], "conflict", detail=reason)
+
+    def _unit(self, op: Operation) -> None:
+        api = self.writers.metawiki
+        revision, timestamp = op.base_revision, op.base_timestamp
+        create = op.expected is None
+        if self.status(op) in ("sent", "failed"):
+            term, revision, timestamp = api.read_unit(op.key)
+            if not self.classify([op], lambda o: (term.text if term else None, bool(term and term.fuzzy)),
+                                 revision):
+                return
+            create = term is None
+        for _attempt in range(MAX_ATTEMPTS):
+            self.mark([op], "sent")
+            summary = SUMMARY.format(reason=op.reason)
+            try:
+                if op.new is None:
+                    res = self._delete_unit(op, revision, timestamp, summary)
+                else:
+                    res = api.save_unit(op.key, op.new, fuzzy=False, baserevid=revision, basetimestamp=timestamp,
+                                        create=create, summary=summary)
+            except EditConflictError:
+                log.info("edit conflict on %s: re-reading", op.page)
+            except ValidationError as exc:
+                if exc.code != "articleexists":
+                    raise
+            else:
+                self.done([op], getattr(res, "revision", None), written=not getattr(res, "nochange", False))
+                return
+            term, revision, timestamp = api.read_unit(op.key)
+            if not self.classify([op], lambda o: (term.text if term else None, bool(term and term.fuzzy)),
+                                 revision):
+                return
+            create = term is None
+        raise EditConflictError(f"{op.page} kept changing during {MAX_ATTEMPTS} attempts", site="metawiki",
+                                term=op.key, hint="rerun apply later")
+
+    def _delete_unit(self, op: Operation, revision: int | None, timestamp: str | None, summary: str) -> Any:
+        api = self.writers.metawiki
+        try:
+            return api.delete_unit(op.key, summary=summary)
+        except PermissionDeniedError:
+            # Bot passwords rarely may delete: mark the unit outdated instead. Fuzzy text is never
+            # copied back nor counted as translated, so the deletion still holds (a tombstone).
+            if op.expected is None:
+                raise
+            log.info("no delete right on Meta-Wiki: marking %s outdated instead", op.page)
+            return api.save_unit(op.key, op.expected, fuzzy=True, baserevid=revision, basetimestamp=timestamp,
+                                 create=False, summary=summary + " (outdated; deletion needs a sysop)")
+
+    def _bundle(self, ops: list[Operation]) -> None:
+        api = self.writers.metawiki
+        pending = ops
+        for _attempt in range(MAX_ATTEMPTS):
+            bundle = api.read_bundle()
+            messages: dict[str, str] = dict(bundle.messages)
+            pending = self.classify(pending, lambda o: (messages.get(o.key.message_key), False),
+                                    getattr(bundle, "revision", None))
+            if not pending:
+                return
+            for op in pending:
+                if op.new is None:
+                    messages.pop(op.key.message_key, None)
+                else:
+                    messages[op.key.message_key] = op.new
+            self.mark(pending, "sent")
+            try:
+                res = api.save_bundle(messages, baserevid=getattr(bundle, "revision", None),
+                                      basetimestamp=getattr(bundle, "timestamp", None),
+                                      summary=SUMMARY.format(reason=_reasons(pending)))
+            except EditConflictError:
+                log.info("edit conflict on the bundle: re-reading")
+                continue
+            self.done(pending, getattr(res, "revision", None), written=not getattr(res, "nochange", False))
+            return
+        raise EditConflictError(f"the bundle kept changing during {MAX_ATTEMPTS} attempts", site="metawiki",
+                                hint="rerun apply later")
+
+
+def _reasons(ops: Sequence[Operation]) -> str:
+    reasons = sorted({op.reason for op in ops})
+    langs = sorted({op.key.lang for op in ops})
+    text = "; ".join(reasons)
+    return f"{text} [{', '.join(langs[:8])}{'…' if len(langs) > 8 else ''}]"
+
+
+def _finish(plan: Plan, state: State, result: ApplyResult) -> None:
+    """Move the base for every term whose operations are all done; record apply-time conflicts."""
+    journal = state.journal(plan.id)
+    by_key: dict[TermKey, list[Operation]] = {}
+    for op in plan.operations:
+        by_key.setdefault(op.key, []).append(op)
+    updates: dict[TermKey, BaseTerm | None] = dict(plan.base)
+    finished: list[TermKey] = list(plan.resolved)
+    for key, ops in by_key.items():
+        if all(journal.get(op.id, ("pending",))[0] == "done" for op in ops):
+            revs = {op.target: journal[op.id][2] for op in ops}
+            new = ops[0].new
+            updates[key] = BaseTerm(new, metabase_rev=revs.get("metabase"),
+                                    metawiki_rev=revs.get("metawiki") or revs.get("bundle"))
+            finished.append(key)
+        else:
+            updates.pop(key, None)
+    state.update_base(updates, plan.capacities)
+    if result.conflicts:
+        state.record_conflicts(result.conflicts, replace_all=False)
+    decided = state.decisions()
+    state.clear_conflicts([k for k in finished if k in decided or k in set(plan.resolved)])
+    state.set_plan_status(plan.id, "done" if not result.failed else "partial")
+    state.prune_plans()

@@ -1,0 +1,287 @@
+"""In-memory fakes of the Metabase and Meta-Wiki clients (the client API of docs/contracts.md).
+
+They keep the edit semantics the sync engine relies on: item revisions with
+Wikibase-style patching (another term changed since ``baserevid`` → patched;
+the same term → ``editconflict``), unit pages with ``baserevid`` conflicts
+(suppressed when the later edits were our own), the bundle with fuzzy marking
+of translations after an English change, and request/write counting. Hooks let
+tests act between requests (a concurrent editor) or inject faults.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from capxl10n.errors import EditConflictError, PermissionDeniedError, RemoteError, ValidationError
+from capxl10n.model import Capacity, Snapshot, Term, TermKey, normalize_text
+
+BOT = "CapxBot"
+
+
+@dataclass(frozen=True)
+class FakeEditResult:
+    revision: int | None
+    nochange: bool = False
+    patched: bool = False
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class FakeBundle:
+    messages: dict[str, str]
+    metadata: dict[str, Any]
+    revision: int | None
+    timestamp: str | None
+    exists: bool = True
+
+
+@dataclass
+class Unit:
+    text: str
+    fuzzy: bool
+    revision: int
+    timestamp: str
+    author: str
+
+
+@dataclass
+class Item:
+    qid: str
+    revision: int
+    terms: dict[tuple[str, str], str]
+    changed_at: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+class FakeWikis:
+    """Both wikis in memory; ``metabase``/``metawiki`` attributes are the client fakes."""
+
+    def __init__(self) -> None:
+        self.clock = 0
+        self.items: dict[str, Item] = {}
+        self.capacities: dict[str, Capacity] = {}
+        self.bundle: dict[str, str] = {}
+        self.bundle_revision: int | None = None
+        self.bundle_author = BOT
+        self.units: dict[TermKey, Unit] = {}
+        self.requests = 0
+        self.writes: list[tuple[str, str]] = []  # (kind, target) of every write that changed something
+        self.can_delete = False
+        self.unaccepted: set[str] = {"qqq"}
+        #: Called before each write with (kind, target); may edit the wikis or raise a fault.
+        self.before_write: Callable[[str, str], None] | None = None
+        self.metabase = FakeMetabase(self)
+        self.metawiki = FakeMetawiki(self)
+
+    # -- seeding and direct human edits ----------------------------------------------------
+    def tick(self) -> int:
+        self.clock += 1
+        return self.clock
+
+    def stamp(self) -> str:
+        return f"2025-12-06T00:{self.clock // 60:02d}:{self.clock % 60:02d}Z"
+
+    def add_capacity(self, qid: str, item: str, terms: Mapping[tuple[str, str], str] | None = None) -> None:
+        rev = self.tick()
+        self.capacities[qid] = Capacity(qid, item=item)
+        self.items[item] = Item(qid, rev, dict(terms or {}), {k: rev for k in (terms or {})})
+
+    def human_metabase(self, qid: str, fld: str, lang: str, text: str | None) -> None:
+        item = self.items[self.capacities[qid].item or ""]
+        rev = self.tick()
+        if text is None:
+            item.terms.pop((fld, lang), None)
+        else:
+            item.terms[(fld, lang)] = text
+        item.revision = rev
+        item.changed_at[(fld, lang)] = rev
+
+    def human_unit(self, qid: str, fld: str, lang: str, text: str | None, *, fuzzy: bool = False,
+                   author: str = "Alice") -> None:
+        key = TermKey(qid, fld, lang)  # type: ignore[arg-type]
+        if text is None:
+            self.units.pop(key, None)
+        else:
+            self.units[key] = Unit(text, fuzzy, self.tick(), self.stamp(), author)
+
+    def human_bundle(self, messages: Mapping[str, str]) -> None:
+        self._store_bundle(dict(messages), author="Alice")
+
+    def _store_bundle(self, messages: dict[str, str], author: str) -> int:
+        old = self.bundle
+        rev = self.tick()
+        for key, unit in self.units.items():
+            if key.lang != "en" and old.get(key.message_key) != messages.get(key.message_key):
+                unit.fuzzy = True  # Translate marks translations outdated, text untouched
+        self.bundle = messages
+        self.bundle_revision = rev
+        self.bundle_author = author
+        return rev
+
+    # -- reading (what pull would return) --------------------------------------------------
+    def read(self) -> Any:
+        from capxl10n.sync import Reading
+        self.requests += 3
+        mterms: dict[TermKey, Term] = {}
+        for cap in self.capacities.values():
+            item = self.items[cap.item or ""]
+            for (fld, lang), text in item.terms.items():
+                mterms[TermKey(cap.qid, fld, lang)] = Term(text, revision=item.revision, side="metabase")  # type: ignore[arg-type]
+        wterms: dict[TermKey, Term] = {}
+        for mkey, text in self.bundle.items():
+            wterms[TermKey.from_message_key(mkey, "en")] = Term(text, revision=self.bundle_revision,
+                                                                 side="metawiki", timestamp=self.stamp())
+        for key, unit in self.units.items():
+            if key.message_key in self.bundle and key.lang not in ("en", "qqq"):
+                wterms[key] = Term(unit.text, fuzzy=unit.fuzzy, revision=unit.revision, author=unit.author,
+                                   side="metawiki", timestamp=unit.timestamp)
+        caps = tuple(self.capacities.values())
+        unaccepted = tuple(sorted({k.lang for k in wterms} & self.unaccepted))
+        return Reading(metabase=Snapshot("metabase", caps, mterms), metawiki=Snapshot("metawiki", caps, wterms),
+                       unaccepted_languages=unaccepted, bundle_revision=self.bundle_revision,
+                       bundle_timestamp=self.stamp(), requests={"metabase": 2, "metawiki": 1})
+
+    def write_count(self) -> int:
+        return len(self.writes)
+
+    def hook(self, kind: str, target: str) -> None:
+        self.requests += 1
+        if self.before_write is not None:
+            self.before_write(kind, target)
+
+
+class FakeMetabase:
+    def __init__(self, wikis: FakeWikis) -> None:
+        self.w = wikis
+
+    def read_item(self, item: str) -> tuple[int, dict[tuple[str, str], str]]:
+        self.w.requests += 1
+        it = self.w.items[item]
+        return it.revision, dict(it.terms)
+
+    def edit_item(self, item: str, *, labels: Mapping[str, str | None], descriptions: Mapping[str, str | None],
+                  baserevid: int, summary: str) -> FakeEditResult:
+        self.w.hook("wbeditentity", item)
+        it = self.w.items[item]
+        changes = {("label", lang): text for lang, text in labels.items()}
+        changes.update({("description", lang): text for lang, text in descriptions.items()})
+        for (fld, lang), text in changes.items():
+            if lang in self.w.unaccepted:
+                raise ValidationError("unknown language", code="not-recognized-language", site="metabase")
+            if text is not None and len(text) > 250:
+                raise ValidationError("Label must be no more than 250 characters long", code="modification-failed",
+                                      site="metabase", term=item)
+        if baserevid != it.revision:
+            if any(it.changed_at.get(k, 0) > baserevid for k in changes):
+                raise EditConflictError("Edit conflict. Could not patch the current revision.",
+                                        code="editconflict", site="metabase", term=item)
+        effective = {k: v for k, v in changes.items()
+                     if (normalize_text(v) if v is not None else None) != it.terms.get(k)}
+        if not effective:
+            return FakeEditResult(it.revision, nochange=True)
+        rev = self.w.tick()
+        for k, v in effective.items():
+            if v is None:
+                it.terms.pop(k, None)
+            else:
+                it.terms[k] = normalize_text(v)
+            it.changed_at[k] = rev
+        it.revision = rev
+        self.w.writes.append(("wbeditentity", item))
+        return FakeEditResult(rev, patched=baserevid != rev - 1)
+
+
+class FakeMetawiki:
+    def __init__(self, wikis: FakeWikis) -> None:
+        self.w = wikis
+
+    def read_bundle(self) -> FakeBundle:
+        self.w.requests += 1
+        return FakeBundle(dict(self.w.bundle), {}, self.w.bundle_revision, str(self.w.bundle_revision),
+                          self.w.bundle_revision is not None)
+
+    def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]:
+        self.w.requests += 1
+        unit = self.w.units.get(key)
+        if unit is None:
+            return None, None, None
+        return (Term(unit.text, fuzzy=unit.fuzzy, revision=unit.revision, author=unit.author, side="metawiki",
+                     timestamp=unit.timestamp), unit.revision, unit.timestamp)
+
+    def save_unit(self, key: TermKey, text: str, *, fuzzy: bool = False, baserevid: int | None,
+                  basetimestamp: str | None, create: bool, summary: str) -> FakeEditResult:
+        self.w.hook("edit", f"unit:{key.message_key}/{key.lang}")
+        if key.message_key not in self.w.bundle:
+            raise ValidationError("unknown message", code="tpt-unknown-page", site="metawiki", term=key)
+        unit = self.w.units.get(key)
+        if create and unit is not None:
+            raise ValidationError("The page you tried to create has been created already.",
+                                  code="articleexists", site="metawiki", term=key)
+        if unit is not None and baserevid is not None and unit.revision != baserevid and unit.author != BOT:
+            raise EditConflictError("Edit conflict.", code="editconflict", site="metawiki", term=key)
+        if unit is not None and unit.text == text:
+            unit.fuzzy = fuzzy  # identical save: nochange, and fuzzy follows the marker
+            return FakeEditResult(None, nochange=True)
+        new = Unit(text, fuzzy, self.w.tick(), self.w.stamp(), BOT)
+        self.w.units[key] = new
+        self.w.writes.append(("edit", f"unit:{key.message_key}/{key.lang}"))
+        return FakeEditResult(new.revision, timestamp=new.timestamp)
+
+    def delete_unit(self, key: TermKey, *, summary: str) -> FakeEditResult:
+        self.w.hook("delete", f"unit:{key.message_key}/{key.lang}")
+        if not self.w.can_delete:
+            raise PermissionDeniedError("You do not have permission to delete pages.", code="permissiondenied",
+                                        site="metawiki", term=key)
+        if self.w.units.pop(key, None) is not None:
+            self.w.writes.append(("delete", f"unit:{key.message_key}/{key.lang}"))
+        return FakeEditResult(None)
+
+    def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
+                    summary: str) -> FakeEditResult:
+        self.w.hook("edit", "bundle")
+        if baserevid != self.w.bundle_revision and self.w.bundle_author != BOT:
+            raise EditConflictError("Edit conflict.", code="editconflict", site="metawiki")
+        if dict(messages) == self.w.bundle:
+            return FakeEditResult(None, nochange=True)
+        rev = self.w._store_bundle(dict(messages), BOT)
+        self.w.writes.append(("edit", "bundle"))
+        return FakeEditResult(rev)
+
+
+def fail_n_times(wikis: FakeWikis, n: int, error: Callable[[], RemoteError]) -> None:
+    """Make the next ``n`` writes fail with ``error()`` (a maxlag/429 storm that outlasts retries)."""
+    remaining = [n]
+
+    def hook(kind: str, target: str) -> None:
+        if remaining[0] > 0:
+            remaining[0] -= 1
+            raise error()
+    wikis.before_write = hook
+
+
+def seeded(languages: Collection[str] = ("de", "pt-br"), capacities: int = 3) -> FakeWikis:
+    """A small pair of wikis in step: English plus ``languages`` on both sides."""
+    wikis = FakeWikis()
+    for n in range(1, capacities + 1):
+        qid = f"Q{n}"
+        terms = {("label", "en"): f"Skill {n}", ("description", "en"): f"About skill {n}"}
+        for lang in languages:
+            terms[("label", lang)] = f"Skill {n} [{lang}]"
+        wikis.add_capacity(qid, f"Q{100 + n}", terms)
+    wikis.bundle = {}
+    for cap in wikis.capacities.values():
+        item = wikis.items[cap.item or ""]
+        wikis.bundle[f"{cap.qid}-label"] = item.terms[("label", "en")]
+        wikis.bundle[f"{cap.qid}-description"] = item.terms[("description", "en")]
+    wikis.bundle_revision = wikis.tick()
+    for cap in wikis.capacities.values():
+        for lang in languages:
+            wikis.human_unit(cap.qid, "label", lang, f"Skill {cap.qid[1:]} [{lang}]")
+    return wikis
+
+
+@pytest.fixture
+def fake_wikis() -> FakeWikis:
+    return seeded()
