@@ -36,6 +36,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.plural import to_gettext
+from gettext import c2py
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -205,8 +206,30 @@ def plural_rule(code: str, bcp47: str, plurals: dict[str, str]) -> tuple[str, st
     for tag in (bcp47, bcp47.split("-")[0]):
         loc = babel_locale(tag)
         if loc is not None:
-            return to_gettext(loc.plural_form), "cldr"
+            rule = cldr_gettext_rule(loc)
+            if rule is not None:
+                return rule, "cldr"
     return GETTEXT_PLURAL_DEFAULT, "default"
+
+
+def cldr_gettext_rule(loc: Locale) -> str | None:
+    """Babel's gettext rendering of the CLDR rule, made valid for gettext.
+
+    CLDR rules may test the compact exponent ``e`` (French "many" for 1e6);
+    gettext knows only ``n``, and for a plain integer ``e`` is 0. A rule that
+    still does not compile is dropped.
+    """
+    rule = re.sub(r"\be\b", "0", to_gettext(loc.plural_form))
+    head, _, expr = rule.partition(";")
+    expr = expr.strip()
+    try:
+        nplurals = int(head.split("=", 1)[1])
+        function = c2py(expr[len("plural="):].rstrip(";"))
+        if not all(0 <= function(n) < nplurals for n in range(0, 1001)):
+            return None
+    except (ValueError, IndexError, SyntaxError):
+        return None
+    return rule
 
 
 def build(_args: argparse.Namespace) -> None:
