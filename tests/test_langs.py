@@ -336,3 +336,19 @@ def test_cli_unknown_code_exits_2_with_hint() -> None:
     assert "unknown language code 'pt-BR'" in result.stderr
     assert "hint: closest known codes: pt-br" in result.stderr
     assert result.stdout == ""
+
+
+def test_generated_table_is_up_to_date(tmp_path: Path) -> None:
+    """langdata.py is what generate.py makes of sources.json + overrides.py (same Babel/CLDR)."""
+    import babel
+    import sys
+
+    from capxl10n import langdata
+
+    committed = Path(langdata.__file__).read_text(encoding="utf-8")
+    if f"Babel {babel.__version__} (CLDR)" not in committed:
+        pytest.skip(f"langdata.py was generated with another Babel than {babel.__version__}")
+    out = tmp_path / "langdata.py"
+    subprocess.run([sys.executable, str(REPO / "tools" / "langdata" / "generate.py"), "build", "--out", str(out)],
+                   check=True, capture_output=True)
+    assert out.read_text(encoding="utf-8") == committed, "run: python tools/langdata/generate.py build"
