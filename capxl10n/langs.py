@@ -74,7 +74,12 @@ class Language:
 
     @property
     def is_translation(self) -> bool:
-        return not (self.is_source or self.is_documentation)
+        """A language translators translate into: not the source, not ``qqq``, not ``mul``.
+
+        ``mul`` ("multiple languages") is Wikidata's shared default label, a
+        fallback for suggestions, never a target of the bundle or the catalogs.
+        """
+        return not (self.is_source or self.is_documentation or self.code == "mul")
 
     @property
     def nplurals(self) -> int:
