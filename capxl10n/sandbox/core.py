@@ -743,7 +743,7 @@ def _continuation(req: ApiRequest, all_modules: list[str], generated: list[str],
                 if name.startswith("g") and name.endswith("continue") and name != "continue":
                     gen_params[name] = value
         data.update(gen_params)
-        gen_keys = "|".join(gen_params)
+        gen_keys = "|".join(gen_params) if generator is not None else "-"
         complete = not any(m in req.continuation for m in props)
     elif req.generator_continuation:
         data.update(req.generator_continuation)

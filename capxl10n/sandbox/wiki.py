@@ -19,10 +19,11 @@ strictly increase per store, so ``basetimestamp`` and ``rccontinue`` are exact.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +178,14 @@ def sha1_base36(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+_WIKILINK = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\]|]*)?(?:\|[^\]]*)?\]\]")
+
+
+def wikitext_links(text: str) -> list[str]:
+    """Titles of ``[[Target|label]]`` links in wikitext."""
+    return [m.group(1).strip() for m in _WIKILINK.finditer(text) if not m.group(1).startswith(":")]
+
+
 def format_ts(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(seconds)))
 
@@ -222,6 +231,11 @@ class Wiki:
         self._last_ts = 0.0
         #: hooks run after each save inside the lock: ``hook(wiki, result, user)``
         self.save_hooks: list[Callable[[Wiki, SaveResult, User], None]] = []
+        #: content model -> function giving the titles a page's text links to (for list=backlinks);
+        #: Wikibase registers one for ``wikibase-item`` (claims pointing at items)
+        self.link_extractors: dict[str, Callable[[str], Iterable[str]]] = {"wikitext": wikitext_links}
+        self._links: dict[int, frozenset[str]] = {}
+        self._backlinks: dict[str, set[int]] = {}
         self.add_user("MediaWiki default", system=True)
 
     # -- users and sessions --------------------------------------------------
@@ -372,9 +386,38 @@ class Wiki:
                                              minor, tags, timestamp)
                     result = SaveResult(page, rev, latest.revid)
                     self._record(page, rev, "edit", user, bot, minor, latest.size)
+            if result.revision is not None:
+                self._update_links(result.page)
             for hook in self.save_hooks:
                 hook(self, result, user)
             return result
+
+    def _update_links(self, page: Page) -> None:
+        extractor = self.link_extractors.get(page.content_model)
+        new: frozenset[str] = frozenset()
+        if extractor is not None:
+            found = set()
+            for raw in extractor(page.text):
+                try:
+                    found.add(self.normalize_title(raw)[1])
+                except InvalidTitle:
+                    continue
+            new = frozenset(found)
+        old = self._links.get(page.pageid, frozenset())
+        for title in old - new:
+            self._backlinks.get(title, set()).discard(page.pageid)
+        for title in new - old:
+            self._backlinks.setdefault(title, set()).add(page.pageid)
+        self._links[page.pageid] = new
+
+    def backlinks(self, title: str) -> list[Page]:
+        """Pages whose latest revision links to ``title`` (MediaWiki's pagelinks table)."""
+        with self.lock:
+            ids = sorted(self._backlinks.get(title, ()))
+            return [self.pages_by_id[i] for i in ids if i in self.pages_by_id]
+
+    def links(self, page: Page) -> frozenset[str]:
+        return self._links.get(page.pageid, frozenset())
 
     def _check_conflict(self, page: Page, user: User, base_revid: int | None, base_timestamp: str | None) -> None:
         if base_timestamp:
@@ -417,6 +460,8 @@ class Wiki:
                 raise PageMissing("The page you specified doesn't exist.")
             del self.pages[page.title]
             del self.pages_by_id[page.pageid]
+            for title in self._links.pop(page.pageid, frozenset()):
+                self._backlinks.get(title, set()).discard(page.pageid)
             row = RecentChange(self._next_rcid, "log", page.ns, page.title, 0, 0, 0, user.name, user.id,
                                self.now(), reason, False, False, 0, 0, [], "delete", "delete")
             self._next_rcid += 1

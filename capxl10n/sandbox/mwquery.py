@@ -1,0 +1,443 @@
+"""MediaWiki core query modules: prop=revisions|info, list/generator=allpages, recentchanges, backlinks.
+
+Why separate from mediawiki.py: these are the readers, with MediaWiki's limits
+and continuation formats (``rvcontinue``, ``apcontinue``, ``rccontinue``
+``<YYYYMMDDHHMMSS>|<rcid>``, ``blcontinue``), and they are shared unchanged by
+Metabase and Meta-Wiki.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from capxl10n.sandbox.core import ApiError, ApiRequest, PageOut, Site
+from capxl10n.sandbox.wiki import Page, Revision, parse_ts
+
+RVPROPS = ("ids", "flags", "timestamp", "user", "userid", "size", "slotsize", "sha1", "slotsha1", "contentmodel",
+           "comment", "parsedcomment", "content", "tags", "roles", "oresscores")
+RCPROPS = ("user", "userid", "comment", "parsedcomment", "flags", "timestamp", "title", "ids", "sizes",
+           "redirect", "patrolled", "loginfo", "tags", "sha1", "oresscores")
+RCSHOW = ("minor", "!minor", "bot", "!bot", "anon", "!anon", "redirect", "!redirect", "patrolled", "!patrolled",
+          "unpatrolled", "autopatrolled", "!autopatrolled", "oresreview", "!oresreview")
+RCTYPES = ("edit", "new", "log", "external", "categorize")
+CONTENT_FORMATS = {"wikitext": "text/x-wiki", "json": "application/json", "wikibase-item": "application/json",
+                   "wikibase-property": "application/json", "translate-messagebundle": "application/json",
+                   "Scribunto": "text/plain", "text": "text/plain", "css": "text/css",
+                   "javascript": "text/javascript"}
+
+
+def install(site: Site) -> None:
+    site.register_query("prop", "revisions", revisions)
+    site.register_query("prop", "info", info)
+    site.register_query("list", "allpages", allpages)
+    site.register_query("generator", "allpages", allpages_generator)
+    site.register_query("list", "recentchanges", recentchanges)
+    site.register_query("list", "backlinks", backlinks)
+    site.register_query("generator", "backlinks", backlinks_generator)
+
+
+def mw_ts(iso: str) -> str:
+    return re.sub(r"[-:TZ]", "", iso)
+
+
+def iso_ts(value: str) -> str:
+    """Accept ISO 8601 or MediaWiki 14-digit timestamps (``badtimestamp`` otherwise)."""
+    try:
+        seconds = parse_ts(value)
+    except ValueError:
+        raise ApiError("badtimestamp", f'Invalid value "{value}" for timestamp parameter.') from None
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def _namespace(req: ApiRequest, name: str, default: int | None = 0) -> int | None:
+    raw = req.get(name)
+    if raw is None:
+        return default
+    if raw.lstrip("-").isdigit() and int(raw) in req.site.wiki.namespaces:
+        return int(raw)
+    raise ApiError("badvalue", f'Unrecognized value for parameter "{name}": {raw}.', module=req.module)
+
+
+def _namespaces(req: ApiRequest, name: str) -> list[int] | None:
+    allowed = [str(ns) for ns in req.site.wiki.namespaces]
+    values = req.multi(name, allowed + ["*"])
+    if not values or "*" in values:
+        return None
+    return [int(v) for v in values]
+
+
+# -- prop=revisions -----------------------------------------------------------
+
+def render_revision(req: ApiRequest, rev: Revision, props: list[str], slots: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "ids" in props:
+        out["revid"] = rev.revid
+        out["parentid"] = rev.parentid
+    if "flags" in props:
+        out["minor"] = rev.minor
+    if "user" in props:
+        out["user"] = rev.user
+    if "userid" in props:
+        out["userid"] = rev.userid
+    if "timestamp" in props:
+        out["timestamp"] = rev.timestamp
+    if "size" in props:
+        out["size"] = rev.size
+    if "sha1" in props:
+        out["sha1"] = rev.sha1
+    if "roles" in props:
+        out["roles"] = ["main"]
+    wants_content = "content" in props or "contentmodel" in props or "slotsize" in props or "slotsha1" in props
+    if slots is not None and wants_content:
+        slot: dict[str, Any] = {}
+        if "slotsize" in props:
+            slot["size"] = rev.size
+        if "slotsha1" in props:
+            slot["sha1"] = rev.sha1
+        if "contentmodel" in props or "content" in props:
+            slot["contentmodel"] = rev.content_model
+        if "content" in props:
+            slot["contentformat"] = CONTENT_FORMATS.get(rev.content_model, "text/plain")
+            slot[req.text_key("content")] = rev.content
+        out["slots"] = {"main": slot}
+    elif wants_content:
+        if "contentmodel" in props or "content" in props:
+            out["contentformat" if False else "contentmodel"] = rev.content_model
+        if "content" in props:
+            out["contentformat"] = CONTENT_FORMATS.get(rev.content_model, "text/plain")
+            out[req.text_key("content")] = rev.content
+    if "comment" in props:
+        out["comment"] = rev.comment
+    if "parsedcomment" in props:
+        out["parsedcomment"] = rev.comment
+    if "tags" in props:
+        out["tags"] = list(rev.tags)
+    return out
+
+
+def revisions(req: ApiRequest, pages: list[PageOut]) -> None:
+    props = req.multi("rvprop", RVPROPS, default=["ids", "timestamp", "flags", "comment", "user"])
+    slots_raw = req.get("rvslots")
+    slots = None if slots_raw is None else [s for s in slots_raw.split("|") if s]
+    if slots is None and "content" in props:
+        req.warn("revisions", 'Because "rvslots" was not specified, a legacy format has been used for the '
+                 "output. This format is deprecated, and in the future the new format will always be used.",
+                 "deprecation")
+    single = [name for name in ("rvlimit", "rvstartid", "rvendid", "rvstart", "rvend", "rvdir", "rvuser",
+                                "rvexcludeuser", "rvtag") if req.has(name)]
+    existing = [p for p in pages if p.page is not None]
+    req.get("rvcontentformat")
+    req.get("rvsection")
+    if len(pages) > 1 or not single:
+        if single and len(pages) > 1:
+            raise ApiError("invalidparammix", f'The parameter "{single[0]}" may only be used with a single page.',
+                           module="revisions")
+        _latest_revisions(req, existing, props, slots)
+        return
+    if not existing:
+        return
+    _page_history(req, existing[0], props, slots)
+
+
+def _latest_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], slots: list[str] | None) -> None:
+    cap = (500 if req.high_limits else 50) if "content" in props else len(pages) + 1
+    start = req.get("rvcontinue")
+    start_id = int(start) if start and start.isdigit() else 0
+    ordered = sorted(pages, key=lambda p: p.page.latest.revid)  # type: ignore[union-attr]
+    served = 0
+    for out in ordered:
+        page = out.page
+        assert page is not None
+        rev = page.latest
+        if rev.revid < start_id:
+            continue
+        if served >= cap:
+            req.continue_with({"rvcontinue": rev.revid})
+            return
+        out.data["revisions"] = [render_revision(req, rev, props, slots)]
+        served += 1
+
+
+def _page_history(req: ApiRequest, out: PageOut, props: list[str], slots: list[str] | None) -> None:
+    page = out.page
+    assert page is not None
+    cap = (500 if req.high_limits else 50) if "content" in props else (5000 if req.high_limits else 500)
+    limit = req.limit("rvlimit", 1 if not req.has("rvlimit") else 10, cap, None, module="revisions")
+    direction = req.enum("rvdir", ("older", "newer"), "older")
+    start_id = req.int("rvstartid")
+    end_id = req.int("rvendid")
+    start_ts = req.get("rvstart")
+    end_ts = req.get("rvend")
+    user = req.get("rvuser")
+    exclude = req.get("rvexcludeuser")
+    tag = req.get("rvtag")
+    revs = list(page.revisions) if direction == "newer" else list(reversed(page.revisions))
+    cont = req.get("rvcontinue")
+    if cont:
+        try:
+            cont_id = int(cont.split("|")[-1])
+        except ValueError:
+            raise ApiError("badcontinue", "Invalid continue param. You should pass the original value returned "
+                           "by the previous query.", module="revisions") from None
+        revs = [r for r in revs if (r.revid >= cont_id if direction == "newer" else r.revid <= cont_id)]
+
+    def keep(rev: Revision) -> bool:
+        if start_id is not None and (rev.revid < start_id if direction == "newer" else rev.revid > start_id):
+            return False
+        if end_id is not None and (rev.revid > end_id if direction == "newer" else rev.revid < end_id):
+            return False
+        if start_ts and (rev.timestamp < iso_ts(start_ts) if direction == "newer" else rev.timestamp > iso_ts(start_ts)):
+            return False
+        if end_ts and (rev.timestamp > iso_ts(end_ts) if direction == "newer" else rev.timestamp < iso_ts(end_ts)):
+            return False
+        if user and rev.user != user:
+            return False
+        if exclude and rev.user == exclude:
+            return False
+        return not (tag and tag not in rev.tags)
+
+    chosen = [r for r in revs if keep(r)]
+    out.data["revisions"] = [render_revision(req, r, props, slots) for r in chosen[:limit]]
+    if len(chosen) > limit:
+        nxt = chosen[limit]
+        req.continue_with({"rvcontinue": f"{mw_ts(nxt.timestamp)}|{nxt.revid}"})
+
+
+# -- prop=info ------------------------------------------------------------------
+
+def info(req: ApiRequest, pages: list[PageOut]) -> None:
+    props = req.multi("inprop", ("protection", "talkid", "watched", "watchers", "visitingwatchers",
+                                 "notificationtimestamp", "subjectid", "associatedpage", "url", "readable",
+                                 "preload", "displaytitle", "varianttitles", "linkclasses"))
+    req.get("intestactions")
+    req.get("incontinue")
+    wiki = req.site.wiki
+    for out in pages:
+        page = out.page
+        if page is None:
+            if "invalid" in out.data:
+                continue
+            model = wiki.content_models.get(out.data.get("ns", 0), "wikitext")
+            out.data.update({"contentmodel": model, "pagelanguage": "en", "pagelanguagehtmlcode": "en",
+                             "pagelanguagedir": "ltr"})
+        else:
+            out.data.update({"contentmodel": page.content_model, "pagelanguage": "en",
+                             "pagelanguagehtmlcode": "en", "pagelanguagedir": "ltr", "touched": page.touched,
+                             "lastrevid": page.latest.revid, "length": page.latest.size})
+            if len(page.revisions) == 1:
+                out.data["new"] = True
+        if "url" in props:
+            title = out.data["title"].replace(" ", "_")
+            out.data["fullurl"] = f"{req.site.server}{req.site.base_path}/wiki/{title}"
+            out.data["editurl"] = f"{req.site.server}{req.site.base_path}/w/index.php?title={title}&action=edit"
+            out.data["canonicalurl"] = out.data["fullurl"]
+        if "protection" in props:
+            out.data["protection"] = []
+            out.data["restrictiontypes"] = ["edit", "move"]
+
+
+# -- allpages ---------------------------------------------------------------------
+
+def _allpages(req: ApiRequest, prefix_letter: str) -> tuple[list[Page], str | None]:
+    p = prefix_letter + "ap"
+    ns = _namespace(req, f"{p}namespace", 0)
+    assert ns is not None
+    prefix = (req.get(f"{p}prefix") or "").replace("_", " ")
+    start = (req.get(f"{p}continue") or req.get(f"{p}from") or "").replace("_", " ")
+    end = (req.get(f"{p}to") or "").replace("_", " ")
+    req.enum(f"{p}filterredir", ("all", "redirects", "nonredirects"), "all")
+    direction = req.enum(f"{p}dir", ("ascending", "descending"), "ascending")
+    limit = req.limit(f"{p}limit", 10, 500, 5000, module="allpages")
+    for name in ("minsize", "maxsize", "prtype", "prlevel", "prfiltercascade", "filterlanglinks",
+                 "prexpiry"):
+        req.get(f"{p}{name}")
+    wiki = req.site.wiki
+    names = [(wiki.unprefixed(pg), pg) for pg in wiki.pages_in(ns, prefix)]
+    if direction == "descending":
+        names.reverse()
+    chosen: list[Page] = []
+    for name, page in names:
+        if start and (name < start if direction == "ascending" else name > start):
+            continue
+        if end and (name > end if direction == "ascending" else name < end):
+            continue
+        if len(chosen) >= limit:
+            return chosen, name.replace(" ", "_")
+        chosen.append(page)
+    return chosen, None
+
+
+def allpages(req: ApiRequest) -> dict[str, Any]:
+    pages, nxt = _allpages(req, "")
+    if nxt is not None:
+        req.continue_with({"apcontinue": nxt})
+    return {"allpages": [{"pageid": p.pageid, "ns": p.ns, "title": p.title} for p in pages]}
+
+
+def allpages_generator(req: ApiRequest) -> list[Page]:
+    pages, nxt = _allpages(req, "g")
+    if nxt is not None:
+        req.continue_with({"gapcontinue": nxt}, generator=True)
+    return pages
+
+
+# -- recentchanges --------------------------------------------------------------
+
+def recentchanges(req: ApiRequest) -> dict[str, Any]:
+    props = req.multi("rcprop", RCPROPS, default=["title", "timestamp", "ids"])
+    show = req.multi("rcshow", RCSHOW)
+    types = req.multi("rctype", RCTYPES, default=["edit", "new", "log", "categorize"])
+    namespaces = _namespaces(req, "rcnamespace")
+    limit = req.limit("rclimit", 10, 500, 5000, module="recentchanges")
+    direction = req.enum("rcdir", ("older", "newer"), "older")
+    start = req.get("rcstart")
+    end = req.get("rcend")
+    user = req.get("rcuser")
+    exclude = req.get("rcexcludeuser")
+    tag = req.get("rctag")
+    title = req.get("rctitle")
+    toponly = req.flag("rctoponly")
+    req.get("rcgeneraterevisions")
+    req.get("rcslot")
+    cont = req.get("rccontinue")
+    if user and exclude:
+        raise ApiError("invalidparammix", 'The parameters "rcuser" and "rcexcludeuser" can not be used together.',
+                       module="recentchanges")
+    start_iso = iso_ts(start) if start else None
+    end_iso = iso_ts(end) if end else None
+    if start_iso and end_iso and ((direction == "older" and start_iso < end_iso)
+                                  or (direction == "newer" and start_iso > end_iso)):
+        raise ApiError("badtimestamps" if False else "invalidparammix",
+                       f'The "rcstart" parameter must be {"later" if direction == "older" else "earlier"} than '
+                       '"rcend" when "rcdir" is set to "' + direction + '".', module="recentchanges")
+    cont_key: tuple[str, int] | None = None
+    if cont:
+        ts, _, rcid = cont.partition("|")
+        if not rcid.isdigit() or not ts.isdigit():
+            raise ApiError("badcontinue", "Invalid continue param. You should pass the original value returned "
+                           "by the previous query.", module="recentchanges")
+        cont_key = (ts, int(rcid))
+    wiki = req.site.wiki
+    with wiki.lock:
+        rows = list(wiki.recentchanges)
+        latest_rev = {p.pageid: p.latest.revid for p in wiki.pages.values()} if toponly else {}
+    rows.sort(key=lambda r: (r.timestamp, r.rcid), reverse=direction == "older")
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        key = (mw_ts(row.timestamp), row.rcid)
+        if cont_key is not None and (key > cont_key if direction == "older" else key < cont_key):
+            continue
+        if start_iso and (row.timestamp > start_iso if direction == "older" else row.timestamp < start_iso):
+            continue
+        if end_iso and (row.timestamp < end_iso if direction == "older" else row.timestamp > end_iso):
+            continue
+        if row.type not in types or (namespaces is not None and row.ns not in namespaces):
+            continue
+        if (user and row.user != user) or (exclude and row.user == exclude) or (tag and tag not in row.tags):
+            continue
+        if title and row.title != title:
+            continue
+        if "bot" in show and not row.bot or "!bot" in show and row.bot:
+            continue
+        if "minor" in show and not row.minor or "!minor" in show and row.minor:
+            continue
+        if toponly and latest_rev.get(row.pageid) != row.revid:
+            continue
+        if len(out) >= limit:
+            req.continue_with({"rccontinue": f"{key[0]}|{key[1]}"})
+            break
+        out.append(_rc_entry(row, props))
+    return {"recentchanges": out}
+
+
+def _rc_entry(row: Any, props: list[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": row.type}
+    if "title" in props:
+        entry["ns"] = row.ns
+        entry["title"] = row.title
+    if "ids" in props:
+        entry.update({"pageid": row.pageid, "revid": row.revid, "old_revid": row.old_revid, "rcid": row.rcid})
+    if "user" in props:
+        entry["user"] = row.user
+    if "userid" in props:
+        entry["userid"] = row.userid
+    if "flags" in props:
+        entry.update({"bot": row.bot, "new": row.type == "new", "minor": row.minor})
+    if "sizes" in props:
+        entry.update({"oldlen": row.oldlen, "newlen": row.newlen})
+    if "timestamp" in props:
+        entry["timestamp"] = row.timestamp
+    if "comment" in props:
+        entry["comment"] = row.comment
+    if "parsedcomment" in props:
+        entry["parsedcomment"] = row.comment
+    if "tags" in props:
+        entry["tags"] = list(row.tags)
+    if "loginfo" in props and row.type == "log":
+        entry.update({"logid": row.rcid, "logtype": row.logtype, "logaction": row.logaction, "logparams": []})
+    return entry
+
+
+# -- backlinks --------------------------------------------------------------------
+
+def _backlinks(req: ApiRequest, p: str) -> tuple[list[Page], str | None]:
+    title = req.get(f"{p}title")
+    pageid = req.get(f"{p}pageid")
+    wiki = req.site.wiki
+    if title is None and pageid is None:
+        raise ApiError("missingparam", f'One of the parameters "{p}title" and "{p}pageid" is required.',
+                       module="backlinks")
+    if title is not None:
+        try:
+            _ns, target = wiki.normalize_title(title)
+        except ValueError:
+            raise ApiError("invalidtitle", f'Bad title "{title}".', module="backlinks") from None
+    else:
+        page = wiki.page_by_id(int(pageid) if pageid and pageid.isdigit() else 0)
+        if page is None:
+            raise ApiError("nosuchpageid", f"There is no page with ID {pageid}.", module="backlinks")
+        target = page.title
+    namespaces = _namespaces(req, f"{p}namespace")
+    req.enum(f"{p}filterredir", ("all", "redirects", "nonredirects"), "all")
+    req.enum(f"{p}dir", ("ascending", "descending"), "ascending")
+    req.get(f"{p}redirect")
+    limit = req.limit(f"{p}limit", 10, 500, 5000, module="backlinks")
+    cont = req.get(f"{p}continue")
+    start = 0
+    if cont:
+        try:
+            start = int(cont.split("|")[-1])
+        except ValueError:
+            raise ApiError("badcontinue", "Invalid continue param. You should pass the original value returned "
+                           "by the previous query.", module="backlinks") from None
+    linking = sorted(wiki.backlinks(target), key=lambda pg: pg.pageid)
+    chosen: list[Page] = []
+    for page in linking:
+        if page.pageid < start or (namespaces is not None and page.ns not in namespaces):
+            continue
+        if len(chosen) >= limit:
+            _ns, _, _rest = target.partition(":")
+            return chosen, f"{wiki.normalize_title(target)[0]}|{target.split(':', 1)[-1].replace(' ', '_')}|{page.pageid}"
+        chosen.append(page)
+    return chosen, None
+
+
+def backlinks(req: ApiRequest) -> dict[str, Any]:
+    pages, nxt = _backlinks(req, "bl")
+    if nxt is not None:
+        req.continue_with({"blcontinue": nxt})
+    return {"backlinks": [{"pageid": p.pageid, "ns": p.ns, "title": p.title} for p in pages]}
+
+
+def backlinks_generator(req: ApiRequest) -> list[Page]:
+    pages, nxt = _backlinks(req, "gbl")
+    if nxt is not None:
+        req.continue_with({"gblcontinue": nxt}, generator=True)
+    return pages
+
+
+def titles_of(pages: Iterable[Page]) -> list[str]:
+    return [p.title for p in pages]
