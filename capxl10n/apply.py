@@ -108,12 +108,14 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str)
         return result
     runner = _Runner(plan, state, writers, result, journal)
     start = writers.requests()
+    interrupted = True
     try:
         for group, ops in _groups(plan.operations):
             runner.run_group(group, ops)
+        interrupted = False
     finally:
         result.requests = writers.requests() - start
-        _finish(plan, state, result)
+        _finish(plan, state, result, interrupted=interrupted)
     return result
 
 
@@ -362,7 +364,7 @@ def _reasons(ops: Sequence[Operation]) -> str:
     return f"{text} [{', '.join(langs[:8])}{'…' if len(langs) > 8 else ''}]"
 
 
-def _finish(plan: Plan, state: State, result: ApplyResult) -> None:
+def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool = False) -> None:
     """Move the base for every term whose operations are all done; record apply-time conflicts."""
     journal = state.journal(plan.id)
     by_key: dict[TermKey, list[Operation]] = {}
@@ -384,5 +386,5 @@ def _finish(plan: Plan, state: State, result: ApplyResult) -> None:
         state.record_conflicts(result.conflicts, replace_all=False)
     decided = state.decisions()
     state.clear_conflicts([k for k in finished if k in decided or k in set(plan.resolved)])
-    state.set_plan_status(plan.id, "done" if not result.failed else "partial")
+    state.set_plan_status(plan.id, "done" if not (result.failed or interrupted) else "partial")
     state.prune_plans()
