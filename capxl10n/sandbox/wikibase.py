@@ -5,7 +5,7 @@ content model ``wikibase-item``, content = entity JSON in storage form), so ever
 revision and a recentchanges row like any edit, and ``prop=revisions`` shows them. This
 module adds what Wikibase adds on top: the term rules and the ``baserevid`` patching of
 :mod:`capxl10n.sandbox.wbedit`, a label+description index for the uniqueness rule, page links
-for ``list=backlinks`` (``page.props["links"]``), and change listeners (the SPARQL service).
+for ``list=backlinks`` (a link extractor for the store), and change listeners (SPARQL).
 
 Wiring (engineer A's app/server): ``repo = install_metabase(site)`` registers the modules on a
 :class:`~capxl10n.sandbox.core.Site`; ``seed_metabase(repo, snapshot, ...)`` fills it;
@@ -97,6 +97,18 @@ class WikibaseRepo:
                     if page.content_model.startswith("wikibase"):
                         self._index(page.latest.revid, page.latest.content, page)
             wiki.save_hooks.append(self._on_save)
+            extractors = getattr(wiki, "link_extractors", None)
+            if extractors is not None:  # the store's pagelinks table feeds list=backlinks
+                extractors["wikibase-item"] = self.links_in
+                extractors["wikibase-property"] = self.links_in
+
+    def links_in(self, content: str) -> list[str]:
+        """Titles an entity page links to: the properties it uses and the items it points at."""
+        try:
+            entity = wbe.from_storage_json(content)
+        except (ValueError, TypeError):
+            return []
+        return [self.title(target) for target in wbe.linked_entities(entity)]
 
     # -- addressing ---------------------------------------------------------
     def title(self, entity_id: str) -> str:
@@ -191,7 +203,6 @@ class WikibaseRepo:
             for key in keys:
                 self._pairs.setdefault(key, set()).add(entity_id)
             self._pairs_of[entity_id] = keys
-        page.props["links"] = [self.title(target) for target in wbe.linked_entities(entity)]
         return entity
 
 
