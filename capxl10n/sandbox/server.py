@@ -24,7 +24,7 @@ from typing import Any
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.test import EnvironBuilder
 
 from capxl10n.sandbox import mediawiki, seed as seeding
@@ -118,7 +118,7 @@ class Sandbox:
         if self._server is not None:
             return self
         self.faults.stop_event.clear()
-        server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        server = make_server("127.0.0.1", self.port, self.app, threaded=True, request_handler=_QuietHandler)
         server.daemon_threads = True  # type: ignore[attr-defined]
         self._server = server
         self._set_server(f"http://127.0.0.1:{server.server_port}")
@@ -186,6 +186,13 @@ class Sandbox:
         if self.url != INPROCESS_URL:
             session.mount(self.url, adapter)
         return session
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr (the stats endpoint counts requests instead)."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 class _FakeOriginal:
