@@ -158,6 +158,11 @@ def general(req: ApiRequest) -> dict[str, Any]:
         "servername": "127.0.0.1", "wikiid": f"sandbox_{site.name}",
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(site.wiki.clock())), "misermode": False,
         "uploadsenabled": False, "maxuploadsize": 104857600, "minuploadchunksize": 1024,
+        "galleryoptions": {"imagesPerRow": 0, "imageWidth": 120, "imageHeight": 120, "captionLength": True,
+                           "showBytes": True, "showDimensions": True, "mode": "traditional"},
+        "thumblimits": {str(i): v for i, v in enumerate((120, 150, 180, 200, 250, 300))},
+        "imagelimits": {str(i): {"width": w, "height": h} for i, (w, h) in enumerate(
+            ((320, 240), (640, 480), (800, 600), (1024, 768), (1280, 1024), (2560, 2048)))},
         "favicon": f"{server}/favicon.ico", "centralidlookupprovider": "local",
         "allcentralidlookupproviders": ["local"], "interwikimagic": True, "magiclinks": {"ISBN": False,
                                                                                           "PMID": False,
@@ -180,7 +185,9 @@ def namespaces(req: ApiRequest) -> dict[str, Any]:
             entry["canonical"] = name
         entry["content"] = ns == 0 or wiki.content_models.get(ns, "").startswith("wikibase")
         entry["nonincludable"] = False
-        if ns in wiki.content_models:
+        if ns == 8:
+            entry["namespaceprotection"] = "editinterface"
+        if wiki.content_models.get(ns, "").startswith("wikibase"):
             entry["defaultcontentmodel"] = wiki.content_models[ns]
         out[str(ns)] = entry
     return out
@@ -266,6 +273,10 @@ def edit(req: ApiRequest) -> dict[str, Any]:
     current = page.text if page is not None else ""
     if text is None:
         text = (prepend or "") + current + (append or "")
+    if page is None and model is None and title.endswith(".json") and ns in (2, 4, 8, 828):
+        model = "json"  # MediaWiki's JSON content handler claims *.json pages in these namespaces
+    if page is None and not summary:
+        summary = f'Created page with "{text[:200]}"'
     ctx = EditContext(title, ns, text, model, page, user, tags)
     for edit_filter in getattr(req.site, "edit_filters", []):
         edit_filter(req, ctx)

@@ -89,7 +89,7 @@ class Sandbox:
             extras: dict[str, Any] = {}
             for name, namespaces, models in (
                     ("metabase", METABASE_NAMESPACES, {120: "wikibase-item", 122: "wikibase-property"}),
-                    ("metawiki", METAWIKI_NAMESPACES, {828: "Scribunto"}),
+                    ("metawiki", METAWIKI_NAMESPACES, {}),
                     ("wikidata", WIKIDATA_NAMESPACES, {0: "wikibase-item", 120: "wikibase-property"})):
                 wiki = Wiki(name, namespaces, clock=self.clock, content_namespaces=models)
                 site = Site(name, wiki, base_path=f"/{name}", server=self.url, faults=self.faults)
