@@ -308,8 +308,22 @@ def _bot(req: ApiRequest) -> bool:
     return req.flag("bot") and req.has_right("bot")
 
 
+def _ids_param(req: ApiRequest, low: int = 50, high: int = 500) -> list[str]:
+    """``ids`` with REL1_39's ``toomanyvalues`` data (``limit``, ``lowlimit``, ``highlimit`` only)."""
+    req.used.add("ids")
+    raw = req.params.get("ids")
+    if not raw:
+        return []
+    values = raw[1:].split("\x1f") if raw.startswith("\x1f") else raw.split("|")
+    top = high if req.high_limits else low
+    if len(values) > top:
+        raise ApiError("toomanyvalues", f'Too many values supplied for parameter "ids". The limit is {top}.',
+                       data={"limit": top, "lowlimit": low, "highlimit": high})
+    return values
+
+
 def handle_wbgetentities(req: ApiRequest, repo: WikibaseRepo) -> dict[str, Any]:
-    ids = req.multi("ids", None, limit=50, high_limit=500)
+    ids = _ids_param(req)
     sites, titles = req.get("sites"), req.get("titles")
     props = req.multi("props", wbe.ALL_PROPS, default=wbe.DEFAULT_PROPS)
     languages = req.multi("languages", sorted(repo.languages), limit=50, high_limit=500) \
