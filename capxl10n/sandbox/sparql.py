@@ -6,7 +6,8 @@ answers must be what a query service computes, in SPARQL 1.1 JSON results with t
 term codes as language tags (``"xml:lang": "pt-br"``).
 
 The RDF follows the Wikidata Query Service munging: every entity is
-``<{base}/entity/Q1>`` with ``rdfs:label``, ``skos:prefLabel`` and ``schema:name`` per label,
+``<{base}/entity/Q1>`` with ``rdfs:label`` per label (``skos:prefLabel`` and ``schema:name``
+copies with ``label_aliases=True``: they triple the store, so they are off by default),
 ``schema:description``, ``wdt:Pn`` for best-rank statements (items as URIs, strings as plain
 literals), ``schema:version`` (lastrevid) and ``schema:dateModified``. The usual prefixes
 (``wd:``, ``wdt:``, ``rdfs:``, ``schema:``, ``skos:``, ``wikibase:``, ``xsd:``…) are predeclared,
@@ -73,8 +74,11 @@ def default_prefixes(base: str) -> dict[str, str]:
     }
 
 
-def entity_quads(entity: wbe.Entity, revid: int, timestamp: str, base: str) -> list[ox.Quad]:
-    """The munged RDF of one entity, in its own named graph."""
+def entity_quads(entity: wbe.Entity, revid: int, timestamp: str, base: str, *,
+                 label_aliases: bool = False) -> list[ox.Quad]:
+    """The munged RDF of one entity, in its own named graph (``label_aliases`` adds
+    ``skos:prefLabel``/``schema:name`` copies of each label, as WDQS has: 3× the label triples)."""
+    label_preds = (RDFS_LABEL, SKOS_PREF, SCHEMA_NAME) if label_aliases else (RDFS_LABEL,)
     subject = ox.NamedNode(f"{base}entity/{entity['id']}")
     graph = subject
     quads = [
@@ -85,7 +89,7 @@ def entity_quads(entity: wbe.Entity, revid: int, timestamp: str, base: str) -> l
     ]
     for lang, term in (entity.get("labels") or {}).items():
         literal = ox.Literal(term["value"], language=lang)
-        quads.extend(ox.Quad(subject, pred, literal, graph) for pred in (RDFS_LABEL, SKOS_PREF, SCHEMA_NAME))
+        quads.extend(ox.Quad(subject, pred, literal, graph) for pred in label_preds)
     for lang, term in (entity.get("descriptions") or {}).items():
         quads.append(ox.Quad(subject, SCHEMA_DESC, ox.Literal(term["value"], language=lang), graph))
     for prop, claims in (entity.get("claims") or {}).items():
@@ -131,8 +135,9 @@ class SparqlService:
     def __init__(self, source: Callable[[], Iterable[tuple[str, wbe.Entity, int, str]]], *,
                  site_path: str = "/metabase", lag_seconds: float = 0.0, lag_edits: int = 0,
                  clock: Callable[[], float] = time.monotonic,
-                 block: Callable[[Request], bool] | None = None) -> None:
+                 block: Callable[[Request], bool] | None = None, label_aliases: bool = False) -> None:
         self.source = source
+        self.label_aliases = label_aliases
         self.site_path = site_path.rstrip("/")
         self.lag_seconds = lag_seconds
         self.lag_edits = lag_edits
@@ -208,14 +213,15 @@ class SparqlService:
         if self._store is not None and self._base is not None:
             graph = ox.NamedNode(f"{self._base}entity/{item.entity_id}")
             self._store.remove_graph(graph)
-            self._store.extend(entity_quads(item.entity, item.revid, item.timestamp, self._base))
+            self._store.extend(entity_quads(item.entity, item.revid, item.timestamp, self._base,
+                                            label_aliases=self.label_aliases))
 
     def _store_for(self, base: str) -> ox.Store:
         if self._store is None or self._base != base:
             store = ox.Store()
             quads: list[ox.Quad] = []
             for entity, revid, ts in self._applied.values():
-                quads.extend(entity_quads(entity, revid, ts, base))
+                quads.extend(entity_quads(entity, revid, ts, base, label_aliases=self.label_aliases))
             store.bulk_extend(quads)
             self._store, self._base = store, base
         return self._store
@@ -302,10 +308,11 @@ def repo_source(repo: Any) -> Callable[[], Iterable[tuple[str, wbe.Entity, int, 
 
 def install_sparql(app: Any, site: Any, repo: Any, *, lag_seconds: float = 0.0, lag_edits: int = 0,
                    clock: Callable[[], float] = time.monotonic,
-                   block: Callable[[Request], bool] | None = None) -> SparqlService:
+                   block: Callable[[Request], bool] | None = None,
+                   label_aliases: bool = False) -> SparqlService:
     """Create the service for ``repo``, listen to its edits and route ``/<site>/query/sparql``."""
     service = SparqlService(repo_source(repo), site_path=site.base_path, lag_seconds=lag_seconds,
-                            lag_edits=lag_edits, clock=clock, block=block)
+                            lag_edits=lag_edits, clock=clock, block=block, label_aliases=label_aliases)
     repo.listeners.append(service.notify)
     app.add_route(f"{site.base_path}/query/sparql", service.handle, site=site.name, module="sparql")
     return service

@@ -510,6 +510,9 @@ def seed_metabase(repo: WikibaseRepo, capacities: Sequence[Any],
     """
     user = user or seed_user(repo)
     seed = MetabaseSeed()
+    by_qid: dict[str, list[tuple[tuple[str, str, str], str]]] = {}
+    for key, text in terms.items():
+        by_qid.setdefault(key[0], []).append((key, text))
     with repo.wiki.lock:
         for pid, datatype, label, description in SCHEMA_PROPERTIES:
             if repo.get(pid) is None:
@@ -538,16 +541,15 @@ def seed_metabase(repo: WikibaseRepo, capacities: Sequence[Any],
             code = (codes or {}).get(qid) or getattr(cap, "code", None)
             if code:
                 wbe.add_statement(item, "P91", str(code), "string")
-            _fill_terms(repo, item, qid, terms)
+            _fill_terms(repo, item, qid, sorted(by_qid.get(qid, [])))
             seed.capacity_items[qid] = _store_new(repo, item, user, "/* wbeditentity-create-item:0| */")
     return seed
 
 
 def _fill_terms(repo: WikibaseRepo, item: wbe.Entity, qid: str,
-                terms: Mapping[tuple[str, str, str], str]) -> None:
+                mine: Sequence[tuple[tuple[str, str, str], str]]) -> None:
     from capxl10n.sandbox.wbvalidate import check_length
 
-    mine = sorted((k, v) for k, v in terms.items() if k[0] == qid)
     for (_qid, fld, lang), raw in mine:
         field_ = "labels" if fld == "label" else "descriptions"
         value, _warned = normalize_value(raw)
