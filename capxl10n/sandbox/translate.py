@@ -308,7 +308,11 @@ def _mc_rows(req: ApiRequest, tr: Translate, p: str) -> tuple[Group, str, list[M
             hit = False
         return hit != negate
 
-    rows = [r for r in rows if all(matches(r, f) for f in filters)]
+    # Filters nothing in the sandbox can hit are no-ops when negated (the default !optional|!ignored).
+    active = [f for f in filters if not (f.startswith("!") and f.lstrip("!").split(":")[0] in
+                                          ("optional", "ignored", "changed", "reviewer"))]
+    if active:
+        rows = [r for r in rows if all(matches(r, f) for f in active)]
     props = req.multi(f"{p}mcprop", MC_PROPS, default=["definition", "translation"])
     return group, lang, rows, props
 
