@@ -212,10 +212,10 @@ class State:
         return True
 
     def prune_plans(self, keep: int = 20) -> None:
-        """Forget all but the ``keep`` newest finished plans (their journals are no longer needed)."""
+        """Forget all but the ``keep`` newest plans: an older one is stale anyway (its base moved)."""
         with self.transaction() as db:
             old = [r[0] for r in db.execute(
-                "SELECT plan_id FROM plans WHERE status = 'done' ORDER BY created DESC, rowid DESC "
+                "SELECT plan_id FROM plans ORDER BY created DESC, rowid DESC "
                 "LIMIT -1 OFFSET ?", (keep,)).fetchall()]
             db.executemany("DELETE FROM journal WHERE plan_id = ?", [(p,) for p in old])
             db.executemany("DELETE FROM plans WHERE plan_id = ?", [(p,) for p in old])
