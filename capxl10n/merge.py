@@ -16,8 +16,10 @@ Rules per term ``(qid, field, lang)`` with base B, Metabase M, Meta-Wiki W:
 * no base row: one-sided values are copied; differing values are conflicts,
   unless this is the first contact (empty base) and the profile names a winner.
 * English is a term like any other, but its Meta-Wiki side is the bundle
-  source page (target ``bundle``). A capacity gone from Metabase is reported;
-  its bundle keys go only with ``remove_from_bundle``.
+  source page (target ``bundle``). The bundle's keys follow Metabase: a new
+  capacity adds keys, an English value missing from the bundle is restored
+  there (never deleted from Metabase), and a capacity gone from Metabase is
+  reported; its bundle keys go only with ``remove_from_bundle``.
 * Values compare after :func:`capxl10n.model.normalize_text`.
 
 >>> from capxl10n.model import Capacity, Snapshot, Term, TermKey
@@ -250,6 +252,12 @@ class _Context:
             return
         if mt == wt:
             self.agree(key, b, m, w)
+            return
+        if key.lang == SOURCE_LANGUAGE and wt is None and m is not None:
+            # The bundle's keys follow Metabase's capacities: a source value missing there is restored,
+            # never deleted from Metabase (removing a capacity is Metabase's decision).
+            self.change(key, w_target, m.text, w, cap, "missing from the bundle" if b is not None
+                        else "new on metabase")
             return
         if b is None:
             self._unbased(key, cap, m, w, w_target)

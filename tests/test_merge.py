@@ -240,3 +240,9 @@ def test_merge_converges(world) -> None:
         if c.target == "metabase" and c.new is not None:
             src = w.get(c.key)
             assert src is not None and not src.fuzzy
+
+
+def test_source_value_missing_from_bundle_is_restored_not_deleted_on_metabase() -> None:
+    result = run("One", "One", None, key=EN)
+    assert [(c.target, c.action, c.new, c.reason) for c in result.changes] == [
+        ("bundle", "set", "One", "missing from the bundle")]

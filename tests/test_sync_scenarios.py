@@ -305,15 +305,30 @@ def test_edit_conflict_on_other_term_of_same_item_retried(world: World) -> None:
 
 
 def test_new_capacity_keys_added_to_bundle(world: World) -> None:
-    # A capacity whose English label exists only on Metabase: remove its keys from the bundle by hand.
-    key = world.pick()
+    from capxl10n.model import Capacity
+    from capxl10n.sandbox.wikibase import seed_metabase
+    repo = world.sb.extras["metabase_repo"]
+    seed_metabase(repo, [Capacity("Q424242")], {("Q424242", "label", "en"): "Brand new capacity",
+                                                ("Q424242", "description", "en"): "Added on Metabase today",
+                                                ("Q424242", "label", "de"): "Ganz neu"})
+    result = world.cli("sync")  # incremental: the new items show in recentchanges
+    assert result.exit_code == 0, result.output
     bundle = world.bundle()
-    s, _ = world.peer._session("metawiki")
-    trimmed = {k: v for k, v in bundle.items() if not k.startswith(f"{key.qid}-")}
+    assert bundle["Q424242-label"] == "Brand new capacity"
+    assert bundle["Q424242-description"] == "Added on Metabase today"
+    assert world.unit(TermKey("Q424242", "label", "de")).text == "Ganz neu"
+    assert world.cli("sync").exit_code == 0
+    assert "0 change(s)" in world.cli("plan").output
+
+
+def test_key_removed_from_bundle_by_hand_is_restored(world: World) -> None:
+    key = world.pick()
+    trimmed = {k: v for k, v in world.bundle().items() if k != f"{key.qid}-{key.field}"}
     world.peer.post("metawiki", action="edit", title=BUNDLE, text=json.dumps(trimmed, ensure_ascii=False))
     result = world.cli("sync")
-    assert result.exit_code in (0, 3), result.output  # the tombstone of a removed key is a deletion
-    assert f"{key.qid}-label" in world.bundle() or "conflict" in result.output
+    assert result.exit_code == 0, result.output
+    assert key.message_key in world.bundle()
+    assert world.metabase_text(key.qid, key.field, "en")  # never deleted on Metabase
 
 
 def test_plan_bad_inputs(world: World) -> None:
