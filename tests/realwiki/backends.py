@@ -34,9 +34,13 @@ RECORDINGS = Path(__file__).resolve().parents[1] / "recordings" / "realwiki"
 KEEP_VALUES = frozenset({
     "code", "result", "status", "name", "tags", "language", "for-language", "missing", "nochange", "new",
     "fuzzy", "contentmodel", "targetLanguage", "primaryGroup", "type", "ns", "state",
-    "removed", "success", "batchcomplete", "reason", "lag", "host", "exists", "class",
+    "removed", "success", "batchcomplete", "reason", "lag", "exists", "class",
     "sourcelanguage", "anon", "bot", "minor",
 })
+#: Of the kept keys, those whose *numbers* are contract too (other counts are data).
+KEEP_NUMBERS = frozenset({"ns", "success", "lag"})
+#: Object keys that are ids (page ids, entity ids): replaced by a placeholder.
+_ID_KEY = re.compile(r"^(-?[0-9]+|[QPL][1-9][0-9]*)$")
 #: Keys dropped entirely: volatile or host-specific, never read by clients.
 DROP_KEYS = frozenset({"servedby", "curtimestamp", "requestid", "*docref"})
 #: Response headers clients read (compared by value, except X-Database-Lag by presence).
@@ -180,13 +184,24 @@ def shape(value: Any, key: str | None = None) -> Any:
     {'a': ['int', 'str'], 'b': '', 'c': True}
     """
     if isinstance(value, dict):
-        return {k: shape(v, k) for k, v in sorted(value.items()) if k not in DROP_KEYS}
+        out: dict[str, Any] = {}
+        for k, v in sorted(value.items()):
+            if k in DROP_KEYS:
+                continue
+            name = ("<negative-id>" if k.startswith("-") else "<id>") if _ID_KEY.match(k) else k
+            shaped = shape(v, k)
+            if name in out and out[name] != shaped:  # several ids: keep every distinct shape
+                name = f"{name}#{sum(1 for n in out if n.startswith(name))}"
+            out[name] = shaped
+        return out
     if isinstance(value, list):
         if key in KEEP_VALUES:
             return value
         shapes = {json.dumps(shape(v), sort_keys=True): shape(v) for v in value}
         return [shapes[k] for k in sorted(shapes)]
-    if key in KEEP_VALUES or isinstance(value, bool) or value is None or value == "":
+    if isinstance(value, bool) or value is None or value == "":
+        return value
+    if key in KEEP_VALUES and (isinstance(value, str) or key in KEEP_NUMBERS):
         return value
     if isinstance(value, (int, float)):
         return "int" if isinstance(value, int) else "float"
@@ -222,6 +237,14 @@ def differences(real: Any, fake: Any, path: str = "") -> list[str]:
                 out.append(f"{here}: extra in sandbox ({json.dumps(fake[k], ensure_ascii=False)[:120]})")
             else:
                 out.extend(differences(real[k], fake[k], here))
+    elif isinstance(real, list) and isinstance(fake, list) and real != fake:
+        only_real = [x for x in real if x not in fake]
+        only_fake = [x for x in fake if x not in real]
+        if len(only_real) == len(only_fake) == 1:
+            out.extend(differences(only_real[0], only_fake[0], f"{path}[]"))
+        else:
+            out.append(f"{path}: entry shapes only real {json.dumps(only_real, ensure_ascii=False)[:300]}; "
+                       f"only sandbox {json.dumps(only_fake, ensure_ascii=False)[:300]}")
     elif real != fake:
         out.append(f"{path}: real {json.dumps(real, ensure_ascii=False)[:160]} "
                    f"!= sandbox {json.dumps(fake, ensure_ascii=False)[:160]}")

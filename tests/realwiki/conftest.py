@@ -71,13 +71,13 @@ def contract_sandbox() -> Iterator[Any]:
 
 def _sandbox_set_maxlag(sandbox: Any) -> Callable[[int], None]:
     def set_lag(lag: int) -> None:
-        sandbox.faults = f"maxlag={int(lag)}"
+        sandbox.faults.configure(f"maxlag=on:lag={int(lag)}")
     return set_lag
 
 
 def _sandbox_clear(sandbox: Any) -> Callable[[], None]:
     def clear() -> None:
-        sandbox.faults = ""
+        sandbox.faults.configure("off")
     return clear
 
 
