@@ -1,0 +1,171 @@
+"""Banana-format JSON catalogs for the app, with the fallback chain resolved.
+
+One file per language, ``json/<mw-code>.json``, in the layout Translate and
+translatewiki.net use for the app's UI strings (``@metadata`` first, tab
+indent, raw UTF-8, trailing newline), so the front end loads both the same way.
+The keys are the bundle message keys (``Q7397-label``).
+
+Resolution: for each key, the first language of the MediaWiki fallback chain
+(``langs.fallback_chain``: the code itself, its fallbacks, then ``en``) that
+has a non-empty, non-fuzzy term wins. Fuzzy translations are never used —
+Translate's exports skip them too — the chain moves on. A key that no language
+of the chain has is absent from the file. Keys are kept even when the English
+source is missing, if another language of the chain has text (the app can
+still show it; the gettext catalogs cannot have such an entry).
+
+``@metadata`` carries, besides banana's ``authors``: the language
+(``locale``, ``bcp47``, ``dir``), the chain used, the generator, the message
+group, ``provenance`` per key (``lang`` actually used, ``side`` the term was
+read from, ``fuzzy``: a translation earlier in the chain was outdated and
+skipped) and ``hash``, a content hash of the messages and provenance that
+changes exactly when the file's content does.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+
+from capxl10n.model import Term, normalize_text
+
+INDEX_FORMAT: Final = "capxl10n-catalog-index/1"
+INDEX_NAME: Final = "index.json"
+
+
+class JsonLanguage(Protocol):
+    """The part of :class:`capxl10n.langs.Language` the JSON files describe."""
+
+    code: str
+    bcp47: str
+    gettext: str
+    direction: str
+    name: str
+    autonym: str
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The text chosen for one key of one language, and where it came from."""
+
+    text: str
+    lang: str
+    side: str
+    fuzzy_skipped: bool
+    author: str | None
+
+    def provenance(self) -> dict[str, Any]:
+        return {"lang": self.lang, "side": self.side, "fuzzy": self.fuzzy_skipped}
+
+
+def resolve(message_keys: Sequence[tuple[str, str]], terms: Mapping[tuple[str, str, str], Term],
+            chain: Sequence[str], *, normalized: bool = False) -> dict[str, Resolved]:
+    """Each message key (``(qid, field)``, in catalog order) resolved through ``chain``.
+
+    ``normalized``: the terms' texts are already NFC and trimmed (as in
+    :func:`capxl10n.adapters.gettext.prepare`), so they are not normalised again.
+    """
+    out: dict[str, Resolved] = {}
+    for qid, fld in message_keys:
+        skipped = False
+        for lang in chain:
+            term = terms.get((qid, fld, lang))
+            if term is None:
+                continue
+            text = term.text if normalized else normalize_text(term.text)
+            if not text:
+                continue
+            if term.fuzzy:
+                skipped = True
+                continue
+            out[f"{qid}-{fld}"] = Resolved(text, lang, term.side, skipped, term.author)
+            break
+    return out
+
+
+def _dump(data: Any, depth: int = 2) -> bytes:
+    """Tab-indented JSON down to ``depth`` levels, anything deeper on one line.
+
+    Same JSON as ``json.dumps(indent="\\t")`` once parsed, but deeper values
+    stay compact (one provenance record per line) and the C encoder does the
+    work: the pure-Python indenting encoder took most of a large build.
+    """
+    return (_pretty(data, depth, "") + "\n").encode("utf-8")
+
+
+def _pretty(value: Any, depth: int, indent: str) -> str:
+    if depth <= 0 or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    inner = indent + "\t"
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_pretty(v, depth - 1, inner)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    return "[\n" + ",\n".join(inner + _pretty(v, depth - 1, inner) for v in value) + "\n" + indent + "]"
+
+
+def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[str, Resolved], *,
+                generator: str, message_group: str) -> tuple[bytes, str]:
+    """The file's bytes and its content hash.
+
+    Laid out as Translate writes banana files (``@metadata`` first, tab
+    indent, one message per line), with one compact provenance record per
+    line. Written with the C JSON encoder in a few large calls: a per-value
+    pretty printer dominated the build of 300 languages.
+    """
+    messages = {key: r.text for key, r in resolved.items()}
+    records: dict[tuple[str, str, bool], str] = {}
+    provenance_lines = []
+    for key, r in resolved.items():
+        combo = (r.lang, r.side, r.fuzzy_skipped)
+        record = records.get(combo)
+        if record is None:
+            record = records[combo] = json.dumps(r.provenance(), ensure_ascii=False, separators=(", ", ": "))
+        provenance_lines.append(f"\t\t\t{json.dumps(key, ensure_ascii=False)}: {record}")
+    provenance_text = "{\n" + ",\n".join(provenance_lines) + "\n\t\t}" if provenance_lines else "{}"
+    body = json.dumps(messages, ensure_ascii=False, separators=(",\n\t", ": "))
+    digest = "sha256:" + hashlib.sha256((provenance_text + "\n" + body).encode("utf-8")).hexdigest()[:32]
+    authors = sorted({r.author for r in resolved.values() if r.author and r.lang == language.code})
+    metadata = {
+        "authors": authors,
+        "locale": language.code,
+        "bcp47": language.bcp47,
+        "dir": language.direction,
+        "fallbacks": list(chain[1:]),
+        "generator": generator,
+        "message-group": message_group,
+        "hash": digest,
+    }
+    meta_text = _pretty(metadata, 2, "\t")
+    meta_text = meta_text[:-len("\n\t}")] + f",\n\t\t\"provenance\": {provenance_text}\n\t}}"
+    parts = [f"\t\"@metadata\": {meta_text}"]
+    if messages:
+        parts.append("\t" + body[1:-1])
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8"), digest
+
+
+def index_file(entries: Sequence[Mapping[str, Any]], *, generator: str, message_group: str,
+               snapshot: str, source_language: str) -> bytes:
+    """``json/index.json``: the languages built, their files, hashes and coverage."""
+    return _dump(depth=4, data={"format": INDEX_FORMAT, "generator": generator, "message-group": message_group,
+                  "snapshot": snapshot, "source-language": source_language, "languages": list(entries)})
+
+
+def index_entry(language: JsonLanguage, chain: Sequence[str], digest: str, keys: int,
+                coverage: Mapping[str, Any] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"code": language.code, "bcp47": language.bcp47, "gettext": language.gettext,
+                             "dir": language.direction, "name": language.name, "autonym": language.autonym,
+                             "fallbacks": list(chain[1:]), "file": f"{language.code}.json", "hash": digest,
+                             "keys": keys}
+    if coverage is not None:
+        entry["coverage"] = dict(coverage)
+    return entry
+
+
+def is_ours(data: Any) -> bool:
+    """Whether parsed JSON looks like a file this module wrote (index or language file)."""
+    if not isinstance(data, dict):
+        return False
+    meta = data.get("@metadata", data)
+    return isinstance(meta, dict) and str(meta.get("generator", "")).startswith("capxl10n")
