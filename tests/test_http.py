@@ -21,6 +21,7 @@ from capxl10n.errors import (
     PermissionDeniedError,
     RateLimitedError,
     ReadOnlyError,
+    RemoteError,
     ValidationError,
 )
 from capxl10n.profile import Pacing, load_profile
@@ -315,3 +316,11 @@ def test_pacing_widens_after_pushback(profile, creds):
 def test_retry_after_http_date():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10.0)
     assert parse_retry_after("12") == 12.0 and parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_a_repeated_continuation_is_an_error_not_a_loop(profile):
+    page = {"continue": {"rccontinue": "a|1", "continue": "-||"}, "query": {"recentchanges": []}}
+    api, transport, _ = client(profile, lambda call: reply(page))
+    with pytest.raises(RemoteError) as err:
+        list(api.query(list="recentchanges"))
+    assert err.value.code == "continue-loop" and len(transport.calls) == 2

@@ -224,7 +224,11 @@ class ApiClient:
             yield data
             if "continue" not in data:
                 return
-            cont = dict(data["continue"])
+            nxt = dict(data["continue"])
+            if nxt == cont:
+                raise RemoteError(f"the wiki repeated the continuation {nxt}", code="continue-loop", site=self.name,
+                                  hint="a server bug; reading further would loop forever")
+            cont = nxt
 
     def sparql(self, url: str, query: str) -> dict[str, Any]:
         """A SPARQL SELECT against a query service (POST, SPARQL JSON results)."""
