@@ -130,13 +130,19 @@ class Term:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Term:
         revision = data.get("revision")
+        if revision is not None and not (isinstance(revision, int) and not isinstance(revision, bool)
+                                         or isinstance(revision, str) and revision.isdigit()):
+            raise DataError(f"field 'revision' must be an integer, got {type(revision).__name__} {revision!r}")
+        fuzzy = data.get("fuzzy", False)
+        if fuzzy is not None and not isinstance(fuzzy, bool):  # bool("no") would be True
+            raise DataError(f"field 'fuzzy' must be a boolean, got {type(fuzzy).__name__} {fuzzy!r}")
         return cls(
             text=_require_str(data, "text"),
-            fuzzy=bool(data.get("fuzzy", False)),
+            fuzzy=bool(fuzzy),
             revision=int(revision) if revision is not None else None,
-            author=data.get("author"),
+            author=_optional_str(data, "author"),
             side=str(data.get("side", "metabase")),
-            timestamp=data.get("timestamp"),
+            timestamp=_optional_str(data, "timestamp"),
         )
 
 
@@ -160,12 +166,15 @@ class Capacity:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Capacity:
+        code = data.get("code")
+        if code is not None and (isinstance(code, bool) or not isinstance(code, (str, int))):
+            raise DataError(f"field 'code' must be a string, got {type(code).__name__}")
         return cls(
             qid=_require_str(data, "qid"),
-            item=data.get("item"),
-            parent=data.get("parent"),
-            root=data.get("root"),
-            code=None if data.get("code") is None else str(data["code"]),
+            item=_optional_str(data, "item"),
+            parent=_optional_str(data, "parent"),
+            root=_optional_str(data, "root"),
+            code=None if code is None else str(code),
         )
 
 
@@ -288,9 +297,12 @@ class Snapshot:
                 capacities.append(Capacity.from_json(raw))
             except DataError as exc:
                 raise DataError(f"{origin}: capacities[{position}]: {exc.message}", hint=exc.hint) from None
+        meta = data.get("meta")
+        if meta is not None and not isinstance(meta, dict):
+            raise DataError(f"{origin}: 'meta' must be an object, got {type(meta).__name__}")
         try:
             return cls(side=str(data.get("side", "sample")), capacities=tuple(capacities), terms=terms,
-                       meta=dict(data.get("meta") or {}))
+                       meta=dict(meta or {}))
         except DataError as exc:
             raise DataError(f"{origin}: {exc.message}", hint=exc.hint) from None
 
@@ -331,6 +343,13 @@ def tree_order(capacities: Iterable[Capacity]) -> tuple[Capacity, ...]:
     for cap in sorted(caps, key=lambda c: qid_sort_key(c.qid)):
         visit(cap)  # cycles: never reachable from a root
     return tuple(ordered)
+
+
+def _optional_str(data: Mapping[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise DataError(f"field {name!r} must be a string, got {type(value).__name__}")
+    return value
 
 
 def _require_str(data: Mapping[str, Any], name: str) -> str:
