@@ -129,7 +129,7 @@ def pull(profile: Profile, *, incremental: bool = True, cache: ReadCache | None 
         metawiki = _metawiki_incremental(clients.metawiki, cached_mw[0], cached_mw[1], languages, report)
     flags["metawiki"] = metawiki is not None
     if metawiki is None:
-        metawiki = _metawiki_full(clients.metawiki, languages, report)
+        metawiki = _metawiki_full(clients.metawiki, languages, report, _likely_language(metabase, languages))
     bundle = _bundle_from(metawiki)
 
     wikidata = None
@@ -250,8 +250,9 @@ def _metabase_incremental(client: MetabaseClient, cached: Snapshot, since: str,
 
 
 # ---------------------------------------------------------------------- Meta-Wiki
-def _metawiki_full(client: MetawikiClient, languages: Collection[str] | None, report: Progress) -> Snapshot:
-    bundle, stats = client.read_bundle_and_stats()
+def _metawiki_full(client: MetawikiClient, languages: Collection[str] | None, report: Progress,
+                   guess: str | None = None) -> Snapshot:
+    bundle, stats = client.read_bundle_and_stats(first_language=guess)
     langs = client.languages_to_read(stats, languages)
     terms: dict[TermKey, Term] = client.english_terms(bundle)
     if isinstance(client, PlainMetawikiClient):
@@ -299,6 +300,15 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
         report("metawiki", done, len(stale))
     client.bundle = bundle
     return Snapshot("metawiki", cached.capacities, terms, {**cached.meta, "high_water": mark})
+
+
+def _likely_language(snapshot: Snapshot, languages: Collection[str] | None) -> str | None:
+    """The translation language with most terms on Metabase: a good bet for Meta-Wiki's first read."""
+    counts: dict[str, int] = {}
+    for key in snapshot.terms:
+        if key.lang not in NOT_TRANSLATIONS and (languages is None or key.lang in languages):
+            counts[key.lang] = counts.get(key.lang, 0) + 1
+    return max(sorted(counts), key=lambda lang: counts[lang]) if counts else None
 
 
 # ---------------------------------------------------------------------- Wikidata

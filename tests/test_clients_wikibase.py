@@ -66,7 +66,7 @@ class FakeMetabase:
                 rows.append(row)
             return reply({"head": {"vars": ["item", "index", "qid"]}, "results": {"bindings": rows}})
         action = call.get("action")
-        if action == "query" and call.get("list") == "backlinks":
+        if action == "query" and "backlinks" in call.values("list"):
             links = [{"pageid": 1, "ns": 120, "title": f"Item:{i}"} for i in sorted(self.wikidata)]
             return reply({"batchcomplete": True, "curtimestamp": "2026-02-02T00:00:00Z",
                           "query": {"backlinks": links, "wbcontentlanguages": {

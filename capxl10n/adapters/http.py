@@ -292,6 +292,7 @@ class ApiClient:
             return _Attempt(error=NetworkError(f"request to {_host(url)} failed: {type(exc).__name__}",
                                                site=self.name, code="request"))
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        self.last_server_time = None
         self._note_server_time(response.headers.get("Date"))
         if response.status_code in RETRYABLE_STATUS:
             cls = RateLimitedError if response.status_code == 429 else NetworkError
@@ -337,9 +338,18 @@ class ApiClient:
         self.last_server_time = when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def server_time(self, data: Mapping[str, Any]) -> str | None:
-        """``curtimestamp`` of an answer, else the ``Date`` header of the last response."""
+        """A high-water mark from one answer: every later change has a timestamp at or after it.
+
+        ``curtimestamp`` when the wiki sends it; else the newest ``recentchanges``
+        row in the answer (the first request of a read carries an
+        ``rclimit=1`` probe); else the ``Date`` header of the response.
+        """
         value = data.get("curtimestamp")
-        return str(value) if value else self.last_server_time
+        if value:
+            return str(value)
+        rows = (data.get("query") or {}).get("recentchanges") or []
+        stamps = [str(r["timestamp"]) for r in rows if isinstance(r, Mapping) and r.get("timestamp")]
+        return max(stamps) if stamps else self.last_server_time
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter around the doubling step (never zero)."""

@@ -79,6 +79,7 @@ class MetawikiClient:
         self.high_water: str | None = None
         self.stats_complete = False
         self.unknown_units: list[str] = []
+        self._prefetched: dict[str, dict[TermKey, Term]] = {}
 
     # ------------------------------------------------------------------ names
     @property
@@ -124,15 +125,31 @@ class MetawikiClient:
         self.bundle = self._parse_bundle_page(data)
         return self.bundle
 
-    def read_bundle_and_stats(self) -> tuple[Bundle, dict[str, int] | None]:
-        """Bundle, message-group stats and server time in one request (a full pull's first step).
+    def read_bundle_and_stats(self, first_language: str | None = None) -> tuple[Bundle, dict[str, int] | None]:
+        """Bundle, message-group stats and a time mark in one request (a full pull's first step).
 
+        With ``first_language`` the same request also reads that language's
+        translations (kept for the next :meth:`read_language`), saving one
+        request when the guess has translations and costing nothing if not.
         Returns ``{lang: translated+fuzzy+proofread}`` or None when the stats
         are incomplete (``mgsoffset``: not computed yet); then every language
         must be read.
         """
+        lists = "recentchanges"
+        extra: dict[str, Any] = {}
+        if first_language and first_language not in NOT_TRANSLATIONS:
+            lists = "messagecollection|recentchanges"
+            extra = self._mc_params(first_language)
         data = self.api.get(action="query", **self._bundle_params(), meta="messagegroupstats",
-                            mgsgroup=self.profile.message_group, curtimestamp=1)
+                            mgsgroup=self.profile.message_group, curtimestamp=1,
+                            list=lists, rclimit=1, rcprop="timestamp|ids", **extra)
+        if extra:
+            terms = self._mc_terms(data, first_language or "")
+            offset = (data.get("continue") or {}).get("mcoffset")
+            if offset:
+                for page in self.api.query(list="messagecollection", mcoffset=offset, **extra):
+                    terms.update(self._mc_terms(page, first_language or ""))
+            self._prefetched[first_language or ""] = terms
         self.high_water = self.high_water or self.api.server_time(data)
         self.bundle = self._parse_bundle_page(data)
         stats = self._stats_rows(data)
@@ -185,31 +202,40 @@ class MetawikiClient:
                     timestamp=bundle.timestamp)
         return out
 
+    def _mc_params(self, lang: str) -> dict[str, Any]:
+        return {"mcgroup": self.profile.message_group, "mclanguage": lang,
+                "mcprop": "translation|tags|properties", "mcfilter": "hastranslation", "mclimit": 5000}
+
     def read_language(self, lang: str) -> dict[TermKey, Term]:
         """All translations of one language via ``list=messagecollection`` (continuation followed)."""
         if lang in NOT_TRANSLATIONS:
             return {}
+        if lang in self._prefetched:
+            return self._prefetched.pop(lang)
+        out: dict[TermKey, Term] = {}
+        for page in self.api.query(list="messagecollection", **self._mc_params(lang)):
+            out.update(self._mc_terms(page, lang))
+        return out
+
+    def _mc_terms(self, page: Mapping[str, Any], lang: str) -> dict[TermKey, Term]:
         out: dict[TermKey, Term] = {}
         prefix = f"{self.profile.bundle_page}/"
-        for page in self.api.query(list="messagecollection", mcgroup=self.profile.message_group,
-                                   mclanguage=lang, mcprop="translation|tags|properties",
-                                   mcfilter="hastranslation", mclimit=5000):
-            for row in (page.get("query") or {}).get("messagecollection", []) or []:
-                text = row.get("translation", row.get("*"))
-                if text is None:
-                    continue
-                key = str(row.get("key", ""))
-                message_key = key[len(prefix):] if key.startswith(prefix) else key
-                if not MESSAGE_KEY_RE.match(message_key):
-                    self.unknown_units.append(f"{message_key}/{lang}")
-                    continue
-                props = row.get("properties") or {}
-                text, marked = strip_marker(str(text))
-                fuzzy = marked or "fuzzy" in (row.get("tags") or []) or props.get("status") == "fuzzy"
-                revision = props.get("revision", row.get("revision"))
-                out[TermKey.from_message_key(message_key, lang)] = Term(
-                    text=text, fuzzy=fuzzy, revision=int(revision) if revision not in (None, "") else None,
-                    author=props.get("last-translator-text") or None, side="metawiki")
+        for row in (page.get("query") or {}).get("messagecollection", []) or []:
+            text = row.get("translation", row.get("*"))
+            if text is None:
+                continue
+            key = str(row.get("key", ""))
+            message_key = key[len(prefix):] if key.startswith(prefix) else key
+            if not MESSAGE_KEY_RE.match(message_key):
+                self.unknown_units.append(f"{message_key}/{lang}")
+                continue
+            props = row.get("properties") or {}
+            text, marked = strip_marker(str(text))
+            fuzzy = marked or "fuzzy" in (row.get("tags") or []) or props.get("status") == "fuzzy"
+            revision = props.get("revision", row.get("revision"))
+            out[TermKey.from_message_key(message_key, lang)] = Term(
+                text=text, fuzzy=fuzzy, revision=int(revision) if revision not in (None, "") else None,
+                author=props.get("last-translator-text") or None, side="metawiki")
         return out
 
     def read_translations(self, languages: Collection[str] | None = None, *, progress: Any = None) -> Snapshot:
@@ -280,7 +306,8 @@ class MetawikiClient:
         mark: str | None = None
         for page in self.api.query(list="recentchanges", rcnamespace=namespaces, rcstart=since, rcdir="newer",
                                    rcprop="title|ids|timestamp|loginfo", rclimit="max", curtimestamp=1):
-            mark = mark or self.api.server_time(page)
+            stamp = self.api.server_time(page)
+            mark = max(mark or "", stamp or "") or None
             for change in (page.get("query") or {}).get("recentchanges", []) or []:
                 title = str(change.get("title", ""))
                 revid = int(change.get("revid") or 0)
@@ -344,8 +371,9 @@ class MetawikiClient:
 class PlainMetawikiClient(MetawikiClient):
     """Reads units as plain pages (``generator=allpages`` + revisions) on a wiki without Translate."""
 
-    def read_bundle_and_stats(self) -> tuple[Bundle, dict[str, int] | None]:
-        data = self.api.get(action="query", **self._bundle_params(), curtimestamp=1)
+    def read_bundle_and_stats(self, first_language: str | None = None) -> tuple[Bundle, dict[str, int] | None]:
+        data = self.api.get(action="query", **self._bundle_params(), curtimestamp=1,
+                            list="recentchanges", rclimit=1, rcprop="timestamp|ids")
         self.high_water = self.high_water or self.api.server_time(data)
         self.bundle = self._parse_bundle_page(data)
         self.stats_complete = False

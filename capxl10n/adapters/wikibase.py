@@ -128,13 +128,21 @@ class MetabaseClient:
         """What links to the capacity class (lag-free) and the term languages, in one query."""
         items: set[str] = set()
         langs: set[str] = set()
-        params: dict[str, Any] = {"list": "backlinks", "bltitle": self.item_title(self.profile.capacity_class),
+        params: dict[str, Any] = {"list": "backlinks|recentchanges",
+                                  "bltitle": self.item_title(self.profile.capacity_class),
                                   "blnamespace": self.profile.item_namespace, "bllimit": "max",
+                                  "rclimit": 1, "rcprop": "timestamp|ids",
                                   "meta": "wbcontentlanguages", "wbclcontext": "term", "wbclprop": "code",
                                   "curtimestamp": 1}
-        for page in self.api.query(**params):
-            if self.high_water is None:
-                self.high_water = self.api.server_time(page)
+        page = self.api.get(action="query", **params)
+        if self.high_water is None:
+            self.high_water = self.api.server_time(page)
+        pages = [page]
+        blcontinue = (page.get("continue") or {}).get("blcontinue")
+        if blcontinue:  # more than one page of backlinks: follow only that module
+            pages.extend(self.api.query(list="backlinks", bltitle=params["bltitle"],
+                                        blnamespace=params["blnamespace"], bllimit="max", blcontinue=blcontinue))
+        for page in pages:
             query = page.get("query") or {}
             for link in query.get("backlinks", []) or []:
                 title = str(link.get("title", ""))
@@ -284,7 +292,8 @@ class MetabaseClient:
         for page in self.api.query(list="recentchanges", rcnamespace=self.profile.item_namespace,
                                    rcstart=since, rcdir="newer", rcprop="title|ids|timestamp",
                                    rclimit="max", curtimestamp=1):
-            mark = mark or self.api.server_time(page)
+            stamp = self.api.server_time(page)
+            mark = max(mark or "", stamp or "") or None
             for change in (page.get("query") or {}).get("recentchanges", []) or []:
                 item = str(change.get("title", "")).split(":", 1)[-1]
                 if QID_RE.match(item):
