@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from capxl10n import sample_text as words
-from capxl10n.errors import DataError, UsageError
+from capxl10n.errors import CapxError, DataError, UsageError
 from capxl10n.model import (DOC_LANGUAGE, FIELDS, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
                             normalize_text)
-from capxl10n.sample_scripts import CJK_SCRIPTS, Segments, fit, script_of, segments, translator
+from capxl10n.sample_scripts import ALPHABETS, CJK_SCRIPTS, Segments, fit, script_of, segments, translator
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +239,23 @@ def _language_pool() -> tuple[str, ...]:
     return tuple(pool)
 
 
+def _script(lang: str) -> str:
+    """The script to write ``lang`` in: the language table's BCP 47 script, else ours, else by direction."""
+    ours = script_of(lang)
+    try:
+        from capxl10n import langs
+        row = langs.get(lang)
+    except (ImportError, AttributeError, CapxError):
+        return ours
+    tags = [part for part in row.bcp47.split("-")[1:] if len(part) == 4 and part.istitle()]
+    tagged = {"Hani": "Hant"}.get(tags[0], tags[0]) if tags else None
+    if tagged and tagged != "Latn" and (tagged in ALPHABETS or tagged in CJK_SCRIPTS):
+        return tagged
+    if ours == "Latn" and row.direction == "rtl":
+        return "Arab"
+    return ours
+
+
 def _coverage(lang: str, rng: random.Random) -> float:
     """Share of the source keys translated: the real UI's shape for its 42 locales."""
     if lang in UI_COMPLETENESS:
@@ -284,8 +301,8 @@ class _Language:
     def __init__(self, lang: str, seed: int) -> None:
         self.lang = lang
         self.rng = random.Random(f"{seed}/{lang}")
-        self.script = script_of(lang)
-        self.translate = translator(lang)
+        self.script = _script(lang)
+        self.translate = translator(lang, self.script)
         self.expands = self.script not in CJK_SCRIPTS and self.rng.random() < 0.3
         self.fuzzy_rate = self.rng.uniform(0.01, 0.06)
 

@@ -229,10 +229,13 @@ class _CjkWords:
         return out
 
 
-@lru_cache(maxsize=512)
-def translator(lang: str) -> Callable[[Segments], str]:
-    """The pseudo-translation function of ``lang``: segments of English in, text out."""
-    script = script_of(lang)
+@lru_cache(maxsize=1024)
+def translator(lang: str, script: str | None = None) -> Callable[[Segments], str]:
+    """The pseudo-translation function of ``lang``: segments of English in, text out.
+
+    ``script`` (an ISO 15924 code this module knows) overrides :func:`script_of`.
+    """
+    script = script if script in ALPHABETS or script in CJK_SCRIPTS else script_of(lang)
     if script in CJK_SCRIPTS:
         words = _CjkWords(lang, script)
         punct = _CJK_PUNCT[script]
