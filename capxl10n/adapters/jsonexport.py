@@ -122,7 +122,7 @@ def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[
         record = records.get(combo)
         if record is None:
             record = records[combo] = json.dumps(r.provenance(), ensure_ascii=False, separators=(", ", ": "))
-        provenance_lines.append(f"\t\t\t{json.dumps(key, ensure_ascii=False)}: {record}")
+        provenance_lines.append(f"\t\t\t\"{key}\": {record}")  # keys are 'Q123-label': nothing to escape
     provenance_text = "{\n" + ",\n".join(provenance_lines) + "\n\t\t}" if provenance_lines else "{}"
     body = json.dumps(messages, ensure_ascii=False, separators=(",\n\t", ": "))
     digest = "sha256:" + hashlib.sha256((provenance_text + "\n" + body).encode("utf-8")).hexdigest()[:32]
