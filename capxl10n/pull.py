@@ -27,7 +27,7 @@ from capxl10n.adapters.http import ApiClient, make_session
 from capxl10n.adapters.translate import NOT_TRANSLATIONS, Bundle, MetawikiClient, PlainMetawikiClient
 from capxl10n.adapters.wikibase import Discovery, MetabaseClient, claim_values, entity_terms
 from capxl10n.adapters.wikidata import WikidataClient
-from capxl10n.model import MESSAGE_KEY_RE, Capacity, Snapshot, Term, TermKey
+from capxl10n.model import MESSAGE_KEY_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import Profile, SiteProfile
 
 log = logging.getLogger(__name__)
@@ -315,7 +315,7 @@ def _likely_language(snapshot: Snapshot, languages: Collection[str] | None) -> s
 def _wikidata(client: WikidataClient, discovery: Discovery, languages: list[str],
               cached: Snapshot | None) -> tuple[Snapshot, bool]:
     """Wikidata changes are not tracked: reuse the cache for known QIDs, read only new ones."""
-    qids = sorted({c.qid for c in discovery.capacities})
+    qids = sorted({c.qid for c in discovery.capacities}, key=qid_sort_key)
     if cached is not None and cached.meta.get("languages") == languages:
         have = {c.qid for c in cached.capacities}
         new = [q for q in qids if q not in have]

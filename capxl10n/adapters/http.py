@@ -201,6 +201,7 @@ class ApiClient:
         self._write_interval = 60.0 / self.pacing.edits_per_minute
         self._mw: Any = None
         self.last_server_time: str | None = None
+        self.token_refreshes = 0
 
     # ------------------------------------------------------------------ basics
     @property
@@ -444,6 +445,7 @@ class ApiClient:
             data = self._call("POST", {**full, "token": self.csrf_token()}, term=term)
         except BadTokenError:
             log.info("%s: badtoken; fetching a fresh token once", self.name)
+            self.token_refreshes += 1
             data = self._call("POST", {**full, "token": self.csrf_token(refresh=True)}, term=term)
         self._last_write = self.clock()
         self._relax()

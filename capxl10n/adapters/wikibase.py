@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from capxl10n.adapters.http import ApiClient
 from capxl10n.errors import DataError, NotJSONError, RemoteError, ValidationError
-from capxl10n.model import FIELDS, QID_RE, Capacity, Snapshot, Term, TermKey
+from capxl10n.model import FIELDS, QID_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import MetabaseProfile
 
 log = logging.getLogger(__name__)
@@ -236,6 +236,7 @@ class MetabaseClient:
         if missing:
             log.info("metabase: %d capacity items not yet in the query service: %s", len(missing),
                      ", ".join(missing[:10]))
+        capacities.sort(key=lambda c: qid_sort_key(c.qid))
         return Discovery(capacities=tuple(capacities), duplicates=dict(sorted(duplicates.items())),
                          unlinked=tuple(sorted(unlinked, key=_qnum)),
                          source="sparql" if sparql is not None else "backlinks",

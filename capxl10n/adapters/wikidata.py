@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from capxl10n.adapters.http import ApiClient
 from capxl10n.adapters.wikibase import batched, entity_terms
-from capxl10n.model import QID_RE, Capacity, Snapshot, Term, TermKey
+from capxl10n.model import QID_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import WikidataProfile
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class WikidataClient:
 
     def read_terms(self, qids: Sequence[str], languages: Collection[str] | None = None) -> Snapshot:
         """Terms of ``qids`` (side ``wikidata``), 50 ids per request; ``mul`` fills languages without a label."""
-        wanted = sorted({q for q in qids if QID_RE.match(q)}, key=lambda q: (len(q), q))
+        wanted = sorted({q for q in qids if QID_RE.match(q)}, key=qid_sort_key)
         terms: dict[TermKey, Term] = {}
         from_mul: list[str] = []
         lang_filter = None

@@ -1,0 +1,310 @@
+"""Pull against the sandbox: request budgets, incremental reads, every fault mode, bad input, the CLI."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from plugins.fake_transport import Sleeper
+
+from capxl10n.adapters.http import ApiClient, make_session
+from capxl10n.adapters.translate import MetawikiClient
+from capxl10n.adapters.wikibase import MetabaseClient
+from capxl10n.errors import (
+    BadTokenError,
+    EditConflictError,
+    MaxlagError,
+    NetworkError,
+    NotJSONError,
+    ReadOnlyError,
+)
+from capxl10n.model import TermKey
+from capxl10n.profile import load_profile
+from capxl10n.pull import Clients, pull
+from capxl10n.sandbox.server import credentials_env
+
+CANARY = "sandbox-bot-password-0123456789abcdef"
+
+
+class MemoryCache:
+    def __init__(self) -> None:
+        self.sides: dict[str, tuple] = {}
+
+    def load_side(self, side):
+        return self.sides.get(side)
+
+    def store_side(self, side, snapshot, mark):
+        self.sides[side] = (snapshot, mark)
+
+
+class Wiring:
+    """Sessions through the sandbox's in-process transport, recording every request sent."""
+
+    def __init__(self, sandbox) -> None:
+        self.sandbox = sandbox
+        self.sent: list[tuple[str, str, str]] = []
+
+    def __call__(self, profile, site):
+        session = make_session(profile, site)
+        session.mount(self.sandbox.url, self.sandbox.transport())
+
+        def record(response, *args, **kwargs):
+            request = response.request
+            body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
+            self.sent.append((request.method, request.url, body))
+            return response
+
+        session.hooks["response"].append(record)
+        return session
+
+    def repeats(self) -> list:
+        return [req for req, n in Counter(self.sent).items() if n > 1]
+
+
+def sandbox_profile_for(sandbox, **pacing):
+    profile = load_profile("sandbox").rebase(sandbox.url)
+    if pacing:
+        profile = replace(profile, pacing=replace(profile.pacing, **pacing))
+    return profile
+
+
+def run_pull(sandbox, profile=None, cache=None, sleeper=None, **kw):
+    wiring = Wiring(sandbox)
+    sleeper = sleeper or Sleeper()
+    result = pull(profile or sandbox_profile_for(sandbox), cache=cache, sleep=sleeper, session_factory=wiring, **kw)
+    return result, wiring, sleeper
+
+
+@pytest.fixture()
+def creds(monkeypatch):
+    for name, value in credentials_env().items():
+        monkeypatch.setenv(name, value)
+
+
+def writer_clients(sandbox, profile):
+    wiring = Wiring(sandbox)
+    sleeper = Sleeper()
+    mb = MetabaseClient(ApiClient(profile.metabase, profile, session=wiring(profile, profile.metabase),
+                                  sleep=sleeper, clock=sleeper.clock), profile.metabase)
+    mw = MetawikiClient(ApiClient(profile.metawiki, profile, session=wiring(profile, profile.metawiki),
+                                  sleep=sleeper, clock=sleeper.clock), profile.metawiki)
+    return mb, mw
+
+
+# ---------------------------------------------------------------------- budgets
+def test_full_pull_of_the_sample_within_budget_and_noop_within_five(sandbox_factory):
+    sandbox = sandbox_factory(capacities=250, languages=42)
+    cache = MemoryCache()
+    sandbox.stats.reset()
+    result, wiring, _ = run_pull(sandbox, cache=cache)
+    items, languages = len(result.discovery.capacities), 42
+    assert items == 250
+    budget = languages + math.ceil(items / 50) + 5
+    assert sandbox.stats.total == sum(result.requests.values()) <= budget
+    assert wiring.repeats() == []
+    assert result.metawiki.get(TermKey(result.discovery.capacities[0].qid, "label", "en")) is not None
+    assert not any(k.lang in ("qqq",) for k in result.metawiki.terms)
+
+    sandbox.stats.reset()
+    again, wiring, _ = run_pull(sandbox, cache=cache)
+    assert sandbox.stats.total <= 5
+    assert again.incremental == {"metabase": True, "metawiki": True, "wikidata": True}
+    assert again.metabase.fingerprint() == result.metabase.fingerprint()
+    assert again.metawiki.fingerprint() == result.metawiki.fingerprint()
+    assert again.wikidata.fingerprint() == result.wikidata.fingerprint()
+
+
+def test_incremental_pull_reads_only_what_changed_and_equals_a_full_read(sandbox_factory, creds):
+    sandbox = sandbox_factory()
+    profile = sandbox_profile_for(sandbox)
+    cache = MemoryCache()
+    first, _, _ = run_pull(sandbox, cache=cache)
+    mb, mw = writer_clients(sandbox, profile)
+    cap = first.discovery.capacities[0]
+    rev, terms = mb.read_item(cap.item)
+    mb.edit_item(cap.item, labels={"de": "Neuer Name"}, descriptions={}, baserevid=rev, summary="test")
+    lang = next(k.lang for k in first.metawiki.terms if k.lang not in ("en", "qqq"))
+    key = TermKey(first.discovery.capacities[1].qid, "label", lang)
+    current, unit_rev, stamp = mw.read_unit(key)
+    mw.save_unit(key, "texto novo", baserevid=unit_rev, basetimestamp=stamp, create=current is None,
+                 summary="test")
+    sandbox.stats.reset()
+    inc, wiring, _ = run_pull(sandbox, cache=cache)
+    assert inc.incremental["metabase"] and inc.incremental["metawiki"]
+    assert sandbox.stats.count("metabase", "wbgetentities") == 1
+    assert sandbox.stats.count("metawiki") == 2  # recentchanges + one language
+    assert inc.metabase.get(TermKey(cap.qid, "label", "de")).text == "Neuer Name"
+    assert inc.metawiki.get(key).text == "texto novo"
+    full, _, _ = run_pull(sandbox, incremental=False)
+    assert inc.metabase.terms == full.metabase.terms
+    assert inc.metawiki.terms == full.metawiki.terms
+
+
+def test_a_bundle_change_rereads_metawiki_and_shows_outdated_translations(sandbox_factory, creds):
+    sandbox = sandbox_factory()
+    profile = sandbox_profile_for(sandbox)
+    cache = MemoryCache()
+    first, _, _ = run_pull(sandbox, cache=cache)
+    _, mw = writer_clients(sandbox, profile)
+    bundle = mw.read_bundle()
+    translated = next(k for k, t in first.metawiki.terms.items() if k.lang not in ("en", "qqq") and not t.fuzzy)
+    messages = dict(bundle.messages)
+    messages[translated.message_key] += " (changed)"
+    mw.save_bundle(messages, baserevid=bundle.revision, basetimestamp=bundle.timestamp, summary="test")
+    again, _, _ = run_pull(sandbox, cache=cache)
+    assert not again.incremental["metawiki"]
+    assert again.metawiki.get(translated).fuzzy
+    assert again.bundle.revision > bundle.revision
+
+
+# ---------------------------------------------------------------------- faults
+@pytest.mark.parametrize("spec", ["5xx=0.3", "429=0.3:retry_after=1", "html=0.3", "hang=0.2:seconds=5",
+                                  "latency=5,jitter=5"])
+def test_pull_survives_transient_faults_with_the_same_result(sandbox_factory, spec):
+    sandbox = sandbox_factory()
+    clean, _, _ = run_pull(sandbox)
+    sandbox.faults.configure(spec)
+    sandbox.stats.reset()
+    profile = sandbox_profile_for(sandbox, max_attempts=8)
+    faulty, _, sleeper = run_pull(sandbox, profile=profile)
+    assert faulty.metabase.terms == clean.metabase.terms
+    assert faulty.metawiki.terms == clean.metawiki.terms
+    if not spec.startswith("latency"):
+        assert sum(sandbox.stats.faults().values()) > 0 and sleeper.sleeps
+    if spec.startswith("429"):
+        assert 1.0 in sleeper.sleeps  # Retry-After honoured
+
+
+def test_maxlag_window_is_waited_out(sandbox_factory):
+    sleeper = Sleeper()
+    sandbox = sandbox_factory(monotonic=sleeper.clock)
+    sandbox.faults.configure("maxlag=12s:lag=7")
+    result, _, _ = run_pull(sandbox, sleeper=sleeper)
+    assert result.discovery.capacities
+    assert sleeper.sleeps and all(s >= 5 for s in sleeper.sleeps[:1])
+
+
+@pytest.mark.parametrize("spec, error", [("5xx=1", NetworkError), ("html=1", NotJSONError),
+                                         ("maxlag=on:lag=9", MaxlagError)])
+def test_a_permanently_failing_wiki_is_an_error_and_nothing_is_cached(sandbox_factory, spec, error):
+    sandbox = sandbox_factory()
+    sandbox.faults.configure(spec + ",sites=metawiki")
+    cache = MemoryCache()
+    with pytest.raises(error) as err:
+        run_pull(sandbox, cache=cache, profile=sandbox_profile_for(sandbox, max_attempts=3))
+    assert cache.sides == {} and err.value.site == "metawiki" and err.value.hint
+
+
+def test_writes_survive_badtoken_and_report_readonly_and_conflicts(sandbox_factory, creds):
+    sandbox = sandbox_factory()
+    profile = sandbox_profile_for(sandbox, max_attempts=2)
+    first, _, _ = run_pull(sandbox)
+    mb, mw = writer_clients(sandbox, profile)
+    cap = first.discovery.capacities[0]
+    sandbox.faults.configure("badtoken=0.4,seed=1")
+    for n in range(4):
+        rev, _ = mb.read_item(cap.item)
+        mb.edit_item(cap.item, labels={"de": f"Name {n}"}, descriptions={}, baserevid=rev, summary="t")
+    assert mb.read_item(cap.item)[1][("label", "de")] == "Name 3"
+    assert mb.api.token_refreshes >= 1  # refused tokens were refreshed, writes went through
+    sandbox.faults.configure("badtoken=1")
+    with pytest.raises(BadTokenError):
+        mb.edit_item(cap.item, labels={"de": "x"}, descriptions={}, baserevid=rev, summary="t")
+    sandbox.faults.configure("readonly=on")
+    with pytest.raises(ReadOnlyError) as err:
+        mb.edit_item(cap.item, labels={"de": "x"}, descriptions={}, baserevid=rev, summary="t")
+    assert err.value.term == cap.item
+    sandbox.faults.configure("concurrent=1")
+    key = next(k for k in first.metawiki.terms if k.lang not in ("en", "qqq"))
+    current, unit_rev, stamp = mw.read_unit(key)
+    with pytest.raises(EditConflictError) as err:
+        mw.save_unit(key, "mine", baserevid=unit_rev, basetimestamp=stamp, create=False, summary="t")
+    assert err.value.term == key
+
+
+def test_secrets_never_appear_in_results_or_logs(sandbox_factory, creds, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    sandbox = sandbox_factory()
+    profile = sandbox_profile_for(sandbox)
+    cache = MemoryCache()
+    result, _, _ = run_pull(sandbox, cache=cache)
+    mb, _ = writer_clients(sandbox, profile)
+    cap = result.discovery.capacities[0]
+    rev, _ = mb.read_item(cap.item)
+    mb.edit_item(cap.item, labels={"de": "Geheim?"}, descriptions={}, baserevid=rev, summary="t")
+    blobs = [caplog.text, str(result.summary())] + [snap.dumps() + mark for snap, mark in cache.sides.values()]
+    assert all(CANARY not in blob for blob in blobs)
+
+
+# ---------------------------------------------------------------------- duplicates and unknown keys
+def test_duplicate_qids_and_unknown_bundle_keys_are_reported(sandbox_factory, creds):
+    sandbox = sandbox_factory()
+    profile = sandbox_profile_for(sandbox)
+    _, mw = writer_clients(sandbox, profile)
+    bundle = mw.read_bundle()
+    messages = {**bundle.messages, "Q999999-label": "Not in the directory", "notes": "free text"}
+    mw.save_bundle(messages, baserevid=bundle.revision, basetimestamp=bundle.timestamp, summary="t")
+    result, _, _ = run_pull(sandbox)
+    assert "Q999999-label" in result.unknown_bundle_keys and "notes" in result.unknown_bundle_keys
+    assert result.summary()["unknown_bundle_keys"] == list(result.unknown_bundle_keys)
+
+
+# ---------------------------------------------------------------------- bad input and the CLI
+def write_profile(tmp_path: Path, sandbox_url: str, **replace_text: str) -> Path:
+    text = (Path(__file__).resolve().parents[1] / "sync" / "sandbox.toml").read_text()
+    text = text.replace("http://127.0.0.1:8765", sandbox_url)
+    for old, new in replace_text.items():
+        text = text.replace(old, new)
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    return path
+
+
+def test_cli_pull_prints_a_summary_and_uses_the_cache(sandbox, tmp_path, creds):
+    from capxl10n.cli import main
+
+    path = write_profile(tmp_path, sandbox.url, **{"backoff_base_seconds = 0.05": "backoff_base_seconds = 0.01"})
+    runner = CliRunner()
+    args = ["--profile", str(path), "--state", str(tmp_path / "s.sqlite"), "pull"]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "items:" in first.output and "requests:" in first.output
+    second = runner.invoke(main, [*args[:-1], "--format", "json", "pull"])
+    assert second.exit_code == 0, second.output
+    import json
+
+    summary = json.loads(second.output)
+    if (tmp_path / "s.sqlite").exists():
+        assert sum(summary["requests"].values()) <= 5
+    assert summary["items"] == 20
+
+
+def test_cli_pull_unreachable_host_exits_1(tmp_path):
+    from capxl10n.cli import main
+
+    path = write_profile(tmp_path, "http://127.0.0.1:9", **{"max_attempts = 6": "max_attempts = 1"})
+    result = CliRunner().invoke(main, ["--profile", str(path), "--state", str(tmp_path / "s.sqlite"), "pull",
+                                       "--no-cache"])
+    assert result.exit_code == 1
+    assert "cannot reach 127.0.0.1:9" in result.output
+
+
+def test_cli_pull_unknown_profile_key_exits_1(tmp_path):
+    from capxl10n.cli import main
+
+    path = write_profile(tmp_path, "http://127.0.0.1:9", **{"[wikidata]": "[wikidata]\nmaxlagg = 5"})
+    result = CliRunner().invoke(main, ["--profile", str(path), "pull"])
+    assert result.exit_code == 1
+    assert "wikidata.maxlagg" in result.output and str(path) in result.output
+
+
+def test_clients_share_nothing_but_the_profile(sandbox):
+    profile = sandbox_profile_for(sandbox)
+    clients = Clients(profile, session_factory=Wiring(sandbox))
+    assert clients.metabase.api.session is not clients.metawiki.api.session
+    assert set(clients.requests()) == {"metabase", "metawiki", "wikidata"}
