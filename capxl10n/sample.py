@@ -513,18 +513,17 @@ def _snapshot(nodes: list[_Node], langs: list[str], terms: TermMap, quirks: _Qui
     fuzzy = identical = 0
     english = terms[SOURCE_LANGUAGE]
     # Built in the Snapshot's own order (QID number, field, language): its sort is then linear.
-    by_lang = sorted(terms.items())
+    per_key: dict[tuple[str, str], list[tuple[str, Term]]] = {}
+    for lang, by_key in sorted(terms.items()):
+        for key, term in by_key.items():
+            per_key.setdefault(key, []).append((lang, term))
     for node in sorted(nodes, key=lambda n: int(n.qid[1:])):
         for fld in FIELDS:
-            key = (node.qid, fld)
-            source = english.get(key)
-            for lang, by_key in by_lang:
-                term = by_key.get(key)
-                if term is None:
-                    continue
-                flat[TermKey(node.qid, fld, lang)] = term
+            source = english.get((node.qid, fld))
+            for lang, term in per_key.get((node.qid, fld), ()):
+                flat[TermKey(node.qid, fld, lang)] = term  # type: ignore[arg-type]
                 fuzzy += term.fuzzy
-                if source is not None and lang not in (SOURCE_LANGUAGE, DOC_LANGUAGE):
+                if source is not None and lang != SOURCE_LANGUAGE and lang != DOC_LANGUAGE:
                     identical += source.text == term.text
     meta: dict[str, Any] = {
         "generator": GENERATOR,
