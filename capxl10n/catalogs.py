@@ -253,13 +253,14 @@ def _our_files(out: Path, options: CatalogOptions) -> set[str]:
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # not there yet (writing it will tell whether it can be)
     except IsADirectoryError:
         raise CatalogError(f"{path} is a directory where a catalog file belongs",
                            hint="move it away or choose another catalogs directory") from None
     except OSError as exc:
-        raise CatalogError(f"cannot read {path}: {exc.strerror}") from None
+        raise CatalogError(f"cannot read {path}: {exc.strerror}",
+                           hint="check the catalogs directory's permissions, or choose another with --out") from None
 
 
 def _write_temp(target: Path, data: bytes) -> Path:
