@@ -222,7 +222,7 @@ def _build_tree(rng: random.Random, count: int) -> list[_Node]:
 
 # --------------------------------------------------------------------------- languages
 
-def _language_pool() -> tuple[str, ...]:
+def available_languages() -> tuple[str, ...]:
     """Every language the sample may use: the UI locales, then real MediaWiki codes."""
     try:
         from capxl10n import langs  # built in parallel; preferred when present
@@ -469,7 +469,7 @@ def generate(capacities: int = 250, languages: int = 42, seed: int = 1) -> Snaps
     if not roots <= capacities <= MAX_CAPACITIES:
         raise UsageError(f"capacities must be between {roots} and {MAX_CAPACITIES}, got {capacities}",
                          hint=f"the directory has {roots} roots, so a sample needs at least {roots}")
-    pool = _language_pool()
+    pool = available_languages()
     if not 1 <= languages <= len(pool):
         raise UsageError(f"languages must be between 1 and {len(pool)}, got {languages}",
                          hint="the sample knows this many real MediaWiki language codes")

@@ -64,7 +64,9 @@ ALPHABETS: Final[dict[str, str]] = {
     "Sinh": _run(0x0D9A, 24) + _run(0x0DB3, 2),
     "Thai": _run(0x0E01, 26),
     "Laoo": "ກຂຄງຈຊຍດຕຖທນບປຜຝພຟມຢຣລວສຫອ",
-    "Tibt": _run(0x0F40, 8) + _run(0x0F49, 18),
+    # Tibetan: skip the letters NFC decomposes (U+0F43, U+0F4D, U+0F52, U+0F57, U+0F5C)
+    "Tibt": _run(0x0F40, 3) + _run(0x0F44, 4) + _run(0x0F49, 4) + _run(0x0F4E, 4) + _run(0x0F53, 4)
+    + _run(0x0F58, 4) + _run(0x0F5D, 3),
     "Mymr": _run(0x1000, 26),
     "Geor": _run(0x10D0, 26),
     "Ethi": _run(0x1200, 26),

@@ -15,7 +15,7 @@ from capxl10n import sample as sample_mod
 from capxl10n.cli import main
 from capxl10n.errors import DataError, UsageError
 from capxl10n.model import Snapshot, TermKey, normalize_text
-from capxl10n.sample import (MAX_LENGTH, UI_COMPLETENESS, generate, is_placeholder_qid, load_real_sample,
+from capxl10n.sample import (MAX_LENGTH, UI_COMPLETENESS, available_languages, generate, is_placeholder_qid, load_real_sample,
                              placeholder_qid, write_snapshot)
 from capxl10n.sample_scripts import ALPHABETS, fit, pseudo_translate, segments, translator
 
@@ -223,6 +223,20 @@ class TestTerms:
         assert counts["label"] > counts["description"]
 
 
+def test_every_known_language_obeys_the_rules() -> None:
+    """All scripts at once: NFC (as Wikibase stores it), trimmed, ≤ 250, Wikibase pair rules."""
+    pool = available_languages()
+    snap = generate(16, len(pool), seed=9)
+    assert set(snap.languages()) == set(pool)
+    for key, term in snap.terms.items():
+        assert term.text == normalize_text(term.text) and 0 < len(term.text) <= MAX_LENGTH, key
+    for lang in snap.languages():
+        labels = {k.qid: t.normalized for k, t in snap.terms_in(lang) if k.field == "label"}
+        pairs = [(labels[k.qid], t.normalized) for k, t in snap.terms_in(lang)
+                 if k.field == "description" and k.qid in labels]
+        assert len(set(pairs)) == len(pairs) and all(a != b for a, b in pairs), lang
+
+
 class TestBadArguments:
     @pytest.mark.parametrize("kwargs,needle", [
         ({"capacities": 6}, "capacities must be between 7"),
@@ -259,6 +273,7 @@ class TestScripts:
     def test_alphabets_are_26_distinct_letters(self, script: str) -> None:
         letters = ALPHABETS[script]
         assert len(letters) == 26 == len(set(letters))
+        assert unicodedata.normalize("NFC", letters) == letters  # Wikibase stores NFC
         # letters (Gothic's "ninety" is a letter number, Nl)
         assert all(unicodedata.category(ch)[0] == "L" or unicodedata.category(ch) == "Nl" for ch in letters)
 
