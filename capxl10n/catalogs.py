@@ -39,6 +39,7 @@ from capxl10n import TOOL_NAME, __version__
 from capxl10n.adapters import gettext as po_adapter
 from capxl10n.adapters import jsonexport
 from capxl10n.coverage import coverage as compute_coverage
+from capxl10n.coverage import is_translation_language
 from capxl10n.errors import CapxError, CatalogError, DataError, UnknownLanguage
 from capxl10n.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Snapshot
 
@@ -136,7 +137,7 @@ def _langs() -> Any:
 def _plan(snapshot: Snapshot, options: CatalogOptions) -> _Plan:
     langs = _langs()
     codes = options.languages if options.languages is not None else snapshot.languages()
-    wanted = [c for c in dict.fromkeys(codes) if c not in (SOURCE_LANGUAGE, DOC_LANGUAGE)]
+    wanted = [c for c in dict.fromkeys(codes) if is_translation_language(c)]
     plan = _Plan([], [])
     try:
         plan.json_languages.append(langs.get(SOURCE_LANGUAGE))
@@ -198,7 +199,7 @@ def render_files(snapshot: Snapshot, options: CatalogOptions,
 def expected_count(snapshot: Snapshot, options: CatalogOptions) -> int:
     """How many progress steps a build of ``snapshot`` reports (one per JSON language)."""
     codes = options.languages if options.languages is not None else snapshot.languages()
-    return 1 + len([c for c in dict.fromkeys(codes) if c not in (SOURCE_LANGUAGE, DOC_LANGUAGE)])
+    return 1 + len([c for c in dict.fromkeys(codes) if is_translation_language(c)])
 
 
 def _guard_ours(path: Path, rel: str, options: CatalogOptions) -> None:

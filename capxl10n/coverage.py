@@ -118,8 +118,12 @@ class CoverageReport:
         return out
 
 
+#: Never counted: the source, the documentation, and Wikidata's "multiple languages" default.
+NOT_TRANSLATIONS: Final = frozenset({SOURCE_LANGUAGE, DOC_LANGUAGE, "mul"})
+
+
 def is_translation_language(lang: str) -> bool:
-    return lang not in (SOURCE_LANGUAGE, DOC_LANGUAGE)
+    return lang not in NOT_TRANSLATIONS
 
 
 def _by_language(snapshot: Snapshot) -> dict[str, dict[tuple[str, str], Term]]:
@@ -172,7 +176,7 @@ def coverage(snapshots: Snapshot | Sequence[Snapshot], languages: Iterable[str] 
     else:
         seen = list(dict.fromkeys(languages))
     wanted = [lang for lang in seen if is_translation_language(lang)]
-    rows = []
+    rows: list[LanguageCoverage] = []
     for snap in snaps:
         grouped = _by_language(snap)
         sources = _sources(snap, grouped.get(SOURCE_LANGUAGE, {}))
