@@ -279,8 +279,8 @@ def test_cli_pull_prints_a_summary_and_uses_the_cache(sandbox, tmp_path, creds):
     import json
 
     summary = json.loads(second.output)
-    if (tmp_path / "s.sqlite").exists():
-        assert sum(summary["requests"].values()) <= 5
+    assert (tmp_path / "s.sqlite").exists()
+    assert sum(summary["requests"].values()) <= 5 and summary["incremental"]["metabase"]
     assert summary["items"] == 20
 
 

@@ -261,7 +261,7 @@ class ApiClient:
             elapsed = max(waited, self.clock() - started)
             if elapsed + delay > self.pacing.max_wait_seconds:
                 raise self._exhausted(outcome.error, attempt, waited=elapsed)
-            log.warning("%s: %s; retrying in %.1fs (attempt %d of %d)", self.name, outcome.error.message,
+            log.warning("%s; retrying in %.1fs (attempt %d of %d)", outcome.error.message,
                         delay, attempt + 1, self.pacing.max_attempts)
             self.retries += 1
             self.slept += delay
