@@ -16,13 +16,13 @@ language's terms do not depend on how many other languages were asked for.
 
 Identity in the sample: synthetic Wikidata QIDs are drawn from
 Q1000000–Q99999999 and Metabase item ids from Q100000–Q999999, so code that
-confuses the two fails visibly. The real extract's capacities without a known
-Wikidata QID get placeholder keys (see :func:`placeholder_qid`).
+confuses the two fails visibly. The loader of the real extract
+(:func:`load_real_sample`, placeholder keys by :func:`placeholder_qid`) lives in
+:mod:`capxl10n.sample_real` and is re-exported here.
 """
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import os
 import random
@@ -33,12 +33,17 @@ from pathlib import Path
 from typing import Any, Final
 
 from capxl10n import sample_text as words
-from capxl10n.errors import CapxError, DataError, UsageError
-from capxl10n.model import (DOC_LANGUAGE, FIELDS, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
-                            normalize_text)
+from capxl10n.errors import CapxError, UsageError
+from capxl10n.model import DOC_LANGUAGE, FIELDS, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
+from capxl10n.sample_real import (PLACEHOLDER_QID_BASE, is_placeholder_qid, load_real_sample,
+                                  placeholder_qid)
 from capxl10n.sample_scripts import ALPHABETS, CJK_SCRIPTS, Segments, fit, script_of, segments, translator
 
 log = logging.getLogger(__name__)
+
+__all__ = ["GENERATOR", "MAX_LENGTH", "PLACEHOLDER_QID_BASE", "UI_COMPLETENESS", "UI_LOCALES",
+           "available_languages", "generate", "is_placeholder_qid", "load_real_sample", "placeholder_qid",
+           "write_snapshot"]
 
 GENERATOR: Final = "capxl10n.sample/1"
 MAX_LENGTH: Final = 250  # Wikibase's limit on a label or description, in code points
@@ -60,10 +65,6 @@ UI_COMPLETENESS: Final[dict[str, int]] = {
     "zh-hant": 815,
 }
 UI_TOTAL_KEYS: Final = 816
-#: Placeholder Wikidata QIDs of the real extract: ``Q{base + code}``. Wikidata will not reach
-#: Q900000000 for many years, so these never name a real concept.
-PLACEHOLDER_QID_BASE: Final = 900_000_000
-_PLACEHOLDER_SPAN: Final = 99_999_999
 
 
 # --------------------------------------------------------------------------- the tree
@@ -543,122 +544,6 @@ def _snapshot(nodes: list[_Node], langs: list[str], terms: TermMap, quirks: _Qui
         meta["documentation_language"] = DOC_LANGUAGE
     caps = tuple(Capacity(n.qid, item=n.item, parent=n.parent, root=n.root, code=str(n.code)) for n in nodes)
     return Snapshot(side="sample", capacities=caps, terms=flat, meta=meta)
-
-
-# --------------------------------------------------------------------------- the real extract
-
-def placeholder_qid(code: str) -> str:
-    """The key of a real capacity whose Wikidata QID is unknown: ``Q{900000000 + code}``.
-
-    The app's code is a small positive integer, so the key is stable, readable
-    (code 11 → Q900000011) and far above any real Wikidata QID.
-
-    >>> placeholder_qid("11")
-    'Q900000011'
-    """
-    if not code.isdigit() or not 0 < int(code) <= _PLACEHOLDER_SPAN:
-        raise DataError(f"capacity code {code!r} is not a positive integer",
-                        hint="placeholder QIDs are derived from the app's numeric skill id")
-    return f"Q{PLACEHOLDER_QID_BASE + int(code)}"
-
-
-def is_placeholder_qid(qid: str) -> bool:
-    """True for keys made by :func:`placeholder_qid` (never look these up on Wikidata)."""
-    return (qid[:1] == "Q" and qid[1:].isdigit()
-            and PLACEHOLDER_QID_BASE < int(qid[1:]) <= PLACEHOLDER_QID_BASE + _PLACEHOLDER_SPAN)
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: {what} not found", hint="check the path (the real extract lives in "
-                        "../shared/data/capacities-sample.json)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read {what}: {exc}") from None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno} "
-                        f"(character {exc.pos}): {exc.msg}",
-                        hint="the file may be truncated; fetch a fresh copy") from None
-
-
-def load_real_sample(path: str | os.PathLike[str]) -> Snapshot:
-    """Read the real extract of the directory (``capacities-sample.json``) as a snapshot.
-
-    Its ``capacities[]`` carry the app's ``code``, ``parent`` (a code),
-    ``root`` (category name), ``labels``/``descriptions`` per language and a
-    ``qid_wikidata`` known only for the seven roots. The key rule: a
-    capacity with a Wikidata QID is keyed by it; one without is keyed by
-    :func:`placeholder_qid` of its code (Q900000000 + code), its code is kept
-    in ``Capacity.code``, and ``meta["placeholder_qids"]`` maps every
-    placeholder to its code so nothing downstream mistakes it for a concept.
-    A ``metabase_id``, where given, becomes ``Capacity.item``. Empty strings
-    are absent terms. The ``ui_root_names`` (UI strings, not capacity terms)
-    are not read.
-    """
-    path = Path(path)
-    data = _read_json(path, "real sample")
-    if not isinstance(data, dict) or not isinstance(data.get("capacities"), list):
-        raise DataError(f"{path}: expected an object with a 'capacities' list",
-                        hint="this does not look like capacities-sample.json")
-    raw_caps: list[Any] = data["capacities"]
-    keys: dict[str, str] = {}
-    placeholders: dict[str, str] = {}
-    for pos, raw in enumerate(raw_caps):
-        where = f"{path}: capacities[{pos}]"
-        if not isinstance(raw, dict):
-            raise DataError(f"{where} is not an object")
-        code = raw.get("code")
-        if not isinstance(code, str) or not code:
-            raise DataError(f"{where}: 'code' must be a non-empty string, got {code!r}")
-        if code in keys:
-            raise DataError(f"{where}: duplicate code {code!r}", hint="each app code may appear once")
-        qid = raw.get("qid_wikidata")
-        if qid is None:
-            try:
-                qid = placeholder_qid(code)
-            except DataError as exc:
-                raise DataError(f"{where}: {exc.message}", hint=exc.hint) from None
-            placeholders[qid] = code
-        elif not isinstance(qid, str) or is_placeholder_qid(qid):
-            raise DataError(f"{where}: 'qid_wikidata' must be a Wikidata QID or null, got {qid!r}")
-        keys[code] = qid
-    capacities: list[Capacity] = []
-    terms: dict[TermKey, Term] = {}
-    for pos, raw in enumerate(raw_caps):
-        where = f"{path}: capacities[{pos}]"
-        code, parent = raw["code"], raw.get("parent")
-        if parent is not None and parent not in keys:
-            raise DataError(f"{where}: parent {parent!r} is not the code of any capacity")
-        item = raw.get("metabase_id")
-        try:
-            capacities.append(Capacity(keys[code], item=item if isinstance(item, str) else None,
-                                       parent=keys[parent] if parent is not None else None,
-                                       root=raw.get("root"), code=code))
-            for fld, member in (("label", "labels"), ("description", "descriptions")):
-                values = raw.get(member, {})
-                if not isinstance(values, dict):
-                    raise DataError(f"'{member}' must be an object of language → text")
-                for lang, text in values.items():
-                    if not isinstance(text, str):
-                        raise DataError(f"{member}[{lang!r}] must be a string, got {type(text).__name__}")
-                    if normalize_text(text):
-                        terms[TermKey(keys[code], fld, lang)] = Term(text, side="sample")  # type: ignore[arg-type]
-        except DataError as exc:
-            raise DataError(f"{where}: {exc.message}", hint=exc.hint) from None
-    meta = {
-        "origin": "real",
-        "source": data.get("source"),
-        "file": path.name,
-        "placeholder_qid_base": PLACEHOLDER_QID_BASE,
-        "placeholder_qids": dict(sorted(placeholders.items(), key=lambda kv: int(kv[1]))),
-    }
-    try:
-        return Snapshot(side="sample", capacities=tuple(capacities), terms=terms, meta=meta)
-    except DataError as exc:
-        raise DataError(f"{path}: {exc.message}", hint=exc.hint) from None
 
 
 # --------------------------------------------------------------------------- writing

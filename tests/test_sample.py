@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from capxl10n import sample as sample_mod
 from capxl10n.cli import main
 from capxl10n.errors import DataError, UsageError
-from capxl10n.model import Snapshot, TermKey, normalize_text
-from capxl10n.sample import (MAX_LENGTH, UI_COMPLETENESS, available_languages, generate, is_placeholder_qid, load_real_sample,
-                             placeholder_qid, write_snapshot)
+from capxl10n.model import Snapshot, normalize_text
+from capxl10n.sample import (MAX_LENGTH, UI_COMPLETENESS, available_languages, generate, is_placeholder_qid,
+                             load_real_sample, placeholder_qid, write_snapshot)
 from capxl10n.sample_scripts import ALPHABETS, fit, pseudo_translate, segments, translator
 
 UI_42 = {"ar", "bcl", "bn", "ce", "cy", "de", "diq", "en", "es", "fr", "ga", "gl", "he", "hi", "id", "ig",
@@ -404,7 +404,8 @@ class TestRealSampleBadInput:
         with pytest.raises(DataError, match="cannot read real sample"):
             load_real_sample(path)
 
-    def cap(self, code: str, parent: str | None = None, qid: str | None = None, **kw: object) -> dict:  # type: ignore[type-arg]
+    def cap(self, code: str, parent: str | None = None, qid: str | None = None,
+            **kw: object) -> dict[str, object]:
         return {"code": code, "qid_wikidata": qid, "parent": parent, "root": "social",
                 "labels": {"en": f"label {code}"}, "descriptions": {"en": f"description {code}"}, **kw}
 
