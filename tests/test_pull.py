@@ -308,3 +308,32 @@ def test_clients_share_nothing_but_the_profile(sandbox):
     clients = Clients(profile, session_factory=Wiring(sandbox))
     assert clients.metabase.api.session is not clients.metawiki.api.session
     assert set(clients.requests()) == {"metabase", "metawiki", "wikidata"}
+
+
+def test_a_hanging_server_times_out_over_real_sockets(sandbox):
+    sandbox.faults.configure("hang=1:seconds=3,sites=metabase")
+    profile = sandbox_profile_for(sandbox, timeout_seconds=0.2, max_attempts=2)
+    sleeper = Sleeper()
+    api = ApiClient(profile.metabase, profile, sleep=sleeper, clock=sleeper.clock)  # real sockets, no transport
+    with pytest.raises(NetworkError) as err:
+        api.get(action="query", meta="siteinfo")
+    assert "no answer within 0.2s" in err.value.message and api.requests_made == 2
+    sandbox.faults.configure("off")
+
+
+def test_wrong_credentials_are_an_auth_error_and_nothing_is_written(sandbox_factory, monkeypatch):
+    from capxl10n.errors import AuthError
+
+    sandbox = sandbox_factory()
+    monkeypatch.setenv("CAPXL10N_METABASE_USER", "CapxBot@capxl10n")
+    monkeypatch.setenv("CAPXL10N_METABASE_PASSWORD", "wrong-password-000000000000000000")
+    profile = sandbox_profile_for(sandbox)
+    first, _, _ = run_pull(sandbox)
+    mb, _ = writer_clients(sandbox, profile)
+    cap = first.discovery.capacities[0]
+    before = mb.read_item(cap.item)
+    with pytest.raises(AuthError) as err:
+        mb.edit_item(cap.item, labels={"de": "x"}, descriptions={}, baserevid=before[0], summary="t")
+    assert err.value.code == "Failed" and "CAPXL10N_METABASE_PASSWORD" in err.value.hint
+    assert "wrong-password" not in str(err.value)
+    assert mb.read_item(cap.item) == before
