@@ -205,7 +205,7 @@ def _metabase_incremental(client: MetabaseClient, cached: Snapshot, since: str,
     """Re-read only items changed since ``since``; None when discovery must run again."""
     changes, mark = client.changed_item_revisions(since)
     known_revs: Mapping[str, int] = cached.meta.get("item_revisions") or {}
-    changed = {item for item, rev in changes.items() if rev > int(known_revs.get(item, 0))}
+    changed = {item for item, rev in changes.items() if rev == -1 or rev > int(known_revs.get(item, 0))}
     discovery = _discovery_from(cached)
     if cached.meta.get("accepted_languages"):
         client.remember_accepted(cached.meta["accepted_languages"])

@@ -337,3 +337,37 @@ def test_wrong_credentials_are_an_auth_error_and_nothing_is_written(sandbox_fact
     assert err.value.code == "Failed" and "CAPXL10N_METABASE_PASSWORD" in err.value.hint
     assert "wrong-password" not in str(err.value)
     assert mb.read_item(cap.item) == before
+
+
+def test_incremental_pull_sees_new_duplicate_and_deleted_items(sandbox_factory):
+    import json
+
+    sandbox = sandbox_factory()
+    wiki = sandbox.site("metabase").wiki
+    peer = wiki.user("Peer2")
+    cache = MemoryCache()
+    first, _, _ = run_pull(sandbox, cache=cache)
+    original, victim = first.discovery.capacities[0], first.discovery.capacities[1]
+    entity = json.loads(wiki.page(f"Item:{original.item}").latest.content)
+    clone = "Q999001"
+    entity["id"] = clone
+    entity["labels"] = {"en": {"language": "en", "value": "a copy"}}
+    entity["descriptions"] = {}
+    wiki.save_page(f"Item:{clone}", json.dumps(entity), user=peer, summary="copy", content_model="wikibase-item")
+
+    dup, _, _ = run_pull(sandbox, cache=cache)
+    assert dup.discovery.duplicates == {original.qid: tuple(sorted((original.item, clone),
+                                                                   key=lambda i: int(i[1:])))}
+    assert original.qid not in {c.qid for c in dup.discovery.capacities}
+    assert not any(k.qid == original.qid for k in dup.metabase.terms)
+
+    wiki.delete_page(f"Item:{victim.item}", user=peer, reason="gone")
+    gone, _, _ = run_pull(sandbox, cache=cache)
+    assert victim.qid not in {c.qid for c in gone.discovery.capacities} and gone.discovery.duplicates
+    assert not any(k.qid == victim.qid for k in gone.metabase.terms)
+    wiki.delete_page(f"Item:{clone}", user=peer, reason="dup")
+    after, _, _ = run_pull(sandbox, cache=cache)
+    qids = {c.qid for c in after.discovery.capacities}
+    assert after.discovery.duplicates == {} and original.qid in qids and victim.qid not in qids
+    full, _, _ = run_pull(sandbox, incremental=False)
+    assert after.metabase.terms == full.metabase.terms

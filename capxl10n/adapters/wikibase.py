@@ -287,7 +287,7 @@ class MetabaseClient:
         return set(revs), mark
 
     def changed_item_revisions(self, since: str) -> tuple[dict[str, int], str]:
-        """``{item: newest revid}`` edited at or after ``since``, and the server time of the query."""
+        """``{item: newest revid}`` (-1 after a log entry) changed at or after ``since``, and a new mark."""
         out: dict[str, int] = {}
         mark: str | None = None
         for page in self.api.query(list="recentchanges", rcnamespace=self.profile.item_namespace,
@@ -298,7 +298,9 @@ class MetabaseClient:
             for change in (page.get("query") or {}).get("recentchanges", []) or []:
                 item = str(change.get("title", "")).split(":", 1)[-1]
                 if QID_RE.match(item):
-                    out[item] = max(out.get(item, 0), int(change.get("revid") or 0))
+                    revid = int(change.get("revid") or 0)
+                    # a log row (deletion, merge) has no revid: -1 = re-read whatever we hold
+                    out[item] = -1 if revid == 0 or out.get(item) == -1 else max(out.get(item, 0), revid)
         return out, str(mark or since)
 
     def accepted_languages(self) -> frozenset[str]:
