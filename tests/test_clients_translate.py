@@ -5,7 +5,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from plugins.fake_transport import Call, Reply, Sleeper, api_error, fake_session, recording, reply
+from plugins.fake_transport import Call, Reply, Sleeper, fake_session, recording, reply
 
 from capxl10n.adapters.http import ApiClient
 from capxl10n.adapters.translate import MetawikiClient, PlainMetawikiClient, strip_marker

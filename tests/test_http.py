@@ -324,3 +324,19 @@ def test_a_repeated_continuation_is_an_error_not_a_loop(profile):
     with pytest.raises(RemoteError) as err:
         list(api.query(list="recentchanges"))
     assert err.value.code == "continue-loop" and len(transport.calls) == 2
+
+
+def test_an_expired_session_logs_in_again_once(profile, creds):
+    wiki = FakeWiki()
+    expired = {"n": 1}
+
+    def handler(call: Call) -> Reply:
+        if call.get("action") == "edit" and expired["n"]:
+            expired["n"] -= 1
+            return recording("mediawiki-responses/edit-assert-user-anon")
+        return wiki(call)
+
+    api, transport, _ = client(profile, handler)
+    api.write("edit", title="T", text="x")
+    assert len(wiki.edits) == 1 and api.relogins == 1
+    assert len([c for c in transport.calls if c.get("action") == "login"]) == 2

@@ -202,6 +202,7 @@ class ApiClient:
         self._mw: Any = None
         self.last_server_time: str | None = None
         self.token_refreshes = 0
+        self.relogins = 0
 
     # ------------------------------------------------------------------ basics
     @property
@@ -372,6 +373,7 @@ class ApiClient:
         creds = self.site.require_credentials()
         parts = urlsplit(self.site.api)
         path = parts.path.rsplit("/", 1)[0] + "/"
+
         def count(response: requests.Response, *_a: Any, **_k: Any) -> requests.Response:
             self.requests_made += 1
             return response
@@ -446,6 +448,14 @@ class ApiClient:
         except BadTokenError:
             log.info("%s: badtoken; fetching a fresh token once", self.name)
             self.token_refreshes += 1
+            data = self._call("POST", {**full, "token": self.csrf_token(refresh=True)}, term=term)
+        except AuthError as exc:
+            if exc.code != "assertuserfailed" or self.relogins:
+                raise
+            log.info("%s: the session expired; logging in again once", self.name)
+            self.relogins += 1
+            self.logged_in_as = None
+            self.login()
             data = self._call("POST", {**full, "token": self.csrf_token(refresh=True)}, term=term)
         self._last_write = self.clock()
         self._relax()

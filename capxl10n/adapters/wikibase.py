@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from capxl10n.adapters.http import ApiClient
 from capxl10n.errors import DataError, NotJSONError, RemoteError, ValidationError
-from capxl10n.model import FIELDS, QID_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
+from capxl10n.model import QID_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import MetabaseProfile
 
 log = logging.getLogger(__name__)
@@ -351,4 +351,4 @@ def _qnum(item: str) -> tuple[int, str]:
     return (int(item[1:]) if QID_RE.match(item) else 1 << 62, item)
 
 
-__all__ = ["Discovery", "EditResult", "MetabaseClient", "claim_values", "entity_terms", "FIELDS"]
+__all__ = ["Discovery", "EditResult", "MetabaseClient", "claim_values", "entity_terms"]

@@ -95,8 +95,6 @@ class FakeTransport(BaseAdapter):
         response.url = request.url or ""
         response.request = request
         response.encoding = "utf-8"
-        if "set-cookie" not in {k.lower() for k in out.headers}:
-            pass
         return response
 
     def close(self) -> None:
