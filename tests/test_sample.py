@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import statistics
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -462,6 +464,14 @@ class TestWrite:
 
 
 class TestCommand:
+    @pytest.fixture(autouse=True)
+    def _restore_logging(self) -> Iterator[None]:
+        """The CLI's setup_logging() stops the capxl10n logger propagating: undo it for later tests."""
+        logger = logging.getLogger("capxl10n")
+        saved = (logger.handlers[:], logger.level, logger.propagate)
+        yield
+        logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
+
     def run(self, *args: str) -> tuple[int, str, str]:
         try:  # click < 8.2 mixes stderr into output unless told not to
             runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
