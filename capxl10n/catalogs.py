@@ -216,14 +216,21 @@ def _guard_ours(path: Path, rel: str, options: CatalogOptions) -> None:
                 f"{path} was not written by capxl10n for {options.message_group} "
                 f"(X-Generator: {generator or 'none'}, X-Message-Group: {group or 'none'})",
                 hint="move the file away (import it first if it holds translations) or choose another --out")
-    elif rel.endswith(".json"):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
-            data = None
-        if not jsonexport.is_ours(data):
-            raise CatalogError(f"{path} is not a catalog written by capxl10n",
-                               hint="move the file away or choose another --out")
+    elif rel.endswith(".json") and not _json_is_ours(path):
+        raise CatalogError(f"{path} is not a catalog written by capxl10n",
+                           hint="move the file away or choose another --out")
+
+
+def _json_is_ours(path: Path) -> bool:
+    """Our JSON names its generator near the top; parse the whole file only when the quick look fails."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(po_adapter.HEADER_PROBE_BYTES)
+        if f'"generator": "{TOOL_NAME}'.encode() in head and head.lstrip().startswith(b"{"):
+            return True
+        return jsonexport.is_ours(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
 
 
 def _our_files(out: Path, options: CatalogOptions) -> set[str]:

@@ -346,3 +346,27 @@ def test_cli_needs_a_source(tmp_path: Path) -> None:
 def test_cli_missing_snapshot_file(tmp_path: Path) -> None:
     res = run("catalogs", "--snapshot", str(tmp_path / "nope.json"), "--out", str(tmp_path / "c"))
     assert res.exit_code == 1 and "nope.json" in res.stderr
+
+
+@pytest.mark.parametrize("rel, content", [
+    ("json/pt.json", '{\n\t"@metadata": {"authors": ["someone"]},\n\t"Q3-label": "x"\n}\n'),
+    ("json/pt.json", "not json at all"),
+    ("capacities.pot", 'msgid ""\nmsgstr ""\n"X-Generator: capxl10n 0.1.0\\n"\n"X-Message-Group: other\\n"\n'),
+    ("ar/LC_MESSAGES/capacities.po", "garbage without a header\n"),
+])
+def test_foreign_files_of_every_kind_are_refused(tmp_path: Path, snap: Snapshot, built: Path, rel: str,
+                                                 content: str) -> None:
+    (built / rel).write_text(content, encoding="utf-8")
+    before = tree_bytes(built)
+    with pytest.raises(CatalogError) as err:
+        build_catalogs(snap.with_terms({TermKey("Q3", "label", "zh-hans"): Term("新")}), built)
+    assert rel in err.value.message and err.value.hint
+    assert tree_bytes(built) == before
+
+
+def test_cli_lang_limits_the_build(tmp_path: Path, snap: Snapshot) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(snap.dumps(), encoding="utf-8")
+    res = run("catalogs", "--snapshot", str(path), "--out", str(tmp_path / "c"), "--lang", "ar")
+    assert res.exit_code == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "c/json").iterdir()) == ["ar.json", "en.json", "index.json"]

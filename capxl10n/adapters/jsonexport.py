@@ -79,7 +79,7 @@ def resolve(message_keys: Sequence[tuple[str, str]], terms: Mapping[tuple[str, s
             if term.fuzzy:
                 skipped = True
                 continue
-            out[f"{qid}-{fld}"] = Resolved(text, lang, term.side, skipped, term.author)
+            out[qid + "-" + fld] = Resolved(text, lang, term.side, skipped, term.author)
             break
     return out
 
