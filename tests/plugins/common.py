@@ -41,3 +41,14 @@ def reference_dir(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def real_sample_path(shared_dir: Path) -> Path:
     return shared_dir / "data" / "capacities-sample.json"
+
+
+@pytest.fixture(autouse=True)
+def _restore_capxl10n_logger():
+    """The CLI's setup_logging() replaces handlers and stops propagation; undo it after each test."""
+    import logging
+
+    logger = logging.getLogger("capxl10n")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
