@@ -352,7 +352,8 @@ def test_write_errors_for_ids(h: Harness) -> None:
 
 
 def test_writes_need_post_and_a_token(h: Harness, items: dict[str, str]) -> None:
-    assert h.api("GET", action="wbsetlabel", id=items["Q42"], language="en", value="x").error == "mustbeposted"
+    # as the real REL1_39: the token is checked before POST (missing → missingparam, in the URL → mustpostparams)
+    assert h.api("GET", action="wbsetlabel", id=items["Q42"], language="en", value="x").error == "missingparam"
     assert h.post(action="wbsetlabel", id=items["Q42"], language="en", value="x", token="bad+\\").error == "badtoken"
 
 

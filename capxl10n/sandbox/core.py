@@ -163,6 +163,10 @@ class Site:
         default_factory=lambda: {kind: {} for kind in QUERY_KINDS})
     #: extra keys for meta=siteinfo general (Wikibase adds its own)
     siteinfo_extra: dict[str, Any] = field(default_factory=dict)
+    #: $wgContentNamespaces (siteinfo ``content``): Metabase adds Item (120) but not Property (122)
+    content_namespaces: set[int] = field(default_factory=lambda: {0})
+    #: $wgNamespaceProtection shown by siteinfo (Translate protects 1198 with ``translate``)
+    namespace_protection: dict[int, str] = field(default_factory=lambda: {8: "editinterface"})
 
     @property
     def api_url(self) -> str:
@@ -209,6 +213,8 @@ class ApiRequest:
         self.continuation: dict[str, dict[str, str]] = {}
         self.generator_continuation: dict[str, str] = {}
         self.limits: dict[str, int] = {}
+        #: keys a generator adds to ``query`` itself (Translate's ``metadata``)
+        self.query_data: dict[str, Any] = {}
         self.response_headers: dict[str, str] = {}
         self.stats_module = "main"
 
@@ -299,6 +305,29 @@ class ApiRequest:
         value = self.int(name, default, 1, top)
         return default if value is None else value
 
+    def timestamp(self, name: str) -> str | None:
+        """A timestamp parameter (ISO 8601 or ``YYYYMMDDHHMMSS``); ``badtimestamp`` when unparseable."""
+        self.used.add(name)
+        raw = self.params.get(name)
+        if raw is None or raw == "":
+            return raw
+        from capxl10n.sandbox.wiki import parse_ts
+
+        try:
+            parse_ts(raw)
+        except ValueError:
+            raise ApiError("badtimestamp", f'Invalid value "{raw}" for timestamp parameter "{name}".',
+                           module=self.module) from None
+        return raw
+
+    def deprecated(self, module: str, text: str, feature: str) -> None:
+        """A deprecation warning plus ApiMain's one ``deprecation-help`` warning on ``main``."""
+        self.warn(module, text, "deprecation", {"feature": feature})
+        if not any(code == "deprecation-help" for _m, _t, code, _d in self.warnings):
+            self.warn("main", "Subscribe to the mediawiki-api-announce mailing list at "
+                      "<https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce.lists.wikimedia.org/> "
+                      "for notice of API deprecations and breaking changes.", "deprecation-help")
+
     def enum(self, name: str, allowed: Iterable[str], default: str | None = None) -> str | None:
         self.used.add(name)
         raw = self.params.get(name)
@@ -321,9 +350,10 @@ class ApiRequest:
         values = raw[1:].split("\x1f") if raw.startswith("\x1f") else raw.split("|")
         top = high_limit if self.high_limits else limit
         if len(values) > top:
+            # REL1_39's ParamValidator data: limit, lowlimit, highlimit (no "parameter" key)
             raise ApiError("toomanyvalues",
                            f'Too many values supplied for parameter "{name}". The limit is {top}.',
-                           data={"parameter": name, "limit": top, "lowlimit": limit, "highlimit": high_limit},
+                           data={"limit": top, "lowlimit": limit, "highlimit": high_limit},
                            module=self.module)
         if allowed is None:
             return values
@@ -537,9 +567,9 @@ def dispatch(req: ApiRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
             raise ApiError("badvalue", f'Unrecognized value for parameter "action": {action}.')
         req.module = action
         req.stats_module = action
+        # ApiMain::executeAction order: asserts, token (setupModule), read-only (checkExecutePermissions),
+        # maxlag, then mustbeposted (setupExternalResponse), then the module.
         check_asserts(req)
-        if spec.must_post and req.method != "POST":
-            raise ApiError("mustbeposted", f'The "{action}" module requires a POST request.', module=action)
         if spec.token:
             req.require_token(spec.token)
         if spec.write:
@@ -548,6 +578,8 @@ def dispatch(req: ApiRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
                 raise ApiError("readonly", "The wiki is currently in read-only mode.",
                                data={"readonlyreason": reason}, module="main")
         check_maxlag(req)
+        if spec.must_post and req.method != "POST":
+            raise ApiError("mustbeposted", f'The "{action}" module requires a POST request.', module=action)
         if spec.write:
             req.site.faults.before_write(req)
         body = spec.handler(req) or {}
@@ -630,6 +662,7 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
             req.stats_module = f"query+{generator}"
             pages = list(site.queries["generator"][generator](req))
             req.module = "query"
+            query.update(req.query_data)
         for raw in titles:
             try:
                 ns, title = wiki.normalize_title(raw)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capxl10n.sandbox import mwquery
-from capxl10n.sandbox.core import ApiError, ApiRequest, Raw, Site
+from capxl10n.sandbox.core import ApiError, ApiRequest, Site
 from capxl10n.sandbox.wiki import (EditConflict, InvalidTitle, NoSuchRevision, Page, PageExists, PageMissing,
                                    SaveResult, User)
 
@@ -74,6 +74,9 @@ def login(req: ApiRequest) -> dict[str, Any]:
     token = req.get("lgtoken")
     req.get("lgdomain")
     wiki = req.site.wiki
+    if token is None:
+        req.deprecated("login", 'Fetching a token via "action=login" is deprecated. Use '
+                       '"action=query&meta=tokens&type=login" instead.', "action=login&!lgtoken")
     if req.session is None:
         if token is None:
             req.session = wiki.new_session()
@@ -183,10 +186,10 @@ def namespaces(req: ApiRequest) -> dict[str, Any]:
         entry["subpages"] = ns not in (-2, -1, 0, 6) and ns % 2 == 1 or ns in (2, 4, 8, 10, 12, 828, 1198)
         if name:
             entry["canonical"] = name
-        entry["content"] = ns == 0 or wiki.content_models.get(ns, "").startswith("wikibase")
+        entry["content"] = ns in req.site.content_namespaces
         entry["nonincludable"] = False
-        if ns == 8:
-            entry["namespaceprotection"] = "editinterface"
+        if ns in req.site.namespace_protection:
+            entry["namespaceprotection"] = req.site.namespace_protection[ns]
         if wiki.content_models.get(ns, "").startswith("wikibase"):
             entry["defaultcontentmodel"] = wiki.content_models[ns]
         out[str(ns)] = entry
@@ -252,13 +255,14 @@ def edit(req: ApiRequest) -> dict[str, Any]:
     if text is None and append is None and prepend is None:
         raise ApiError("missingparam", 'At least one of the parameters "text", "appendtext", "prependtext" and '
                        '"undo" is required.', module=req.module)
-    for name in ("starttimestamp", "recreate", "notminor", "watchlist", "watchlistexpiry", "md5", "section",
+    for name in ("starttimestamp", "recreate", "notminor", "watchlistexpiry", "md5", "section",
                  "sectiontitle", "contentformat", "redirect", "nosuchsection", "captchaid", "captchaword",
                  "undoafter", "returnto", "returntoquery", "returntoanchor"):
         req.get(name)
     summary = req.get("summary") or ""
+    watch_mode = req.enum("watchlist", ("watch", "unwatch", "preferences", "nochange"), "preferences") or ""
     base_revid = req.int("baserevid")
-    base_ts = req.get("basetimestamp")
+    base_ts = req.timestamp("basetimestamp")
     create_only = req.flag("createonly")
     no_create = req.flag("nocreate")
     bot = req.flag("bot") and req.has_right("bot")
@@ -299,12 +303,7 @@ def edit(req: ApiRequest) -> dict[str, Any]:
         raise ApiError("nosuchrevid", str(exc), module=req.module) from None
     for hook in ctx.after_save:
         hook(result)
-    watchers = _watchlist(req.site, user)
-    watched = False
-    if not user.rights.__contains__("bot"):
-        if result.new:
-            watchers.add(result.page.pageid)
-        watched = result.page.pageid in watchers
+    watched = _watch(req, user, result.page.pageid, watch_mode)
     out: dict[str, Any] = {}
     if result.new:
         out["new"] = True
@@ -317,7 +316,7 @@ def edit(req: ApiRequest) -> dict[str, Any]:
         out.update({"oldrevid": result.old_revid, "newrevid": result.revision.revid,
                     "newtimestamp": result.revision.timestamp})
     if watched:
-        out["watched"] = Raw("") if not req.fv2 else True
+        out["watched"] = True
     return {"edit": out}
 
 
@@ -329,6 +328,29 @@ def _acting_user(req: ApiRequest) -> User:
                                                              rights=frozenset({"read", "edit", "createpage",
                                                                                "createtalk", "writeapi"}),
                                                              system=True)
+
+
+def _watch(req: ApiRequest, user: User, pageid: int, mode: str) -> bool:
+    """ApiWatchlistTrait::getWatchlistValue with 1.39's defaults (watchdefault=1, watchcreations=1).
+
+    ``preferences`` (the default) watches every page a non-bot user saves; bots
+    keep their current state so their watchlists stay small.
+    """
+    watchers = _watchlist(req.site, user)
+    watching = pageid in watchers
+    if mode == "watch":
+        watch = True
+    elif mode == "unwatch":
+        watch = False
+    elif mode == "preferences":
+        watch = watching or "bot" not in user.rights
+    else:
+        watch = watching
+    if watch:
+        watchers.add(pageid)
+    elif mode == "unwatch":
+        watchers.discard(pageid)
+    return watch
 
 
 def _watchlist(site: Site, user: User) -> set[int]:

@@ -93,6 +93,8 @@ class Sandbox:
                     ("wikidata", WIKIDATA_NAMESPACES, {0: "wikibase-item", 120: "wikibase-property"})):
                 wiki = Wiki(name, namespaces, clock=self.clock, content_namespaces=models)
                 site = Site(name, wiki, base_path=f"/{name}", server=self.url, faults=self.faults)
+                # Metabase (a Wikibase repo): only Item is a content namespace; Wikidata: items and properties
+                site.content_namespaces = {"metabase": {0, 120}, "metawiki": {0}, "wikidata": {0, 120}}[name]
                 mediawiki.install(site, sitename={"metabase": "Metabase", "metawiki": "Meta",
                                                   "wikidata": "Wikidata"}[name])
                 seeding.add_users(wiki)

@@ -99,6 +99,14 @@ class Group:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: language -> (total, translated, fuzzy, proofread): Translate's stats cache
     stats: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    #: the keys in bundle order and key -> position (messagecollection pages by offset without a scan)
+    keys: list[str] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+
+    def set_messages(self, messages: dict[str, str]) -> None:
+        self.messages = messages
+        self.keys = list(messages)
+        self.positions = {f"{self.title}/{key}": n for n, key in enumerate(self.keys)}
 
     @property
     def id(self) -> str:
@@ -174,7 +182,8 @@ class Translate:
         messages, metadata = parse_bundle(text)
         group = old or Group(title, metadata.get("sourceLanguage", "en"))
         previous = dict(group.messages)
-        group.messages, group.metadata = messages, metadata
+        group.set_messages(messages)
+        group.metadata = metadata
         self.groups[title] = group
         changed = [k for k, v in messages.items() if k in previous and previous[k] != v]
         for key, value in messages.items():
@@ -245,6 +254,7 @@ class Translate:
 def install(site: Site) -> Translate:
     """Register Translate's modules and edit filter on Meta-Wiki; return its state."""
     translate = Translate(site)
+    site.namespace_protection[TRANSLATIONS_NS] = "translate"
     site.edit_filters.append(translate.edit_filter)  # type: ignore[attr-defined]
     site.register_query("list", "messagecollection", lambda req: messagecollection(req, translate, ""))
     site.register_query("generator", "messagecollection",
@@ -268,7 +278,9 @@ class McRow:
     lang: str
 
 
-def _mc_rows(req: ApiRequest, tr: Translate, p: str) -> tuple[Group, str, list[McRow], list[str]]:
+def _mc_rows(req: ApiRequest, tr: Translate, p: str, *, generator: bool = False
+             ) -> tuple[Group, str, list[McRow] | None, list[str]]:
+    """Validate the mc* parameters; the filtered rows, or None when no filter is active (every key)."""
     group_id = req.require(f"{p}mcgroup")
     lang = req.get(f"{p}mclanguage", "en") or "en"
     group = tr.group_by_id(group_id)
@@ -287,10 +299,14 @@ def _mc_rows(req: ApiRequest, tr: Translate, p: str) -> tuple[Group, str, list[M
         base = name.split(":")[0]
         if name not in MC_FILTERS and base not in ("reviewer", "last-translator"):
             raise ApiError("invalidfilter", f"Unknown filter {name}", module="messagecollection")
-    rows = []
-    for key, definition in group.messages.items():
-        unit_lang = lang
-        rows.append(McRow(key, definition, tr.unit_page(group, key, unit_lang), unit_lang))
+    props = req.multi(f"{p}mcprop", MC_PROPS, default=["definition", "translation"])
+    # Filters nothing in the sandbox can hit are no-ops when negated (the default !optional|!ignored).
+    active = [f for f in filters if not (f.startswith("!") and f.lstrip("!").split(":")[0] in
+                                          ("optional", "ignored", "changed", "reviewer"))]
+    if generator:
+        active.append("hastranslation")  # Translate's generator lists existing translation pages only
+    if not active:
+        return group, lang, None, props
 
     def matches(row: McRow, flt: str) -> bool:
         negate = flt.startswith("!")
@@ -308,31 +324,38 @@ def _mc_rows(req: ApiRequest, tr: Translate, p: str) -> tuple[Group, str, list[M
             hit = False
         return hit != negate
 
-    # Filters nothing in the sandbox can hit are no-ops when negated (the default !optional|!ignored).
-    active = [f for f in filters if not (f.startswith("!") and f.lstrip("!").split(":")[0] in
-                                          ("optional", "ignored", "changed", "reviewer"))]
-    if active:
-        rows = [r for r in rows if all(matches(r, f) for f in active)]
-    props = req.multi(f"{p}mcprop", MC_PROPS, default=["definition", "translation"])
-    return group, lang, rows, props
+    pages = tr.wiki.pages
+    prefix = f"Translations:{group.title}/"
+    rows = [McRow(key, group.messages[key], pages.get(f"{prefix}{key}/{lang}"), lang) for key in group.keys]
+    return group, lang, [r for r in rows if all(matches(r, f) for f in active)], props
 
 
-def _mc_page(req: ApiRequest, p: str, group: Group, rows: list[McRow]) -> tuple[list[McRow], str | None, int]:
-    limit = req.int(f"{p}mclimit", 500, 1, 5000) or 500
-    if req.params.get(f"{p}mclimit", "") == "max":
-        limit = 5000
+def _mc_page(req: ApiRequest, tr: Translate, p: str, group: Group, lang: str,
+             rows: list[McRow] | None) -> tuple[list[McRow], str | None, int, int]:
+    """One page of rows from ``mcoffset`` (a key or an index): (rows, next key, remaining, result size)."""
+    limit = req.limit(f"{p}mclimit", default=500, max=5000, high_max=5000, module="messagecollection")
     offset_raw = req.get(f"{p}mcoffset")
+    size = len(group.keys) if rows is None else len(rows)
     start = 0
     if offset_raw:
         if offset_raw.isdigit():
             start = int(offset_raw)
+        elif rows is None:
+            start = group.positions.get(offset_raw, size)
         else:
             keys = [f"{group.title}/{r.key}" for r in rows]
-            start = keys.index(offset_raw) if offset_raw in keys else len(rows)
-    chosen = rows[start:start + limit]
-    nxt = rows[start + limit] if start + limit < len(rows) else None
-    remaining = max(0, len(rows) - start - len(chosen))
-    return chosen, (f"{group.title}/{nxt.key}" if nxt is not None else None), remaining
+            start = keys.index(offset_raw) if offset_raw in keys else size
+    if rows is None:
+        pages = tr.wiki.pages
+        prefix = f"Translations:{group.title}/"
+        chosen = [McRow(key, group.messages[key], pages.get(f"{prefix}{key}/{lang}"), lang)
+                  for key in group.keys[start:start + limit]]
+        nxt = group.keys[start + limit] if start + limit < size else None
+    else:
+        chosen = rows[start:start + limit]
+        nxt = rows[start + limit].key if start + limit < size else None
+    remaining = max(0, size - start - len(chosen))
+    return chosen, (f"{group.title}/{nxt}" if nxt is not None else None), remaining, size
 
 
 def _fix_limit_warning(req: ApiRequest) -> None:
@@ -351,8 +374,8 @@ def _mc_entry(req: ApiRequest, tr: Translate, group: Group, row: McRow, props: l
         entry["translation"] = tr.strip_marker(page.text) if page is not None else None
     if "tags" in props:
         entry["tags"] = ["fuzzy"] if fuzzy else []
-    if "revision" in props and page is not None:
-        entry["revision"] = str(page.latest.revid)
+    if "revision" in props:
+        entry["revision"] = str(page.latest.revid) if page is not None else None
     if "properties" in props:
         if page is None:
             entry["properties"] = {"status": "untranslated", "last-translator-text": None,
@@ -369,21 +392,22 @@ def _mc_entry(req: ApiRequest, tr: Translate, group: Group, row: McRow, props: l
 
 
 def messagecollection(req: ApiRequest, tr: Translate, p: str) -> dict[str, Any]:
-    group, _lang, rows, props = _mc_rows(req, tr, p)
-    chosen, nxt, remaining = _mc_page(req, p, group, rows)
+    group, lang, rows, props = _mc_rows(req, tr, p)
+    chosen, nxt, remaining, size = _mc_page(req, tr, p, group, lang, rows)
     _fix_limit_warning(req)
     if nxt is not None:
         req.continue_with({"mcoffset": nxt})
-    return {"metadata": {"state": False, "resultsize": len(rows), "remaining": remaining},
+    return {"metadata": {"state": False, "resultsize": size, "remaining": remaining},
             "messagecollection": [_mc_entry(req, tr, group, row, props) for row in chosen]}
 
 
 def messagecollection_generator(req: ApiRequest, tr: Translate) -> list[Page]:
-    group, _lang, rows, _props = _mc_rows(req, tr, "g")
-    chosen, nxt, _remaining = _mc_page(req, "g", group, rows)
+    group, lang, rows, _props = _mc_rows(req, tr, "g", generator=True)
+    chosen, nxt, remaining, size = _mc_page(req, tr, "g", group, lang, rows)
     _fix_limit_warning(req)
     if nxt is not None:
         req.continue_with({"gmcoffset": nxt}, generator=True)
+    req.query_data["metadata"] = {"state": False, "resultsize": size, "remaining": remaining}
     return [row.page for row in chosen if row.page is not None]
 
 

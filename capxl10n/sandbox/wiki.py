@@ -6,11 +6,15 @@ sessions, and a test wants a fresh, fast wiki. Wikibase items live here too
 the entity JSON) so ``prop=revisions`` and ``list=recentchanges`` work for
 them like for any page.
 
-Edit semantics follow MediaWiki's EditPage (apis.md §1.5): identical text is
-``nochange`` (no revision); with a base (``base_timestamp`` preferred, else
-``base_revid``) a later edit by someone else is an edit conflict, suppressed
-when every later edit is by the same user; without a base the save is a blind
-overwrite. No three-way text merge is attempted (see docs/sandbox.md).
+Edit semantics follow MediaWiki 1.39's EditPage (apis.md §1.5, checked on the
+real peer): identical text is ``nochange`` (no revision); the edit conflicts
+when ``base_timestamp`` is not the page's timestamp or ``base_revid`` is not
+its latest revision; a conflict is suppressed only when ``base_timestamp`` is
+given and every revision after it is by the same (registered) user — with
+``base_revid`` alone own edits conflict too; otherwise the three-way text merge
+of :mod:`capxl10n.sandbox.merge3` is tried (base revision, new text, current
+text) and saved when clean, else ``editconflict``. Without a base the save is a
+blind overwrite.
 
 Every write takes the store's one lock; readers that walk several structures
 take it too (``with wiki.lock:``). Timestamps come from an injectable clock and
@@ -26,6 +30,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from capxl10n.sandbox.merge3 import merge3
 
 #: Namespace id -> canonical name, per site family.
 BASE_NAMESPACES: dict[int, str] = {
@@ -178,6 +184,7 @@ def sha1_base36(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+_IP = re.compile(r"[0-9.]+|[0-9a-fA-F:]+")  # anonymous editors (user id 0 in MediaWiki)
 _WIKILINK = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\]|]*)?(?:\|[^\]]*)?\]\]")
 
 
@@ -376,7 +383,9 @@ class Wiki:
                 if create_only:
                     raise PageExists("The article you tried to create has been created already.")
                 latest = page.latest
-                self._check_conflict(page, user, base_revid, base_timestamp)
+                merged = self._check_conflict(page, user, text, base_revid, base_timestamp)
+                if merged is not None:
+                    text = merged
                 if latest.content == text and (content_model is None or content_model == page.content_model):
                     result = SaveResult(page, None, latest.revid, nochange=True)
                 else:
@@ -419,18 +428,27 @@ class Wiki:
     def links(self, page: Page) -> frozenset[str]:
         return self._links.get(page.pageid, frozenset())
 
-    def _check_conflict(self, page: Page, user: User, base_revid: int | None, base_timestamp: str | None) -> None:
-        if base_timestamp:
-            base_ts = parse_ts(base_timestamp)
-            later = [r for r in page.revisions if parse_ts(r.timestamp) > base_ts]
-        elif base_revid:
-            if base_revid not in self.revisions:
-                raise NoSuchRevision(f"There is no revision with ID {base_revid}.")
-            later = [r for r in page.revisions if r.revid > base_revid]
-        else:
-            return
-        if later and any(r.user != user.name for r in later):
+    def _check_conflict(self, page: Page, user: User, text: str, base_revid: int | None,
+                        base_timestamp: str | None) -> str | None:
+        """EditPage's conflict check: None to save ``text`` as is, the merged text, or EditConflict."""
+        latest = page.latest
+        base_ts = parse_ts(base_timestamp) if base_timestamp else None
+        conflict = (base_ts is not None and base_ts != parse_ts(latest.timestamp)) or (
+            bool(base_revid) and base_revid != latest.revid)
+        if not conflict:
+            return None
+        if base_ts is not None and not _IP.fullmatch(user.name) and all(
+                r.userid == user.id for r in page.revisions if parse_ts(r.timestamp) > base_ts):
+            return None  # own later edits only: suppressed, the save overwrites them
+        base: Revision | None = None
+        if base_revid:
+            base = self.revisions.get(base_revid)
+        elif base_ts is not None:
+            base = next((r for r in page.revisions if parse_ts(r.timestamp) == base_ts), None)
+        merged = merge3(base.content, text, latest.content) if base is not None else None
+        if merged is None:
             raise EditConflict("Edit conflict.")
+        return merged
 
     def _new_revision(self, page: Page, text: str, user: User, summary: str, model: str, parent: int,
                       bot: bool, minor: bool, tags: list[str] | tuple[str, ...],

@@ -309,17 +309,8 @@ def _bot(req: ApiRequest) -> bool:
 
 
 def _ids_param(req: ApiRequest, low: int = 50, high: int = 500) -> list[str]:
-    """``ids`` with REL1_39's ``toomanyvalues`` data (``limit``, ``lowlimit``, ``highlimit`` only)."""
-    req.used.add("ids")
-    raw = req.params.get("ids")
-    if not raw:
-        return []
-    values = raw[1:].split("\x1f") if raw.startswith("\x1f") else raw.split("|")
-    top = high if req.high_limits else low
-    if len(values) > top:
-        raise ApiError("toomanyvalues", f'Too many values supplied for parameter "ids". The limit is {top}.',
-                       data={"limit": top, "lowlimit": low, "highlimit": high})
-    return values
+    """``ids`` as a multi-value parameter (``toomanyvalues`` with REL1_39's data)."""
+    return req.multi("ids", None, limit=low, high_limit=high)
 
 
 def handle_wbgetentities(req: ApiRequest, repo: WikibaseRepo) -> dict[str, Any]:

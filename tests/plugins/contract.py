@@ -76,6 +76,10 @@ def _is_schema(keys: list[str]) -> bool:
 def _merge(shapes: list[Any]) -> Any:
     if not shapes:
         return "empty"
+    if all(isinstance(s, list) and len(s) == 2 and s[0] == "*" for s in shapes):
+        # lists of lists: the union of their item shapes (an empty list adds nothing)
+        inner = [s[1] for s in shapes if s[1] != "empty"]
+        return ["*", _merge(inner)]
     if all(isinstance(s, dict) for s in shapes):
         merged: dict[str, Any] = {}
         for s in shapes:

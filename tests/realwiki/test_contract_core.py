@@ -51,7 +51,6 @@ def login_cases(b: Backend) -> Mapping[str, Answer]:
             "anon-csrf": anon_csrf, "login-without-token": no_token}
 
 
-@pytest.mark.sandbox_difference("D1 login without lgtoken: no warnings")
 def test_login_and_tokens(contract):
     contract.run("core-login-tokens", login_cases)
 
@@ -76,7 +75,6 @@ def test_userinfo(contract):
     contract.run("core-userinfo", userinfo)
 
 
-@pytest.mark.sandbox_difference("D2 namespaceprotection of ns 1198")
 @pytest.mark.parametrize("fv", [1, 2])
 def test_siteinfo(contract, fv):
     def body(b: Backend) -> Mapping[str, Answer]:
@@ -117,7 +115,6 @@ def test_edit_basics(contract):
     contract.run("core-edit-basics", edit_basics)
 
 
-@pytest.mark.sandbox_difference("D3 edit.watched")
 @pytest.mark.parametrize("base", ["baserevid", "basetimestamp"])
 def test_editconflict_between_two_users(contract, base):
     def body(b: Backend) -> Mapping[str, Answer]:
@@ -174,7 +171,6 @@ def same_user_and_blind(b: Backend) -> Mapping[str, Answer]:
     return out
 
 
-@pytest.mark.sandbox_difference("D4 same-user suppression with baserevid")
 def test_same_user_and_blind_overwrite(contract):
     contract.run("core-same-user-blind", same_user_and_blind)
 
@@ -195,7 +191,6 @@ def token_errors(b: Backend) -> Mapping[str, Answer]:
             "assert-before-token": order}
 
 
-@pytest.mark.sandbox_difference("D5 mustpostparams")
 def test_token_and_assert_errors(contract):
     contract.run("core-token-errors", token_errors)
 

@@ -102,7 +102,6 @@ def test_messagegroups(contract):
     contract.run("translate-messagegroups", groups)
 
 
-@pytest.mark.sandbox_difference("D6 revision null for untranslated")
 @pytest.mark.parametrize("fv", [1, 2])
 def test_messagecollection_props(contract, fv):
     def body(b: Backend) -> Mapping[str, Answer]:
@@ -140,7 +139,6 @@ def continuation(b: Backend) -> Mapping[str, Answer]:
             "over-max": only(over, COMPARED), "max": only(maximum, COMPARED), "generator": gen}
 
 
-@pytest.mark.sandbox_difference("D7 mclimit=max and generator metadata")
 def test_messagecollection_continuation_and_limits(contract):
     contract.run("translate-mc-continuation", continuation)
 

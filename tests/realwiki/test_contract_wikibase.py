@@ -111,7 +111,6 @@ def reads_of_items(b: Backend) -> Mapping[str, Answer]:
             "namespaces": Answer(200, info.headers, {"120": ns["120"], "122": ns["122"]})}
 
 
-@pytest.mark.sandbox_difference("D8 Property namespace content flag")
 def test_item_revisions_recentchanges_languages(contract):
     contract.run("wikibase-item-reads", reads_of_items)
 
