@@ -26,8 +26,10 @@ without writing, for the app's CI.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 POT_NAME: Final = f"{po_adapter.DOMAIN}.pot"
 JSON_DIR: Final = "json"
 Progress = Callable[[str], None]
+#: Builds with at least this many languages render them on a process pool.
+PARALLEL_FROM: Final = 64
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,9 @@ class CatalogOptions:
     languages: tuple[str, ...] | None = None
     generator: str = f"{TOOL_NAME} {__version__}"
     prune: bool = True
+    #: Processes rendering languages: 0 = automatic (a fork pool of up to 4 from
+    #: PARALLEL_FROM languages on), 1 = this process only.
+    workers: int = 0
 
     @classmethod
     def from_profile(cls, profile: Any, **overrides: Any) -> CatalogOptions:
@@ -162,6 +169,66 @@ def po_path(language: Any) -> str:
     return f"{language.gettext}/LC_MESSAGES/{po_adapter.DOMAIN}.po"
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What rendering one language needs; shared with worker processes by fork."""
+
+    prepared: po_adapter.Prepared
+    chains: dict[str, tuple[str, ...]]
+    keys: list[tuple[str, str]]
+    options: CatalogOptions
+
+
+_JOB: _Job | None = None  # set only while a worker pool of render_files is alive
+
+
+def _language_files(job: _Job, language: Any) -> tuple[list[tuple[str, bytes]], str, int]:
+    """The files of one language, its JSON hash and key count."""
+    files: list[tuple[str, bytes]] = []
+    if language.code != SOURCE_LANGUAGE:
+        po_data, mo_data = po_adapter.render_po(job.prepared, language)
+        files += [(po_path(language), po_data), (po_path(language)[:-3] + ".mo", mo_data)]
+    chain = job.chains[language.code]
+    resolved = jsonexport.resolve(job.keys, job.prepared.terms, chain, normalized=True)
+    data, digest = jsonexport.banana_file(language, chain, resolved, generator=job.options.generator,
+                                          message_group=job.options.message_group)
+    files.append((f"{JSON_DIR}/{language.code}.json", data))
+    return files, digest, len(resolved)
+
+
+def _worker(language: Any) -> tuple[list[tuple[str, bytes]], str, int]:
+    assert _JOB is not None, "worker started without a job"
+    return _language_files(_JOB, language)
+
+
+def _workers(options: CatalogOptions, count: int) -> int:
+    if options.workers > 0:
+        return options.workers
+    if count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+@contextlib.contextmanager
+def _rendered(job: _Job, languages: list[Any]) -> Iterator[Iterator[tuple[list[tuple[str, bytes]], str, int]]]:
+    """Each language's files in order: in this process, or on a fork pool for large builds.
+
+    Output is the same either way (``imap`` keeps the order); the pool only
+    spreads polib's formatting over the cores.
+    """
+    global _JOB
+    workers = min(_workers(job.options, len(languages)), max(1, len(languages)))
+    if workers <= 1:
+        yield (_language_files(job, language) for language in languages)
+        return
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield pool.imap(_worker, languages, chunksize=2)
+    finally:
+        _JOB = None
+
+
 def render_files(snapshot: Snapshot, options: CatalogOptions,
                  progress: Progress | None = None) -> Iterator[tuple[str, bytes]]:
     """Every catalog file as ``(relative path, bytes)``, lazily, one language at a time.
@@ -175,22 +242,15 @@ def render_files(snapshot: Snapshot, options: CatalogOptions,
     report = compute_coverage(snapshot, [lang.code for lang in plan.languages])
     cover = {row.lang: {scope: row.scope(scope).to_json() for scope in ("label", "description", "all")}
              for row in report.rows}
-    all_keys = [(k.qid, k.field) for k in snapshot.message_keys()]
+    job = _Job(prepared, plan.chains, [(k.qid, k.field) for k in snapshot.message_keys()], options)
     index = []
-    for language in plan.json_languages:
-        if language.code != SOURCE_LANGUAGE:
-            po_data, mo_data = po_adapter.render_po(prepared, language)
-            yield po_path(language), po_data
-            yield po_path(language)[:-3] + ".mo", mo_data
-            del po_data, mo_data
-        chain = plan.chains[language.code]
-        resolved = jsonexport.resolve(all_keys, prepared.terms, chain, normalized=True)
-        data, digest = jsonexport.banana_file(language, chain, resolved, generator=options.generator,
-                                              message_group=options.message_group)
-        yield f"{JSON_DIR}/{language.code}.json", data
-        index.append(jsonexport.index_entry(language, chain, digest, len(resolved), cover.get(language.code)))
-        if progress is not None:
-            progress(language.code)
+    with _rendered(job, plan.json_languages) as results:
+        for language, (files, digest, count) in zip(plan.json_languages, results):
+            yield from files
+            chain = plan.chains[language.code]
+            index.append(jsonexport.index_entry(language, chain, digest, count, cover.get(language.code)))
+            if progress is not None:
+                progress(language.code)
     yield f"{JSON_DIR}/{jsonexport.INDEX_NAME}", jsonexport.index_file(
         index, generator=options.generator, message_group=options.message_group,
         snapshot=snapshot.fingerprint(), source_language=SOURCE_LANGUAGE)

@@ -370,3 +370,9 @@ def test_cli_lang_limits_the_build(tmp_path: Path, snap: Snapshot) -> None:
     res = run("catalogs", "--snapshot", str(path), "--out", str(tmp_path / "c"), "--lang", "ar")
     assert res.exit_code == 0, res.stderr
     assert sorted(p.name for p in (tmp_path / "c/json").iterdir()) == ["ar.json", "en.json", "index.json"]
+
+
+def test_worker_pool_gives_the_same_bytes(tmp_path: Path, snap: Snapshot) -> None:
+    build_catalogs(snap, tmp_path / "one", CatalogOptions(workers=1))
+    build_catalogs(snap, tmp_path / "two", CatalogOptions(workers=2))
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
