@@ -376,3 +376,27 @@ def test_worker_pool_gives_the_same_bytes(tmp_path: Path, snap: Snapshot) -> Non
     build_catalogs(snap, tmp_path / "one", CatalogOptions(workers=1))
     build_catalogs(snap, tmp_path / "two", CatalogOptions(workers=2))
     assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+
+
+def test_same_entries_as_real_translate_export(tmp_path: Path, reference_dir: Path) -> None:
+    """Rebuild Translate's real pt-br export from the terms it holds: same entries, same flags."""
+    real = polib.pofile(str(reference_dir / "translate-responses/export-pt-br.po"))
+    caps, terms = [], {}
+    for entry in real:
+        key = TermKey.from_message_key(entry.msgctxt.rsplit("/", 1)[1], "en")
+        if key.field == "label":
+            caps.append(Capacity(key.qid))
+        terms[key] = Term(entry.msgid)
+        if entry.msgstr:
+            terms[TermKey(key.qid, key.field, "pt-br")] = Term(entry.msgstr, fuzzy=entry.fuzzy)
+        doc = [c[len("[Wiki] "):] for c in entry.comment.splitlines() if c.startswith("[Wiki] ")]
+        if doc:
+            terms[TermKey(key.qid, key.field, "qqq")] = Term("\n".join(doc))
+    build_catalogs(Snapshot("metawiki", tuple(caps), terms), tmp_path / "c")
+    ours = polib.pofile(str(tmp_path / "c/pt_BR/LC_MESSAGES/capacities.po"))
+
+    def shape(po: polib.POFile) -> list[tuple[object, ...]]:
+        return [(e.msgctxt, e.msgid, e.msgstr, e.fuzzy,
+                 [c for c in e.comment.splitlines() if c.startswith("[Wiki] ")]) for e in po]
+    assert shape(ours) == shape(real)
+    assert len(ours) == len(real) > 5
