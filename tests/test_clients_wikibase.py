@@ -15,6 +15,17 @@ from capxl10n.profile import Pacing, load_profile
 
 ENTITY = "http://wiki.test/metabase/entity/"
 
+@pytest.fixture()
+def logs(caplog, monkeypatch):
+    """caplog that sees capxl10n's records even after a CLI test turned propagation off."""
+    import logging
+
+    monkeypatch.setattr(logging.getLogger("capxl10n"), "propagate", True)
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="capxl10n")
+    return caplog
+
+
 
 def item_claim(prop: str, target: str) -> dict:
     return {"mainsnak": {"snaktype": "value", "property": prop, "datavalue": {
@@ -161,12 +172,12 @@ def test_discovery_without_a_query_service_uses_backlinks():
     assert not any(c.path.endswith("sparql") for c in fake.calls)
 
 
-def test_an_anti_bot_page_from_the_query_service_falls_back_to_the_wiki(caplog):
+def test_an_anti_bot_page_from_the_query_service_falls_back_to_the_wiki(logs):
     fake = FakeMetabase(items(3), sparql_html=True)
     client, _ = make(fake)
     found = client.discover()
     assert found.source == "backlinks" and len(found.capacities) == 3
-    assert "query service failed" in caplog.text and "text/html" in caplog.text
+    assert "query service failed" in logs.text and "text/html" in logs.text
 
 
 def test_claims_and_terms_helpers_accept_real_answers():

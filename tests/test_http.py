@@ -28,6 +28,17 @@ from capxl10n.profile import Pacing, load_profile
 
 CANARY = "canary-Secret-Password-7f3a9c1e5b"
 
+@pytest.fixture()
+def logs(caplog, monkeypatch):
+    """caplog that sees capxl10n's records even after a CLI test turned propagation off."""
+    import logging
+
+    monkeypatch.setattr(logging.getLogger("capxl10n"), "propagate", True)
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="capxl10n")
+    return caplog
+
+
 
 @pytest.fixture()
 def profile():
@@ -275,16 +286,16 @@ def test_missing_credentials_name_the_variables(profile, monkeypatch):
     assert "CAPXL10N_METAWIKI_PASSWORD" in err.value.hint and transport.calls == []
 
 
-def test_wrong_password_never_leaks_the_secret(profile, monkeypatch, caplog):
+def test_wrong_password_never_leaks_the_secret(profile, monkeypatch, logs):
     monkeypatch.setenv("CAPXL10N_METAWIKI_USER", "CapxBot@capxl10n")
     monkeypatch.setenv("CAPXL10N_METAWIKI_PASSWORD", CANARY)
-    caplog.set_level(logging.DEBUG)
     api, _, _ = client(profile, FakeWiki(password="another-password-entirely"))
     with pytest.raises(AuthError) as err:
         api.write("edit", title="T", text="x")
     assert err.value.code == "Failed"
-    for text in (str(err.value), repr(err.value), str(err.value.to_json()), caplog.text):
+    for text in (str(err.value), repr(err.value), str(err.value.to_json()), logs.text):
         assert CANARY not in text
+    assert "login as 'CapxBot' failed" in logs.text
     assert "Special:BotPasswords" in err.value.hint
 
 

@@ -405,6 +405,7 @@ class ApiClient:
                 site.login(creds.user, creds.password)
                 return site
             except mwclient.errors.LoginError as exc:
+                log.warning("%s: login as %r failed: %s", self.name, creds.user.split("@")[0], exc.code)
                 raise AuthError(f"login as {creds.user.split('@')[0]!r} failed: {exc.code}"
                                 + (f" ({exc.info})" if exc.info else ""),
                                 site=self.name, code=str(exc.code),
