@@ -43,7 +43,7 @@ from capxl10n.adapters import jsonexport
 from capxl10n.coverage import coverage as compute_coverage
 from capxl10n.coverage import is_translation_language
 from capxl10n.errors import CapxError, CatalogError, DataError, UnknownLanguage
-from capxl10n.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Snapshot
+from capxl10n.model import SOURCE_LANGUAGE, Snapshot
 
 log = logging.getLogger(__name__)
 

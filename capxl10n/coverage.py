@@ -136,7 +136,7 @@ def _by_language(snapshot: Snapshot) -> dict[str, dict[tuple[str, str], Term]]:
 
 def _sources(snapshot: Snapshot, english: dict[tuple[str, str], Term]) -> list[tuple[str, str]]:
     """The (qid, field) pairs that have a catalog entry: English text present, in tree order."""
-    out = []
+    out: list[tuple[str, str]] = []
     for key in snapshot.message_keys():
         term = english.get((key.qid, key.field))
         if term is not None and normalize_text(term.text):
@@ -146,7 +146,7 @@ def _sources(snapshot: Snapshot, english: dict[tuple[str, str], Term]) -> list[t
 
 def _count(side: str, lang: str, sources: list[tuple[str, str]],
            terms: dict[tuple[str, str], Term]) -> LanguageCoverage:
-    counts = {fld: [0, 0, 0] for fld in FIELDS}
+    counts: dict[str, list[int]] = {fld: [0, 0, 0] for fld in FIELDS}
     for pair in sources:
         bucket = counts[pair[1]]
         bucket[0] += 1

@@ -80,7 +80,7 @@ def _flat(snapshot: Snapshot) -> dict[tuple[str, str, str], Term]:
     Building millions of TermKeys, or normalising each text once per
     language, was the slow part of large builds.
     """
-    out = {}
+    out: dict[tuple[str, str, str], Term] = {}
     for k, t in snapshot.terms.items():
         text = normalize_text(t.text)
         out[(k.qid, k.field, k.lang)] = t if text == t.text else replace(t, text=text)
@@ -167,7 +167,7 @@ def _metadata(options: PoOptions, language: LanguageLike | None, dates: Mapping[
     return meta
 
 
-class _SharedEntry(polib.POEntry):  # type: ignore[misc]
+class _SharedEntry(polib.POEntry):
     """A polib entry that formats its language-independent fields once.
 
     ``msgctxt`` and ``msgid`` are the same in every language's catalog; polib's
@@ -195,12 +195,13 @@ class _SharedEntry(polib.POEntry):  # type: ignore[misc]
     def _str_field(self, fieldname: str, delflag: str, plural_index: Any, field_: str,
                    wrapwidth: int = 78) -> list[str]:
         if fieldname not in self._CACHED:
-            return list(super()._str_field(fieldname, delflag, plural_index, field_, wrapwidth))
+            return list(super()._str_field(  # type: ignore[misc]  # polib's stubs omit it
+                fieldname, delflag, plural_index, field_, wrapwidth))
         key = (fieldname, delflag, plural_index, field_, wrapwidth)
         lines = self._lines.get(key)
         if lines is None:
-            lines = self._lines[key] = list(super()._str_field(fieldname, delflag, plural_index, field_,
-                                                                wrapwidth))
+            lines = self._lines[key] = list(super()._str_field(  # type: ignore[misc]
+                fieldname, delflag, plural_index, field_, wrapwidth))
         return list(lines)
 
 
