@@ -103,6 +103,12 @@ class CoverageReport:
         return (*head, "lang", *(f"{scope}_{what}" for scope in SCOPES
                                  for what in ("translated", "fuzzy", "missing", "total", "percent")))
 
+    def table_columns(self) -> tuple[str, ...]:
+        """The terminal table: both fields together, plus each field's percentage."""
+        head = ("side",) if len(self.sides) > 1 else ()
+        return (*head, "lang", "all_translated", "all_fuzzy", "all_missing", "all_total", "all_percent",
+                "label_percent", "description_percent")
+
     def records(self) -> list[dict[str, Any]]:
         """Flat rows for table, CSV and Markdown renderings."""
         out = []

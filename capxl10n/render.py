@@ -3,7 +3,8 @@
 Data first, rendering second: a report object computes its figures and this
 module only lays them out, so every command renders the same way. Anything
 with ``columns()``, ``records()`` and ``to_json()`` (see :class:`Tabular`) can
-be rendered; :class:`Records` wraps a plain list of dicts.
+be rendered; :class:`Records` wraps a plain list of dicts. A report may add
+``table_columns()``, a narrower choice for the terminal table.
 
 >>> print(render(Records([{"lang": "de", "percent": 50.0}]), "markdown"))
 | lang | percent |
@@ -94,7 +95,9 @@ def _is_number(values: list[Any]) -> bool:
 
 
 def render_table(report: Tabular) -> str:
-    columns = list(report.columns())
+    """Aligned columns; a report may offer narrower ``table_columns()`` for terminals."""
+    narrow = getattr(report, "table_columns", None)
+    columns = list(narrow() if callable(narrow) else report.columns())
     rows = report.records()
     if not rows:
         return "(nothing to show)"

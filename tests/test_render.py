@@ -52,3 +52,12 @@ def test_unknown_format(fmt: str) -> None:
     with pytest.raises(UsageError, match="format"):
         render(Records(ROWS), fmt)
     assert fmt not in FORMATS
+
+
+def test_table_columns_narrow_only_the_table() -> None:
+    class Narrow(Records):
+        def table_columns(self) -> list[str]:
+            return ["lang"]
+    report = Narrow(ROWS)
+    assert render(report, "table").splitlines()[0] == "lang"
+    assert render(report, "csv").splitlines()[0] == "lang,name,percent,ok,note"
