@@ -417,23 +417,33 @@ ANON_RIGHTS = frozenset({"read", "edit", "createpage", "createtalk", "writeapi"}
 
 # -- rendering --------------------------------------------------------------
 
+_SCALARS = (str, int, float, type(None))
+
+
 def to_fv1(value: Any) -> Any:
-    """MediaWiki's BC transformation: booleans become ``""`` or disappear."""
-    if isinstance(value, Raw):
-        return value.value
-    if isinstance(value, dict):
+    """MediaWiki's BC transformation: booleans become ``""`` or disappear (scalars short-cut: hot path)."""
+    kind = type(value)
+    if kind is dict:
         out = {}
         for key, item in value.items():
             if item is False:
                 continue
-            out[key] = "" if item is True else to_fv1(item)
+            if item is True:
+                out[key] = ""
+            elif type(item) in _SCALARS:
+                out[key] = item
+            else:
+                out[key] = to_fv1(item)
         return out
-    if isinstance(value, list):
-        return ["" if item is True else to_fv1(item) for item in value]
+    if kind is list:
+        return ["" if item is True else item if type(item) in _SCALARS else to_fv1(item) for item in value]
+    if kind is Raw:
+        return value.value
     return value
 
 
 def to_fv2(value: Any) -> Any:
+    """Unwrap :class:`Raw` values (``encode`` does it in the JSON encoder instead of a copy)."""
     if isinstance(value, Raw):
         return value.value
     if isinstance(value, dict):
@@ -441,6 +451,12 @@ def to_fv2(value: Any) -> Any:
     if isinstance(value, list):
         return [to_fv2(v) for v in value]
     return value
+
+
+def _unwrap_raw(value: Any) -> Any:
+    if isinstance(value, Raw):
+        return value.value
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def render_warnings(req: ApiRequest) -> Any:
@@ -490,9 +506,10 @@ def render_error(req: ApiRequest, err: ApiError) -> dict[str, Any]:
 
 
 def encode(req: ApiRequest, body: dict[str, Any]) -> bytes:
-    data = to_fv2(body) if req.fv2 else to_fv1(body)
+    """The JSON body; fv2 needs no copy of the data (Raw is unwrapped by the encoder)."""
+    data = body if req.fv2 else to_fv1(body)
     ascii_only = not (req.fv2 or "utf8" in req.params) or "ascii" in req.params
-    return json.dumps(data, ensure_ascii=ascii_only, separators=(",", ":")).encode("utf-8")
+    return json.dumps(data, ensure_ascii=ascii_only, separators=(",", ":"), default=_unwrap_raw).encode("utf-8")
 
 
 # -- dispatch ---------------------------------------------------------------

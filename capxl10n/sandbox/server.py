@@ -191,7 +191,15 @@ class Sandbox:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr (the stats endpoint counts requests instead)."""
+    """No access log on stderr (the stats endpoint counts requests instead); HTTP/1.1 keep-alive.
+
+    Why HTTP/1.1: werkzeug's default HTTP/1.0 closes the connection after every
+    answer, so each request paid a TCP connect and a new server thread — most of
+    the time of a small API call. Every answer has a Content-Length (or werkzeug
+    chunks it), so keep-alive is safe.
+    """
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         return None
