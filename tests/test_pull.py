@@ -380,3 +380,46 @@ def test_incremental_pull_sees_new_duplicate_and_deleted_items(sandbox_factory):
     assert after.discovery.duplicates == {} and original.qid in qids and victim.qid not in qids
     full, _, _ = run_pull(sandbox, incremental=False)
     assert after.metabase.terms == full.metabase.terms
+
+
+# ---------------------------------------------------------------------- the real software
+@pytest.mark.realwiki
+@pytest.mark.slow
+def test_pull_incremental_and_writes_against_the_real_peer(peer, monkeypatch):
+    """The same client code against real MediaWiki + Translate + Wikibase (no SPARQL there)."""
+    profile = load_profile("sandbox")
+    profile = replace(profile, metabase=replace(profile.metabase, api=peer.api, sparql=None),
+                      metawiki=replace(profile.metawiki, api=peer.api),
+                      wikidata=replace(profile.wikidata, enabled=False))
+    for site in ("METABASE", "METAWIKI"):
+        monkeypatch.setenv(f"CAPXL10N_{site}_USER", peer.bot.login)
+        monkeypatch.setenv(f"CAPXL10N_{site}_PASSWORD", peer.bot.password)
+    cache = MemoryCache()
+    try:
+        mark = peer.request_count()
+        first = pull(profile, cache=cache, sleep=Sleeper())
+        assert len(peer.requests_since(mark)) == sum(first.requests.values())
+        assert first.discovery.source == "backlinks" and len(first.discovery.capacities) >= 5
+        assert any(t.fuzzy for t in first.metawiki.terms.values())  # outdated by an English change (a tag)
+        assert not any(k.lang in ("en", "qqq") and t.side != "metawiki" for k, t in first.metawiki.terms.items())
+
+        mark = peer.request_count()
+        again = pull(profile, cache=cache, sleep=Sleeper())
+        assert len(peer.requests_since(mark)) <= 5 and again.metawiki.terms == first.metawiki.terms
+
+        mb, mw = (Clients(profile, sleep=Sleeper()).metabase, Clients(profile, sleep=Sleeper()).metawiki)
+        cap = first.discovery.capacities[0]
+        rev, _ = mb.read_item(cap.item)
+        mb.edit_item(cap.item, labels={"de": "Peer-Test"}, descriptions={}, baserevid=rev, summary="capxl10n test")
+        key = TermKey(cap.qid, "description", "de")
+        current, unit_rev, stamp = mw.read_unit(key)
+        mw.save_unit(key, "Beschreibung", baserevid=unit_rev, basetimestamp=stamp, create=current is None,
+                     summary="capxl10n test")
+        inc = pull(profile, cache=cache, sleep=Sleeper())
+        assert inc.incremental["metabase"] and inc.incremental["metawiki"]
+        assert inc.metabase.get(TermKey(cap.qid, "label", "de")).text == "Peer-Test"
+        assert inc.metawiki.get(key).text == "Beschreibung"
+        full = pull(profile, incremental=False, sleep=Sleeper())
+        assert inc.metabase.terms == full.metabase.terms and inc.metawiki.terms == full.metawiki.terms
+    finally:
+        peer.reset()
