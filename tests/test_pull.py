@@ -423,3 +423,34 @@ def test_pull_incremental_and_writes_against_the_real_peer(peer, monkeypatch):
         assert inc.metabase.terms == full.metabase.terms and inc.metawiki.terms == full.metawiki.terms
     finally:
         peer.reset()
+
+
+def test_a_lagging_query_service_does_not_hide_a_new_capacity(sandbox_factory):
+    import json
+
+    sandbox = sandbox_factory(sparql_lag=3600)
+    wiki = sandbox.site("metabase").wiki
+    peer = wiki.user("Peer2")
+    first, _, _ = run_pull(sandbox)
+    template = json.loads(wiki.page(f"Item:{first.discovery.capacities[0].item}").latest.content)
+    index_item = template["claims"]["P67"][0]["mainsnak"]["datavalue"]["value"]["id"]
+    index = json.loads(wiki.page(f"Item:{index_item}").latest.content)
+    index["id"] = "Q999002"
+    index["claims"]["P1"][0]["mainsnak"]["datavalue"]["value"] = "Q424242"
+    wiki.save_page("Item:Q999002", json.dumps(index), user=peer, summary="new index term",
+                   content_model="wikibase-item")
+    capacity = json.loads(json.dumps(template))
+    capacity["id"] = "Q999001"
+    capacity["labels"] = {"en": {"language": "en", "value": "brand new capacity"}}
+    capacity["descriptions"] = {}
+    p67 = capacity["claims"]["P67"][0]["mainsnak"]["datavalue"]["value"]
+    p67.update({"id": "Q999002", "numeric-id": 999002})
+    wiki.save_page("Item:Q999001", json.dumps(capacity), user=peer, summary="new capacity",
+                   content_model="wikibase-item")
+
+    result, _, _ = run_pull(sandbox)
+    assert result.discovery.source == "sparql"
+    assert "Q999001" in result.discovery.sparql_missing  # the query service has not seen it yet
+    new = next(c for c in result.discovery.capacities if c.item == "Q999001")
+    assert new.qid == "Q424242"
+    assert result.metabase.get(TermKey("Q424242", "label", "en")).text == "brand new capacity"
