@@ -10,6 +10,7 @@ Pure: building, serialising and parsing a plan do no I/O (the CLI writes the fil
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -92,7 +93,7 @@ class Plan:
     capacities: tuple[Capacity, ...] = ()
     notes: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         """A content hash: the journal knows a plan (and resumes it) by this."""
         digest = hashlib.sha256(dumps(self).encode("utf-8")).hexdigest()
