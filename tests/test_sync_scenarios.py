@@ -436,3 +436,19 @@ def test_kill_9_during_apply_then_rerun_converges(sandbox_factory: Any, tmp_path
     assert new and max(new.values()) == 1  # every target written once, never twice
     assert w.cli("sync").exit_code == 0
     assert w.bot_revisions() == writes  # and a second sync writes nothing
+
+
+def test_language_metabase_does_not_accept_listed_once_rest_proceeds(world: World) -> None:
+    key = world.pick()
+    sh = [TermKey(key.qid, "label", "sh-latn"), TermKey(key.qid, "description", "sh-latn")]
+    for n, k in enumerate(sh):
+        world.peer.edit_unit(k, f"Srpskohrvatski {n}")
+    world.peer.edit_unit(key, "Accepted language text")
+    result = world.cli("sync")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("sh-latn") == 1  # listed once, not once per term
+    assert world.metabase_text(key.qid, key.field, key.lang) == "Accepted language text"
+    assert world.metabase_text(key.qid, "label", "sh-latn") is None
+    again = world.cli("--format", "json", "sync")
+    assert again.exit_code == 0
+    assert json.loads(again.output)["plan"]["notes"]["unaccepted_languages"] == ["sh-latn"]
