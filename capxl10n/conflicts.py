@@ -22,7 +22,7 @@ from typing import Any
 
 from capxl10n.errors import DataError, UsageError
 from capxl10n.merge import Decision
-from capxl10n.model import MESSAGE_KEY_RE, TermKey, full_message_key
+from capxl10n.model import MESSAGE_KEY_RE, Term, TermKey, full_message_key
 from capxl10n.state import State, StoredConflict
 
 log = logging.getLogger(__name__)
@@ -152,11 +152,11 @@ def export_po(conflicts: Iterable[StoredConflict], lang: str, path: Path, *, bun
     return count
 
 
-def _alt(term: Any) -> str:
+def _alt(term: Term | None) -> str:
     if term is None:
         return "(absent)"
     by = _who(term)
-    return term.text + (" [outdated]" if term.fuzzy else "") + (f"  (by {by})" if by else "")
+    return str(term.text) + (" [outdated]" if term.fuzzy else "") + (f"  (by {by})" if by else "")
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ class Operation:
         if not isinstance(raw, dict):
             raise DataError(f"{where}: an operation must be an object")
         try:
-            key = TermKey(_str(raw, "qid", where), raw.get("field"), _str(raw, "lang", where))
+            key = TermKey(_str(raw, "qid", where), _str(raw, "field", where),  # type: ignore[arg-type]
+                          _str(raw, "lang", where))
             target = _str(raw, "target", where)
             action = _str(raw, "action", where)
             if target not in TARGETS:

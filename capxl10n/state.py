@@ -318,7 +318,8 @@ class State:
         args: tuple[Any, ...] = ()
         if lang:
             sql, args = sql + " WHERE lang = ?", (lang,)
-        return [tuple(r) for r in self.conn.execute(sql + " ORDER BY taken, lang", args)]  # type: ignore[misc]
+        return [(str(t), str(lg), int(tr), int(fz), int(tot))
+                for t, lg, tr, fz, tot in self.conn.execute(sql + " ORDER BY taken, lang", args)]
 
     def start_run(self, run_id: str, command: str) -> None:
         with self.transaction() as db:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from capxl10n.apply import ApplyResult, Writers, apply_plan
-from capxl10n.errors import EXIT_CONFLICTS, EXIT_OK, EXIT_PARTIAL, CatalogError
+from capxl10n.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, CatalogError
 from capxl10n.merge import MergeOptions, MergeResult, merge
 from capxl10n.model import Snapshot
 from capxl10n.plan import Plan, build_plan
@@ -90,6 +90,8 @@ class ApplyOutcome:
     def exit_code(self) -> int:
         if self.result.failed:
             return EXIT_PARTIAL
+        if self.catalogs and self.catalogs.get("error"):
+            return EXIT_ERROR
         return EXIT_CONFLICTS if self.open_conflicts else EXIT_OK
 
     def to_json(self) -> dict[str, Any]:
@@ -102,11 +104,12 @@ class ApplyOutcome:
 class SyncOutcome:
     planned: PlanOutcome
     applied: ApplyOutcome | None
+    catalogs_error: bool = False
 
     @property
     def exit_code(self) -> int:
         if self.applied is None:
-            return self.planned.exit_code
+            return EXIT_ERROR if self.catalogs_error else self.planned.exit_code
         return self.applied.exit_code
 
     def to_json(self) -> dict[str, Any]:
@@ -246,8 +249,12 @@ def finish_directory(profile: Any, state: State) -> dict[str, Any]:
         return out
     try:
         built = build_catalogs(directory, Path(profile.catalogs), CatalogOptions.from_profile(profile))
-    except CatalogError:
-        raise
+    except CatalogError as exc:  # the wikis are in step; only the app's files are behind
+        log.error("catalogs not rebuilt: %s", exc, extra={"event": {"phase": "catalogs", "error": exc.to_json()}})
+        out["error"] = exc.to_json()
+        state.set_meta("catalogs_stale", "1")
+        return out
+    state.set_meta("catalogs_stale", "0")
     written = getattr(built, "written", None)
     out["catalogs_written"] = len(written) if written is not None else None
     return out
@@ -265,9 +272,15 @@ def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reade
     if not (the_plan.operations or the_plan.base or the_plan.resolved):
         # Nothing to write and nothing to remember: no login, no journal, just the run summary.
         with open_state(profile.state) as state:
-            state.finish_run(run_id, planned.exit_code, planned.to_json())
-        log.info("nothing to do", extra=_event(run_id, "done", exit_code=planned.exit_code))
-        return SyncOutcome(planned, None)
+            summary = planned.to_json()
+            exit_code = planned.exit_code
+            if rebuild_catalogs and state.get_meta("catalogs_stale") == "1":  # a previous build failed
+                summary["catalogs"] = finish_directory(profile, state)
+                if "error" in summary["catalogs"]:
+                    exit_code = EXIT_ERROR
+            state.finish_run(run_id, exit_code, summary)
+        log.info("nothing to do", extra=_event(run_id, "done", exit_code=exit_code))
+        return SyncOutcome(planned, None, catalogs_error=exit_code == EXIT_ERROR)
     applied = apply(profile, planned.plan, writers=writers, run_id=run_id, command="sync",
                     rebuild_catalogs=rebuild_catalogs)
     return SyncOutcome(planned, applied)

@@ -258,3 +258,17 @@ def test_reapplying_a_done_plan_is_a_noop(profile, synced) -> None:
     assert again.result.written == [] and synced.write_count() == writes + 1
     with open_state(profile.state) as state:
         assert state.load_base()[TermKey("Q1", "label", "fr")].text == "changed later"
+
+
+def test_catalogs_failure_is_an_error_but_the_base_moves(profile, synced, tmp_path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the catalogs directory should be")
+    broken = profile.with_paths(catalogs=blocker)
+    synced.human_unit("Q1", "label", "fr", "un")
+    outcome = run(broken, synced)
+    assert outcome.exit_code == 1 and "error" in outcome.applied.catalogs
+    with open_state(profile.state) as state:
+        assert state.load_base()[TermKey("Q1", "label", "fr")].text == "un"
+        assert state.runs()[0]["exit_code"] == 1
+    assert run(profile, synced).exit_code == EXIT_OK  # nothing to write, but the catalogs catch up
+    assert (profile.catalogs / "capacities.pot").is_file()

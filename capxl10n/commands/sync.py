@@ -7,7 +7,6 @@ mapped to 1/2 by the CLI group).
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
