@@ -36,6 +36,15 @@ def _apply(base: list[str], lo: int, hi: int, hunks: list[_Hunk]) -> list[str]:
     return out
 
 
+def _ambiguous(*texts: list[str]) -> bool:
+    """Repeated lines let difflib and GNU diff align differently; refuse rather than merge unlike diff3.
+
+    >>> _ambiguous(["b", "a", "a"], ["b"], ["a", "c", "a", "b"])
+    True
+    """
+    return any(len(set(lines)) != len(lines) for lines in texts)
+
+
 def merge3(base: str, mine: str, yours: str) -> str | None:
     """Merge two edits of ``base`` line by line; None when they touch the same or adjacent lines.
 
@@ -50,6 +59,12 @@ def merge3(base: str, mine: str, yours: str) -> str | None:
     old = base.rstrip().split("\n")
     a = mine.rstrip().split("\n")
     b = yours.rstrip().split("\n")
+    if a == old or a == b:
+        return "\n".join(b).rstrip()
+    if b == old:
+        return "\n".join(a).rstrip()
+    if _ambiguous(old, a, b):
+        return None
     tagged = sorted([(h, 0) for h in _hunks(old, a)] + [(h, 1) for h in _hunks(old, b)],
                     key=lambda item: (item[0].lo, item[0].hi))
     out: list[str] = []
