@@ -245,6 +245,12 @@ class _Context:
                 else:
                     self.change(key, w_target, m.text if m else None, w, cap,
                                 "changed on metabase; replaces outdated translation")
+            elif (b is None and m is not None and mt != wt and self.first_contact
+                  and self.opts.first_contact == "metabase"):
+                # First contact, policy "metabase wins": Metabase's current value replaces the
+                # outdated translation (clearing fuzzy), as a Metabase change since a base would.
+                self.change(key, w_target, m.text, w, cap,
+                            "differs on first contact; outdated on metawiki; policy: metabase wins")
             elif mt is not None and (mt == wt or b is None):
                 # Without a base, Metabase's value becomes it: a later fresh translation then
                 # counts as a Meta-Wiki change instead of a conflict with a stale copy.

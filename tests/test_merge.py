@@ -107,6 +107,18 @@ def test_fuzzy_without_base_records_metabase_as_base() -> None:
 
 
 @pytest.mark.parametrize("policy,expect", [
+    ("conflict", []), ("metawiki", []), ("metabase", [("metawiki", "set", "m")])])
+def test_first_contact_with_outdated_translation(policy: str, expect: list) -> None:
+    """First contact: Metabase's value replaces an outdated unit only when Metabase wins by policy."""
+    m = snap("metabase", {PT: Term("m", revision=5)})
+    w = snap("metawiki", {PT: Term("z", side="metawiki", fuzzy=True, revision=9)})
+    result = merge({}, m, w, MergeOptions(first_contact=policy))
+    assert [(c.target, c.action, c.new) for c in result.changes] == expect
+    assert result.conflicts == ()
+    assert all(c.target != "metabase" for c in result.changes)
+
+
+@pytest.mark.parametrize("policy,expect", [
     ("conflict", None), ("metabase", ("metawiki", "m")), ("metawiki", ("metabase", "w"))])
 def test_first_contact_policy(policy, expect) -> None:
     m = snap("metabase", {PT: Term("m")})
