@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from capxl10n.cli import main
@@ -168,7 +169,7 @@ def test_first_sync_baseless_then_noop_in_few_requests(world: World) -> None:
     assert summary["plan"]["summary"]["operations"] == 0
 
 
-def test_dry_run_is_read_only(world: World) -> None:
+def test_dry_run_is_read_only(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     key = world.pick()
     world.peer.edit_unit(key, "dry run text")
     revisions = len(world.bot_revisions())
@@ -176,8 +177,17 @@ def test_dry_run_is_read_only(world: World) -> None:
     with sqlite3.connect(world.state) as db:
         runs = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         base = db.execute("SELECT COUNT(*), MAX(updated) FROM base").fetchone()
+    methods: list[str] = []
+    send = requests.Session.send
+
+    def observed_send(self: requests.Session, request: requests.PreparedRequest, **kw: Any) -> Any:
+        methods.append(str(request.method))
+        return send(self, request, **kw)
+
+    monkeypatch.setattr(requests.Session, "send", observed_send)
     result = world.cli("sync", "--dry-run")
     assert result.exit_code == 4, result.output
+    assert methods and set(methods) == {"GET"}, methods
     modules = world.sb.stats.modules()
     assert modules and not [m for m in modules if "login" in m or "edit" in m or "tokens" in m], modules
     assert len(world.bot_revisions()) == revisions

@@ -233,8 +233,12 @@ class ApiClient:
             cont = nxt
 
     def sparql(self, url: str, query: str) -> dict[str, Any]:
-        """A SPARQL SELECT against a query service (POST, SPARQL JSON results)."""
-        return self._send("POST", url, {"query": query}, accept="application/sparql-results+json",
+        """A SPARQL SELECT against a query service (GET, SPARQL JSON results).
+
+        GET keeps reads read-only all the way down (``sync --dry-run`` sends no POST) and is
+        what the query services cache; our queries are short enough for a URL.
+        """
+        return self._send("GET", url, {"query": query}, accept="application/sparql-results+json",
                           kind="sparql")
 
     def _call(self, method: str, params: Mapping[str, Any], *, term: Any = None) -> dict[str, Any]:
