@@ -61,6 +61,24 @@ class Writers:
     requests: Callable[[], int] = lambda: 0
 
 
+@dataclass(frozen=True)
+class Written:
+    """One write this run made and what the wiki answered: the read cache absorbs it (pull.absorb_writes).
+
+    ``revision`` is the new revision (None for ``nochange``); ``patched`` means
+    Wikibase merged our edit with someone else's (``wikibase-conflict-patched``):
+    the revision is ours but the content is not only ours, so it must be re-read.
+    """
+
+    target: str
+    page: str
+    op_ids: tuple[str, ...]
+    revision: int | None
+    nochange: bool = False
+    patched: bool = False
+    timestamp: str | None = None
+
+
 @dataclass
 class ApplyResult:
     plan_id: str
@@ -70,6 +88,7 @@ class ApplyResult:
     conflicts: list[Conflict] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     requests: int = 0
+    writes: list[Written] = field(default_factory=list)  # every answered write, in order
 
     @property
     def complete(self) -> bool:
@@ -153,6 +172,15 @@ class _Runner:
         for op in ops:
             old = self.journal.get(op.id, ("pending", 0, None, None))
             self.journal[op.id] = (status, old[1] + (status == "sent"), revision or old[2], detail)
+
+    def record(self, ops: Sequence[Operation], res: Any) -> None:
+        """Remember a write's answer so the read cache can reflect it without reading it back."""
+        if res is None or not ops:
+            return
+        self.result.writes.append(Written(
+            target=ops[0].target, page=ops[0].page, op_ids=tuple(o.id for o in ops),
+            revision=getattr(res, "revision", None), nochange=bool(getattr(res, "nochange", False)),
+            patched=bool(getattr(res, "patched", False)), timestamp=getattr(res, "timestamp", None)))
 
     def done(self, ops: Iterable[Operation], revision: int | None, *, written: bool) -> None:
         ops = list(ops)
@@ -244,11 +272,12 @@ class _Runner:
             except ValidationError as exc:
                 if len(pending) > 1:
                     for op in pending:  # find the term Metabase refuses; the others still go through
-                        self._item_single(op, revision)
+                        revision = self._item_single(op, revision)
                     return
                 self.rejected(pending[0], exc)
                 return
             else:
+                self.record(pending, res)
                 self.done(pending, getattr(res, "revision", None), written=not getattr(res, "nochange", False))
                 return
             revision, terms = api.read_item(item)
@@ -257,7 +286,8 @@ class _Runner:
             raise EditConflictError(f"{item} kept changing during {MAX_ATTEMPTS} attempts", site="metabase",
                                     term=item, hint="rerun apply later")
 
-    def _item_single(self, op: Operation, revision: int | None) -> None:
+    def _item_single(self, op: Operation, revision: int | None) -> int | None:
+        """Write one term alone; returns the item's revision after it (the next single edit's base)."""
         api = self.writers.metabase
         try:
             res = api.edit_item(op.page, labels={op.key.lang: op.new} if op.key.field == "label" else {},
@@ -268,9 +298,14 @@ class _Runner:
         except EditConflictError:
             rev, terms = api.read_item(op.page)
             if self.classify([op], lambda o: (terms.get((o.key.field, o.key.lang)), False), None):
-                self._item_single(op, rev)
+                return self._item_single(op, rev)
+            return rev
         else:
+            self.record([op], res)
             self.done([op], getattr(res, "revision", None), written=not getattr(res, "nochange", False))
+            new_rev = getattr(res, "revision", None)
+            return int(new_rev) if new_rev is not None and not getattr(res, "nochange", False) else revision
+        return revision
 
     def rejected(self, op: Operation, exc: ValidationError) -> None:
         """Metabase refused the value itself: a human must change it; never retried blindly."""
@@ -305,6 +340,7 @@ class _Runner:
                 if exc.code != "articleexists":
                     raise
             else:
+                self.record([op], res)
                 self.done([op], getattr(res, "revision", None), written=not getattr(res, "nochange", False))
                 return
             term, revision, timestamp = api.read_unit(op.key)
@@ -351,6 +387,7 @@ class _Runner:
             except EditConflictError:
                 log.info("edit conflict on the bundle: re-reading")
                 continue
+            self.record(pending, res)
             self.done(pending, getattr(res, "revision", None), written=not getattr(res, "nochange", False))
             return
         raise EditConflictError(f"the bundle kept changing during {MAX_ATTEMPTS} attempts", site="metawiki",

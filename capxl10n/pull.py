@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,7 +27,7 @@ from capxl10n.adapters.http import ApiClient, make_session
 from capxl10n.adapters.translate import NOT_TRANSLATIONS, Bundle, MetawikiClient, PlainMetawikiClient
 from capxl10n.adapters.wikibase import Discovery, MetabaseClient, claim_values, entity_terms
 from capxl10n.adapters.wikidata import WikidataClient
-from capxl10n.model import MESSAGE_KEY_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
+from capxl10n.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import Profile, SiteProfile
 
 log = logging.getLogger(__name__)
@@ -203,14 +203,20 @@ def _discovery_from(snapshot: Snapshot) -> Discovery:
 def _metabase_incremental(client: MetabaseClient, cached: Snapshot, since: str,
                           languages: Collection[str] | None) -> tuple[Snapshot | None, Discovery | None]:
     """Re-read only items changed since ``since``; None when discovery must run again."""
-    changes, mark = client.changed_item_revisions(since)
+    own = _own_writes(cached)
+    changes, mark = client.changed_item_revisions(since, ignore=_own_revisions(own))
     known_revs: Mapping[str, int] = cached.meta.get("item_revisions") or {}
-    changed = {item for item, rev in changes.items() if rev == -1 or rev > int(known_revs.get(item, 0))}
+    changed = {item for item, rev in changes.items() if rev == -1 or rev > _read_revision(own, item, known_revs.get(item))}
     discovery = _discovery_from(cached)
     if cached.meta.get("accepted_languages"):
         client.remember_accepted(cached.meta["accepted_languages"])
+    # Items we wrote and nobody else touched: the cache already holds their content at our revision.
+    verified = {item: max(w["revisions"]) for item, w in own.items() if w["revisions"] and item not in changed}
+    known_revs = {**known_revs, **verified}
+    base_meta = {k: v for k, v in cached.meta.items() if k != OWN_WRITES}
     if not changed:
-        return Snapshot("metabase", cached.capacities, cached.terms, {**cached.meta, "high_water": mark}), discovery
+        meta = {**base_meta, "high_water": mark, "item_revisions": dict(sorted(known_revs.items()))}
+        return Snapshot("metabase", cached.capacities, cached.terms, meta), discovery
     by_item = {c.item: c for c in cached.capacities if c.item}
     index_items = set(discovery.index_terms.values())
     unsynced = set(discovery.unlinked) | {i for items in discovery.duplicates.values() for i in items}
@@ -245,7 +251,7 @@ def _metabase_incremental(client: MetabaseClient, cached: Snapshot, since: str,
     if gone:
         log.info("metabase: items %s were deleted; discovering again", ", ".join(sorted(gone)))
         return None, None
-    meta = {**cached.meta, "high_water": mark, "item_revisions": dict(sorted(revisions.items()))}
+    meta = {**base_meta, "high_water": mark, "item_revisions": dict(sorted(revisions.items()))}
     return Snapshot("metabase", tuple(capacities), terms, meta), discovery
 
 
@@ -284,13 +290,24 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
                           report: Progress) -> Snapshot | None:
     """Re-read only the languages whose units changed; None (full read) when the bundle changed."""
     bundle = _bundle_from(cached)
-    units, bundle_rev, mark = client.unit_changes(since, bundle.namespace)
-    if bundle_rev is not None and (bundle_rev == -1 or bundle.revision is None or bundle_rev > bundle.revision):
+    own = _own_writes(cached)
+    units, bundle_rev, mark = client.unit_changes(since, bundle.namespace, ignore=_own_revisions(own))
+    bundle_page = client.profile.bundle_page
+    if bundle_rev is not None and (bundle_rev == -1 or (bundle.revision is None and bundle_page not in own)
+                                   or bundle_rev > _read_revision(own, bundle_page, bundle.revision)):
         log.info("metawiki: the bundle changed since %s; reading everything (outdating is not in recentchanges)",
                  since)
         return None
-    stale = {key.lang for key, rev in units.items()
-             if rev == -1 or (cached.terms.get(key) is None or (cached.terms[key].revision or 0) < rev)}
+    stale = set()
+    for key, rev in units.items():
+        title = client.unit_title(key)
+        term = cached.terms.get(key)
+        if rev == -1 or (title not in own and term is None) or \
+                rev > _read_revision(own, title, term.revision if term else None):
+            stale.add(key.lang)
+    # Our own English change outdated these keys' translations: fuzzy tags are not in recentchanges.
+    outdated = set(cached.meta.get(OUTDATED_KEYS) or ())
+    stale |= {key.lang for key in cached.terms if key.message_key in outdated and key.lang not in NOT_TRANSLATIONS}
     if languages is not None:
         stale &= set(languages)
     terms = dict(cached.terms)
@@ -299,7 +316,8 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
         terms.update(client.read_language(lang))
         report("metawiki", done, len(stale))
     client.bundle = bundle
-    return Snapshot("metawiki", cached.capacities, terms, {**cached.meta, "high_water": mark})
+    meta = {k: v for k, v in cached.meta.items() if k not in (OWN_WRITES, OUTDATED_KEYS)}
+    return Snapshot("metawiki", cached.capacities, terms, {**meta, "high_water": mark})
 
 
 def _likely_language(snapshot: Snapshot, languages: Collection[str] | None) -> str | None:
@@ -329,6 +347,180 @@ def _wikidata(client: WikidataClient, discovery: Discovery, languages: list[str]
         return Snapshot("wikidata", tuple(Capacity(qid=q) for q in qids), terms, meta), True
     snapshot = client.read_terms(qids, languages)
     return Snapshot("wikidata", snapshot.capacities, snapshot.terms, {**snapshot.meta, "languages": languages}), False
+
+
+# ---------------------------------------------------------------------- our own writes
+#: Snapshot meta: ``{page: {"from": revision the cache had read, "revisions": [revids we wrote]}}``.
+OWN_WRITES = "own_writes"
+#: Metawiki snapshot meta: message keys whose English we changed or removed (their translations are outdated).
+OUTDATED_KEYS = "outdated_keys"
+
+
+def _own_writes(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    raw = snapshot.meta.get(OWN_WRITES) or {}
+    out: dict[str, dict[str, Any]] = {}
+    if isinstance(raw, Mapping):
+        for page, w in raw.items():
+            if isinstance(w, Mapping):
+                out[str(page)] = {"from": int(w.get("from") or 0),
+                                  "revisions": [int(r) for r in w.get("revisions") or () if r]}
+    return out
+
+
+def _own_revisions(own: Mapping[str, Mapping[str, Any]]) -> frozenset[int]:
+    return frozenset(r for w in own.values() for r in w["revisions"])
+
+
+def _read_revision(own: Mapping[str, Mapping[str, Any]], page: str, cached: int | None) -> int:
+    """The newest revision whose content the cache holds *as read*: rows after it that are not ours mean a re-read.
+
+    For a page we wrote, that is the revision before our first write (our revision only
+    joins once recentchanges shows nobody edited in between).
+    """
+    if page in own:
+        return int(own[page]["from"])
+    return int(cached or 0)
+
+
+class WrittenLike(Protocol):
+    target: str
+    page: str
+    op_ids: tuple[str, ...]
+    revision: int | None
+    nochange: bool
+    patched: bool
+    timestamp: str | None
+
+
+def absorb_writes(cache: ReadCache, operations: Sequence[Any], writes: Sequence[WrittenLike],
+                  bundle_page: str) -> None:
+    """Make the read cache show what apply wrote, so the next incremental pull need not read it back.
+
+    Each answered write puts its new values (fuzzy cleared) and revision into the
+    cached snapshot and records the revision as ours with the revision the cache
+    had read before it. The next pull skips exactly those revisions in
+    recentchanges; any other revision of the page (a human, FuzzyBot) is newer than
+    the recorded read revision and re-reads the page. Not absorbed, hence re-read:
+    ``wikibase-conflict-patched`` answers (content merged with someone else's),
+    Meta-Wiki deletions and their fuzzy fallback. Languages whose translations our
+    English change outdated are listed for re-reading (outdating is not in
+    recentchanges).
+    """
+    ops = {op.id: op for op in operations}
+    mb = cache.load_side("metabase")
+    mw = cache.load_side("metawiki")
+    mb_state = _Absorbing(mb[0]) if mb else None
+    mw_state = _Absorbing(mw[0]) if mw else None
+    for w in writes:
+        wops = [ops[i] for i in w.op_ids if i in ops]
+        if not wops:
+            continue
+        if w.target == "metabase" and mb_state is not None:
+            mb_state.item(w, wops)
+        elif w.target == "metawiki" and mw_state is not None:
+            mw_state.unit(w, wops[0])
+        elif w.target == "bundle" and mw_state is not None:
+            mw_state.bundle(w, wops, bundle_page)
+    if mb is not None and mb_state is not None and mb_state.touched:
+        cache.store_side("metabase", mb_state.snapshot(), mb[1])
+    if mw is not None and mw_state is not None and mw_state.touched:
+        cache.store_side("metawiki", mw_state.snapshot(), mw[1])
+
+
+class _Absorbing:
+    """A cached snapshot being updated with our writes (pure: no I/O)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.side = snapshot.side
+        self.capacities = snapshot.capacities
+        self.terms = dict(snapshot.terms)
+        self.meta = dict(snapshot.meta)
+        self.own = _own_writes(snapshot)
+        self.outdated = list(snapshot.meta.get(OUTDATED_KEYS) or ())
+        self.touched = False
+
+    def snapshot(self) -> Snapshot:
+        meta = {**self.meta, OWN_WRITES: self.own}
+        if self.outdated:
+            meta[OUTDATED_KEYS] = sorted(set(self.outdated))
+        return Snapshot(self.side, self.capacities, self.terms, meta)
+
+    def _own(self, page: str, read_revision: int | None, revision: int) -> None:
+        entry = self.own.setdefault(page, {"from": int(read_revision or 0), "revisions": []})
+        entry["revisions"] = sorted({*entry["revisions"], revision})
+
+    def _dirty(self, page: str, read_revision: int | None) -> None:
+        """Content unknown: keep the read revision so any later revision re-reads the page."""
+        self.own.setdefault(page, {"from": int(read_revision or 0), "revisions": []})
+
+    def item(self, w: WrittenLike, ops: Sequence[Any]) -> None:
+        self.touched = True
+        revisions = dict(self.meta.get("item_revisions") or {})
+        read = revisions.get(w.page)
+        if w.patched or (w.revision is None and not w.nochange):
+            self._dirty(w.page, read)
+            return
+        qid = ops[0].key.qid
+        for op in ops:
+            if op.new is None:
+                self.terms.pop(op.key, None)
+            else:
+                self.terms[op.key] = Term(text=op.new, revision=w.revision if not w.nochange else
+                                          (self.terms[op.key].revision if op.key in self.terms else read),
+                                          side="metabase", timestamp=w.timestamp)
+        if w.nochange or w.revision is None:
+            return
+        for key, term in list(self.terms.items()):  # the item's lastrevid moved: the next guard uses it
+            if key.qid == qid:
+                self.terms[key] = Term(term.text, term.fuzzy, w.revision, term.author, term.side,
+                                       w.timestamp or term.timestamp)
+        self._own(w.page, read, w.revision)
+
+    def unit(self, w: WrittenLike, op: Any) -> None:
+        self.touched = True
+        old = self.terms.get(op.key)
+        read = old.revision if old else None
+        if op.new is None or w.patched or (w.revision is None and not w.nochange):
+            self._dirty(w.page, read)
+            return
+        if w.nochange:  # identical text: Translate removed the fuzzy tag without a new revision
+            self.terms[op.key] = Term(op.new, False, read, old.author if old else None, "metawiki",
+                                      old.timestamp if old else None)
+            return
+        self.terms[op.key] = Term(op.new, False, w.revision, None, "metawiki", None)
+        self._own(w.page, read, int(w.revision or 0))
+
+    def bundle(self, w: WrittenLike, ops: Sequence[Any], page: str) -> None:
+        self.touched = True
+        raw = dict(self.meta.get("bundle") or {})
+        read = raw.get("revision")
+        if w.nochange or w.revision is None or w.patched:
+            if not w.nochange:
+                self._dirty(page, read)
+            return
+        messages = dict(raw.get("messages") or {})
+        for op in ops:
+            old = messages.get(op.key.message_key)
+            if op.new is None:
+                messages.pop(op.key.message_key, None)
+            else:
+                messages[op.key.message_key] = op.new
+            if old is not None and old != op.new:
+                self.outdated.append(op.key.message_key)
+        raw.update(messages=messages, revision=w.revision, timestamp=w.timestamp, exists=True, author=None)
+        self.meta["bundle"] = raw
+        self.meta["bundle_revision"] = w.revision
+        self.meta["bundle_exists"] = True
+        for key, term in list(self.terms.items()):
+            if key.lang == SOURCE_LANGUAGE:
+                self.terms[key] = Term(term.text, term.fuzzy, w.revision, term.author, term.side,
+                                       w.timestamp or term.timestamp)
+        for op in ops:
+            if op.new is None:
+                self.terms.pop(op.key, None)
+            else:
+                self.terms[op.key] = Term(op.new, False, w.revision, None, "metawiki", w.timestamp)
+        self._own(page, read, w.revision)
 
 
 def open_cache(profile: Profile) -> Any:

@@ -219,6 +219,9 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
         log.info("applying %d operation(s)", len(the_plan.operations),
                  extra=_event(run_id, "apply", plan=the_plan.id, operations=len(the_plan.operations)))
         result = apply_plan(the_plan, state, writers, profile_name=profile.name)
+        if result.writes:
+            from capxl10n.pull import absorb_writes
+            absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
             catalogs = finish_directory(profile, state)

@@ -294,9 +294,15 @@ class MetawikiClient:
         return term, term.revision, term.timestamp
 
     # ------------------------------------------------------------------ changes
-    def unit_changes(self, since: str, bundle_namespace: int | None = None
+    def unit_changes(self, since: str, bundle_namespace: int | None = None, ignore: Collection[int] = ()
                      ) -> tuple[dict[TermKey, int], int | None, str]:
-        """``{unit: newest revid}`` and the newest bundle revid changed at or after ``since``, and the mark."""
+        """``{unit: newest revid}`` and the newest bundle revid changed at or after ``since``, and the mark.
+
+        Rows whose revid is in ``ignore`` (our own writes, already in the read
+        cache) are skipped. Outdating (fuzzy tags) never shows here (apis.md §4):
+        the caller re-reads the languages an English change of ours outdated.
+        """
+        skip = frozenset(ignore)
         namespaces = [self.profile.translations_namespace]
         ns = bundle_namespace if bundle_namespace is not None else (self.bundle.namespace if self.bundle else None)
         if ns is not None:
@@ -311,6 +317,8 @@ class MetawikiClient:
             for change in (page.get("query") or {}).get("recentchanges", []) or []:
                 title = str(change.get("title", ""))
                 revid = int(change.get("revid") or 0)
+                if revid and revid in skip:
+                    continue
                 if title == self.profile.bundle_page:
                     bundle_rev = _newest(bundle_rev, revid)
                     continue
@@ -323,7 +331,9 @@ class MetawikiClient:
             for page in self.api.query(list="recentchanges", rctitle=self.profile.bundle_page, rcstart=since,
                                        rcdir="newer", rcprop="title|ids|timestamp", rclimit="max"):
                 for change in (page.get("query") or {}).get("recentchanges", []) or []:
-                    bundle_rev = _newest(bundle_rev, int(change.get("revid") or 0))
+                    revid = int(change.get("revid") or 0)
+                    if not (revid and revid in skip):
+                        bundle_rev = _newest(bundle_rev, revid)
         return units, bundle_rev, str(mark or since)
 
     def changed_units(self, since: str) -> tuple[set[TermKey], bool, str]:

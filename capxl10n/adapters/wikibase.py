@@ -286,9 +286,15 @@ class MetabaseClient:
         revs, mark = self.changed_item_revisions(since)
         return set(revs), mark
 
-    def changed_item_revisions(self, since: str) -> tuple[dict[str, int], str]:
-        """``{item: newest revid}`` (-1 after a log entry) changed at or after ``since``, and a new mark."""
+    def changed_item_revisions(self, since: str, ignore: Collection[int] = ()) -> tuple[dict[str, int], str]:
+        """``{item: newest revid}`` (-1 after a log entry) changed at or after ``since``, and a new mark.
+
+        Rows whose revid is in ``ignore`` (revisions we wrote ourselves and whose
+        content the read cache already holds) are skipped; an item with only such
+        rows is not listed. Any other row, before or after ours, still counts.
+        """
         out: dict[str, int] = {}
+        skip = frozenset(ignore)
         mark: str | None = None
         for page in self.api.query(list="recentchanges", rcnamespace=self.profile.item_namespace,
                                    rcstart=since, rcdir="newer", rcprop="title|ids|timestamp",
@@ -299,6 +305,8 @@ class MetabaseClient:
                 item = str(change.get("title", "")).split(":", 1)[-1]
                 if QID_RE.match(item):
                     revid = int(change.get("revid") or 0)
+                    if revid and revid in skip:
+                        continue
                     # a log row (deletion, merge) has no revid: -1 = re-read whatever we hold
                     out[item] = -1 if revid == 0 or out.get(item) == -1 else max(out.get(item, 0), revid)
         return out, str(mark or since)
