@@ -454,3 +454,78 @@ def test_a_lagging_query_service_does_not_hide_a_new_capacity(sandbox_factory):
     new = next(c for c in result.discovery.capacities if c.item == "Q999001")
     assert new.qid == "Q424242"
     assert result.metabase.get(TermKey("Q424242", "label", "en")).text == "brand new capacity"
+
+
+# ---------------------------------------------------------------------- our own writes in the read cache
+class _DictCache:
+    def __init__(self, **sides):
+        self.sides = dict(sides)
+
+    def load_side(self, side):
+        return self.sides.get(side)
+
+    def store_side(self, side, snapshot, mark):
+        self.sides[side] = (snapshot, mark)
+
+
+class _RecentChanges:
+    """A Metabase client stand-in answering recentchanges with fixed rows ({item: [revids]})."""
+
+    def __init__(self, rows, entities):
+        self.rows, self.entities, self.read = rows, entities, []
+        self.profile = load_profile("sandbox").metabase
+
+    def changed_item_revisions(self, since, ignore=()):
+        out = {i: max(r for r in revs if r not in ignore) for i, revs in self.rows.items()
+               if any(r not in ignore for r in revs)}
+        return out, "2024-01-02T00:00:00Z"
+
+    def remember_accepted(self, langs):
+        pass
+
+    def get_entities(self, ids, props=None):
+        self.read.extend(ids)
+        return {i: self.entities[i] for i in ids}
+
+
+def _own_write_world(patched):
+    from capxl10n.apply import Written
+    from capxl10n.model import Capacity, Snapshot, Term
+    from capxl10n.plan import Operation
+    from capxl10n.pull import absorb_writes
+    key = TermKey("Q7397", "label", "pt-br")
+    cap = Capacity(qid="Q7397", item="Q1")
+    snap = Snapshot("metabase", (cap,), {key: Term("velho", revision=10)},
+                    {"item_revisions": {"Q1": 10}, "index_terms": {"Q1": "Q99"}, "high_water": "2024-01-01T00:00:00Z"})
+    cache = _DictCache(metabase=(snap, "2024-01-01T00:00:00Z"))
+    op = Operation("op1", "metabase", "Q1", key, "update", "novo", "velho", False, 10, None, "test")
+    absorb_writes(cache, [op], [Written("metabase", "Q1", ("op1",), 12, patched=patched)], "B")
+    return cache, key
+
+
+def _entity(text, rev):
+    prof = load_profile("sandbox").metabase
+    return {"lastrevid": rev, "labels": {"pt-br": {"language": "pt-br", "value": text}},
+            "claims": {prof.instance_of: [{"mainsnak": {"datavalue": {"value": {"id": prof.capacity_class}}}}],
+                       prof.index_term: [{"mainsnak": {"datavalue": {"value": {"id": "Q99"}}}}]}}
+
+
+@pytest.mark.parametrize("rows, patched, reread", [
+    ({"Q1": [12]}, False, False),       # only our revision: cached, not read back
+    ({"Q1": [11, 12]}, False, True),    # a human between our read and our write
+    ({"Q1": [12, 13]}, False, True),    # a human after our write
+    ({"Q1": [12]}, True, True),         # wikibase-conflict-patched: content is not only ours
+])
+def test_incremental_skips_exactly_our_revisions(rows, patched, reread):
+    from capxl10n.pull import _metabase_incremental
+    cache, key = _own_write_world(patched)
+    snap, _ = cache.load_side("metabase")
+    if not patched:
+        assert snap.terms[key].text == "novo" and snap.terms[key].revision == 12
+    client = _RecentChanges(rows, {"Q1": _entity("humano", 13)})
+    result, _disc = _metabase_incremental(client, snap, "2024-01-01T00:00:00Z", None)
+    assert (client.read == ["Q1"]) is reread
+    assert result.terms[key].text == ("humano" if reread else "novo")
+    assert "own_writes" not in result.meta  # consumed: the next pull starts from the new mark
+    if not reread:
+        assert result.meta["item_revisions"]["Q1"] == 12

@@ -157,16 +157,67 @@ def world(sandbox_profile: Any, tmp_path: Path) -> World:
     return w
 
 
+def written_ops(world: World) -> list[dict[str, Any]]:
+    """The operations our syncs wrote (done in the journal), from the plans stored in the state."""
+    with sqlite3.connect(world.state) as db:
+        done = {(p, o) for p, o in db.execute("SELECT plan_id, op_id FROM journal WHERE status = 'done'")}
+        plans = db.execute("SELECT plan_id, body FROM plans").fetchall()
+    return [op for plan_id, body in plans for op in json.loads(body)["operations"] if (plan_id, op["id"]) in done]
+
+
+def cached_metawiki(world: World) -> Any:
+    from capxl10n.state import open_state
+    with open_state(world.state) as state:
+        cached = state.load_side("metawiki")
+    assert cached is not None
+    return cached[0]
+
+
 def test_first_sync_baseless_then_noop_in_few_requests(world: World) -> None:
     assert world.base()  # base recorded
     assert (world.tmp / "catalogs" / "capacities.pot").is_file()
-    world.cli("sync")  # absorbs the read cache's view of our own first writes
+    assert written_ops(world), "the first sync wrote nothing: this test would prove nothing"
     world.sb.stats.reset()
-    again = world.cli("--format", "json", "sync")
+    again = world.cli("--format", "json", "sync")  # our own writes are in the read cache: not read back
     assert again.exit_code == 0, again.output
-    assert world.sb.stats.total <= 5
+    assert world.sb.stats.total <= 5, world.sb.stats.modules()
     summary = json.loads(again.output)
     assert summary["plan"]["summary"]["operations"] == 0
+    assert "0 change(s)" in world.cli("plan").output
+
+
+@pytest.mark.parametrize("target", ["metabase", "metawiki"])
+def test_human_edit_after_our_write_on_same_page_is_seen(world: World, target: str) -> None:
+    ours = [op for op in written_ops(world) if op["target"] == target and op["new"] and op["lang"] not in ("en", "qqq")]
+    assert ours, f"the first sync wrote nothing on {target}"
+    op = ours[0]
+    key = TermKey(op["qid"], op["field"], op["lang"])
+    if target == "metabase":  # another term of the very item we wrote, by a human, after our write
+        other = next(k for k in sorted(world.base(), key=lambda k: k.sort_key())
+                     if k.qid == key.qid and k.lang not in ("en", "qqq") and k != key and world.base()[k])
+        world.peer.set_term(op["page"], other.field, other.lang, "Human edit after the bot")
+        result = world.cli("sync")
+        assert result.exit_code == 0, result.output
+        assert world.unit(other).text == "Human edit after the bot"
+    else:  # the very unit page we wrote
+        world.peer.edit_unit(key, "Human edit after the bot")
+        result = world.cli("sync")
+        assert result.exit_code == 0, result.output
+        assert world.metabase_text(key.qid, key.field, key.lang) == "Human edit after the bot"
+    assert "0 change(s)" in world.cli("plan").output
+
+
+def test_our_english_change_outdates_translations_seen_next_run(world: World) -> None:
+    key = world.pick()
+    world.peer.set_term(world.item(key.qid), key.field, "en", "A brand new English source")
+    assert world.cli("sync").exit_code == 0  # writes the bundle; Translate outdates the translations
+    assert world.unit(key).fuzzy
+    world.sb.stats.reset()
+    assert world.cli("sync").exit_code == 0
+    assert world.sb.stats.total > 2  # the outdated language was read again although only we edited
+    term = cached_metawiki(world).terms[key]
+    assert term.fuzzy, term
+    assert world.metabase_text(key.qid, key.field, key.lang) is not None  # fuzzy never deletes nor copies
 
 
 def test_dry_run_is_read_only(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
