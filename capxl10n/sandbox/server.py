@@ -24,13 +24,13 @@ from typing import Any
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.test import EnvironBuilder
 
 from capxl10n.sandbox import mediawiki, seed as seeding
 from capxl10n.sandbox.app import HangSignal, SandboxApp
 from capxl10n.sandbox.core import Site
 from capxl10n.sandbox.faults import FaultInjector, FaultSpec
+from capxl10n.sandbox.httpd import KeepAliveWSGIServer
 from capxl10n.sandbox.stats import Stats
 from capxl10n.sandbox.wiki import METABASE_NAMESPACES, METAWIKI_NAMESPACES, WIKIDATA_NAMESPACES, Wiki
 
@@ -75,7 +75,7 @@ class Sandbox:
             spec = replace(spec, latency_ms=float(latency_ms))
         self.faults = FaultInjector(spec, seed=seed, clock=monotonic, sleep=sleep, stats=self.stats)
         self.url = INPROCESS_URL
-        self._server: BaseWSGIServer | None = None
+        self._server: KeepAliveWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
         self.app = SandboxApp({}, stats=self.stats, faults=self.faults, control=self)
@@ -120,11 +120,11 @@ class Sandbox:
         if self._server is not None:
             return self
         self.faults.stop_event.clear()
-        server = make_server("127.0.0.1", self.port, self.app, threaded=True, request_handler=_QuietHandler)
-        server.daemon_threads = True  # type: ignore[attr-defined]
+        server = KeepAliveWSGIServer("127.0.0.1", self.port, self.app)
         self._server = server
         self._set_server(f"http://127.0.0.1:{server.server_port}")
-        self._thread = threading.Thread(target=server.serve_forever, name="capxl10n-sandbox", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="capxl10n-sandbox", daemon=True)
         self._thread.start()
         log.info("sandbox serving on %s", self.url)
         return self
@@ -188,21 +188,6 @@ class Sandbox:
         if self.url != INPROCESS_URL:
             session.mount(self.url, adapter)
         return session
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr (the stats endpoint counts requests instead); HTTP/1.1 keep-alive.
-
-    Why HTTP/1.1: werkzeug's default HTTP/1.0 closes the connection after every
-    answer, so each request paid a TCP connect and a new server thread — most of
-    the time of a small API call. Every answer has a Content-Length (or werkzeug
-    chunks it), so keep-alive is safe.
-    """
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 class _FakeOriginal:
