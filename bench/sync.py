@@ -2,8 +2,9 @@
 
 Usage: python bench/sync.py [--capacities 250] [--languages 42] [--latency-ms 100]
 
-Prints one JSON object per phase (first sync, the resync that absorbs the read
-cache's view of our own writes, and a true no-op resync). Figures, not tests.
+Prints one JSON object per phase (first sync, the next sync — our own writes are
+already in the read cache, so it reads only recentchanges — and a no-op resync).
+Figures, not tests.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def main() -> None:
                                                        latency_ms=args.latency_ms).start() as sb:
         profile = load_profile("sandbox").rebase(sb.url).with_paths(state=Path(tmp) / "state.sqlite",
                                                                     catalogs=Path(tmp) / "catalogs")
-        for phase in ("first sync", "resync (own writes)", "no-op resync"):
+        for phase in ("first sync", "next sync (after our writes)", "no-op resync"):
             sb.stats.reset()
             started = time.perf_counter()
             outcome = sync(profile)
