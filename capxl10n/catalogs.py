@@ -175,7 +175,7 @@ class _Job:
 
     prepared: po_adapter.Prepared
     chains: dict[str, tuple[str, ...]]
-    keys: list[tuple[str, str]]
+    keys: list[str]  # message keys (``Q7397-label``) in catalog order
     options: CatalogOptions
 
 
@@ -189,7 +189,7 @@ def _language_files(job: _Job, language: Any) -> tuple[list[tuple[str, bytes]], 
         po_data, mo_data = po_adapter.render_po(job.prepared, language)
         files += [(po_path(language), po_data), (po_path(language)[:-3] + ".mo", mo_data)]
     chain = job.chains[language.code]
-    resolved = jsonexport.resolve(job.keys, job.prepared.terms, chain, normalized=True)
+    resolved = jsonexport.resolve_indexed(job.keys, job.prepared.by_lang, chain)
     data, digest = jsonexport.banana_file(language, chain, resolved, generator=job.options.generator,
                                           message_group=job.options.message_group)
     files.append((f"{JSON_DIR}/{language.code}.json", data))
@@ -238,11 +238,11 @@ def render_files(snapshot: Snapshot, options: CatalogOptions,
     """
     plan = _plan(snapshot, options)
     prepared = po_adapter.prepare(snapshot, options.po_options())
-    yield POT_NAME, po_adapter.po_bytes(po_adapter.build_pot(prepared))
+    yield POT_NAME, po_adapter.pot_bytes(prepared)
     report = compute_coverage(snapshot, [lang.code for lang in plan.languages])
     cover = {row.lang: {scope: row.scope(scope).to_json() for scope in ("label", "description", "all")}
              for row in report.rows}
-    job = _Job(prepared, plan.chains, [(k.qid, k.field) for k in snapshot.message_keys()], options)
+    job = _Job(prepared, plan.chains, [k.message_key for k in snapshot.message_keys()], options)
     index = []
     with _rendered(job, plan.json_languages) as results:
         for language, (files, digest, count) in zip(plan.json_languages, results):

@@ -72,6 +72,11 @@ class SourceEntry:
     msgctxt: str
     msgid: str
     comment: str
+    #: ``key.message_key``, made once (it is looked up per language).
+    message_key: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message_key", self.key.message_key)
 
 
 def _flat(snapshot: Snapshot) -> dict[tuple[str, str, str], Term]:
@@ -167,42 +172,58 @@ def _metadata(options: PoOptions, language: LanguageLike | None, dates: Mapping[
     return meta
 
 
-class _SharedEntry(polib.POEntry):
-    """A polib entry that formats its language-independent fields once.
+def _polib_entry(entry: SourceEntry, msgstr: str = "", fuzzy: bool = False,
+                 previous_msgid: str | None = None) -> polib.POEntry:
+    return polib.POEntry(msgctxt=entry.msgctxt, msgid=entry.msgid, msgstr=msgstr, comment=entry.comment,
+                         flags=["fuzzy"] if fuzzy else [], previous_msgid=previous_msgid)
 
-    ``msgctxt`` and ``msgid`` are the same in every language's catalog; polib's
-    own formatter runs once for them and its lines are reused, so the output
-    is exactly polib's while a 300-language build does not escape the same
-    English 300 times.
+
+def _polib_text(po_entry: polib.POEntry) -> str:
+    """polib's own rendering of one entry (no wrapping, as every file of ours)."""
+    return str(po_entry.__unicode__(0))
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """polib's text of one entry's language-independent parts, computed once per build."""
+
+    #: The whole entry untranslated (``msgstr ""``), the same in every language.
+    untranslated: str
+    #: ``"\n" + untranslated`` in UTF-8: the piece of a file (entries are joined by newlines).
+    untranslated_piece: bytes
+    #: ``"\n"`` + everything before ``msgstr`` (comments, msgctxt, msgid) in UTF-8, for an entry
+    #: with no flag or previous msgid.
+    head_piece: bytes
+    #: The .mo key, ``msgctxt\x04msgid`` in UTF-8.
+    mo_key: bytes
+
+
+_EMPTY_MSGSTR: Final = 'msgstr ""\n'
+
+
+def _rendered(entry: SourceEntry) -> _Rendered:
+    text = _polib_text(_polib_entry(entry))
+    if not text.endswith("\n" + _EMPTY_MSGSTR):  # polib writes msgstr last; anything else is a polib change
+        raise CatalogError(f"unexpected polib rendering of {entry.msgctxt!r}",
+                           hint="polib's output format changed; use the polib version capxl10n was tested with")
+    return _Rendered(text, ("\n" + text).encode("utf-8"), ("\n" + text[:-len(_EMPTY_MSGSTR)]).encode("utf-8"),
+                     f"{entry.msgctxt}\x04{entry.msgid}".encode("utf-8"))
+
+
+_FIELD_ENTRY: Final = polib.POEntry()
+
+
+def _msgstr_text(text: str) -> str:
+    """The ``msgstr`` lines of an entry, as polib writes them with no wrapping.
+
+    A one-line string is ``msgstr "<polib.escape(text)>"``, which is what
+    polib's ``_str_field`` produces with ``wrapwidth=0``; anything
+    ``splitlines`` splits goes through polib's ``_str_field`` itself. The
+    tests compare whole files with polib's own output.
     """
-
-    _CACHED: Final = frozenset({"msgctxt", "msgid"})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._lines: dict[tuple[Any, ...], list[str]] = {}
-        self._untranslated: dict[int, str] = {}
-
-    def __unicode__(self, wrapwidth: int = 78) -> str:
-        """polib's rendering; an untranslated entry is the same in every language, so it is kept."""
-        if self.msgstr or self.flags or self.previous_msgid or self.tcomment:
-            return str(super().__unicode__(wrapwidth))
-        text = self._untranslated.get(wrapwidth)
-        if text is None:
-            text = self._untranslated[wrapwidth] = str(super().__unicode__(wrapwidth))
-        return text
-
-    def _str_field(self, fieldname: str, delflag: str, plural_index: Any, field_: str,
-                   wrapwidth: int = 78) -> list[str]:
-        if fieldname not in self._CACHED:
-            return list(super()._str_field(  # type: ignore[misc]  # polib's stubs omit it
-                fieldname, delflag, plural_index, field_, wrapwidth))
-        key = (fieldname, delflag, plural_index, field_, wrapwidth)
-        lines = self._lines.get(key)
-        if lines is None:
-            lines = self._lines[key] = list(super()._str_field(  # type: ignore[misc]
-                fieldname, delflag, plural_index, field_, wrapwidth))
-        return list(lines)
+    if len(text.splitlines()) <= 1:
+        return 'msgstr "' + polib.escape(text) + '"'
+    return "\n".join(_FIELD_ENTRY._str_field("msgstr", "", "", text, 0))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -214,80 +235,177 @@ class Prepared:
     entries: tuple[SourceEntry, ...]
     terms: Mapping[tuple[str, str, str], Term]
     english_date: str | None
-    #: One set of polib entries reused by every language (see :func:`render_po`).
-    template: polib.POFile | None = field(default=None, compare=False, repr=False)
+    #: polib's text of each entry's shared parts, parallel to ``entries`` (see :func:`render_po`).
+    rendered: tuple[_Rendered, ...] = field(default=(), compare=False, repr=False)
+    #: Terms by language, then message key (``Q7397-label``): one string lookup per entry and language.
+    by_lang: Mapping[str, Mapping[str, Term]] = field(default_factory=dict, compare=False, repr=False)
+    #: Indexes of ``entries`` in the order of their .mo keys.
+    mo_order: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+
+def _by_lang(terms: Mapping[tuple[str, str, str], Term]) -> dict[str, dict[str, Term]]:
+    out: dict[str, dict[str, Term]] = {}
+    for (qid, fld, lang), term in terms.items():
+        table = out.get(lang)
+        if table is None:
+            table = out[lang] = {}
+        table[qid + "-" + fld] = term
+    return out
 
 
 def prepare(snapshot: Snapshot, options: PoOptions) -> Prepared:
     flat = _flat(snapshot)
     english_date = _po_date(t.timestamp for (_q, _f, lang), t in flat.items() if lang == SOURCE_LANGUAGE)
-    prepared = Prepared(snapshot, options, tuple(source_entries(snapshot, options, flat)), flat, english_date)
-    return replace(prepared, template=build_pot(prepared))
+    entries = tuple(source_entries(snapshot, options, flat))
+    rendered = tuple(_rendered(e) for e in entries)
+    order = tuple(sorted(range(len(entries)), key=lambda i: rendered[i].mo_key))
+    return Prepared(snapshot, options, entries, flat, english_date, rendered, _by_lang(flat), order)
+
+
+def _shared(prepared: Prepared) -> tuple[_Rendered, ...]:
+    if len(prepared.rendered) == len(prepared.entries):
+        return prepared.rendered
+    return tuple(_rendered(e) for e in prepared.entries)
 
 
 def build_pot(prepared: Prepared) -> polib.POFile:
+    """The template as a polib file (the reference for :func:`pot_bytes`)."""
+    pot = _pot_head(prepared)
+    for entry in prepared.entries:
+        pot.append(_polib_entry(entry))
+    return pot
+
+
+def _pot_head(prepared: Prepared) -> polib.POFile:
     options = prepared.options
     pot = polib.POFile(wrapwidth=0, check_for_duplicates=False)
     pot.header = f"Template of {options.bundle_page}\nBuilt by {options.generator}"
     pot.metadata = _metadata(options, None, {"POT-Creation-Date": prepared.english_date})
-    for entry in prepared.entries:
-        pot.append(_SharedEntry(msgctxt=entry.msgctxt, msgid=entry.msgid, msgstr="", comment=entry.comment))
     return pot
 
 
-def build_po(prepared: Prepared, language: LanguageLike) -> polib.POFile:
-    """The catalog of one translation language; untranslated entries have ``msgstr ""``."""
-    po = polib.POFile(wrapwidth=0, check_for_duplicates=False)
-    for entry in prepared.entries:
-        po.append(polib.POEntry(msgctxt=entry.msgctxt, msgid=entry.msgid, comment=entry.comment))
-    _fill(po, prepared, language)
-    return po
+def pot_bytes(prepared: Prepared) -> bytes:
+    """``po_bytes(build_pot(prepared))``: polib's header, then each entry's polib text made once per build."""
+    return _file_bytes(str(_pot_head(prepared)), [r.untranslated_piece for r in _shared(prepared)])
 
 
-def render_po(prepared: Prepared, language: LanguageLike) -> tuple[bytes, bytes]:
-    """The ``.po`` and ``.mo`` bytes of one language.
+def _file_bytes(head: str, pieces: list[bytes]) -> bytes:
+    """What :func:`po_bytes` gives for a POFile whose ``str`` without entries is ``head``.
 
-    Reuses one set of polib entries for every language of a build (only
-    msgstr, flags and previous msgid change): creating a million entry
-    objects was most of the build time at 2,000 capacities x 300 languages.
+    polib joins the metadata entry and the entries with newlines (each entry
+    text ends with one, hence the blank lines); ``pieces`` are the entries in
+    UTF-8, each with its joining newline in front.
     """
-    template = prepared.template if prepared.template is not None else build_pot(prepared)
-    _fill(template, prepared, language)
-    return po_bytes(template), mo_bytes(template)
+    data = b"".join([head.encode("utf-8"), *pieces])
+    return data if data.endswith(b"\n") else data + b"\n"
 
 
-def _fill(po: polib.POFile, prepared: Prepared, language: LanguageLike) -> None:
+#: One language's state of one entry: the text written, fuzzy or not, the previous English.
+_Translation = tuple[str, bool, "str | None"]
+
+
+def _translations(prepared: Prepared, language: LanguageLike,
+                  authors: set[str], stamps: list[str | None]) -> list[_Translation | None]:
+    """Per entry, what the language has (None: untranslated); collects authors and timestamps on the way."""
     if language.code in (SOURCE_LANGUAGE, DOC_LANGUAGE):
         raise CatalogError(f"{language.code!r} is not a translation language",
                            hint="en is the source (capacities.pot) and qqq the documentation")
-    terms, options = prepared.terms, prepared.options
     lang = language.code
+    by_lang = prepared.by_lang if prepared.by_lang else _by_lang(prepared.terms)
+    table = by_lang.get(lang, {})
     previous = _previous_sources(prepared.snapshot, lang)
-    authors: set[str] = set()
-    stamps: list[str | None] = []
-    for entry, po_entry in zip(prepared.entries, po):
-        term = terms.get((entry.key.qid, entry.key.field, lang))
-        text = term.text if term is not None else ""
-        flags: list[str] = []
+    out: list[_Translation | None] = []
+    for entry in prepared.entries:
+        key = entry.message_key
+        term = table.get(key)
+        if term is None or not term.text:
+            out.append(None)
+            continue
+        stamps.append(term.timestamp)
+        if term.author:
+            authors.add(term.author)
         previous_msgid = None
-        if term is not None and text:
-            stamps.append(term.timestamp)
-            if term.author:
-                authors.add(term.author)
-            if term.fuzzy:
-                flags.append("fuzzy")
-                old = previous.get(entry.key.message_key)
-                if old and normalize_text(old) != entry.msgid:
-                    previous_msgid = normalize_text(old)
-        po_entry.msgstr = text
-        po_entry.flags = flags
-        po_entry.previous_msgid = previous_msgid
+        if term.fuzzy:
+            old = previous.get(key)
+            if old and normalize_text(old) != entry.msgid:
+                previous_msgid = normalize_text(old)
+        out.append((term.text, term.fuzzy, previous_msgid))
+    return out
+
+
+def _po_head(prepared: Prepared, language: LanguageLike, authors: set[str],
+             stamps: list[str | None]) -> polib.POFile:
+    """A catalog with the language's header comments and metadata, and no entries."""
+    options = prepared.options
+    po = polib.POFile(wrapwidth=0, check_for_duplicates=False)
     po.metadata = _metadata(options, language, {"POT-Creation-Date": prepared.english_date,
                                                  "PO-Revision-Date": _po_date(iter(stamps))})
     header = [f"Translation of {options.bundle_page} to {language.name} ({language.autonym})",
               f"Built by {options.generator}", ""]
     header += [f"Author: {name}" for name in sorted(authors)]
     po.header = "\n".join(header).rstrip("\n")
+    return po
+
+
+def build_po(prepared: Prepared, language: LanguageLike) -> polib.POFile:
+    """The catalog of one translation language as a polib file; untranslated entries have ``msgstr ""``.
+
+    The reference for :func:`render_po`, which writes the same bytes faster.
+    """
+    authors: set[str] = set()
+    stamps: list[str | None] = []
+    states = _translations(prepared, language, authors, stamps)
+    po = _po_head(prepared, language, authors, stamps)
+    for entry, state in zip(prepared.entries, states):
+        po.append(_polib_entry(entry) if state is None else _polib_entry(entry, *state))
+    return po
+
+
+def render_po(prepared: Prepared, language: LanguageLike) -> tuple[bytes, bytes]:
+    """``(po_bytes(build_po(…)), mo_bytes(build_po(…)))``, without a polib entry per message.
+
+    Every piece of text is still polib's: an untranslated entry reads the
+    same in every language, so polib's text of it is made once per build
+    (``Prepared.rendered``); a translated one is that text up to ``msgstr``
+    plus its ``msgstr`` lines (:func:`_msgstr_text`); a fuzzy one (a few
+    percent) is rendered by polib whole. Creating and formatting a polib
+    entry per message and language was most of a 2,000 x 300 build.
+    """
+    authors: set[str] = set()
+    stamps: list[str | None] = []
+    states = _translations(prepared, language, authors, stamps)
+    pieces: list[bytes] = []
+    values: list[bytes | None] = [None] * len(states)
+    for index, (entry, shared, state) in enumerate(zip(prepared.entries, _shared(prepared), states)):
+        if state is None:
+            pieces.append(shared.untranslated_piece)
+            continue
+        text, fuzzy, previous_msgid = state
+        if fuzzy:
+            pieces.append(("\n" + _polib_text(_polib_entry(entry, text, True, previous_msgid))).encode("utf-8"))
+            continue
+        value = values[index] = text.encode("utf-8")
+        line = _msgstr_text(text)
+        if len(line) == len(text) + len('msgstr ""'):  # escaping only lengthens: line is 'msgstr "<text>"'
+            pieces.append(b"".join((shared.head_piece, b'msgstr "', value, b'"\n')))
+        else:
+            pieces.append(shared.head_piece + (line + "\n").encode("utf-8"))
+    head = _po_head(prepared, language, authors, stamps)
+    return _file_bytes(str(head), pieces), _mo_from(prepared, values, head)
+
+
+def _mo_from(prepared: Prepared, values: list[bytes | None], head: polib.POFile) -> bytes:
+    """The .mo of the translated entries (``values``, parallel to ``prepared.entries``) in key order."""
+    rendered = _shared(prepared)
+    order = prepared.mo_order or sorted(range(len(values)), key=lambda i: rendered[i].mo_key)
+    keys = [b""]
+    texts = [head.metadata_as_entry().msgstr.encode("utf-8")]
+    for index in order:
+        value = values[index]
+        if value is not None:
+            keys.append(rendered[index].mo_key)
+            texts.append(value)
+    return _mo_sorted(keys, texts)
 
 
 def po_bytes(po: polib.POFile) -> bytes:
@@ -313,27 +431,32 @@ def mo_bytes(po: polib.POFile) -> bytes:
 
 def _mo_layout(pairs: Mapping[bytes, bytes]) -> bytes:
     keys = sorted(pairs)
+    return _mo_sorted(keys, [pairs[k] for k in keys])
+
+
+def _mo_sorted(keys: list[bytes], values: list[bytes]) -> bytes:
+    """The .mo bytes of ``keys`` (sorted, unique) and their ``values``."""
     count = len(keys)
     key_start = 7 * 4
     value_start = key_start + count * 8
     data_start = value_start + count * 8
-    key_table, value_table = [], []
-    key_blob, value_blob = [], []
-    offset = 0
-    for key in keys:
-        key_table.append((len(key), data_start + offset))
-        key_blob.append(key + b"\0")
+    tables = array.array("I", bytes(count * 16))
+    offset = data_start
+    for i, key in enumerate(keys):
+        tables[2 * i] = len(key)
+        tables[2 * i + 1] = offset
         offset += len(key) + 1
-    for key in keys:
-        value = pairs[key]
-        value_table.append((len(value), data_start + offset))
-        value_blob.append(value + b"\0")
+    base = 2 * count
+    for i, value in enumerate(values):
+        tables[base + 2 * i] = len(value)
+        tables[base + 2 * i + 1] = offset
         offset += len(value) + 1
     header = struct.pack("<7I", 0x950412DE, 0, count, key_start, value_start, 0, data_start)
-    tables = array.array("I", [n for pair in key_table + value_table for n in pair])
     if sys.byteorder != "little":
         tables.byteswap()
-    return header + tables.tobytes() + b"".join(key_blob) + b"".join(value_blob)
+    if not count:
+        return header
+    return b"".join((header, tables.tobytes(), b"\0".join(keys), b"\0", b"\0".join(values), b"\0"))
 
 
 def read_header(path: Path) -> dict[str, str]:
@@ -367,4 +490,5 @@ def load_translations(path: Path) -> dict[str, Any]:
 
 
 __all__ = ["DOMAIN", "PREVIOUS_SOURCE_META", "LanguageLike", "PoOptions", "Prepared", "SourceEntry",
-           "build_po", "build_pot", "prepare", "render_po", "load_translations", "mo_bytes", "po_bytes", "read_header", "source_entries"]
+           "build_po", "build_pot", "prepare", "pot_bytes", "render_po", "load_translations", "mo_bytes", "po_bytes",
+           "read_header", "source_entries"]
