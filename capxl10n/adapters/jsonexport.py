@@ -149,7 +149,11 @@ def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[
         provenance_lines.append(f"\t\t\t\"{key}\": {record}")  # keys are 'Q123-label': nothing to escape
     provenance_text = "{\n" + ",\n".join(provenance_lines) + "\n\t\t}" if provenance_lines else "{}"
     body = json.dumps(messages, ensure_ascii=False, separators=(",\n\t", ": "))
-    digest = "sha256:" + hashlib.sha256((provenance_text + "\n" + body).encode("utf-8")).hexdigest()[:32]
+    provenance_bytes, body_bytes = provenance_text.encode("utf-8"), body.encode("utf-8")  # each encoded once
+    hasher = hashlib.sha256(provenance_bytes)
+    hasher.update(b"\n")
+    hasher.update(body_bytes)
+    digest = "sha256:" + hasher.hexdigest()[:32]
     authors = sorted({r.author for r in resolved.values() if r.author and r.lang == language.code})
     metadata = {
         "authors": authors,
@@ -162,11 +166,12 @@ def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[
         "hash": digest,
     }
     meta_text = _pretty(metadata, 2, "\t")
-    meta_text = meta_text[:-len("\n\t}")] + f",\n\t\t\"provenance\": {provenance_text}\n\t}}"
-    parts = [f"\t\"@metadata\": {meta_text}"]
+    meta_head = "{\n\t\"@metadata\": " + meta_text[:-len("\n\t}")] + ",\n\t\t\"provenance\": "
+    pieces = [meta_head.encode("utf-8"), provenance_bytes, b"\n\t}"]
     if messages:
-        parts.append("\t" + body[1:-1])
-    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8"), digest
+        pieces += [b",\n\t", body_bytes[1:-1]]  # the body without its braces (one byte each)
+    pieces.append(b"\n}\n")
+    return b"".join(pieces), digest
 
 
 def index_file(entries: Sequence[Mapping[str, Any]], *, generator: str, message_group: str,
