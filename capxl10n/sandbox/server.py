@@ -181,8 +181,14 @@ class Sandbox:
         return WSGITransport(self.app)
 
     def session(self) -> requests.Session:
-        """A requests session wired to the in-process transport (for any URL of this sandbox)."""
+        """A requests session wired to the in-process transport (for any URL of this sandbox).
+
+        ``trust_env`` is off: there is no proxy, netrc or CA bundle to honour for
+        an in-process call, and reading them from the environment on every
+        request was a third of the time of a small in-process API call.
+        """
         session = requests.Session()
+        session.trust_env = False
         adapter = self.transport()
         session.mount(INPROCESS_URL, adapter)
         if self.url != INPROCESS_URL:
@@ -222,10 +228,17 @@ class WSGITransport(BaseAdapter):
         from urllib.parse import urlsplit
 
         url = urlsplit(request.url or "")
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        headers = dict(request.headers)
+        raw_body = request.body or b""
+        if isinstance(raw_body, str):
+            body = raw_body.encode("utf-8")
+        elif isinstance(raw_body, bytes):
+            body = raw_body
+        else:  # an iterable or file-like body (requests streams these); the app needs the bytes
+            data: Any = raw_body.read() if hasattr(raw_body, "read") else b"".join(
+                part.encode("utf-8") if isinstance(part, str) else part for part in raw_body)  # type: ignore[union-attr]
+            body = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        headers = [(name, value.decode("latin-1") if isinstance(value, bytes) else value)
+                   for name, value in request.headers.items() if name.lower() != "transfer-encoding"]
         builder = EnvironBuilder(path=url.path or "/", query_string=url.query, method=request.method or "GET",
                                  headers=headers, data=body,
                                  base_url=f"{url.scheme}://{url.netloc}")
