@@ -178,6 +178,8 @@ class _Job:
     chains: dict[str, tuple[str, ...]]
     keys: list[str]  # message keys (``Q7397-label``) in catalog order
     options: CatalogOptions
+    #: JSON-encoded strings that recur across languages (each process fills its own copy).
+    json_cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 _JOB: _Job | None = None  # set only while a worker pool of render_files is alive
@@ -192,7 +194,7 @@ def _language_files(job: _Job, language: Any) -> tuple[list[tuple[str, bytes]], 
     chain = job.chains[language.code]
     resolved = jsonexport.resolve_indexed(job.keys, job.prepared.by_lang, chain)
     data, digest = jsonexport.banana_file(language, chain, resolved, generator=job.options.generator,
-                                          message_group=job.options.message_group)
+                                          message_group=job.options.message_group, encoded=job.json_cache)
     files.append((f"{JSON_DIR}/{language.code}.json", data))
     return files, digest, len(resolved)
 
