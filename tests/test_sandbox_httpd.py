@@ -208,3 +208,17 @@ def test_a_streamed_request_body_reaches_the_app_over_http_and_in_process() -> N
             answer = session.post(sb.api_url("metawiki"), headers=form,
                                   data=iter([b"action=query&", b"meta=userinfo&format=json"])).json()
             assert answer["query"]["userinfo"]["name"] == "127.0.0.1"
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() -> None:
+    srv = KeepAliveWSGIServer("127.0.0.1", 0, echo_app, idle_timeout=0.1)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        conn = Conn(srv)
+        conn.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert conn.read_answer()[2] == b"GET /x q= body="
+        assert closed(conn)   # the client waits (socket timeout 5 s); the server gives up after 0.1 s
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -19,6 +19,7 @@ import io
 import logging
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -74,8 +75,9 @@ class KeepAliveWSGIServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, host: str, port: int, app: WSGIApp) -> None:
+    def __init__(self, host: str, port: int, app: WSGIApp, *, idle_timeout: float = IDLE_TIMEOUT) -> None:
         self.app = app
+        self.idle_timeout = idle_timeout
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         self.date = _DateCache()
@@ -110,8 +112,20 @@ class _Handler(socketserver.StreamRequestHandler):
     server: KeepAliveWSGIServer
     rbufsize = 65536
     wbufsize = 0
-    timeout = IDLE_TIMEOUT
+    timeout = None   # see setup(): a Python-level timeout costs a poll() before every recv and send
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        # The idle limit as a kernel receive timeout: a blocking recv then fails with EAGAIN after
+        # IDLE_TIMEOUT (handled as a closed connection) without the extra poll() per call that
+        # socket.settimeout() adds to every read and write.
+        seconds = self.server.idle_timeout
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                                       struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000)))
+        except (OSError, struct.error):   # not Linux-like: fall back to the Python timeout
+            self.connection.settimeout(seconds)
 
     def handle(self) -> None:
         self.server._track(self.connection, True)
