@@ -454,3 +454,12 @@ def test_fast_po_writer_is_byte_identical_to_polib() -> None:
 @given(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12), min_size=1, max_size=4))
 def test_fast_po_writer_matches_polib_on_any_text(texts: list[str]) -> None:
     assert_same_as_polib(tricky_snapshot(texts))
+
+
+def test_same_size_but_different_file_is_found_and_rewritten(tmp_path: Path, snap: Snapshot, built: Path) -> None:
+    target = built / "pt_BR/LC_MESSAGES/capacities.mo"
+    good = target.read_bytes()
+    target.write_bytes(good[:-2] + bytes([good[-2] ^ 1]) + good[-1:])  # one bit flipped, same size
+    assert check_catalogs(snap, built).differ == ("pt_BR/LC_MESSAGES/capacities.mo",)
+    result = build_catalogs(snap, built)
+    assert result.written == ("pt_BR/LC_MESSAGES/capacities.mo",) and target.read_bytes() == good

@@ -160,12 +160,11 @@ def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[
         if name is None:
             name = cache[key] = _encode_string(key)
         provenance_lines.append(f"\t\t\t{name}: {record}")
-        if r.lang == own:
+        value = None if r.lang == own else cache.get(r.text)
+        if value is None:
             value = _encode_string(r.text)
-        else:
-            value = cache.get(r.text)
-            if value is None:
-                value = cache[r.text] = _encode_string(r.text)
+            if r.lang != own:
+                cache[r.text] = value
         message_lines.append(f"{name}: {value}")
     provenance_text = "{\n" + ",\n".join(provenance_lines) + "\n\t\t}" if provenance_lines else "{}"
     body = "{" + ",\n\t".join(message_lines) + "}"
