@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from capxl10n.errors import DataError
 
@@ -281,7 +281,8 @@ class Snapshot:
             if not isinstance(raw, dict):
                 raise DataError(f"{origin}: terms[{position}] is not an object")
             try:
-                key = TermKey(_require_str(raw, "qid"), raw.get("field"), _require_str(raw, "lang"))
+                # TermKey itself rejects a missing or unknown field (DataError naming it)
+                key = TermKey(_require_str(raw, "qid"), cast(Field, raw.get("field")), _require_str(raw, "lang"))
                 term = Term.from_json(raw)
             except DataError as exc:
                 raise DataError(f"{origin}: terms[{position}]: {exc.message}", hint=exc.hint) from None

@@ -383,13 +383,22 @@ def _read_revision(own: Mapping[str, Mapping[str, Any]], page: str, cached: int 
 
 
 class WrittenLike(Protocol):
-    target: str
-    page: str
-    op_ids: tuple[str, ...]
-    revision: int | None
-    nochange: bool
-    patched: bool
-    timestamp: str | None
+    """What absorb_writes reads of a write (apply.Written); read-only, so frozen dataclasses match."""
+
+    @property
+    def target(self) -> str: ...
+    @property
+    def page(self) -> str: ...
+    @property
+    def op_ids(self) -> tuple[str, ...]: ...
+    @property
+    def revision(self) -> int | None: ...
+    @property
+    def nochange(self) -> bool: ...
+    @property
+    def patched(self) -> bool: ...
+    @property
+    def timestamp(self) -> str | None: ...
 
 
 def absorb_writes(cache: ReadCache, operations: Sequence[Any], writes: Sequence[WrittenLike],

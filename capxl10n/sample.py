@@ -522,7 +522,7 @@ def _snapshot(nodes: list[_Node], langs: list[str], terms: TermMap, quirks: _Qui
         for fld in FIELDS:
             source = english.get((node.qid, fld))
             for lang, term in per_key.get((node.qid, fld), ()):
-                flat[TermKey(node.qid, fld, lang)] = term  # type: ignore[arg-type]
+                flat[TermKey(node.qid, fld, lang)] = term
                 fuzzy += term.fuzzy
                 if source is not None and lang != SOURCE_LANGUAGE and lang != DOC_LANGUAGE:
                     identical += source.text == term.text

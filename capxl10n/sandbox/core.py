@@ -44,6 +44,7 @@ clamping warning), ``limit`` ("max" and apihighlimits), ``multi``
 """
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import time
@@ -236,13 +237,13 @@ class ApiRequest:
     def user_name(self) -> str:
         return self.user.name if self.user is not None else "127.0.0.1"
 
-    def has_right(self, right: str) -> bool:
+    def has_right(self, right: str) -> builtins.bool:
         if self.user is None:
             return right in ANON_RIGHTS
         return right in self.user.rights
 
     @property
-    def high_limits(self) -> bool:
+    def high_limits(self) -> builtins.bool:
         return self.has_right("apihighlimits")
 
     # -- warnings -----------------------------------------------------------
@@ -250,7 +251,7 @@ class ApiRequest:
         self.warnings.append((module, text, code, data))
 
     # -- parameters ---------------------------------------------------------
-    def has(self, name: str) -> bool:
+    def has(self, name: str) -> builtins.bool:
         self.used.add(name)
         return name in self.params
 
@@ -265,7 +266,7 @@ class ApiRequest:
             raise ApiError("missingparam", f'The "{name}" parameter must be set.', module=self.module)
         return value
 
-    def flag(self, name: str) -> bool:
+    def flag(self, name: str) -> builtins.bool:
         """MediaWiki booleans: present means true, whatever the value (even "0" or "false")."""
         self.used.add(name)
         return name in self.params
@@ -294,8 +295,8 @@ class ApiRequest:
             value = clamped
         return value
 
-    def limit(self, name: str, default: int = 10, max: int = 500, high_max: int | None = 5000,
-              module: str | None = None) -> int:
+    def limit(self, name: str, default: builtins.int = 10, max: builtins.int = 500,
+              high_max: builtins.int | None = 5000, module: str | None = None) -> builtins.int:
         """A ``*limit`` parameter: "max" means the caller's maximum (reported under ``limits``)."""
         top = high_max if (high_max is not None and self.high_limits) else max
         raw = self.get(name)
@@ -337,8 +338,8 @@ class ApiRequest:
             raise ApiError("badvalue", f'Unrecognized value for parameter "{name}": {raw}.', module=self.module)
         return raw
 
-    def multi(self, name: str, allowed: Iterable[str] | None = None, limit: int = 50,
-              high_limit: int = 500, default: Iterable[str] | None = None,
+    def multi(self, name: str, allowed: Iterable[str] | None = None, limit: builtins.int = 50,
+              high_limit: builtins.int = 500, default: Iterable[str] | None = None,
               module: str | None = None) -> list[str]:
         """A multi-value parameter (``a|b`` or ``\\x1fa\\x1fb``); unknown values warn and are dropped."""
         self.used.add(name)
@@ -402,7 +403,7 @@ class ApiRequest:
             return "+\\"
         return self.session.csrf_token
 
-    def continue_with(self, values: Mapping[str, Any], *, generator: bool = False) -> None:
+    def continue_with(self, values: Mapping[str, Any], *, generator: builtins.bool = False) -> None:
         """Ask the client to come back with these parameters (a module's continuation)."""
         rendered = {k: str(v) for k, v in values.items()}
         if generator:
@@ -632,10 +633,10 @@ def dispatch(req: ApiRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
     except Exception as exc:  # noqa: BLE001 - MediaWiki answers internal errors as API errors too
         log.error("sandbox internal error in %s: %s\n%s", req.module, exc, traceback.format_exc())
         name = type(exc).__name__
-        err = ApiError(f"internal_api_error_{name}", f"[sandbox] Exception caught: {exc}",
-                       data={"errorclass": name})
-        headers["MediaWiki-API-Error"] = err.code
-        return 200, headers, render_error(req, err)
+        internal = ApiError(f"internal_api_error_{name}", f"[sandbox] Exception caught: {exc}",
+                            data={"errorclass": name})
+        headers["MediaWiki-API-Error"] = internal.code
+        return 200, headers, render_error(req, internal)
 
 
 # -- action=query -----------------------------------------------------------

@@ -262,7 +262,7 @@ class _Handler(socketserver.StreamRequestHandler):
                     chunks.append(chunk)
             finally:
                 if hasattr(result, "close"):
-                    result.close()  # type: ignore[union-attr]
+                    result.close()
         except Exception:  # noqa: BLE001 - a failing app must still answer and keep the server up
             log.exception("sandbox app failed on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
             text = b"<!DOCTYPE html><title>500 Internal Server Error</title><h1>Internal Server Error</h1>"

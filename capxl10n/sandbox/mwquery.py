@@ -419,7 +419,6 @@ def _backlinks(req: ApiRequest, p: str) -> tuple[list[Page], str | None]:
         if page.pageid < start or (namespaces is not None and page.ns not in namespaces):
             continue
         if len(chosen) >= limit:
-            _ns, _, _rest = target.partition(":")
             return chosen, f"{wiki.normalize_title(target)[0]}|{target.split(':', 1)[-1].replace(' ', '_')}|{page.pageid}"
         chosen.append(page)
     return chosen, None

@@ -161,7 +161,7 @@ def _seed_metawiki(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict
     messages: dict[str, str] = {}
     for cap in snapshot.capacities:
         for fld in ("label", "description"):
-            term = terms.get(TermKey(cap.qid, fld, "en"))  # type: ignore[arg-type]
+            term = terms.get(TermKey(cap.qid, fld, "en"))
             if term is not None and term.text.strip():
                 messages[f"{cap.qid}-{fld}"] = term.text
     with _BackDated(wiki, start):
@@ -184,7 +184,7 @@ def _seed_metabase(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict
         return
     repo = wikibase.install_metabase(site)
     sandbox.extras["metabase_repo"] = repo
-    flat = {(k.qid, k.field, k.lang): t.text for k, t in terms.items()}
+    flat: dict[tuple[str, str, str], str] = {(k.qid, k.field, k.lang): t.text for k, t in terms.items()}
     with _BackDated(site.wiki, start):
         seeded = wikibase.seed_metabase(repo, snapshot.capacities, flat)
     report.metabase_items = dict(seeded.capacity_items)

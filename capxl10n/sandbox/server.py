@@ -235,7 +235,7 @@ class WSGITransport(BaseAdapter):
             body = raw_body
         else:  # an iterable or file-like body (requests streams these); the app needs the bytes
             data: Any = raw_body.read() if hasattr(raw_body, "read") else b"".join(
-                part.encode("utf-8") if isinstance(part, str) else part for part in raw_body)  # type: ignore[union-attr]
+                part.encode("utf-8") if isinstance(part, str) else part for part in raw_body)
             body = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         headers = [(name, value.decode("latin-1") if isinstance(value, bytes) else value)
                    for name, value in request.headers.items() if name.lower() != "transfer-encoding"]
@@ -255,7 +255,7 @@ class WSGITransport(BaseAdapter):
             chunks = self.app(environ, start_response)
             payload = b"".join(chunks)
             if hasattr(chunks, "close"):
-                chunks.close()  # type: ignore[union-attr]
+                chunks.close()
         except HangSignal:
             raise requests.exceptions.ReadTimeout(f"sandbox: request hung (timeout={timeout})",
                                                   request=request) from None

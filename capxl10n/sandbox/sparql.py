@@ -240,9 +240,12 @@ class SparqlService:
             try:
                 results = store.query(preamble + query, use_default_graph_as_union=True)
                 if isinstance(results, ox.QueryTriples):
-                    return 200, "text/turtle;charset=utf-8", results.serialize(format=ox.RdfFormat.TURTLE)
-                result_format, content_type = FORMATS[fmt]
-                return 200, content_type, results.serialize(format=result_format)
+                    content_type, body = "text/turtle;charset=utf-8", results.serialize(format=ox.RdfFormat.TURTLE)
+                else:
+                    result_format, content_type = FORMATS[fmt]
+                    body = results.serialize(format=result_format)
+                assert body is not None, "serialize() without an output target returns the bytes"
+                return 200, content_type, body
             except (SyntaxError, ValueError, OSError) as exc:
                 return 400, "text/plain;charset=utf-8", error_text(query, exc).encode("utf-8")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-TERM_LANGUAGES: Final[dict[str, str]] = {
+TERM_LANGUAGES: Final[dict[str, str | None]] = {
     'aa': 'Qafár af',
     'ab': 'аԥсшәа',
     'abs': 'bahasa ambon',

@@ -225,7 +225,7 @@ def _warn_patched(req: ApiRequest, body: dict[str, Any]) -> None:
         return
     rendered = render_warnings(req) or {}
     req.warnings.clear()
-    message = {"name": "wikibase-conflict-patched", "parameters": [],
+    message: dict[str, Any] = {"name": "wikibase-conflict-patched", "parameters": [],
                "html": PATCHED_TEXT if req.fv2 else {"*": PATCHED_TEXT}, "type": "warning"}
     rendered.setdefault(req.module, {})["messages"] = [message]
     body["warnings"] = rendered
