@@ -69,6 +69,37 @@ def strip_marker(text: str) -> tuple[str, bool]:
     return text, False
 
 
+def _pages(query: Mapping[str, Any]) -> list[Any]:
+    """``query.pages`` as a list: formatversion 2 answers a list, formatversion 1 an object keyed by page id."""
+    pages = query.get("pages") or []
+    return list(pages.values()) if isinstance(pages, Mapping) else pages
+
+
+def _unit_term(rev: Mapping[str, Any], *, fuzzy: bool = False) -> Term:
+    """One unit page revision (``rvslots=main``) as a Meta-Wiki term; ``fuzzy`` adds what the marker says."""
+    main = (rev.get("slots") or {}).get("main") or {}
+    text, marked = strip_marker(str(main.get("content", main.get("*", ""))))
+    return Term(text=text, fuzzy=fuzzy or marked, revision=int(rev["revid"]), author=rev.get("user"),
+                side="metawiki", timestamp=rev.get("timestamp"))
+
+
+def _read_unit_answer(data: Mapping[str, Any], title: str) -> tuple[Term | None, int | None, str | None]:
+    """read_unit's answer from a ``prop=revisions`` query of one unit page (term, revision, timestamp).
+
+    Shared by the Translate and plain clients: only the former asks ``meta=messagetranslations``,
+    whose ``fuzzy`` flag for ``title`` marks the term fuzzy even without the marker in the text.
+    """
+    query = data.get("query") or {}
+    pages = _pages(query)
+    page = pages[0] if pages else {}
+    if not page or "missing" in page or not page.get("revisions"):
+        return None, None, None
+    flagged = any(row.get("title") == title and row.get("fuzzy")
+                  for row in query.get("messagetranslations", []) or [])
+    term = _unit_term(page["revisions"][0], fuzzy=flagged)
+    return term, term.revision, term.timestamp
+
+
 class MetawikiClient:
     """Reader and writer of the capacity bundle on a wiki with the Translate API."""
 
@@ -105,9 +136,7 @@ class MetawikiClient:
                 "rvprop": "ids|timestamp|user|content", "rvslots": "main"}
 
     def _parse_bundle_page(self, data: Mapping[str, Any]) -> Bundle:
-        pages = (data.get("query") or {}).get("pages") or []
-        if isinstance(pages, Mapping):
-            pages = list(pages.values())
+        pages = _pages(data.get("query") or {})
         page = next((p for p in pages if p.get("title") == self.profile.bundle_page), pages[0] if pages else {})
         if not page or "missing" in page or not page.get("revisions"):
             return Bundle(messages={}, exists=False, namespace=page.get("ns") if page else None)
@@ -274,24 +303,7 @@ class MetawikiClient:
         data = self.api.get(action="query", prop="revisions", titles=title, rvprop="ids|timestamp|user|content",
                             rvslots="main", meta="messagetranslations",
                             mttitle=f"{self.unit_prefix}{key.message_key}")
-        query = data.get("query") or {}
-        pages = query.get("pages") or []
-        if isinstance(pages, Mapping):
-            pages = list(pages.values())
-        page = pages[0] if pages else {}
-        if not page or "missing" in page or not page.get("revisions"):
-            return None, None, None
-        rev = page["revisions"][0]
-        main = (rev.get("slots") or {}).get("main") or {}
-        raw = str(main.get("content", main.get("*", "")))
-        text, marked = strip_marker(raw)
-        fuzzy = marked
-        for row in query.get("messagetranslations", []) or []:
-            if row.get("title") == title and row.get("fuzzy"):
-                fuzzy = True
-        term = Term(text=text, fuzzy=fuzzy, revision=int(rev["revid"]), author=rev.get("user"),
-                    side="metawiki", timestamp=rev.get("timestamp"))
-        return term, term.revision, term.timestamp
+        return _read_unit_answer(data, title)
 
     # ------------------------------------------------------------------ changes
     def unit_changes(self, since: str, bundle_namespace: int | None = None, ignore: Collection[int] = ()
@@ -403,10 +415,7 @@ class PlainMetawikiClient(MetawikiClient):
         for page in self.api.query(generator="allpages", gapnamespace=self.profile.translations_namespace,
                                    gapprefix=f"{self.profile.bundle_page}/", gaplimit="max", prop="revisions",
                                    rvprop="ids|timestamp|user|content", rvslots="main"):
-            pages = (page.get("query") or {}).get("pages") or []
-            if isinstance(pages, Mapping):
-                pages = list(pages.values())
-            for row in pages:
+            for row in _pages(page.get("query") or {}):
                 parsed = self.parse_unit_title(str(row.get("title", "")))
                 if parsed is None or not row.get("revisions"):
                     continue
@@ -416,28 +425,14 @@ class PlainMetawikiClient(MetawikiClient):
                 if not MESSAGE_KEY_RE.match(message_key):
                     self.unknown_units.append(f"{message_key}/{lang}")
                     continue
-                rev = row["revisions"][0]
-                main = (rev.get("slots") or {}).get("main") or {}
-                text, fuzzy = strip_marker(str(main.get("content", main.get("*", ""))))
-                out[TermKey.from_message_key(message_key, lang)] = Term(
-                    text=text, fuzzy=fuzzy, revision=int(rev["revid"]), author=rev.get("user"), side="metawiki",
-                    timestamp=rev.get("timestamp"))
+                out[TermKey.from_message_key(message_key, lang)] = _unit_term(row["revisions"][0])
         return out
 
     def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]:
-        data = self.api.get(action="query", prop="revisions", titles=self.unit_title(key),
+        title = self.unit_title(key)
+        data = self.api.get(action="query", prop="revisions", titles=title,
                             rvprop="ids|timestamp|user|content", rvslots="main")
-        pages = (data.get("query") or {}).get("pages") or []
-        if isinstance(pages, Mapping):
-            pages = list(pages.values())
-        page = pages[0] if pages else {}
-        if not page or "missing" in page or not page.get("revisions"):
-            return None, None, None
-        rev = page["revisions"][0]
-        main = (rev.get("slots") or {}).get("main") or {}
-        text, fuzzy = strip_marker(str(main.get("content", main.get("*", ""))))
-        return (Term(text=text, fuzzy=fuzzy, revision=int(rev["revid"]), author=rev.get("user"), side="metawiki",
-                     timestamp=rev.get("timestamp")), int(rev["revid"]), rev.get("timestamp"))
+        return _read_unit_answer(data, title)
 
 
 def _newest(previous: int | None, revid: int) -> int:
