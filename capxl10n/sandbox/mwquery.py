@@ -270,18 +270,30 @@ def _allpages(req: ApiRequest, prefix_letter: str) -> tuple[list[Page], str | No
     return chosen, None
 
 
-def allpages(req: ApiRequest) -> dict[str, Any]:
-    pages, nxt = _allpages(req, "")
+def _continued(req: ApiRequest, selection: tuple[list[Page], str | None], param: str, *,
+               generator: bool = False) -> list[Page]:
+    """The selected pages, after asking the client back with ``param`` when the selection was cut short.
+
+    Every page list module comes as a list (``list=``) and as a generator (``generator=``);
+    only the continuation parameter's prefix and where it is reported differ.
+    """
+    pages, nxt = selection
     if nxt is not None:
-        req.continue_with({"apcontinue": nxt})
-    return {"allpages": [{"pageid": p.pageid, "ns": p.ns, "title": p.title} for p in pages]}
+        req.continue_with({param: nxt}, generator=generator)
+    return pages
+
+
+def _page_rows(pages: Iterable[Page]) -> list[dict[str, Any]]:
+    """A page list module's rows: pageid, ns and title, as MediaWiki's list modules give them."""
+    return [{"pageid": p.pageid, "ns": p.ns, "title": p.title} for p in pages]
+
+
+def allpages(req: ApiRequest) -> dict[str, Any]:
+    return {"allpages": _page_rows(_continued(req, _allpages(req, ""), "apcontinue"))}
 
 
 def allpages_generator(req: ApiRequest) -> list[Page]:
-    pages, nxt = _allpages(req, "g")
-    if nxt is not None:
-        req.continue_with({"gapcontinue": nxt}, generator=True)
-    return pages
+    return _continued(req, _allpages(req, "g"), "gapcontinue", generator=True)
 
 
 # -- recentchanges --------------------------------------------------------------
@@ -425,17 +437,11 @@ def _backlinks(req: ApiRequest, p: str) -> tuple[list[Page], str | None]:
 
 
 def backlinks(req: ApiRequest) -> dict[str, Any]:
-    pages, nxt = _backlinks(req, "bl")
-    if nxt is not None:
-        req.continue_with({"blcontinue": nxt})
-    return {"backlinks": [{"pageid": p.pageid, "ns": p.ns, "title": p.title} for p in pages]}
+    return {"backlinks": _page_rows(_continued(req, _backlinks(req, "bl"), "blcontinue"))}
 
 
 def backlinks_generator(req: ApiRequest) -> list[Page]:
-    pages, nxt = _backlinks(req, "gbl")
-    if nxt is not None:
-        req.continue_with({"gblcontinue": nxt}, generator=True)
-    return pages
+    return _continued(req, _backlinks(req, "gbl"), "gblcontinue", generator=True)
 
 
 def titles_of(pages: Iterable[Page]) -> list[str]:
