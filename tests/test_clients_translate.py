@@ -5,7 +5,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from plugins.fake_transport import Call, Reply, Sleeper, fake_session, recording, reply
+from plugins.fake_transport import Call, EditRecorder, Reply, Sleeper, fake_session, recording, reply
 
 from capxl10n.adapters.http import ApiClient
 from capxl10n.adapters.translate import MetawikiClient, PlainMetawikiClient, strip_marker
@@ -15,6 +15,8 @@ from capxl10n.profile import Pacing, load_profile
 
 BUNDLE = "Module:CapacityExchange/capacities.json"
 GROUP = f"messagebundle-{BUNDLE}"
+#: The bot's rights on Meta-Wiki: Translate units need ``translate`` besides ``edit``.
+TRANSLATOR = ("edit", "translate")
 
 
 def make(handler, cls=MetawikiClient):
@@ -178,23 +180,6 @@ def test_changed_units_from_recentchanges():
     assert fake_calls[0].get("rcstart") == "2026-01-01T00:00:00Z" and fake_calls[0].get("rcdir") == "newer"
 
 
-class UnitWriter:
-    def __init__(self, answer: Reply) -> None:
-        self.answer = answer
-        self.edits: list[Call] = []
-
-    def __call__(self, call: Call) -> Reply:
-        if call.get("meta") == "tokens":
-            return reply({"query": {"tokens": {"csrftoken": "t+\\", "logintoken": "l+\\"}}})
-        if call.get("action") == "login":
-            return reply({"login": {"result": "Success", "lgusername": "CapxBot"}})
-        if "userinfo" in call.values("meta"):
-            return reply({"query": {"general": {"generator": "MediaWiki 1.39.0"}, "namespaces": {},
-                                    "userinfo": {"name": "CapxBot", "rights": ["edit", "translate"]}}})
-        self.edits.append(call)
-        return self.answer
-
-
 @pytest.fixture()
 def creds(monkeypatch):
     monkeypatch.setenv("CAPXL10N_METAWIKI_USER", "CapxBot@capxl10n")
@@ -202,7 +187,7 @@ def creds(monkeypatch):
 
 
 def test_save_unit_guards_and_marks_fuzzy(creds):
-    writer = UnitWriter(recording("translate-responses/edit-unit-plain"))
+    writer = EditRecorder(recording("translate-responses/edit-unit-plain"), TRANSLATOR)
     client, _, _ = make(writer)
     key = TermKey("Q11024", "label", "pt-br")
     result = client.save_unit(key, "comunicação", fuzzy=True, baserevid=21, basetimestamp="2026-01-01T00:00:00Z",
@@ -217,7 +202,8 @@ def test_save_unit_guards_and_marks_fuzzy(creds):
 
 
 def test_save_unit_nochange(creds):
-    client, _, _ = make(UnitWriter(recording("translate-responses/edit-unit-same-text-over-fuzzy-tag")))
+    client, _, _ = make(EditRecorder(recording("translate-responses/edit-unit-same-text-over-fuzzy-tag"),
+                                      TRANSLATOR))
     result = client.save_unit(TermKey("Q1", "label", "de"), "x", baserevid=1, basetimestamp=None, create=False,
                               summary="s")
     assert result.nochange and result.revision is None
@@ -229,7 +215,7 @@ def test_save_unit_nochange(creds):
     ("translate-responses/edit-unit-conflict-baserevid", EditConflictError),
 ])
 def test_save_unit_refusals_carry_the_term(creds, name, cls):
-    client, _, _ = make(UnitWriter(recording(name)))
+    client, _, _ = make(EditRecorder(recording(name), TRANSLATOR))
     key = TermKey("Q999", "label", "pt-br")
     with pytest.raises(cls) as err:
         client.save_unit(key, "x", baserevid=1, basetimestamp=None, create=False, summary="s")
@@ -237,7 +223,7 @@ def test_save_unit_refusals_carry_the_term(creds, name, cls):
 
 
 def test_writing_en_or_qqq_units_is_refused(creds):
-    client, api, _ = make(UnitWriter(reply({})))
+    client, api, _ = make(EditRecorder(reply({}), TRANSLATOR))
     with pytest.raises(DataError):
         client.save_unit(TermKey("Q1", "label", "qqq"), "doc", baserevid=None, basetimestamp=None, create=True,
                          summary="s")
@@ -245,7 +231,7 @@ def test_writing_en_or_qqq_units_is_refused(creds):
 
 
 def test_save_bundle_keeps_metadata_and_creates_with_the_content_model(creds):
-    writer = UnitWriter(recording("translate-responses/bundle-add-key"))
+    writer = EditRecorder(recording("translate-responses/bundle-add-key"), TRANSLATOR)
     client, _, _ = make(writer)
     client.bundle = None
     client.save_bundle({"Q1-label": "One", "Q1-description": "First"}, baserevid=None, basetimestamp=None,

@@ -5,7 +5,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from plugins.fake_transport import Call, Reply, Sleeper, api_error, fake_session, recording, reply
+from plugins.fake_transport import Call, EditRecorder, Reply, Sleeper, api_error, fake_session, recording, reply
 
 from capxl10n.adapters.http import ApiClient
 from capxl10n.adapters.wikibase import MetabaseClient, claim_values, entity_terms
@@ -192,23 +192,6 @@ def test_claims_and_terms_helpers_accept_real_answers():
     assert entity_terms({"labels": [], "descriptions": {}}) == {}
 
 
-class Writer:
-    def __init__(self, answer: Reply) -> None:
-        self.answer = answer
-        self.edits: list[Call] = []
-
-    def __call__(self, call: Call) -> Reply:
-        if call.get("meta") == "tokens":
-            return reply({"query": {"tokens": {"csrftoken": "t+\\", "logintoken": "l+\\"}}})
-        if call.get("action") == "login":
-            return reply({"login": {"result": "Success", "lgusername": "CapxBot"}})
-        if "userinfo" in call.values("meta"):
-            return reply({"query": {"general": {"generator": "MediaWiki 1.39.0"}, "namespaces": {},
-                                    "userinfo": {"name": "CapxBot", "rights": ["edit"]}}})
-        self.edits.append(call)
-        return self.answer
-
-
 @pytest.fixture()
 def creds(monkeypatch):
     monkeypatch.setenv("CAPXL10N_METABASE_USER", "CapxBot@capxl10n")
@@ -216,7 +199,7 @@ def creds(monkeypatch):
 
 
 def test_edit_item_is_one_wbeditentity_with_every_term(creds):
-    writer = Writer(recording("wikibase-responses/wbeditentity-multi-terms"))
+    writer = EditRecorder(recording("wikibase-responses/wbeditentity-multi-terms"))
     client, _ = make(writer)
     result = client.edit_item("Q34537", labels={"pt-br": "Olá", "de": None}, descriptions={"es": "Hola"},
                               baserevid=41, summary="capxl10n: from Meta-Wiki")
@@ -229,9 +212,9 @@ def test_edit_item_is_one_wbeditentity_with_every_term(creds):
 
 
 def test_edit_item_nochange_and_patched(creds):
-    client, _ = make(Writer(recording("wikibase-responses/wbeditentity-nochange")))
+    client, _ = make(EditRecorder(recording("wikibase-responses/wbeditentity-nochange")))
     assert client.edit_item("Q1", labels={"en": "x"}, descriptions={}, baserevid=1, summary="s").nochange
-    client, _ = make(Writer(recording("wikibase-responses/conflict-b-other-user-other-language-wbeditentity")))
+    client, _ = make(EditRecorder(recording("wikibase-responses/conflict-b-other-user-other-language-wbeditentity")))
     assert client.edit_item("Q1", labels={"en": "x"}, descriptions={}, baserevid=1, summary="s").patched
 
 
@@ -242,7 +225,7 @@ def test_edit_item_nochange_and_patched(creds):
     ("wikibase-responses/wbeditentity-missing-entity", ValidationError, "no-such-entity"),
 ])
 def test_edit_item_refusals_carry_the_item(creds, name, cls, code):
-    client, _ = make(Writer(recording(name)))
+    client, _ = make(EditRecorder(recording(name)))
     with pytest.raises(cls) as err:
         client.edit_item("Q34537", labels={"en": "x"}, descriptions={}, baserevid=1, summary="s")
     assert err.value.code == code and err.value.term == "Q34537" and err.value.site == "metabase"

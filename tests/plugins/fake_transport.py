@@ -110,6 +110,30 @@ def fake_session(handler: Callable[[Call], Reply]) -> tuple[requests.Session, Fa
     return session, transport
 
 
+class EditRecorder:
+    """A wiki that lets the bot log in and answers every other call (the edits) with ``answer``.
+
+    Token, login and siteinfo/userinfo calls get the answers a 1.39 wiki gives a bot
+    with ``rights``; the rest are recorded in ``edits`` so a test can check what was sent.
+    """
+
+    def __init__(self, answer: Reply, rights: tuple[str, ...] = ("edit",)) -> None:
+        self.answer = answer
+        self.rights = list(rights)
+        self.edits: list[Call] = []
+
+    def __call__(self, call: Call) -> Reply:
+        if call.get("meta") == "tokens":
+            return reply({"query": {"tokens": {"csrftoken": "t+\\", "logintoken": "l+\\"}}})
+        if call.get("action") == "login":
+            return reply({"login": {"result": "Success", "lgusername": "CapxBot"}})
+        if "userinfo" in call.values("meta"):
+            return reply({"query": {"general": {"generator": "MediaWiki 1.39.0"}, "namespaces": {},
+                                    "userinfo": {"name": "CapxBot", "rights": self.rights}}})
+        self.edits.append(call)
+        return self.answer
+
+
 class Sleeper:
     """An injected sleep that records instead of sleeping, and a clock it advances."""
 
