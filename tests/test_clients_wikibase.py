@@ -15,17 +15,6 @@ from capxl10n.profile import Pacing, load_profile
 
 ENTITY = "http://wiki.test/metabase/entity/"
 
-@pytest.fixture()
-def logs(caplog, monkeypatch):
-    """caplog that sees capxl10n's records even after a CLI test turned propagation off."""
-    import logging
-
-    monkeypatch.setattr(logging.getLogger("capxl10n"), "propagate", True)
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="capxl10n")
-    return caplog
-
-
 
 def item_claim(prop: str, target: str) -> dict:
     return {"mainsnak": {"snaktype": "value", "property": prop, "datavalue": {

@@ -28,17 +28,6 @@ from capxl10n.profile import Pacing, load_profile
 
 CANARY = "canary-Secret-Password-7f3a9c1e5b"
 
-@pytest.fixture()
-def logs(caplog, monkeypatch):
-    """caplog that sees capxl10n's records even after a CLI test turned propagation off."""
-    import logging
-
-    monkeypatch.setattr(logging.getLogger("capxl10n"), "propagate", True)
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="capxl10n")
-    return caplog
-
-
 
 @pytest.fixture()
 def profile():

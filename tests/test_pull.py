@@ -28,17 +28,6 @@ from capxl10n.sandbox.server import credentials_env
 
 CANARY = "sandbox-bot-password-0123456789abcdef"
 
-@pytest.fixture()
-def logs(caplog, monkeypatch):
-    """caplog that sees capxl10n's records even after a CLI test turned propagation off."""
-    import logging
-
-    monkeypatch.setattr(logging.getLogger("capxl10n"), "propagate", True)
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="capxl10n")
-    return caplog
-
-
 
 class MemoryCache:
     def __init__(self) -> None:

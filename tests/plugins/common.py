@@ -52,3 +52,14 @@ def _restore_capxl10n_logger():
     saved = (logger.handlers[:], logger.level, logger.propagate)
     yield
     logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
+
+
+@pytest.fixture()
+def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
+    """caplog at DEBUG that sees capxl10n's records even after a CLI test turned propagation off."""
+    import logging
+
+    monkeypatch.setattr(logging.getLogger("capxl10n"), "propagate", True)
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="capxl10n")
+    return caplog
