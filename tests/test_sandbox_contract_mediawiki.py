@@ -10,24 +10,14 @@ import requests
 
 from capxl10n.sandbox.server import BOT_PASSWORD, PEER_PASSWORD, Sandbox
 from plugins.common import SHARED
-from plugins.contract import compare, formatversion_of, load_recording
+from plugins.contract import SandboxCaller, compare, formatversion_of, load_recording
 
 BUNDLE = "Module:CapacityExchange/capacities.json"
 RECORDINGS = SHARED / "reference" / "mediawiki-responses"
 
 
-class Client:
+class Client(SandboxCaller):
     """A tiny requests client for one sandbox site (fv chosen per recording)."""
-
-    def __init__(self, sb: Sandbox, fv: int, site: str = "metawiki") -> None:
-        self.sb, self.fv, self.url = sb, fv, sb.api_url(site)
-        self.http = sb.session()
-
-    def call(self, method: str, **params: Any) -> requests.Response:
-        params = {"format": "json", "formatversion": str(self.fv), **params}
-        if method == "GET":
-            return self.http.get(self.url, params=params)
-        return self.http.post(self.url, data=params)
 
     def login(self, name: str = "CapxBot@capxl10n", password: str = BOT_PASSWORD) -> requests.Response:
         token = self.call("GET", action="query", meta="tokens", type="login").json()["query"]["tokens"]["logintoken"]

@@ -20,7 +20,7 @@ import requests
 
 from capxl10n.sandbox.server import BOT_PASSWORD, PEER_PASSWORD, Sandbox
 from plugins.common import SHARED
-from plugins.contract import compare, formatversion_of, load_recording
+from plugins.contract import SandboxCaller, compare, formatversion_of, load_recording
 
 BUNDLE = "Module:CapacityExchange/capacities.json"
 GROUP = f"messagebundle-{BUNDLE}"
@@ -41,18 +41,8 @@ NOT_REPLAYED = {
 }
 
 
-class Client:
+class Client(SandboxCaller):
     """A requests client for Meta-Wiki on a sandbox (formatversion chosen per recording)."""
-
-    def __init__(self, sb: Sandbox, fv: int) -> None:
-        self.sb, self.fv, self.url = sb, fv, sb.api_url("metawiki")
-        self.http = sb.session()
-
-    def call(self, method: str, **params: Any) -> requests.Response:
-        params = {"format": "json", "formatversion": str(self.fv), **params}
-        if method == "GET":
-            return self.http.get(self.url, params=params)
-        return self.http.post(self.url, data=params)
 
     def get(self, **params: Any) -> requests.Response:
         return self.call("GET", **params)

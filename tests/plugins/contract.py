@@ -19,7 +19,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import requests
+
+    from capxl10n.sandbox.server import Sandbox
 
 #: dict keys that are data, not schema: page ids, entity ids, language codes, guids
 DYNAMIC_KEY = re.compile(r"^(-?\d+|[QPL]\d+(-[A-Za-z0-9$-]+)?|[a-z]{2,3}(-[a-z0-9]+)*|[QP]\d+\$[0-9a-fA-F-]+)$")
@@ -147,3 +152,22 @@ def _error_code(body: Any) -> str | None:
         if isinstance(body.get("errors"), list) and body["errors"]:
             return str(body["errors"][0].get("code"))
     return None
+
+
+class SandboxCaller:
+    """Raw ``api.php`` calls to one sandbox site at a chosen formatversion (that of the recording compared).
+
+    The contract tests subclass it with the requests their module needs; going through
+    plain requests (not capxl10n's client) keeps what is compared the site's own answer.
+    """
+
+    def __init__(self, sb: Sandbox, fv: int, site: str = "metawiki") -> None:
+        self.sb, self.fv, self.url = sb, fv, sb.api_url(site)
+        self.http = sb.session()
+
+    def call(self, method: str, **params: Any) -> requests.Response:
+        """GET or POST ``params`` with format=json and this caller's formatversion; the requests.Response."""
+        params = {"format": "json", "formatversion": str(self.fv), **params}
+        if method == "GET":
+            return self.http.get(self.url, params=params)
+        return self.http.post(self.url, data=params)
