@@ -218,6 +218,18 @@ def _user_of(req: ApiRequest, repo: WikibaseRepo) -> User:
     return req.user if req.user is not None else repo.anonymous()
 
 
+def _edit_body(req: ApiRequest, entity: dict[str, Any], outcome: EditOutcome) -> dict[str, Any]:
+    """The answer of a successful term write (wbeditentity, wbsetlabel/description): the entity
+    (``nochange`` flagged), the conflict-patched warning when our edit was merged, ``success``."""
+    if outcome.nochange:
+        entity["nochange"] = ""
+    body: dict[str, Any] = {"entity": entity}
+    if outcome.patched:
+        _warn_patched(req, body)
+    body["success"] = 1
+    return body
+
+
 def _warn_patched(req: ApiRequest, body: dict[str, Any]) -> None:
     """Wikibase's own warning shape: ``warnings.<module>.messages[]`` with ``type: warning``."""
     if req.errorformat != "bc":
@@ -369,14 +381,7 @@ def handle_wbeditentity(req: ApiRequest, repo: WikibaseRepo) -> dict[str, Any]:
                              summary=summary, bot=_bot(req), clear=clear, new_kind=new)
     except WikibaseError as err:
         raise api_error(err, req.module) from None
-    shown = wbe.full_output(outcome.shown, repo.datatype_of, outcome.lastrevid)
-    if outcome.nochange:
-        shown["nochange"] = ""
-    body: dict[str, Any] = {"entity": shown}
-    if outcome.patched:
-        _warn_patched(req, body)
-    body["success"] = 1
-    return body
+    return _edit_body(req, wbe.full_output(outcome.shown, repo.datatype_of, outcome.lastrevid), outcome)
 
 
 def _handle_set_term(req: ApiRequest, repo: WikibaseRepo, field_: str) -> dict[str, Any]:
@@ -411,13 +416,7 @@ def _handle_set_term(req: ApiRequest, repo: WikibaseRepo, field_: str) -> dict[s
                             else {"language": lang, "removed": ""})
     entity: dict[str, Any] = {field_: {lang: term}, "id": outcome.shown["id"],
                               "type": outcome.shown["type"], "lastrevid": outcome.lastrevid}
-    if outcome.nochange:
-        entity["nochange"] = ""
-    body: dict[str, Any] = {"entity": entity}
-    if outcome.patched:
-        _warn_patched(req, body)
-    body["success"] = 1
-    return body
+    return _edit_body(req, entity, outcome)
 
 
 def handle_wbcontentlanguages(req: ApiRequest, repo: WikibaseRepo) -> dict[str, Any]:
