@@ -16,7 +16,7 @@ def _progress_bar(env: Env, stack: ExitStack) -> Any:
     bars: dict[str, Any] = {}
 
     def report(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
+        bar: Any = bars.get(stage)
         if bar is None:
             bar = stack.enter_context(click.progressbar(length=max(total, 1), label=f"{stage:9}",
                                                         file=click.get_text_stream("stderr")))
