@@ -1,6 +1,7 @@
 """CLI command: ``capxl10n pull`` reads every side into the read cache and summarises it."""
 from __future__ import annotations
 
+import sys
 from contextlib import ExitStack
 from typing import Any
 
@@ -19,7 +20,7 @@ def _progress_bar(env: Env, stack: ExitStack) -> Any:
         bar: Any = bars.get(stage)
         if bar is None:
             bar = stack.enter_context(click.progressbar(length=max(total, 1), label=f"{stage:9}",
-                                                        file=click.get_text_stream("stderr")))
+                                                        file=sys.stderr))
             bars[stage] = bar
         bar.update(done - bar.pos)
 
