@@ -1,0 +1,141 @@
+"""Running one API request to the end: format options, asserts, token, read-only, maxlag, module.
+
+Why apart: the order of the checks (apis.md §1.1, ApiMain::executeAction) is
+what makes errors come out as on the real wiki; it is written once, here.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from capxl10n.sandbox.apierrors import ERROR_FORMATS, ApiError
+from capxl10n.sandbox.apiquery import run_query
+from capxl10n.sandbox.apirender import render_error, render_warnings
+from capxl10n.sandbox.apirequest import ApiRequest
+from capxl10n.sandbox.apisite import ActionSpec
+
+log = logging.getLogger(__name__)
+
+def parse_format(req: ApiRequest) -> None:
+    """format/formatversion/errorformat first: their errors must already use the right shape."""
+    fmt = req.params.get("format", "json")
+    if fmt not in ("json", "jsonfm"):
+        raise ApiError("badvalue", f'Unrecognized value for parameter "format": {fmt}.')
+    fv = req.params.get("formatversion", "1")
+    if fv not in ("1", "2", "latest"):
+        raise ApiError("badvalue", f'Unrecognized value for parameter "formatversion": {fv}.')
+    req.formatversion = 1 if fv == "1" else 2
+    ef = req.params.get("errorformat", "bc")
+    if ef not in ERROR_FORMATS:
+        raise ApiError("badvalue", f'Unrecognized value for parameter "errorformat": {ef}.')
+    req.errorformat = "bc" if ef == "bc" else "plaintext"
+
+
+def check_asserts(req: ApiRequest) -> None:
+    req.used.update({"assert", "assertuser"})
+    assertion = req.params.get("assert")
+    if assertion is not None:
+        if assertion not in ("anon", "user", "bot"):
+            raise ApiError("badvalue", f'Unrecognized value for parameter "assert": {assertion}.')
+        if assertion == "user" and req.user is None:
+            raise ApiError("assertuserfailed", "You are no longer logged in, so the action could not be "
+                           "completed.")
+        if assertion == "bot" and not req.has_right("bot"):
+            raise ApiError("assertbotfailed", 'You do not have the "bot" right, so the action could not '
+                           "be completed.")
+        if assertion == "anon" and req.user is not None:
+            raise ApiError("assertanonfailed", "You are no longer logged out, so the action could not be "
+                           "completed.")
+    wanted = req.params.get("assertuser")
+    if wanted is not None and (req.user is None or req.user.name != wanted):
+        raise ApiError("assertnameduserfailed", f'You are no longer logged in as "{wanted}", so the action '
+                       "could not be completed.", data={"user": wanted})
+
+
+def check_maxlag(req: ApiRequest) -> None:
+    raw = req.params.get("maxlag")
+    if raw is None:
+        return
+    try:
+        wanted = int(raw)
+    except ValueError:
+        raise ApiError("badinteger", f'Invalid value "{raw}" for integer parameter "maxlag".') from None
+    lag = req.site.faults.lag(req.site)
+    if lag > wanted:
+        lag_int = int(lag)
+        raise ApiError("maxlag", f"Waiting for a database server: {lag_int} seconds lagged.",
+                       data={"host": "db-sandbox", "lag": lag_int, "type": "db"},
+                       headers={"Retry-After": str(max(wanted, 5)), "X-Database-Lag": str(lag_int)})
+
+
+def dispatch(req: ApiRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """Run one API request to the end: (HTTP status, extra headers, body before fv rendering)."""
+    headers: dict[str, str] = {}
+    try:
+        try:
+            parse_format(req)
+        except ApiError:
+            req.formatversion, req.errorformat = 1, "bc"
+            raise
+        action = req.params.get("action", "help")
+        if action == "query":
+            spec: ActionSpec | None = ActionSpec("query", run_query)
+        else:
+            spec = req.site.actions.get(action)
+        if spec is None:
+            raise ApiError("badvalue", f'Unrecognized value for parameter "action": {action}.')
+        req.module = action
+        req.stats_module = action
+        # ApiMain::executeAction order: asserts, token (setupModule), read-only (checkExecutePermissions),
+        # maxlag, then mustbeposted (setupExternalResponse), then the module.
+        check_asserts(req)
+        if spec.token:
+            req.require_token(spec.token)
+        if spec.write:
+            reason = req.site.faults.readonly_reason(req.site)
+            if reason is not None:
+                raise ApiError("readonly", "The wiki is currently in read-only mode.",
+                               data={"readonlyreason": reason}, module="main")
+        check_maxlag(req)
+        if spec.must_post and req.method != "POST":
+            raise ApiError("mustbeposted", f'The "{action}" module requires a POST request.', module=action)
+        if spec.write:
+            req.site.faults.before_write(req)
+        body = spec.handler(req) or {}
+        unknown = sorted(k for k in req.params if k not in req.used)
+        if unknown:
+            if len(unknown) == 1:
+                req.warn("main", f"Unrecognized parameter: {unknown[0]}.", "unrecognizedparams")
+            else:
+                req.warn("main", f"Unrecognized parameters: {', '.join(unknown)}.", "unrecognizedparams")
+        out: dict[str, Any] = {}
+        if "batchcomplete" in body:
+            out["batchcomplete"] = body.pop("batchcomplete")
+        if "continue" in body:
+            out["continue"] = body.pop("continue")
+        warnings = render_warnings(req)
+        if warnings is not None:
+            out["warnings"] = warnings
+        if req.limits:
+            out["limits"] = dict(req.limits)
+        out.update(body)
+        return 200, {**headers, **req.response_headers}, out
+    except ApiError as err:
+        headers.update(err.headers)
+        headers["MediaWiki-API-Error"] = err.code
+        out = {}
+        warnings = render_warnings(req)
+        if warnings is not None and req.errorformat != "bc":
+            out["warnings"] = warnings
+        elif warnings is not None:
+            out["warnings"] = warnings
+        out.update(render_error(req, err))
+        return err.http_status, headers, out
+    except Exception as exc:  # noqa: BLE001 - MediaWiki answers internal errors as API errors too
+        log.error("sandbox internal error in %s: %s\n%s", req.module, exc, traceback.format_exc())
+        name = type(exc).__name__
+        internal = ApiError(f"internal_api_error_{name}", f"[sandbox] Exception caught: {exc}",
+                            data={"errorclass": name})
+        headers["MediaWiki-API-Error"] = internal.code
+        return 200, headers, render_error(req, internal)

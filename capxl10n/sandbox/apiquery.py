@@ -1,0 +1,179 @@
+"""action=query: submodules, titles/pageids/revids, generators, ``query.pages`` and continuation.
+
+Why apart: query is the one action whose answer the frame assembles from many
+registered modules, with ApiContinuationManager's continuation rules.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from capxl10n.sandbox.apierrors import ApiError
+from capxl10n.sandbox.apirequest import ApiRequest
+from capxl10n.sandbox.apisite import PageOut
+
+def _parse_continue(req: ApiRequest) -> tuple[str | None, set[str]]:
+    raw = req.get("continue")
+    if not raw:
+        return None, set()
+    gen, _, done = raw.partition("||")
+    return gen, {m for m in done.split("|") if m}
+
+
+def run_query(req: ApiRequest) -> dict[str, Any]:
+    """action=query: submodules, titles/pageids/revids, generators and continuation."""
+    site = req.site
+    query: dict[str, Any] = {}
+    module_names: dict[str, list[str]] = {}
+    for kind in ("prop", "list", "meta"):
+        module_names[kind] = req.multi(kind, site.queries[kind], module="query", limit=50, high_limit=500)
+    generator = req.get("generator")
+    if generator is not None and generator not in site.queries["generator"]:
+        raise ApiError("badvalue", f'Unrecognized value for parameter "generator": {generator}.',
+                       module="query")
+    _gen_state, done = _parse_continue(req)
+    all_modules = [*module_names["prop"], *module_names["list"], *module_names["meta"]]
+    titles = req.multi("titles", None, module="query")
+    pageids = req.multi("pageids", None, module="query")
+    revids = req.multi("revids", None, module="query")
+    page_outs: list[PageOut] | None = None
+    wiki = site.wiki
+    if generator is not None or titles or pageids or revids:
+        if sum(bool(x) for x in (generator is not None, titles, pageids, revids)) > 1:
+            raise ApiError("invalidparammix", 'The parameters "titles", "pageids", "revids" and "generator" '
+                           "can not be used together.", module="query")
+        pages: list[Any] = []
+        missing_titles: list[tuple[int, str]] = []
+        invalid: list[dict[str, Any]] = []
+        normalized: list[dict[str, str]] = []
+        if generator is not None:
+            req.module = generator
+            req.stats_module = f"query+{generator}"
+            pages = list(site.queries["generator"][generator](req))
+            req.module = "query"
+            query.update(req.query_data)
+        for raw in titles:
+            try:
+                ns, title = wiki.normalize_title(raw)
+            except ValueError as exc:
+                invalid.append({"title": raw, "invalidreason": str(exc), "invalid": True})
+                continue
+            if title != raw:
+                normalized.append({"from": raw, "to": title})
+            page = wiki.page(title)
+            if page is None:
+                missing_titles.append((ns, title))
+            else:
+                pages.append(page)
+        for raw in pageids:
+            try:
+                page = wiki.page_by_id(int(raw))
+            except ValueError:
+                raise ApiError("badinteger", f'Invalid value "{raw}" for integer parameter "pageids".',
+                               module="query") from None
+            if page is None:
+                invalid.append({"pageid": int(raw), "missing": True})
+            else:
+                pages.append(page)
+        for raw in revids:
+            rev = wiki.revision(int(raw)) if raw.isdigit() else None
+            if rev is None:
+                query.setdefault("badrevids", {})[raw] = {"revid": int(raw) if raw.isdigit() else raw,
+                                                           "missing": True}
+            else:
+                page = wiki.page_by_id(rev.pageid)
+                if page is not None:
+                    pages.append(page)
+        if normalized:
+            query["normalized"] = normalized
+        page_outs = []
+        seen: set[int] = set()
+        for page in pages:
+            if page.pageid in seen:
+                continue
+            seen.add(page.pageid)
+            page_outs.append(PageOut(page, {"pageid": page.pageid, "ns": page.ns, "title": page.title}))
+        for position, (ns, title) in enumerate(missing_titles, start=1):
+            page_outs.append(PageOut(None, {"ns": ns, "title": title, "missing": True, "_fake": -position}))
+        for position, item in enumerate(invalid, start=len(missing_titles) + 1):
+            page_outs.append(PageOut(None, {**item, "_fake": -position}))
+    for kind in ("prop", "list", "meta"):
+        for name in module_names[kind]:
+            if name in done:
+                continue
+            req.module = name
+            req.stats_module = f"query+{name}"
+            handler = site.queries[kind][name]
+            if kind == "prop":
+                if page_outs:
+                    handler(req, page_outs)
+            else:
+                result = handler(req)
+                if result:
+                    for key, value in result.items():
+                        if isinstance(value, dict) and isinstance(query.get(key), dict):
+                            query[key].update(value)
+                        else:
+                            query[key] = value
+    req.module = "query"
+    if len(all_modules) == 1 and generator is None:
+        req.stats_module = f"query+{all_modules[0]}"
+    elif generator is not None:
+        req.stats_module = f"query+{generator}"
+    else:
+        req.stats_module = "query"
+    if page_outs:
+        query["pages"] = _render_pages(req, page_outs)
+    body: dict[str, Any] = {}
+    cont, complete = _continuation(req, all_modules, module_names["prop"] if generator else [],
+                                   module_names["prop"], generator)
+    if complete:
+        body["batchcomplete"] = True
+    if cont:
+        body["continue"] = cont
+    if query:
+        body["query"] = query
+    return body
+
+
+def _render_pages(req: ApiRequest, outs: list[PageOut]) -> Any:
+    def ordered(out: PageOut) -> dict[str, Any]:
+        return {k: v for k, v in out.data.items() if k != "_fake"}
+
+    if req.fv2:
+        missing = [o for o in outs if o.page is None]
+        present = sorted((o for o in outs if o.page is not None), key=lambda o: o.page.pageid)  # type: ignore
+        return [ordered(o) for o in missing + present]
+    rendered: dict[str, Any] = {}
+    for out in outs:
+        key = str(out.page.pageid if out.page is not None else out.data.get("_fake", -1))
+        rendered[key] = ordered(out)
+    return rendered
+
+
+def _continuation(req: ApiRequest, all_modules: list[str], generated: list[str], props: list[str],
+                  generator: str | None) -> tuple[dict[str, str], bool]:
+    """ApiContinuationManager::getContinuation, as in MediaWiki core."""
+    finished = [m for m in all_modules if m not in req.continuation]
+    data: dict[str, str] = {}
+    if req.continuation:
+        for kvp in req.continuation.values():
+            data.update(kvp)
+        gen_params: dict[str, str] = {}
+        if generator is not None:
+            for name, value in req.params.items():
+                if name.startswith("g") and name.endswith("continue") and name != "continue":
+                    gen_params[name] = value
+        data.update(gen_params)
+        gen_keys = "|".join(gen_params) if generator is not None else "-"
+        complete = not any(m in req.continuation for m in props)
+    elif req.generator_continuation:
+        data.update(req.generator_continuation)
+        finished = [m for m in finished if m not in generated]
+        gen_keys = "|".join(req.generator_continuation)
+        complete = True
+    else:
+        gen_keys = "-"
+        complete = True
+    if data or gen_keys != "-":
+        data["continue"] = f"{gen_keys}||{'|'.join(finished)}"
+    return data, complete
