@@ -78,16 +78,9 @@ def render_revision(req: ApiRequest, rev: Revision, props: list[str], slots: lis
         out["parentid"] = rev.parentid
     if "flags" in props:
         out["minor"] = rev.minor
-    if "user" in props:
-        out["user"] = rev.user
-    if "userid" in props:
-        out["userid"] = rev.userid
-    if "timestamp" in props:
-        out["timestamp"] = rev.timestamp
-    if "size" in props:
-        out["size"] = rev.size
-    if "sha1" in props:
-        out["sha1"] = rev.sha1
+    for name in ("user", "userid", "timestamp", "size", "sha1"):  # rvprop names are Revision attributes
+        if name in props:
+            out[name] = getattr(rev, name)
     if "roles" in props:
         out["roles"] = ["main"]
     wants_content = "content" in props or "contentmodel" in props or "slotsize" in props or "slotsha1" in props
