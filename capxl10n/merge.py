@@ -5,21 +5,33 @@ we can tell *who* changed a term, so a deletion is a tombstone (propagated,
 never copied back) and two humans' differing edits are a conflict instead of
 "newest wins" (context.md §3, the failures not to repeat).
 
-Rules per term ``(qid, field, lang)`` with base B, Metabase M, Meta-Wiki W:
+Rules per term ``(qid, field, lang)`` with base B, Metabase M, Meta-Wiki W
+(docs/sync.md has the complete table):
 
+* A human's decision comes first, while it still applies: it is bound to the
+  values it was made on, and an edit of either side since makes it stale (the
+  term is a conflict again).
+* An open conflict stays open until a human decides it or both sides hold the
+  same value; nothing later (a deletion, an English change) closes it for one side.
 * M = W: in sync; the base moves forward (a tombstone when both are gone).
 * only one side changed since B: that change (set or delete) goes to the other
   side; a deletion becomes a conflict instead under ``deletions = "conflict"``.
 * both changed, differently: a conflict; nothing is written for the term.
-* W fuzzy (outdated): never copied to Metabase; a Metabase value changed since
-  B replaces it on Meta-Wiki, which clears fuzzy.
+* W outdated (fuzzy): its text is never copied to Metabase and never lost. A
+  Metabase change replaces it only if the unit still holds the base; a Metabase
+  deletion makes the term agreed-absent and leaves the unit alone.
 * no base row: one-sided values are copied; differing values are conflicts,
-  unless this is the first contact (empty base) and the profile names a winner.
+  unless this is the first contact and the profile names a winner.
 * English is a term like any other, but its Meta-Wiki side is the bundle
   source page (target ``bundle``). The bundle's keys follow Metabase: a new
   capacity adds keys, an English value missing from the bundle is restored
-  there (never deleted from Metabase), and a capacity gone from Metabase is
-  reported; its bundle keys go only with ``remove_from_bundle``.
+  there, an English deletion on Metabase is a conflict (the key and its
+  translations stay), and a capacity gone from Metabase is reported; its
+  bundle keys go only with ``remove_from_bundle``.
+* Translations of a key missing from the bundle are not merged: Translate
+  hides their units, so their absence proves nothing.
+* A value a wiki would alter or refuse (:func:`capxl10n.values.value_problem`)
+  is never written; the term is a conflict saying why.
 * Values compare after :func:`capxl10n.model.normalize_text`.
 
 >>> from capxl10n.model import Capacity, Snapshot, Term, TermKey
@@ -41,7 +53,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from capxl10n.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, normalize_text
+from capxl10n.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, normalize_text,
+                            qid_sort_key)
+from capxl10n.values import value_problem
 
 TARGETS: Final = ("metabase", "metawiki", "bundle")
 ACTIONS: Final = ("set", "delete")
@@ -87,14 +101,24 @@ class Conflict:
     metabase: Term | None
     metawiki: Term | None
     reason: str
+    #: Sticky conflicts (two humans' values) stay in the inbox until decided or equal on both
+    #: sides; others (a value a wiki would refuse) are merged afresh on the next run.
+    sticky: bool = True
 
 
 @dataclass(frozen=True)
 class Decision:
-    """A human's resolution of a conflict: the final text, or ``None`` to delete on both sides."""
+    """A human's resolution of a conflict: the final text, or ``None`` to delete on both sides.
+
+    ``basis`` holds the two values (Metabase, Meta-Wiki; None = absent) the human
+    saw when deciding. A decision is bound to them: once either side holds
+    something else (neither its basis nor the decided text), somebody edited the
+    term since and the decision no longer applies (the term is a conflict again).
+    """
 
     text: str | None
     source: str = "manual"
+    basis: tuple[str | None, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,13 @@ class MergeOptions:
     unaccepted_languages: frozenset[str] = frozenset()
     duplicates: frozenset[str] = frozenset()
     decisions: Mapping[TermKey, Decision] = field(default_factory=dict)
+    #: Undecided conflicts in the inbox (key → reason): they stay until a human decides or
+    #: both sides hold the same value; nothing the merge sees later closes them for one side.
+    open_conflicts: Mapping[TermKey, str] = field(default_factory=dict)
+    #: Whether a first sync has completed; None infers it from a non-empty base.
+    established: bool | None = None
+    #: The message keys the bundle holds now; None when unknown (then every key is taken as listed).
+    bundle_keys: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +154,14 @@ class MergeResult:
     removed_capacities: tuple[str, ...]
     skipped_duplicates: tuple[str, ...]
     first_contact: bool
+    #: Decisions a later human edit overtook: the inbox forgets them, the term is a conflict again.
+    stale_decisions: tuple[TermKey, ...] = ()
+    #: Message keys missing from the bundle whose translations were not merged (their units are
+    #: invisible to Translate's listing until the key is back, so absence there proves nothing).
+    unlisted_keys: tuple[str, ...] = ()
+    #: Message keys this plan puts back into the bundle that had translations: Meta-Wiki must be
+    #: read in full after it, to see their units again.
+    restored_keys: tuple[str, ...] = ()
 
 
 def _norm(term: Term | None) -> str | None:
@@ -136,20 +175,18 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
           options: MergeOptions | None = None) -> MergeResult:
     """Merge the two sides against the base; see the module docstring for the rules."""
     opts = options or MergeOptions()
-    first_contact = not base
+    first_contact = not base if opts.established is None else not opts.established
     duplicates = set(opts.duplicates)
     capacities = {c.qid: c for c in metabase.capacities if c.qid not in duplicates}
     item_revisions = _item_revisions(metabase)
     bundle_qids = {k.qid for k in metawiki.terms if k.lang == SOURCE_LANGUAGE}
     removed = sorted((bundle_qids | {k.qid for k in base}) - set(capacities) - duplicates,
                      key=lambda q: (len(q), q))
+    listed, restored = _listed_keys(base, metabase, opts.bundle_keys, capacities)
     keys = set(base) | set(metabase.terms) | set(metawiki.terms)
-    changes: list[Change] = []
-    conflicts: list[Conflict] = []
-    updates: dict[TermKey, BaseTerm | None] = {}
-    resolved: list[TermKey] = []
+    ctx = _Context(opts, first_contact, item_revisions)
     unaccepted: set[str] = set()
-    ctx = _Context(opts, first_contact, item_revisions, changes, conflicts, updates, resolved)
+    unlisted: set[str] = set()
 
     for key in sorted(keys, key=TermKey.sort_key):
         if key.qid in duplicates or key.lang == DOC_LANGUAGE or not _in_scope(key.lang, opts):
@@ -164,12 +201,45 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
             if w is not None:
                 unaccepted.add(key.lang)
             continue
+        if key.lang != SOURCE_LANGUAGE and listed is not None and key.message_key not in listed:
+            unlisted.add(key.message_key)
+            continue
         ctx.merge_term(key, cap, b, m, w)
 
     return MergeResult(
-        changes=tuple(changes), conflicts=tuple(conflicts), base_updates=updates, resolved=tuple(resolved),
-        unaccepted_languages=tuple(sorted(unaccepted)), removed_capacities=tuple(removed),
-        skipped_duplicates=tuple(sorted(duplicates, key=lambda q: (len(q), q))), first_contact=first_contact)
+        changes=tuple(ctx.changes), conflicts=tuple(ctx.conflicts), base_updates=ctx.updates,
+        resolved=tuple(ctx.resolved), unaccepted_languages=tuple(sorted(unaccepted)),
+        removed_capacities=tuple(removed), skipped_duplicates=tuple(sorted(duplicates, key=lambda q: (len(q), q))),
+        first_contact=first_contact, stale_decisions=tuple(ctx.stale),
+        unlisted_keys=tuple(sorted(unlisted - set(restored), key=_message_key_order)),
+        restored_keys=tuple(sorted(restored, key=_message_key_order)))
+
+
+def _message_key_order(message_key: str) -> tuple[tuple[int, str], str]:
+    qid, _, fld = message_key.partition("-")
+    return qid_sort_key(qid), fld
+
+
+def _listed_keys(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, bundle_keys: frozenset[str] | None,
+                 capacities: Mapping[str, Capacity]) -> tuple[set[str] | None, set[str]]:
+    """The message keys whose translations Meta-Wiki lists, and the keys this plan restores.
+
+    Translate lists the units of a key only while the key is in the bundle, so a key
+    missing there hides its translations: their absence is not a deletion. A key
+    this plan adds for the first time (no base row in any language) has no units
+    yet, so its translations can be written right after it. A key put back into
+    the bundle may still have orphaned units: its translations wait until
+    Meta-Wiki has been read in full again.
+    """
+    if bundle_keys is None:
+        return None, set()
+    with_history = {k.message_key for k in base}
+    adding = {k.message_key for k in metabase.terms
+              if k.lang == SOURCE_LANGUAGE and k.qid in capacities and k.message_key not in bundle_keys}
+    new = {mk for mk in adding if mk not in with_history}
+    restored = {mk for mk in adding if mk in with_history
+                and any(k.message_key == mk and k.lang != SOURCE_LANGUAGE for k in base)}
+    return set(bundle_keys) | new, restored
 
 
 def _in_scope(lang: str, opts: MergeOptions) -> bool:
@@ -194,10 +264,11 @@ class _Context:
     opts: MergeOptions
     first_contact: bool
     item_revisions: dict[str, int]
-    changes: list[Change]
-    conflicts: list[Conflict]
-    updates: dict[TermKey, BaseTerm | None]
-    resolved: list[TermKey]
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    updates: dict[TermKey, BaseTerm | None] = field(default_factory=dict)
+    resolved: list[TermKey] = field(default_factory=list)
+    stale: list[TermKey] = field(default_factory=list)
 
     def change(self, key: TermKey, target: str, new: str | None, current: Term | None,
                cap: Capacity | None, reason: str) -> None:
@@ -213,11 +284,22 @@ class _Context:
             base_revision=revision, base_timestamp=timestamp,
             item=cap.item if cap is not None else None, reason=reason))
 
-    def conflict(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None, reason: str) -> None:
-        self.conflicts.append(Conflict(key, b.text if b else None, b is not None, m, w, reason))
+    def copy(self, key: TermKey, target: str, new: str, current: Term | None, cap: Capacity,
+             reason: str, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
+        """Queue a write of a value onto the other side, unless a wiki would alter or refuse it."""
+        problem = value_problem(new, field=key.field, lang=key.lang)
+        if problem is not None:
+            source = "metawiki" if target == "metabase" else "metabase"
+            self.conflict(key, b, m, w, f"{source}'s value is not written: {problem}", sticky=False)
+            return
+        self.change(key, target, new, current, cap, reason)
+
+    def conflict(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None, reason: str,
+                 *, sticky: bool = True) -> None:
+        self.conflicts.append(Conflict(key, b.text if b else None, b is not None, m, w, reason, sticky))
 
     def agree(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
-        """Both sides hold the same value: move the base forward if it differs."""
+        """Both sides hold the same text (or none): move the base forward if it differs."""
         if m is None:
             new = BaseTerm(None) if b is not None else None
         else:
@@ -228,59 +310,96 @@ class _Context:
         if b is None or b.normalized != new.normalized or b.fuzzy != new.fuzzy:
             self.updates[key] = new
 
+    def tombstone(self, key: TermKey, b: BaseTerm) -> None:
+        if b.text is not None:
+            self.updates[key] = BaseTerm(None)
+
     def merge_term(self, key: TermKey, cap: Capacity, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
-        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
         mt, wt = _norm(m), _norm(w)
-        fuzzy = w is not None and w.fuzzy and key.lang != SOURCE_LANGUAGE
         decision = self.opts.decisions.get(key)
         if decision is not None:
-            self._decided(key, cap, decision, m, w, w_target, fuzzy)
+            self._decided(key, cap, decision, b, m, w)
             return
-        bt = b.normalized if b is not None else None
-        if fuzzy:
-            # Outdated text on Meta-Wiki is never a value to copy; only a Metabase change replaces it.
-            if b is not None and mt != bt:
-                if mt is None:
-                    self._delete(key, cap, b, m, w, w_target, "deleted on metabase (outdated on metawiki)")
-                else:
-                    self.change(key, w_target, m.text if m else None, w, cap,
-                                "changed on metabase; replaces outdated translation")
-            elif (b is None and m is not None and mt != wt and self.first_contact
-                  and self.opts.first_contact == "metabase"):
-                # First contact, policy "metabase wins": Metabase's current value replaces the
-                # outdated translation (clearing fuzzy), as a Metabase change since a base would.
-                self.change(key, w_target, m.text, w, cap,
-                            "differs on first contact; outdated on metawiki; policy: metabase wins")
-            elif mt is not None and (mt == wt or b is None):
-                # Without a base, Metabase's value becomes it: a later fresh translation then
-                # counts as a Meta-Wiki change instead of a conflict with a stale copy.
+        still_open = self.opts.open_conflicts.get(key)
+        if still_open is not None:
+            # Only a human closes a conflict: by deciding, or by making both sides the same.
+            if mt == wt:
                 self.agree(key, b, m, w)
+            else:
+                self.conflict(key, b, m, w, still_open)
             return
         if mt == wt:
             self.agree(key, b, m, w)
-            return
-        if key.lang == SOURCE_LANGUAGE and wt is None and m is not None:
-            # The bundle's keys follow Metabase's capacities: a source value missing there is restored,
-            # never deleted from Metabase (removing a capacity is Metabase's decision).
-            self.change(key, w_target, m.text, w, cap, "missing from the bundle" if b is not None
-                        else "new on metabase")
-            return
-        if b is None:
-            self._unbased(key, cap, m, w, w_target)
-            return
+        elif key.lang == SOURCE_LANGUAGE:
+            self._english(key, cap, b, m, w)
+        elif w is not None and w.fuzzy:
+            self._outdated(key, cap, b, m, w)
+        elif b is None:
+            self._unbased(key, cap, m, w)
+        else:
+            self._based(key, cap, b, m, w)
+
+    def _based(self, key: TermKey, cap: Capacity, b: BaseTerm, m: Term | None, w: Term | None) -> None:
+        """Current values on both sides (or absent), a base to tell who changed what."""
+        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
+        bt, mt, wt = b.normalized, _norm(m), _norm(w)
         m_changed, w_changed = mt != bt, wt != bt
         if m_changed and not w_changed:
-            if mt is None:
+            if m is None:
                 self._delete(key, cap, b, m, w, w_target, "deleted on metabase")
             else:
-                self.change(key, w_target, m.text if m else None, w, cap, "changed on metabase")
+                self.copy(key, w_target, m.text, w, cap, "changed on metabase", b, m, w)
         elif w_changed and not m_changed:
-            if wt is None:
+            if w is None:
                 self._delete(key, cap, b, m, w, "metabase", "deleted on metawiki")
             else:
-                self.change(key, "metabase", w.text if w else None, m, cap, "changed on metawiki")
+                self.copy(key, "metabase", w.text, m, cap, "changed on metawiki", b, m, w)
         else:
             self.conflict(key, b, m, w, "changed differently on both sides")
+
+    def _english(self, key: TermKey, cap: Capacity, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
+        """The bundle's keys follow Metabase's capacities, but an English deletion never empties the bundle.
+
+        A source value missing from the bundle is restored there (removing a
+        capacity is Metabase's decision). Deleting a capacity's English on
+        Metabase would remove the key from the bundle, hide every translation
+        of it and read as their deletion: a human decides instead.
+        """
+        if w is None and m is not None:
+            self.copy(key, "bundle", m.text, w, cap, "missing from the bundle" if b is not None else "new on metabase",
+                      b, m, w)
+        elif m is None and b is not None and b.text is not None:
+            self.conflict(key, b, m, w, "English deleted on metabase; the bundle keeps the key and its "
+                                        "translations (restore it on metabase, or decide)")
+        elif b is None:
+            self._unbased(key, cap, m, w)
+        else:
+            self._based(key, cap, b, m, w)
+
+    def _outdated(self, key: TermKey, cap: Capacity, b: BaseTerm | None, m: Term | None, w: Term) -> None:
+        """Meta-Wiki's unit is outdated: its text is nobody's current value, yet still somebody's translation.
+
+        Outdated text is never copied to Metabase. A current Metabase value
+        replaces it only when that loses no translator's text: the unit holds
+        the base (just outdated by an English change) or there is no base and
+        this is not a first contact that asks a human.
+        """
+        bt, mt, wt = (b.normalized if b else None), _norm(m), _norm(w)
+        if b is None:
+            if m is None:
+                return
+            if self.first_contact and self.opts.first_contact != "metabase":
+                self.conflict(key, b, m, w, "differs on first contact; the metawiki translation is outdated")
+            else:
+                self.copy(key, "metawiki", m.text, w, cap, "new on metabase; replaces outdated translation", b, m, w)
+        elif mt == bt:
+            return  # Metabase unchanged: the outdated unit waits for a translator
+        elif m is None:
+            self.tombstone(key, b)  # neither side has a current value: agreed absent, the unit stays
+        elif wt == bt:
+            self.copy(key, "metawiki", m.text, w, cap, "changed on metabase; replaces outdated translation", b, m, w)
+        else:
+            self.conflict(key, b, m, w, "changed differently on both sides (the metawiki translation is outdated)")
 
     def _delete(self, key: TermKey, cap: Capacity, b: BaseTerm, m: Term | None, w: Term | None,
                 target: str, reason: str) -> None:
@@ -290,30 +409,63 @@ class _Context:
         current = m if target == "metabase" else w
         self.change(key, target, None, current, cap, reason)
 
-    def _unbased(self, key: TermKey, cap: Capacity, m: Term | None, w: Term | None, w_target: str) -> None:
+    def _unbased(self, key: TermKey, cap: Capacity, m: Term | None, w: Term | None) -> None:
+        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
         if w is None and m is not None:
-            self.change(key, w_target, m.text, None, cap, "new on metabase")
+            self.copy(key, w_target, m.text, None, cap, "new on metabase", None, m, w)
         elif m is None and w is not None:
-            self.change(key, "metabase", w.text, None, cap, "new on metawiki")
+            self.copy(key, "metabase", w.text, None, cap, "new on metawiki", None, m, w)
         elif self.first_contact and self.opts.first_contact == "metabase" and m is not None:
-            self.change(key, w_target, m.text, w, cap, "differs on first contact; policy: metabase wins")
+            self.copy(key, w_target, m.text, w, cap, "differs on first contact; policy: metabase wins", None, m, w)
         elif self.first_contact and self.opts.first_contact == "metawiki" and w is not None:
-            self.change(key, "metabase", w.text, m, cap, "differs on first contact; policy: metawiki wins")
+            self.copy(key, "metabase", w.text, m, cap, "differs on first contact; policy: metawiki wins", None, m, w)
         else:
             self.conflict(key, None, m, w, "differs and no base to tell who changed it")
 
-    def _decided(self, key: TermKey, cap: Capacity, decision: Decision, m: Term | None, w: Term | None,
-                 w_target: str, fuzzy: bool) -> None:
-        target_text = normalize_text(decision.text) if decision.text is not None else None
-        target_text = target_text or None
+    def _decided(self, key: TermKey, cap: Capacity, decision: Decision, b: BaseTerm | None, m: Term | None,
+                 w: Term | None) -> None:
+        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
+        mt, wt = _norm(m), _norm(w)
+        target_text = (normalize_text(decision.text) or None) if decision.text is not None else None
+        moved = _moved_since(decision, mt, wt, target_text)
+        if moved:
+            self.stale.append(key)
+            if mt == wt:
+                self.agree(key, b, m, w)  # the humans agreed on their own
+            else:
+                self.conflict(key, b, m, w, f"decided on values that changed since: {' and '.join(moved)} edited "
+                                            "after the decision; decide again")
+            return
+        problem = None
+        if decision.text is not None:
+            problem = value_problem(decision.text, field=key.field, lang=key.lang)
+        elif key.lang == SOURCE_LANGUAGE:
+            problem = "a decision never deletes a capacity's English (it would empty the bundle key)"
+        if problem is not None:
+            self.stale.append(key)
+            self.conflict(key, b, m, w, f"decided text is not written: {problem}; decide again")
+            return
         pending = False
-        if _norm(m) != target_text:
+        if mt != target_text:
             self.change(key, "metabase", decision.text, m, cap, f"conflict resolved ({decision.source})")
             pending = True
-        if _norm(w) != target_text or (fuzzy and target_text is not None):
+        if wt != target_text or (w is not None and w.fuzzy and target_text is not None
+                                 and key.lang != SOURCE_LANGUAGE):
             self.change(key, w_target, decision.text, w, cap, f"conflict resolved ({decision.source})")
             pending = True
         if not pending:
             self.resolved.append(key)
             self.updates[key] = BaseTerm(decision.text, metabase_rev=m.revision if m else None,
                                          metawiki_rev=w.revision if w else None)
+
+
+def _moved_since(decision: Decision, mt: str | None, wt: str | None, target: str | None) -> list[str]:
+    """The sides whose value is neither what the decision was made on nor the decided text."""
+    if decision.basis is None:
+        return []
+    moved = []
+    for side, now, then in (("metabase", mt, decision.basis[0]), ("metawiki", wt, decision.basis[1])):
+        then_norm = (normalize_text(then) or None) if then is not None else None
+        if now != then_norm and now != target:
+            moved.append(side)
+    return moved

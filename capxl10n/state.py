@@ -30,7 +30,7 @@ from capxl10n.model import Capacity, Snapshot, Term, TermKey
 log = logging.getLogger(__name__)
 
 APPLICATION_ID: Final = 0x43415058  # "CAPX"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 _SCHEMA_V1: Final = """
@@ -60,8 +60,16 @@ CREATE TABLE runs (run_id TEXT PRIMARY KEY, command TEXT NOT NULL, started TEXT 
     finished TEXT, exit_code INTEGER, summary TEXT);
 """
 
+#: Version 2: sticky conflicts, decisions bound to the values they were made on, and the
+#: ``established`` mark (a first sync completed; existing bases count as established).
+_SCHEMA_V2: Final = """
+ALTER TABLE conflicts ADD COLUMN sticky INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE conflicts ADD COLUMN decided_on TEXT;
+INSERT OR IGNORE INTO meta SELECT 'established', '1' WHERE EXISTS (SELECT 1 FROM base);
+"""
+
 #: Migrations from version N-1 to N (index N); version 1 is the initial schema.
-MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1}
+MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
 #: Journal statuses: ``sent`` means the request may have reached the wiki.
 JOURNAL_STATUSES: Final = ("pending", "sent", "done", "conflict", "failed")
@@ -84,6 +92,7 @@ class StoredConflict:
     first_seen: str
     last_seen: str
     decision: Decision | None
+    sticky: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,8 +101,11 @@ class StoredConflict:
             "metabase": self.metabase.to_json() if self.metabase else None,
             "metawiki": self.metawiki.to_json() if self.metawiki else None,
             "reason": self.reason, "first_seen": self.first_seen, "last_seen": self.last_seen,
+            "sticky": self.sticky,
             "decision": None if self.decision is None else
-            {"text": self.decision.text, "source": self.decision.source},
+            {"text": self.decision.text, "source": self.decision.source,
+             "made_on": None if self.decision.basis is None else
+             {"metabase": self.decision.basis[0], "metawiki": self.decision.basis[1]}},
         }
 
 
@@ -136,6 +148,15 @@ class State:
     def base_generation(self) -> int:
         """Bumped on every base change; a plan made at another generation is stale."""
         return int(self.get_meta("base_generation", "0") or 0)
+
+    @property
+    def established(self) -> bool:
+        """True once a sync has completed: from then on no term is a first contact."""
+        return self.get_meta("established") == "1"
+
+    def mark_established(self) -> None:
+        if not self.established:
+            self.set_meta("established", "1")
 
     # -- base -------------------------------------------------------------------------------
     def load_base(self) -> dict[TermKey, BaseTerm]:
@@ -194,6 +215,11 @@ class State:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO read_cache VALUES (?, ?, ?, ?)",
                        (side, snapshot.dumps(), high_water_mark, utcnow()))
+
+    def forget_side(self, side: str) -> None:
+        """Drop one side's cached read: the next pull reads it in full."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM read_cache WHERE side = ?", (side,))
 
     def clear_cache(self) -> None:
         with self.transaction() as db:
@@ -266,12 +292,12 @@ class State:
                 seen.append((k.qid, k.field, k.lang))
                 db.execute(
                     "INSERT INTO conflicts (qid, field, lang, base, has_base, metabase, metawiki, reason, "
-                    "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "first_seen, last_seen, sticky) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (qid, field, lang) DO UPDATE SET base = excluded.base, "
                     "has_base = excluded.has_base, metabase = excluded.metabase, metawiki = excluded.metawiki, "
-                    "reason = excluded.reason, last_seen = excluded.last_seen",
+                    "reason = excluded.reason, last_seen = excluded.last_seen, sticky = excluded.sticky",
                     (k.qid, k.field, k.lang, c.base, int(c.has_base), _term_json(c.metabase),
-                     _term_json(c.metawiki), c.reason, now, now))
+                     _term_json(c.metawiki), c.reason, now, now, int(c.sticky)))
             if replace_all:
                 current = set(seen)
                 for row in db.execute("SELECT qid, field, lang FROM conflicts WHERE decided = 0").fetchall():
@@ -280,24 +306,41 @@ class State:
 
     def conflicts(self, lang: str | None = None) -> list[StoredConflict]:
         sql = ("SELECT qid, field, lang, base, has_base, metabase, metawiki, reason, first_seen, last_seen, "
-               "decided, decision, decision_source FROM conflicts")
+               "decided, decision, decision_source, sticky, decided_on FROM conflicts")
         rows = self.conn.execute(sql + (" WHERE lang = ?" if lang else ""), (lang,) if lang else ()).fetchall()
         out = [StoredConflict(TermKey(q, f, lg), base, bool(hb), _term_from(mj), _term_from(wj), reason, first,
-                              last, Decision(dtext, dsrc or "manual") if decided else None)
-               for q, f, lg, base, hb, mj, wj, reason, first, last, decided, dtext, dsrc in rows]
+                              last, Decision(dtext, dsrc or "manual", _basis_from(basis)) if decided else None,
+                              bool(sticky))
+               for q, f, lg, base, hb, mj, wj, reason, first, last, decided, dtext, dsrc, sticky, basis in rows]
         return sorted(out, key=lambda c: c.key.sort_key())
 
     def decide(self, key: TermKey, decision: Decision) -> None:
+        """Record a decision, bound to the two values the inbox showed for the term when it was made."""
         with self.transaction() as db:
-            cur = db.execute("UPDATE conflicts SET decided = 1, decision = ?, decision_source = ? "
-                             "WHERE qid = ? AND field = ? AND lang = ?",
-                             (decision.text, decision.source, key.qid, key.field, key.lang))
-            if cur.rowcount == 0:
+            row = db.execute("SELECT metabase, metawiki FROM conflicts WHERE qid = ? AND field = ? AND lang = ?",
+                             (key.qid, key.field, key.lang)).fetchone()
+            if row is None:
                 raise StateError(f"no conflict for {key.message_key} in {key.lang} in the inbox",
                                  hint="run `capxl10n conflicts` to list open conflicts")
+            made_on = decision.basis or tuple(t.text if t is not None else None for t in map(_term_from, row))
+            db.execute("UPDATE conflicts SET decided = 1, decision = ?, decision_source = ?, decided_on = ? "
+                       "WHERE qid = ? AND field = ? AND lang = ?",
+                       (decision.text, decision.source, json.dumps(list(made_on), ensure_ascii=False),
+                        key.qid, key.field, key.lang))
+
+    def undecide(self, keys: Iterable[TermKey]) -> None:
+        """Forget decisions that a later human edit overtook: the terms are open conflicts again."""
+        with self.transaction() as db:
+            db.executemany("UPDATE conflicts SET decided = 0, decision = NULL, decision_source = NULL, "
+                           "decided_on = NULL WHERE qid = ? AND field = ? AND lang = ?",
+                           [(k.qid, k.field, k.lang) for k in keys])
 
     def decisions(self) -> dict[TermKey, Decision]:
         return {c.key: c.decision for c in self.conflicts() if c.decision is not None}
+
+    def open_conflicts(self) -> dict[TermKey, str]:
+        """Undecided sticky conflicts, key → reason: the merge keeps them open until a human acts."""
+        return {c.key: c.reason for c in self.conflicts() if c.decision is None and c.sticky}
 
     def clear_conflicts(self, keys: Iterable[TermKey]) -> None:
         with self.transaction() as db:
@@ -344,6 +387,13 @@ def _term_json(term: Term | None) -> str | None:
 
 def _term_from(raw: str | None) -> Term | None:
     return None if raw is None else Term.from_json(json.loads(raw))
+
+
+def _basis_from(raw: str | None) -> tuple[str | None, str | None] | None:
+    if raw is None:
+        return None
+    metabase, metawiki = json.loads(raw)
+    return metabase, metawiki
 
 
 def open_state(path: Path | str, *, create: bool = True) -> State:

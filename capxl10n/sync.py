@@ -40,6 +40,8 @@ class Reading:
     bundle_revision: int | None = None
     bundle_timestamp: str | None = None
     requests: Mapping[str, int] = field(default_factory=dict)
+    #: The bundle's message keys as read; None when unknown (a reader that does not say).
+    bundle_keys: frozenset[str] | None = None
 
     @classmethod
     def from_pull(cls, result: Any) -> Reading:
@@ -49,7 +51,7 @@ class Reading:
                    unaccepted_languages=tuple(result.unaccepted_languages),
                    unknown_bundle_keys=tuple(result.unknown_bundle_keys),
                    bundle_revision=bundle.revision, bundle_timestamp=bundle.timestamp,
-                   requests=dict(result.requests))
+                   requests=dict(result.requests), bundle_keys=frozenset(bundle.messages))
 
 
 Reader = Callable[[Any, State], Reading]
@@ -150,7 +152,8 @@ def merge_options(profile: Any, reading: Reading, state: State) -> MergeOptions:
         languages=frozenset(profile.languages) if profile.languages is not None else None,
         exclude_languages=frozenset(profile.exclude_languages),
         unaccepted_languages=frozenset(reading.unaccepted_languages),
-        duplicates=frozenset(reading.duplicates), decisions=state.decisions())
+        duplicates=frozenset(reading.duplicates), decisions=state.decisions(),
+        open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys)
 
 
 def make_plan(profile: Any, state: State, reading: Reading) -> tuple[Plan, MergeResult]:
@@ -163,8 +166,19 @@ def make_plan(profile: Any, state: State, reading: Reading) -> tuple[Plan, Merge
         fingerprints={"metabase": reading.metabase.fingerprint(), "metawiki": reading.metawiki.fingerprint()},
         capacities=tuple(c for c in reading.metabase.capacities if c.qid not in duplicates),
         bundle_revision=reading.bundle_revision, bundle_timestamp=reading.bundle_timestamp,
-        notes={"unknown_bundle_keys": list(reading.unknown_bundle_keys)} if reading.unknown_bundle_keys else None)
+        notes=_reading_notes(reading, result))
     return plan, result
+
+
+def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | None:
+    notes: dict[str, Any] = {}
+    if reading.unknown_bundle_keys:
+        notes["unknown_bundle_keys"] = list(reading.unknown_bundle_keys)
+    if result.unlisted_keys:
+        notes["unlisted_bundle_keys"] = list(result.unlisted_keys)
+    if result.restored_keys:
+        notes["restored_bundle_keys"] = list(result.restored_keys)
+    return notes or None
 
 
 def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,
@@ -179,6 +193,7 @@ def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader:
         reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental)))(profile, state)
         the_plan, result = make_plan(profile, state, reading)
         if record:
+            state.undecide(result.stale_decisions)
             state.record_conflicts(result.conflicts)
             open_conflicts = len(state.conflicts())
         else:
@@ -222,6 +237,11 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
         if result.writes:
             from capxl10n.pull import absorb_writes
             absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
+        if result.complete:
+            state.mark_established()
+            if the_plan.notes.get("restored_bundle_keys"):
+                # Units of keys put back into the bundle are listed again only now: read Meta-Wiki in full.
+                state.forget_side("metawiki")
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
             catalogs = finish_directory(profile, state)
@@ -277,6 +297,7 @@ def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reade
         with open_state(profile.state) as state:
             summary = planned.to_json()
             exit_code = planned.exit_code
+            state.mark_established()
             if rebuild_catalogs and state.get_meta("catalogs_stale") == "1":  # a previous build failed
                 summary["catalogs"] = finish_directory(profile, state)
                 if "error" in summary["catalogs"]:

@@ -1,6 +1,7 @@
 """The three-way merge: one table of cases per rule, plus a convergence property."""
 from __future__ import annotations
 
+import dataclasses
 import doctest
 
 import pytest
@@ -86,19 +87,21 @@ def test_tombstone_recorded_when_both_gone() -> None:
     ("a", "a", "a", []),                                   # outdated, nothing newer on metabase
     ("a", "a", "z", []),                                   # fuzzy text never copied to metabase
     ("a", "b", "a", [("metawiki", "set", "b")]),           # metabase change replaces fuzzy (clears it)
-    ("a", "b", "b", [("metawiki", "set", "b")]),           # same text but fuzzy: saving clears fuzzy
+    ("a", "b", "b", []),                                   # same text, outdated: a translator confirms it
     (ABSENT, None, "z", []),                               # fuzzy only on metawiki: nothing
-    (ABSENT, "m", "z", []),                                # no base: don't pretend metabase is newer
-    ("a", None, "a", [("metawiki", "delete", None)]),      # deletion still propagates
+    (ABSENT, "m", "z", [("metawiki", "set", "m")]),        # no base, not first contact: the current value wins
+    ("a", None, "a", []),                                  # deleted on metabase: agreed absent, unit kept
+    ("a", "b", "z", None),                                 # translator's outdated text vs a change: conflict
 ])
 def test_fuzzy(base, m, w, expect) -> None:
     result = run(base, m, w, fuzzy=True)
-    assert [(c.target, c.action, c.new) for c in result.changes] == expect
-    assert result.conflicts == ()
+    assert [(c.target, c.action, c.new) for c in result.changes] == (expect or [])
+    assert len(result.conflicts) == (1 if expect is None else 0)
+    assert all(c.target != "metabase" for c in result.changes)  # outdated text never reaches Metabase
 
 
-def test_fuzzy_without_base_records_metabase_as_base() -> None:
-    result = run(ABSENT, "m", "z", fuzzy=True)
+def test_fuzzy_same_text_without_base_records_an_outdated_base() -> None:
+    result = run(ABSENT, "m", "m", fuzzy=True)
     assert result.base_updates[PT] == BaseTerm("m", fuzzy=True, metabase_rev=5, metawiki_rev=9)
     # A translator then fixes the unit: a metawiki change, not a conflict.
     b = {PT: result.base_updates[PT], TermKey("Q2", "label", "de"): BaseTerm("x")}
@@ -109,12 +112,12 @@ def test_fuzzy_without_base_records_metabase_as_base() -> None:
 @pytest.mark.parametrize("policy,expect", [
     ("conflict", []), ("metawiki", []), ("metabase", [("metawiki", "set", "m")])])
 def test_first_contact_with_outdated_translation(policy: str, expect: list) -> None:
-    """First contact: Metabase's value replaces an outdated unit only when Metabase wins by policy."""
+    """First contact: Metabase's value replaces an outdated unit only when Metabase wins; else a human decides."""
     m = snap("metabase", {PT: Term("m", revision=5)})
     w = snap("metawiki", {PT: Term("z", side="metawiki", fuzzy=True, revision=9)})
     result = merge({}, m, w, MergeOptions(first_contact=policy))
     assert [(c.target, c.action, c.new) for c in result.changes] == expect
-    assert result.conflicts == ()
+    assert len(result.conflicts) == (0 if expect else 1)
     assert all(c.target != "metabase" for c in result.changes)
 
 
@@ -244,7 +247,10 @@ def test_merge_converges(world) -> None:
         new_base[c.key] = BaseTerm(c.new)
     # no term both changed and conflicted
     assert not {c.key for c in result.changes} & {c.key for c in result.conflicts}
-    again = merge(new_base, snap("metabase", m2), snap("metawiki", w2), opts)
+    # the next run sees the inbox (sticky conflicts stay until a human acts) and a completed first sync
+    inbox = {c.key: c.reason for c in result.conflicts if c.sticky}
+    again = merge(new_base, snap("metabase", m2), snap("metawiki", w2),
+                  dataclasses.replace(opts, open_conflicts=inbox, established=True))
     assert again.changes == ()
     assert {c.key for c in again.conflicts} == {c.key for c in result.conflicts}
     # fuzzy text never reaches metabase

@@ -122,9 +122,9 @@ def test_conflict_inbox(tmp_path: Path) -> None:
         state.decide(PT, Decision("d", "manual"))
         state.record_conflicts([])  # undecided ones no longer seen leave; decided ones stay
         rows = state.conflicts()
-        assert [s.key for s in rows] == [PT] and rows[0].decision == Decision("d", "manual")
+        assert [s.key for s in rows] == [PT] and rows[0].decision == Decision("d", "manual", basis=("b", "c"))
         assert rows[0].metabase.author == "Ana"
-        assert state.decisions() == {PT: Decision("d", "manual")}
+        assert state.decisions() == {PT: Decision("d", "manual", basis=("b", "c"))}
         with pytest.raises(StateError):
             state.decide(TermKey("Q3", "label", "pt"), Decision("x"))
         state.clear_conflicts([PT])

@@ -1,0 +1,183 @@
+"""Issue 16's failure classes of the merge, one readable regression each (pure: no wiki).
+
+Each test states the history that used to lose, resurrect or freeze a
+translation and what the merge must do instead. The same classes are walked
+end to end on the sandbox in tests/test_sync_regressions.py and at random by
+tests/test_history.py.
+"""
+from __future__ import annotations
+
+from capxl10n.merge import BaseTerm, Decision, MergeOptions, MergeResult, merge
+from capxl10n.model import Capacity, Snapshot, Term, TermKey
+
+CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102"))
+PT = TermKey("Q1", "label", "pt")
+DE = TermKey("Q1", "label", "de")
+EN = TermKey("Q1", "label", "en")
+OTHER = TermKey("Q2", "label", "de")
+BUNDLE = frozenset({"Q1-label", "Q1-description", "Q2-label", "Q2-description"})
+
+
+def mb(**terms: str | None) -> dict[TermKey, Term]:
+    return {_key(name): Term(text, revision=5) for name, text in terms.items() if text is not None}
+
+
+def mw(fuzzy: tuple[str, ...] = (), **terms: str | None) -> dict[TermKey, Term]:
+    return {_key(name): Term(text, side="metawiki", fuzzy=name in fuzzy, revision=9)
+            for name, text in terms.items() if text is not None}
+
+
+def _key(name: str) -> TermKey:
+    return {"pt": PT, "de": DE, "en": EN, "other": OTHER}[name]
+
+
+def run(base: dict[TermKey, BaseTerm], m: dict[TermKey, Term], w: dict[TermKey, Term],
+        **opts: object) -> MergeResult:
+    base = {OTHER: BaseTerm("x"), **base}
+    m = {OTHER: Term("x", revision=5), **m}
+    w = {OTHER: Term("x", side="metawiki", revision=6), **w}
+    options = MergeOptions(**{"established": True, "bundle_keys": BUNDLE, **opts})  # type: ignore[arg-type]
+    return merge(base, Snapshot("metabase", CAPS, m), Snapshot("metawiki", CAPS, w), options)
+
+
+def writes(result: MergeResult) -> list[tuple[str, str, str | None]]:
+    return [(c.target, c.key.lang, c.new) for c in result.changes]
+
+
+def test_class1_english_change_does_not_close_an_open_conflict() -> None:
+    """Open conflict on pt; the English changes, Translate outdates the unit: still a conflict, nothing written."""
+    open_ = {PT: "changed differently on both sides"}
+    result = run({PT: BaseTerm("a")}, mb(pt="m"), mw(pt="w", fuzzy=("pt",)), open_conflicts=open_)
+    assert writes(result) == []
+    assert [(c.key, c.reason) for c in result.conflicts] == [(PT, "changed differently on both sides")]
+    assert result.conflicts[0].metawiki is not None and result.conflicts[0].metawiki.fuzzy
+
+
+def test_class1_variant_metabase_deletion_in_conflict_never_outdates_metawiki() -> None:
+    open_ = {PT: "changed differently on both sides"}
+    result = run({PT: BaseTerm("a")}, mb(pt=None), mw(pt="w", fuzzy=("pt",)), open_conflicts=open_)
+    assert writes(result) == [] and len(result.conflicts) == 1
+
+
+def test_class1_without_inbox_outdated_translator_text_is_not_overwritten() -> None:
+    """A translator's own text (not the base) got outdated while Metabase changed: a conflict, not a loss."""
+    result = run({PT: BaseTerm("a")}, mb(pt="m"), mw(pt="w", fuzzy=("pt",)))
+    assert writes(result) == [] and [c.key for c in result.conflicts] == [PT]
+
+
+def test_outdated_base_text_is_replaced_by_a_metabase_change() -> None:
+    result = run({PT: BaseTerm("a")}, mb(pt="m"), mw(pt="a", fuzzy=("pt",)))
+    assert writes(result) == [("metawiki", "pt", "m")]
+
+
+def test_class2_decision_is_stale_after_a_later_edit() -> None:
+    """Decided 'take metawiki' on (m, w); then a human corrected Metabase to m2: conflict again, m2 shown."""
+    decision = Decision("w", "take metawiki", basis=("m", "w"))
+    result = run({PT: BaseTerm("a")}, mb(pt="m2"), mw(pt="w"), decisions={PT: decision})
+    assert writes(result) == []
+    assert result.stale_decisions == (PT,)
+    conflict, = result.conflicts
+    assert conflict.metabase is not None and conflict.metabase.text == "m2"
+    assert "metabase edited after the decision" in conflict.reason
+
+
+def test_class2_decision_partly_applied_is_not_stale() -> None:
+    """Our own write of the decided text is not a 'later edit': the other side is still written."""
+    decision = Decision("w", "take metawiki", basis=("m", "w"))
+    result = run({PT: BaseTerm("a")}, mb(pt="w"), mw(pt="w"), decisions={PT: decision})
+    assert result.stale_decisions == () and result.resolved == (PT,)
+    decision = Decision("d", "manual", basis=("m", "w"))
+    half = run({PT: BaseTerm("a")}, mb(pt="d"), mw(pt="w"), decisions={PT: decision})
+    assert writes(half) == [("metawiki", "pt", "d")] and half.stale_decisions == ()
+
+
+def test_class3_english_deletion_is_a_conflict_and_keeps_the_bundle_key() -> None:
+    result = run({EN: BaseTerm("One"), PT: BaseTerm("Um")}, mb(en=None, pt="Um"), mw(en="One", pt="Um"))
+    assert writes(result) == []
+    assert [(c.key, c.reason.split(";")[0]) for c in result.conflicts] == [(EN, "English deleted on metabase")]
+
+
+def test_class3_a_decision_never_deletes_english() -> None:
+    result = run({EN: BaseTerm("One")}, mb(en=None), mw(en="One"),
+                 decisions={EN: Decision(None, "take metabase", basis=(None, "One"))})
+    assert writes(result) == [] and result.stale_decisions == (EN,)
+
+
+def test_class3_units_hidden_by_a_missing_key_are_not_deletions() -> None:
+    """The key left the bundle (English gone on both sides): Translate hides its units; nothing is deleted."""
+    result = run({EN: BaseTerm(None), PT: BaseTerm("Um")}, mb(pt="Um"), mw(),
+                 bundle_keys=BUNDLE - {"Q1-label"})
+    assert writes(result) == [] and result.conflicts == ()
+    assert result.unlisted_keys == ("Q1-label",)
+    later = run({EN: BaseTerm(None), PT: BaseTerm("Um")}, mb(pt="Um", de="Eins"), mw(),
+                bundle_keys=BUNDLE - {"Q1-label"})
+    assert writes(later) == []  # a new translation of a key the bundle lacks waits (no tpt-unknown-page)
+
+
+def test_class4_key_removed_by_hand_is_restored_and_its_translations_kept() -> None:
+    result = run({EN: BaseTerm("One"), PT: BaseTerm("Um")}, mb(en="One", pt="Um"), mw(),
+                 bundle_keys=BUNDLE - {"Q1-label"})
+    assert writes(result) == [("bundle", "en", "One")]
+    assert result.restored_keys == ("Q1-label",) and result.unlisted_keys == ()
+
+
+def test_new_capacity_keys_and_their_translations_go_in_one_plan() -> None:
+    result = run({}, mb(en="One", pt="Um"), mw(), bundle_keys=BUNDLE - {"Q1-label"})
+    assert writes(result) == [("bundle", "en", "One"), ("metawiki", "pt", "Um")]
+
+
+def test_class5_new_metabase_translation_replaces_an_outdated_unit_without_base() -> None:
+    result = run({}, mb(pt="novo"), mw(pt="velho", fuzzy=("pt",)))
+    assert writes(result) == [("metawiki", "pt", "novo")]
+
+
+def test_class6_deleting_one_side_of_an_open_conflict_keeps_it_open() -> None:
+    for base in ({PT: BaseTerm("a")}, {PT: BaseTerm(None)}, {}):
+        for m, w in (("m", None), (None, "w")):
+            result = run(base, mb(pt=m), mw(pt=w), open_conflicts={PT: "changed differently on both sides"})
+            assert writes(result) == [], (base, m, w)
+            assert [c.key for c in result.conflicts] == [PT]
+
+
+def test_class6_humans_settling_a_conflict_closes_it() -> None:
+    result = run({PT: BaseTerm("a")}, mb(pt="same"), mw(pt="same"), open_conflicts={PT: "x"})
+    assert result.conflicts == () and result.base_updates[PT].text == "same"
+    gone = run({PT: BaseTerm("a")}, mb(), mw(), open_conflicts={PT: "x"})
+    assert gone.conflicts == () and gone.base_updates[PT] == BaseTerm(None)
+
+
+def test_class7_first_contact_current_against_outdated() -> None:
+    """First contact: a current Metabase value and a different outdated unit never stay different silently."""
+    for policy, expect in (("conflict", []), ("metawiki", []), ("metabase", [("metawiki", "pt", "m")])):
+        result = merge({}, Snapshot("metabase", CAPS, mb(pt="m")),
+                       Snapshot("metawiki", CAPS, mw(pt="z", fuzzy=("pt",))), MergeOptions(first_contact=policy))
+        assert writes(result) == expect
+        assert len(result.conflicts) == (0 if expect else 1)
+        assert PT not in result.base_updates  # never an agreed text carrying the other side's fuzzy flag
+
+
+def test_class9_first_contact_lasts_until_a_sync_completes() -> None:
+    """An interrupted first sync left a partial base: the rest still follows the first-contact policy."""
+    base = {DE: BaseTerm("agreed")}
+    m = Snapshot("metabase", CAPS, mb(pt="m", de="agreed"))
+    w = Snapshot("metawiki", CAPS, mw(pt="w", de="agreed"))
+    result = merge(base, m, w, MergeOptions(first_contact="metabase", established=False))
+    assert writes(result) == [("metawiki", "pt", "m")] and result.first_contact
+    after = merge(base, m, w, MergeOptions(first_contact="metabase", established=True))
+    assert writes(after) == [] and len(after.conflicts) == 1
+
+
+def test_metabase_deletion_against_outdated_unit_keeps_the_unit() -> None:
+    """Deleted on Metabase, outdated on Meta-Wiki: agreed absent; the outdated translation stays, unwritten."""
+    result = run({PT: BaseTerm("a")}, mb(), mw(pt="a", fuzzy=("pt",)))
+    assert writes(result) == [] and result.base_updates[PT] == BaseTerm(None)
+    # A translator then confirms the unit: a Meta-Wiki change after the tombstone, copied to Metabase.
+    confirmed = run({PT: BaseTerm(None)}, mb(), mw(pt="a"))
+    assert writes(confirmed) == [("metabase", "pt", "a")]
+
+
+def test_class11_a_value_a_wiki_would_alter_is_a_conflict_not_a_write() -> None:
+    result = run({PT: BaseTerm("a")}, mb(pt="a"), mw(pt="bell\x07"))
+    assert writes(result) == []
+    conflict, = result.conflicts
+    assert "not written" in conflict.reason and not conflict.sticky
