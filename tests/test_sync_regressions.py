@@ -64,11 +64,17 @@ def test_class1_english_change_keeps_the_conflict_open(world: World) -> None:
 def test_class1_variant_metabase_deletion_in_conflict_does_not_outdate_metawiki(world: World) -> None:
     key = world.pick()
     make_conflict(world, key)
+    before = world.bot_revisions()
     world.peer.set_term(world.item(key.qid), key.field, key.lang, None)
-    world.peer.set_term(world.item(key.qid), key.field, "en", "Another English text")
     assert world.cli("sync").exit_code == 3
+    world.peer.set_term(world.item(key.qid), key.field, "en", "Another English text")
+    for _ in range(2):  # the first writes the English; the second reads the unit Translate outdated
+        assert world.cli("sync").exit_code == 3
     unit = world.unit(key)
     assert unit is not None and unit.text == "Meta-Wiki human"
+    unit_page = f"Translations:{BUNDLE}/{key.message_key}/{key.lang}"
+    assert [p for p in world.bot_revisions() if p == ("metawiki", unit_page)] == \
+        [p for p in before if p == ("metawiki", unit_page)]  # the bot never touched the unit
     assert key in inbox(world)
 
 
@@ -125,16 +131,39 @@ def test_class4_bundle_key_removed_by_hand_loses_no_translation(world: World) ->
     assert world.cli("plan", "--full", "-o", str(plan)).exit_code == 0
 
 
-def test_class6_deleting_one_side_of_a_conflict_does_not_resurrect_it(world: World) -> None:
-    key = world.pick()
+def never_translated(world: World) -> TermKey:
+    """A term of a synced capacity, in a synced language, that neither side has ever held."""
+    base = world.base()
+    langs = sorted({k.lang for k in base} - {"en", "qqq"})
+    for qid in sorted({k.qid for k in base}, key=lambda q: int(q[1:])):
+        for lang in langs:
+            key = TermKey(qid, "description", lang)
+            if key not in base and TermKey(qid, "description", "en") in base:
+                return key
+    raise AssertionError("every term is translated")
+
+
+@pytest.mark.parametrize("deleted", ["metawiki", "metabase"])
+def test_class6_deleting_one_side_of_a_conflict_does_not_resurrect_it(world: World, deleted: str) -> None:
+    """Two humans add different values to a term with no base; one of them deletes theirs: still a conflict."""
+    key = never_translated(world)
     make_conflict(world, key)
-    delete_unit(world, key)
-    assert world.cli("sync").exit_code == 3
-    assert world.unit(key) is None
-    assert world.metabase_text(key.qid, key.field, key.lang) == "Metabase human"
-    world.peer.set_term(world.item(key.qid), key.field, key.lang, None)
-    assert world.cli("sync").exit_code in (0, 3)
-    assert key not in inbox(world)  # both sides empty now: the humans settled it
+    if deleted == "metawiki":
+        delete_unit(world, key)
+    else:
+        world.peer.set_term(world.item(key.qid), key.field, key.lang, None)
+    for _ in range(2):
+        assert world.cli("sync").exit_code == 3
+    assert (world.unit(key) is None) == (deleted == "metawiki")
+    assert (world.metabase_text(key.qid, key.field, key.lang) is None) == (deleted == "metabase")
+    assert key in inbox(world)
+    # The other human deletes too: both sides empty, the humans settled it.
+    if deleted == "metawiki":
+        world.peer.set_term(world.item(key.qid), key.field, key.lang, None)
+    else:
+        delete_unit(world, key)
+    assert world.cli("sync").exit_code == 0
+    assert key not in inbox(world)
     assert world.metabase_text(key.qid, key.field, key.lang) is None and world.unit(key) is None
 
 
