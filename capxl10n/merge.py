@@ -234,12 +234,10 @@ def _listed_keys(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, bundle_ke
     if bundle_keys is None:
         return None, set()
     with_history = {k.message_key for k in base}
+    translated = {k.message_key for k in base if k.lang != SOURCE_LANGUAGE}
     adding = {k.message_key for k in metabase.terms
               if k.lang == SOURCE_LANGUAGE and k.qid in capacities and k.message_key not in bundle_keys}
-    new = {mk for mk in adding if mk not in with_history}
-    restored = {mk for mk in adding if mk in with_history
-                and any(k.message_key == mk and k.lang != SOURCE_LANGUAGE for k in base)}
-    return set(bundle_keys) | new, restored
+    return set(bundle_keys) | (adding - with_history), adding & translated
 
 
 def _in_scope(lang: str, opts: MergeOptions) -> bool:
