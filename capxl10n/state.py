@@ -71,8 +71,9 @@ INSERT OR IGNORE INTO meta SELECT 'established', '1' WHERE EXISTS (SELECT 1 FROM
 #: Migrations from version N-1 to N (index N); version 1 is the initial schema.
 MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
-#: Journal statuses: ``sent`` means the request may have reached the wiki.
-JOURNAL_STATUSES: Final = ("pending", "sent", "done", "conflict", "failed")
+#: Journal statuses: ``sent`` means the request may have reached the wiki; ``stale`` means not
+#: written because the copied value's source changed after the plan (the next sync re-merges it).
+JOURNAL_STATUSES: Final = ("pending", "sent", "done", "conflict", "failed", "stale")
 
 
 def utcnow() -> str:
@@ -316,17 +317,22 @@ class State:
 
     def decide(self, key: TermKey, decision: Decision) -> None:
         """Record a decision, bound to the two values the inbox showed for the term when it was made."""
+        self.decide_many([(key, decision)])
+
+    def decide_many(self, decisions: Iterable[tuple[TermKey, Decision]]) -> None:
+        """Record several decisions in one transaction: all of them, or none (an import is one act)."""
         with self.transaction() as db:
-            row = db.execute("SELECT metabase, metawiki FROM conflicts WHERE qid = ? AND field = ? AND lang = ?",
-                             (key.qid, key.field, key.lang)).fetchone()
-            if row is None:
-                raise StateError(f"no conflict for {key.message_key} in {key.lang} in the inbox",
-                                 hint="run `capxl10n conflicts` to list open conflicts")
-            made_on = decision.basis or tuple(t.text if t is not None else None for t in map(_term_from, row))
-            db.execute("UPDATE conflicts SET decided = 1, decision = ?, decision_source = ?, decided_on = ? "
-                       "WHERE qid = ? AND field = ? AND lang = ?",
-                       (decision.text, decision.source, json.dumps(list(made_on), ensure_ascii=False),
-                        key.qid, key.field, key.lang))
+            for key, decision in decisions:
+                row = db.execute("SELECT metabase, metawiki FROM conflicts WHERE qid = ? AND field = ? AND lang = ?",
+                                 (key.qid, key.field, key.lang)).fetchone()
+                if row is None:
+                    raise StateError(f"no conflict for {key.message_key} in {key.lang} in the inbox",
+                                     hint="run `capxl10n conflicts` to list open conflicts")
+                made_on = decision.basis or tuple(t.text if t is not None else None for t in map(_term_from, row))
+                db.execute("UPDATE conflicts SET decided = 1, decision = ?, decision_source = ?, decided_on = ? "
+                           "WHERE qid = ? AND field = ? AND lang = ?",
+                           (decision.text, decision.source, json.dumps(list(made_on), ensure_ascii=False),
+                            key.qid, key.field, key.lang))
 
     def undecide(self, keys: Iterable[TermKey]) -> None:
         """Forget decisions that a later human edit overtook: the terms are open conflicts again."""
@@ -379,6 +385,12 @@ class State:
                                  "ORDER BY started DESC, rowid DESC LIMIT ?", (limit,)).fetchall()
         return [{"run_id": r[0], "command": r[1], "started": r[2], "finished": r[3], "exit_code": r[4],
                  "summary": json.loads(r[5]) if r[5] else None} for r in rows]
+
+    # -- recovery of interrupted applies (capxl10n.recover) ---------------------------------
+    def latest_plan(self) -> tuple[str, str, str] | None:
+        """The newest plan's id, status and body: only it can hold writes no later run took into account."""
+        row = self.conn.execute("SELECT plan_id, status, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
 
 
 def _term_json(term: Term | None) -> str | None:

@@ -11,12 +11,13 @@ different values and one human's text overwrites or hides another's.
 merge, ``conflicts resolve``, the conflicts .po import) refuse it and a human
 decides instead. The rules come from what the real MediaWiki 1.39 +
 Wikibase + Translate REL1_39 do (docs/values.md, proved by
-tests/realwiki/test_values_peer.py). Two rules are capxl10n's own, for values
-both wikis keep but that are never a human's text: U+FFFD (a character was
-already lost upstream) and noncharacters (only U+FFFE/U+FFFF are altered by
-the wikis, the other 64 are refused alike). Values are compared after
+tests/realwiki/test_values_peer.py). Three rules are capxl10n's own, for
+values both wikis keep but that are never a human's text: U+FFFD (a character
+was already lost upstream), noncharacters (only U+FFFE/U+FFFF are altered by
+the wikis, the other 64 are refused alike) and nothing visible (a lone ZWSP). Values are compared after
 :func:`capxl10n.model.normalize_text` (NFC, outer whitespace trimmed), as
-everywhere else, so outer whitespace is never a problem.
+everywhere else, so outer whitespace is no problem, except C0 controls other
+than TAB, LF and CR: Meta-Wiki turns them into U+FFFD even there.
 
 Pure: no I/O.
 
@@ -42,6 +43,10 @@ MAX_TERM_LENGTH: Final = 250
 FUZZY_MARKER: Final = "!!FUZZY!!"
 
 REPLACEMENT_CHARACTER: Final = "\ufffd"
+
+#: The controls that may stand in outer whitespace: Wikibase trims them, Meta-Wiki keeps them (CR as LF) and
+#: normalize_text strips them. Any other C0 control becomes U+FFFD on Meta-Wiki even there.
+_EDGE_CONTROLS: Final = frozenset("\t\n\r\x85")
 
 #: Categories with nothing to see: a value made only of these is blank to a reader.
 _INVISIBLE: Final = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
@@ -75,8 +80,23 @@ def char_problem(ch: str) -> str | None:
     if is_noncharacter(cp):  # U+FFFE/U+FFFF: U+FFFD on both wikis; the others: policy
         return f"noncharacter U+{cp:04X}"
     if ch == REPLACEMENT_CHARACTER:  # policy: the mark of a character already lost
-        return "U+FFFD REPLACEMENT CHARACTER (a character was lost before: retype it)"
+        return "replacement character U+FFFD"
     return None
+
+
+def _character_problems(text: str) -> list[tuple[int, str]]:
+    """(index, problem) of every character a wiki would alter, the outer whitespace included."""
+    start = len(text) - len(text.lstrip())
+    end = max(start, len(text.rstrip()))
+    found = []
+    for i, ch in enumerate(text):
+        if start <= i < end:
+            problem = char_problem(ch)
+        else:
+            problem = char_problem(ch) if unicodedata.category(ch) == "Cc" and ch not in _EDGE_CONTROLS else None
+        if problem is not None:
+            found.append((i, problem))
+    return found
 
 
 def value_problem(text: str, *, field: str, lang: str) -> str | None:
@@ -88,13 +108,12 @@ def value_problem(text: str, *, field: str, lang: str) -> str | None:
     changes nothing today: both wikis apply the same rules to every language.
     """
     del lang  # same rules for every language (docs/values.md)
-    start = len(text) - len(text.lstrip())
-    end = len(text.rstrip())
-    found = [(i, problem) for i in range(start, end) if (problem := char_problem(text[i])) is not None]
+    found = _character_problems(text)
     if found:
         position, problem = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        return f"contains {problem} at {position + 1}{more}"
+        lost = "; a character was lost there before: retype it" if text[position] == REPLACEMENT_CHARACTER else ""
+        return f"contains {problem} at {position + 1}{more}{lost}"
     value = normalize_text(text)
     if not value:
         return "is empty after trimming whitespace"

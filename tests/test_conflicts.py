@@ -90,7 +90,7 @@ def test_export_then_import_roundtrip(state, tmp_path: Path) -> None:
     assert catalog.metadata["X-Language-Code"] == "pt-br" and catalog.metadata["X-Message-Group"] == GROUP
     entry.msgstr = "Organizar maratonas de edição"
     catalog.save(str(po))
-    result = import_po(state, po, bundle_page=BUNDLE)
+    result = import_po(state, po, bundle_page=BUNDLE, english=english)
     assert result.decided == (PT,) and result.unknown == ()
     assert state.decisions()[PT].text == "Organizar maratonas de edição"
     assert export_po(state.conflicts(), "pt-br", po, bundle_page=BUNDLE, message_group=GROUP, english={}) == 0
@@ -103,7 +103,8 @@ def test_export_is_valid_gettext(state, tmp_path: Path) -> None:
     subprocess.run([msgfmt, "--check", "-o", str(tmp_path / "x.mo"), str(po)], check=True)
 
 
-def test_import_skips_empty_fuzzy_and_unknown(state, tmp_path: Path) -> None:
+def test_import_refuses_a_file_that_is_not_an_export(state, tmp_path: Path) -> None:
+    """Unknown keys, duplicates, no export headers: refused whole (tests/test_conflicts_import.py has the rest)."""
     po = tmp_path / "de.po"
     catalog = polib.POFile()
     catalog.metadata = {"X-Language-Code": "de", "Content-Type": "text/plain; charset=UTF-8"}
@@ -112,8 +113,8 @@ def test_import_skips_empty_fuzzy_and_unknown(state, tmp_path: Path) -> None:
     catalog.append(polib.POEntry(msgctxt=f"{BUNDLE}/Q99-label", msgid="Other", msgstr="y"))
     catalog.append(polib.POEntry(msgctxt="garbage", msgid="G", msgstr="z"))
     catalog.save(str(po))
-    result = import_po(state, po, bundle_page=BUNDLE)
-    assert result.decided == () and result.skipped_empty == 2 and len(result.unknown) == 2
+    with pytest.raises(DataError, match="not a capxl10n conflicts export"):
+        import_po(state, po, bundle_page=BUNDLE)
     assert state.decisions() == {}
 
 

@@ -181,3 +181,19 @@ def test_class11_a_value_a_wiki_would_alter_is_a_conflict_not_a_write() -> None:
     assert writes(result) == []
     conflict, = result.conflicts
     assert "not written" in conflict.reason and not conflict.sticky
+
+
+def test_class3_resolving_english_by_deletion_is_refused(tmp_path) -> None:
+    import pytest
+
+    from capxl10n.conflicts import resolve
+    from capxl10n.errors import UsageError
+    from capxl10n.merge import Conflict
+    from capxl10n.state import open_state
+
+    with open_state(tmp_path / "s.sqlite") as state:
+        state.record_conflicts([Conflict(EN, "One", True, None, Term("One", side="metawiki"), "English deleted")])
+        with pytest.raises(UsageError, match="never deletes a capacity's English"):
+            resolve(state, EN, take="metabase")
+        assert state.decisions() == {}
+        assert resolve(state, EN, take="metawiki").text == "One"
