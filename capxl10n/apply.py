@@ -9,10 +9,16 @@ moved, it is re-read; an operation is retried on the new revision only if its
 term still holds the value the plan expected; a term that already holds the new
 value is done without a write; anything else becomes a conflict for a human.
 
+Sources: a copy is written only while its source still holds the value
+(:mod:`capxl10n.sources`); one whose source a human changed since the plan is
+*stale*: skipped, journaled, reported, and merged afresh by the next sync.
+
 Journal: each operation is marked ``sent`` (committed to SQLite) before its
-request goes out and ``done`` after. A killed apply rerun with the same plan
-re-reads every target whose operations were ``sent`` and writes only what is
-missing, so no write is ever made twice.
+request goes out and ``done`` after; a request that got no answer (a network
+error) stays ``sent``. Every write's summary carries the plan's tag, so a
+rerun of the same plan first finds which ``sent`` writes landed
+(:mod:`capxl10n.recover`, one read per page in flight), then re-reads the
+targets of the rest and writes only what is missing: no write is made twice.
 """
 from __future__ import annotations
 
@@ -21,23 +27,30 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, PermissionDeniedError, RemoteError,
-                             StateError, UsageError, ValidationError)
-from capxl10n.merge import BaseTerm, Conflict
+from capxl10n.adapters.http import PageHistory
+from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, NetworkError, NotJSONError,
+                             PermissionDeniedError, RemoteError, StateError, UsageError, ValidationError)
+from capxl10n.merge import Conflict
 from capxl10n.model import Term, TermKey, normalize_text
 from capxl10n.plan import Operation, Plan, dumps
+from capxl10n.recover import RECOVERED, base_moves, clear_finished_conflicts, find_landed
+from capxl10n.sources import stale_sources
 from capxl10n.state import State
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
-SUMMARY = "capxl10n sync: {reason}"
+#: The tag comes first: wikis cut long summaries at the end (Wikibase after its own autocomment).
+SUMMARY = "{tag} capxl10n sync: {reason}"
 #: Errors after which no further write can succeed in this run.
 FATAL = (AuthError, BadTokenError)
+#: Errors without an answer from the wiki: the request may have landed.
+UNANSWERED = (NetworkError, NotJSONError)
 
 
 class MetabaseWriter(Protocol):
     def read_item(self, item: str) -> tuple[int, dict[tuple[str, str], str]]: ...
+    def page_history(self, item: str, since: str | None = None) -> PageHistory: ...
     def edit_item(self, item: str, *, labels: Mapping[str, str | None], descriptions: Mapping[str, str | None],
                   baserevid: int, summary: str) -> Any: ...
 
@@ -45,6 +58,7 @@ class MetabaseWriter(Protocol):
 class MetawikiWriter(Protocol):
     def read_bundle(self) -> Any: ...
     def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]: ...
+    def page_history(self, title: str, since: str | None = None) -> PageHistory: ...
     def save_unit(self, key: TermKey, text: str, *, fuzzy: bool = False, baserevid: int | None,
                   basetimestamp: str | None, create: bool, summary: str) -> Any: ...
     def delete_unit(self, key: TermKey, *, summary: str) -> Any: ...
@@ -89,6 +103,8 @@ class ApplyResult:
     failed: dict[str, str] = field(default_factory=dict)
     requests: int = 0
     writes: list[Written] = field(default_factory=list)  # every answered write, in order
+    stale: dict[str, str] = field(default_factory=dict)  # skipped: the source changed since the plan
+    recovered: list[str] = field(default_factory=list)  # found written by an interrupted run of the plan
 
     @property
     def complete(self) -> bool:
@@ -97,7 +113,8 @@ class ApplyResult:
     def to_json(self) -> dict[str, Any]:
         return {"plan": self.plan_id, "resumed": self.resumed, "done": len(self.done),
                 "written": len(self.written), "conflicts": len(self.conflicts),
-                "failed": dict(sorted(self.failed.items())), "requests": self.requests}
+                "failed": dict(sorted(self.failed.items())), "stale": dict(sorted(self.stale.items())),
+                "recovered": len(self.recovered), "requests": self.requests}
 
 
 def check_plan(plan: Plan, profile_name: str, state: State) -> bool:
@@ -106,6 +123,9 @@ def check_plan(plan: Plan, profile_name: str, state: State) -> bool:
         raise UsageError(f"this plan was made for profile {plan.profile!r}, not {profile_name!r}",
                          hint=f"apply it with --profile {plan.profile}, or make a new plan")
     status = state.plan_status(plan.id)
+    if status == RECOVERED:
+        raise StateError("stale plan: its apply was interrupted and a later run recovered what it wrote",
+                         hint="make a new plan with `capxl10n plan`")
     if status is not None:
         return True
     if plan.base_generation != state.base_generation:
@@ -129,6 +149,9 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str)
     start = writers.requests()
     interrupted = True
     try:
+        if resumed:
+            runner.recover()
+        runner.check_sources()
         for group, ops in _groups(plan.operations):
             runner.run_group(group, ops)
         interrupted = False
@@ -162,6 +185,29 @@ class _Runner:
     # -- bookkeeping -----------------------------------------------------------------------
     def status(self, op: Operation) -> str:
         return self.journal.get(op.id, ("pending", 0, None, None))[0]
+
+    def summary(self, reason: str) -> str:
+        return SUMMARY.format(tag=self.plan.tag, reason=reason)
+
+    def recover(self) -> None:
+        """A resumed plan: writes of the interrupted run that landed are done (found by their tag)."""
+        landed = find_landed(self.plan, self.journal, self.writers)
+        by_id = {op.id: op for op in self.plan.operations}
+        for op_id, revision in sorted(landed.items()):
+            self.done([by_id[op_id]], revision, written=False)
+            self.result.recovered.append(op_id)
+
+    def check_sources(self) -> None:
+        """Skip copies whose source changed since the plan (journaled ``stale``; the next sync re-merges)."""
+        todo = [op for op in self.plan.operations if self.status(op) in ("pending", "sent", "failed")]
+        ours = {int(row[2]) for row in self.journal.values() if row[0] == "done" and row[2] is not None}
+        stale = stale_sources(self.plan, todo, self.writers, ours=ours)
+        by_id = {op.id: op for op in todo}
+        for op_id, why in sorted(stale.items()):
+            self.mark([by_id[op_id]], "stale", detail=why)
+            self.result.stale[op_id] = why
+            log.warning("source guard: %s not written: %s", op_id, why,
+                        extra={"event": {"phase": "apply", "stale": op_id}})
 
     def mark(self, ops: Iterable[Operation], status: str, *, revision: int | None = None,
              detail: str | None = None) -> None:
@@ -202,9 +248,11 @@ class _Runner:
                     op.key.lang, extra={"event": {"phase": "apply", "guard": op.id}})
 
     def failed(self, ops: Iterable[Operation], exc: Exception) -> None:
+        """Record a failure; an unanswered request may have landed, so its operations stay ``sent``."""
         ops = list(ops)
         text = str(exc).splitlines()[0]
-        self.mark(ops, "failed", detail=text)
+        unanswered = isinstance(exc, UNANSWERED)
+        self.mark([op for op in ops if not (unanswered and self.status(op) == "sent")], "failed", detail=text)
         for op in ops:
             self.result.failed[op.id] = text
         log.error("apply: %s", text, extra={"event": {"phase": "apply", "error": type(exc).__name__,
@@ -229,7 +277,7 @@ class _Runner:
 
     # -- groups ----------------------------------------------------------------------------
     def run_group(self, group: str, ops: list[Operation]) -> None:
-        todo = [op for op in ops if self.status(op) not in ("done", "conflict")]
+        todo = [op for op in ops if self.status(op) not in ("done", "conflict", "stale")]
         for op in ops:
             if self.status(op) == "done":
                 self.result.done.append(op.id)
@@ -247,7 +295,7 @@ class _Runner:
         except FATAL:
             raise
         except RemoteError as exc:
-            self.failed([op for op in todo if self.status(op) not in ("done", "conflict")], exc)
+            self.failed([op for op in todo if self.status(op) not in ("done", "conflict", "stale")], exc)
         self.result.done.extend(op.id for op in todo if self.status(op) == "done")
 
     def _item(self, ops: list[Operation]) -> None:
@@ -266,11 +314,12 @@ class _Runner:
             self.mark(pending, "sent")
             try:
                 res = api.edit_item(item, labels=labels, descriptions=descriptions, baserevid=int(revision or 0),
-                                    summary=SUMMARY.format(reason=_reasons(pending)))
+                                    summary=self.summary(_reasons(pending)))
             except EditConflictError:
                 log.info("edit conflict on %s: re-reading", item)
             except ValidationError as exc:
                 if len(pending) > 1:
+                    self.mark(pending, "pending")  # refused as a whole: none of it was saved
                     for op in pending:  # find the term Metabase refuses; the others still go through
                         revision = self._item_single(op, revision)
                     return
@@ -289,10 +338,11 @@ class _Runner:
     def _item_single(self, op: Operation, revision: int | None) -> int | None:
         """Write one term alone; returns the item's revision after it (the next single edit's base)."""
         api = self.writers.metabase
+        self.mark([op], "sent")  # one term per request now: the journal says which one may have landed
         try:
             res = api.edit_item(op.page, labels={op.key.lang: op.new} if op.key.field == "label" else {},
                                 descriptions={op.key.lang: op.new} if op.key.field == "description" else {},
-                                baserevid=int(revision or 0), summary=SUMMARY.format(reason=op.reason))
+                                baserevid=int(revision or 0), summary=self.summary(op.reason))
         except ValidationError as exc:
             self.rejected(op, exc)
         except EditConflictError:
@@ -327,7 +377,7 @@ class _Runner:
             create = term is None
         for _attempt in range(MAX_ATTEMPTS):
             self.mark([op], "sent")
-            summary = SUMMARY.format(reason=op.reason)
+            summary = self.summary(op.reason)
             try:
                 if op.new is None:
                     res = self._delete_unit(op, revision, timestamp, summary)
@@ -383,7 +433,7 @@ class _Runner:
             try:
                 res = api.save_bundle(messages, baserevid=getattr(bundle, "revision", None),
                                       basetimestamp=getattr(bundle, "timestamp", None),
-                                      summary=SUMMARY.format(reason=_reasons(pending)))
+                                      summary=self.summary(_reasons(pending)))
             except EditConflictError:
                 log.info("edit conflict on the bundle: re-reading")
                 continue
@@ -403,25 +453,10 @@ def _reasons(ops: Sequence[Operation]) -> str:
 
 def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool = False) -> None:
     """Move the base for every term whose operations are all done; record apply-time conflicts."""
-    journal = state.journal(plan.id)
-    by_key: dict[TermKey, list[Operation]] = {}
-    for op in plan.operations:
-        by_key.setdefault(op.key, []).append(op)
-    updates: dict[TermKey, BaseTerm | None] = dict(plan.base)
-    finished: list[TermKey] = list(plan.resolved)
-    for key, ops in by_key.items():
-        if all(journal.get(op.id, ("pending",))[0] == "done" for op in ops):
-            revs = {op.target: journal[op.id][2] for op in ops}
-            new = ops[0].new
-            updates[key] = BaseTerm(new, metabase_rev=revs.get("metabase"),
-                                    metawiki_rev=revs.get("metawiki") or revs.get("bundle"))
-            finished.append(key)
-        else:
-            updates.pop(key, None)
+    updates, finished = base_moves(plan, state.journal(plan.id))
     state.update_base(updates, plan.capacities)
     if result.conflicts:
         state.record_conflicts(result.conflicts, replace_all=False)
-    decided = state.decisions()
-    state.clear_conflicts([k for k in finished if k in decided or k in set(plan.resolved)])
+    clear_finished_conflicts(plan, state, finished)
     state.set_plan_status(plan.id, "done" if not (result.failed or interrupted) else "partial")
     state.prune_plans()

@@ -4,7 +4,13 @@ A plan is made before any write and can be reviewed, kept, and applied later
 (``capxl10n apply plan.json``). Same inputs, same bytes: no timestamps, sorted
 operations, sorted keys. Each operation carries the guard apply needs — the
 value expected on the target and the revision it was read at — so a plan
-applied late never overwrites what changed in the meantime.
+applied late never overwrites what changed in the meantime; a copy also names
+its **source** (the side, page and revision its value was read from), so apply
+can skip a copy whose source a human changed after the plan was made.
+
+The plan's id is a content hash written into the file; :func:`loads` recomputes
+it and refuses a file whose content no longer matches (a hand-edited plan is
+never applied: make a new one).
 
 Pure: building, serialising and parsing a plan do no I/O (the CLI writes the file).
 """
@@ -15,21 +21,53 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from capxl10n.errors import DataError, UsageError
 from capxl10n.merge import TARGETS, BaseTerm, Change, Conflict, MergeResult
-from capxl10n.model import Capacity, Term, TermKey, full_message_key
+from capxl10n.model import (SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, full_message_key,
+                            normalize_text)
 
-PLAN_FORMAT: Final = "capxl10n-plan/1"
+PLAN_FORMAT: Final = "capxl10n-plan/2"
+#: Formats of older capxl10n versions: refused with a clear message (no content hash, no sources).
+OLD_FORMATS: Final = ("capxl10n-plan/1",)
+#: Operations with this reason write a human's decision: both sides are targets, neither is a source.
+DECISION_REASON: Final = "conflict resolved"
 TARGET_ORDER: Final = {"bundle": 0, "metabase": 1, "metawiki": 2}
 SUMMARY_FIRST: Final = 10
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a copied value was read (the other side): apply checks it still holds the value.
+
+    ``revision`` is the revision read (the item's ``lastrevid``, the unit's or the
+    bundle's revision; None when the page was absent, for a copied deletion).
+    """
+
+    side: str
+    page: str
+    revision: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"side": self.side, "page": self.page, "revision": self.revision}
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str) -> Source | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise DataError(f"{where}: 'source' must be an object or null")
+        side = _str(raw, "side", where)
+        if side not in ("metabase", "metawiki"):
+            raise DataError(f"{where}: unknown source side {side!r}", hint="'metabase' or 'metawiki'")
+        return cls(side, _str(raw, "page", where), _opt_int(raw, "revision", where))
+
+
+@dataclass(frozen=True)
 class Operation:
-    """One term to write: a :class:`Change` plus where exactly it goes."""
+    """One term to write: a :class:`Change` plus where exactly it goes (and where its value came from)."""
 
     id: str
     target: str
@@ -42,6 +80,7 @@ class Operation:
     base_revision: int | None
     base_timestamp: str | None
     reason: str
+    source: Source | None = None
 
     @property
     def group(self) -> str:
@@ -53,7 +92,8 @@ class Operation:
                 "field": self.key.field, "lang": self.key.lang, "action": self.action,
                 "expected": self.expected, "expected_fuzzy": self.expected_fuzzy,
                 "base_revision": self.base_revision, "base_timestamp": self.base_timestamp,
-                "new": self.new, "reason": self.reason}
+                "new": self.new, "reason": self.reason,
+                "source": self.source.to_json() if self.source is not None else None}
 
     @classmethod
     def from_json(cls, raw: Any, where: str) -> Operation:
@@ -75,7 +115,8 @@ class Operation:
                        action=action, new=new, expected=_opt_str(raw, "expected", where),
                        expected_fuzzy=bool(raw.get("expected_fuzzy", False)),
                        base_revision=_opt_int(raw, "base_revision", where),
-                       base_timestamp=_opt_str(raw, "base_timestamp", where), reason=str(raw.get("reason", "")))
+                       base_timestamp=_opt_str(raw, "base_timestamp", where), reason=str(raw.get("reason", "")),
+                       source=Source.from_json(raw.get("source"), where))
         except DataError as exc:
             if exc.message.startswith(where):
                 raise
@@ -93,12 +134,18 @@ class Plan:
     resolved: tuple[TermKey, ...] = ()
     capacities: tuple[Capacity, ...] = ()
     notes: Mapping[str, Any] = field(default_factory=dict)
+    #: Per side, when it was read (``at``: the wiki's own clock) and what the source guard needs.
+    reads: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @functools.cached_property
     def id(self) -> str:
-        """A content hash: the journal knows a plan (and resumes it) by this."""
-        digest = hashlib.sha256(dumps(self).encode("utf-8")).hexdigest()
-        return digest[:24]
+        """A content hash: the journal knows a plan (and resumes it) by this; the file carries it."""
+        return content_hash(self.content_json())
+
+    @property
+    def tag(self) -> str:
+        """What every edit summary of this plan carries, so a killed run's writes can be recognised."""
+        return plan_tag(self.id)
 
     @property
     def exit_code(self) -> int:
@@ -108,11 +155,17 @@ class Plan:
         return EXIT_PENDING if self.operations else EXIT_OK
 
     def to_json(self) -> dict[str, Any]:
+        content = self.content_json()
+        return {"format": content.pop("format"), "id": self.id, **content}
+
+    def content_json(self) -> dict[str, Any]:
+        """Everything but the id: what the id hashes."""
         return {
             "format": PLAN_FORMAT,
             "profile": self.profile,
             "base_generation": self.base_generation,
             "fingerprints": dict(sorted(self.fingerprints.items())),
+            "reads": {side: dict(sorted(r.items())) for side, r in sorted(self.reads.items())},
             "summary": summary_counts(self),
             "operations": [op.to_json() for op in self.operations],
             "conflicts": [dict(c) for c in self.conflicts],
@@ -123,12 +176,29 @@ class Plan:
         }
 
 
+def content_hash(content: Mapping[str, Any]) -> str:
+    """The id of a plan's content (its JSON without the id): canonical, so layout and key order do not count."""
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def plan_tag(plan_id: str) -> str:
+    """``[capxl10n plan 0123456789ab]``: short enough for any summary, unique enough to find our edits."""
+    return f"[capxl10n plan {plan_id[:12]}]"
+
+
 def build_plan(result: MergeResult, *, profile: str, bundle_page: str, base_generation: int,
                fingerprints: Mapping[str, str], capacities: Sequence[Capacity] = (),
                bundle_revision: int | None = None, bundle_timestamp: str | None = None,
-               notes: Mapping[str, Any] | None = None) -> Plan:
-    """Turn a merge result into a plan; operations sorted bundle → items → units, then by key."""
-    ops = [_operation(c, bundle_page, bundle_revision, bundle_timestamp) for c in result.changes]
+               notes: Mapping[str, Any] | None = None, sides: Mapping[str, Snapshot] | None = None) -> Plan:
+    """Turn a merge result into a plan; operations sorted bundle → items → units, then by key.
+
+    ``sides`` are the two snapshots the merge read: with them each copy names its
+    source and the plan records when each side was read (for apply's source guard).
+    """
+    sides = sides or {}
+    ops = [_with_source(_operation(c, bundle_page, bundle_revision, bundle_timestamp), c, sides, bundle_page,
+                        bundle_revision) for c in result.changes]
     ops.sort(key=lambda o: (TARGET_ORDER[o.target], _page_sort(o), o.key.sort_key()))
     all_notes = {
         "unaccepted_languages": list(result.unaccepted_languages),
@@ -141,7 +211,64 @@ def build_plan(result: MergeResult, *, profile: str, bundle_page: str, base_gene
     return Plan(profile=profile, base_generation=base_generation, fingerprints=dict(fingerprints),
                 operations=tuple(ops), conflicts=tuple(conflict_json(c) for c in result.conflicts),
                 base=base, resolved=tuple(sorted(result.resolved, key=TermKey.sort_key)),
-                capacities=tuple(capacities), notes=all_notes)
+                capacities=tuple(capacities), notes=all_notes, reads=_reads(sides))
+
+
+def _reads(sides: Mapping[str, Snapshot]) -> dict[str, dict[str, Any]]:
+    """When each side was read (its high-water mark: every later edit is at or after it)."""
+    out: dict[str, dict[str, Any]] = {}
+    for side, snapshot in sides.items():
+        read: dict[str, Any] = {}
+        if snapshot.meta.get("high_water"):
+            read["at"] = str(snapshot.meta["high_water"])
+        if side == "metawiki":
+            bundle = snapshot.meta.get("bundle") or {}
+            namespace = snapshot.meta.get("bundle_namespace", bundle.get("namespace"))
+            revision = snapshot.meta.get("bundle_revision", bundle.get("revision"))
+            if isinstance(namespace, int):
+                read["bundle_namespace"] = namespace
+            if isinstance(revision, int):
+                read["bundle_revision"] = revision
+        out[side] = read
+    return out
+
+
+def _with_source(op: Operation, change: Change, sides: Mapping[str, Snapshot], bundle_page: str,
+                 bundle_revision: int | None) -> Operation:
+    """Name where a copy's value was read: the other side, when it holds exactly that value.
+
+    A decision's value comes from a human, not from a side; a change whose value the
+    other side does not hold (nothing the merge emits today) has no source either.
+    """
+    side = "metawiki" if op.target == "metabase" else "metabase"
+    snapshot = sides.get(side)
+    if snapshot is None or op.reason.startswith(DECISION_REASON):
+        return op
+    term = snapshot.terms.get(op.key)
+    if op.new is None and term is not None:
+        return op
+    if op.new is not None and (term is None or term.fuzzy or normalize_text(term.text) != normalize_text(op.new)):
+        return op
+    if side == "metabase":
+        if not change.item:
+            return op
+        source = Source("metabase", change.item, _item_revision(snapshot, change.item, op.key.qid))
+    elif op.key.lang == SOURCE_LANGUAGE:
+        source = Source("metawiki", bundle_page, bundle_revision if bundle_revision is not None
+                        else term.revision if term is not None else None)
+    else:
+        page = f"Translations:{full_message_key(bundle_page, op.key.message_key)}/{op.key.lang}"
+        source = Source("metawiki", page, term.revision if term is not None else None)
+    return replace(op, source=source)
+
+
+def _item_revision(snapshot: Snapshot, item: str, qid: str) -> int | None:
+    """The item's ``lastrevid`` as read (every Metabase term carries it too)."""
+    known = (snapshot.meta.get("item_revisions") or {}).get(item)
+    if known is not None:
+        return int(known)
+    revisions = [t.revision for k, t in snapshot.terms.items() if k.qid == qid and t.revision is not None]
+    return max(revisions) if revisions else None
 
 
 def _page_sort(op: Operation) -> tuple[int, str]:
@@ -206,6 +333,9 @@ def loads(text: str, *, origin: str = "plan") -> Plan:
                         hint="the plan was edited or truncated; make a new one with `capxl10n plan`") from None
     if not isinstance(data, dict):
         raise DataError(f"{origin}: expected a JSON object at the top level")
+    if data.get("format") in OLD_FORMATS:
+        raise UsageError(f"{origin}: plan format {data.get('format')!r} is from an older capxl10n "
+                         "(no content hash, no sources)", hint="make a new plan with `capxl10n plan -o …`")
     if data.get("format") != PLAN_FORMAT:
         raise UsageError(f"{origin}: unknown plan format {data.get('format')!r}",
                          hint=f"this capxl10n applies {PLAN_FORMAT!r} plans; make a new plan")
@@ -232,9 +362,29 @@ def loads(text: str, *, origin: str = "plan") -> Plan:
         raise DataError(f"{origin}: malformed plan section ({type(exc).__name__}: {exc})",
                         hint="make a new plan with `capxl10n plan`") from None
     fingerprints = data.get("fingerprints") or {}
-    return Plan(profile=profile, base_generation=generation, fingerprints=dict(fingerprints), operations=ops,
+    reads = data.get("reads") or {}
+    if not isinstance(reads, dict) or not all(isinstance(r, dict) for r in reads.values()):
+        raise DataError(f"{origin}: 'reads' must map each side to an object")
+    plan = Plan(profile=profile, base_generation=generation, fingerprints=dict(fingerprints), operations=ops,
                 conflicts=conflicts, base=base, resolved=resolved, capacities=capacities,
-                notes=dict(data.get("notes") or {}))
+                notes=dict(data.get("notes") or {}), reads={side: dict(r) for side, r in reads.items()})
+    _check_hash(data, plan, origin)
+    return plan
+
+
+def _check_hash(data: Mapping[str, Any], plan: Plan, origin: str) -> None:
+    """Refuse a plan whose content is not what its id says: edited by hand, or not made by capxl10n."""
+    recorded = data.get("id")
+    if not isinstance(recorded, str):
+        raise DataError(f"{origin}: the plan has no content hash ('id')",
+                        hint="make a new plan with `capxl10n plan -o …`")
+    actual = content_hash({k: v for k, v in data.items() if k != "id"})
+    if actual != recorded:
+        raise DataError(f"{origin} was changed after it was made (content hash {actual} ≠ {recorded})",
+                        hint="a plan is applied only as it was made; make a new plan with `capxl10n plan -o …`")
+    if plan.id != recorded:
+        raise DataError(f"{origin}: the plan does not read back as it was written (content hash {plan.id} ≠ "
+                        f"{recorded})", hint="make a new plan with this capxl10n: `capxl10n plan -o …`")
 
 
 def _base_from(raw: Mapping[str, Any]) -> tuple[TermKey, BaseTerm | None]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from capxl10n.apply import ApplyResult, Writers, apply_plan
-from capxl10n.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, CatalogError
+from capxl10n.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CatalogError
 from capxl10n.merge import MergeOptions, MergeResult, merge
 from capxl10n.model import Snapshot
 from capxl10n.plan import Plan, build_plan
@@ -94,7 +94,9 @@ class ApplyOutcome:
             return EXIT_PARTIAL
         if self.catalogs and self.catalogs.get("error"):
             return EXIT_ERROR
-        return EXIT_CONFLICTS if self.open_conflicts else EXIT_OK
+        if self.open_conflicts:
+            return EXIT_CONFLICTS
+        return EXIT_PENDING if self.result.stale else EXIT_OK  # skipped copies: the next sync re-merges them
 
     def to_json(self) -> dict[str, Any]:
         return {"run": self.run_id, "plan": self.plan.id, "exit_code": self.exit_code,
@@ -166,7 +168,7 @@ def make_plan(profile: Any, state: State, reading: Reading) -> tuple[Plan, Merge
         fingerprints={"metabase": reading.metabase.fingerprint(), "metawiki": reading.metawiki.fingerprint()},
         capacities=tuple(c for c in reading.metabase.capacities if c.qid not in duplicates),
         bundle_revision=reading.bundle_revision, bundle_timestamp=reading.bundle_timestamp,
-        notes=_reading_notes(reading, result))
+        notes=_reading_notes(reading, result), sides={"metabase": reading.metabase, "metawiki": reading.metawiki})
     return plan, result
 
 
@@ -182,13 +184,20 @@ def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | No
 
 
 def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,
-         run_id: str | None = None, command: str = "plan") -> PlanOutcome:
-    """Read both sides and plan; with ``record`` the conflicts go to the inbox and the run is summarised."""
+         run_id: str | None = None, command: str = "plan",
+         writers: Writers | WriterFactory | None = None) -> PlanOutcome:
+    """Read both sides and plan; with ``record`` the conflicts go to the inbox and the run is summarised.
+
+    With ``record``, an earlier apply that never finished is recovered first (its writes that
+    landed move the base), reading pages through ``writers`` (default: the real clients).
+    """
     run_id = run_id or uuid.uuid4().hex[:12]
     started = time.monotonic()
     with open_state(profile.state) as state:
         if record:
             state.start_run(run_id, command)
+            from capxl10n.recover import recover_interrupted
+            recover_interrupted(profile, state, writers=writers)
         log.info("reading both sides", extra=_event(run_id, "read", incremental=incremental))
         reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental)))(profile, state)
         the_plan, result = make_plan(profile, state, reading)
@@ -288,7 +297,7 @@ def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reade
     """Plan, then apply unless ``dry_run`` (read-only: no login, no write, only the read cache changes)."""
     run_id = uuid.uuid4().hex[:12]
     planned = plan(profile, record=not dry_run, incremental=incremental, reader=reader, run_id=run_id,
-                   command="sync")
+                   command="sync", writers=writers)
     if dry_run:
         return SyncOutcome(planned, None)
     the_plan = planned.plan

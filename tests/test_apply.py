@@ -1,6 +1,7 @@
 """Apply against in-memory fake wikis: guards, grouping, journal/resume, faults, bad input."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -170,7 +171,7 @@ def test_missing_credentials_nothing_written(profile, synced, monkeypatch) -> No
 def test_plan_for_another_profile_refused(profile, synced) -> None:
     synced.human_unit("Q1", "label", "fr", "un")
     plan = make_plan(profile, synced)
-    foreign = loads(dumps(plan).replace('"profile": "sandbox"', '"profile": "production"'))
+    foreign = dataclasses.replace(plan, profile="production")  # made for another profile, not edited by hand
     with pytest.raises(UsageError, match="production"):
         do_apply(profile, synced, foreign)
     assert synced.write_count() == 0

@@ -403,7 +403,9 @@ def test_plan_bad_inputs(world: World) -> None:
     result = world.cli("apply", str(bad))
     assert result.exit_code == 1 and "malformed JSON" in result.output
     other = world.tmp / "other.json"
-    other.write_text(plan.read_text().replace('"profile": "sandbox"', '"profile": "production"'))
+    from dataclasses import replace
+    from capxl10n.plan import dumps, loads
+    other.write_text(dumps(replace(loads(plan.read_text()), profile="production")))  # made for another profile
     result = world.cli("apply", str(other))
     assert result.exit_code == 2 and "production" in result.output
     env = {k: v for k, v in world.env.items() if "METABASE_PASSWORD" not in k}

@@ -125,6 +125,25 @@ def make_session(profile: Profile, site: SiteProfile) -> requests.Session:
     return session
 
 
+@dataclass(frozen=True)
+class RevisionInfo:
+    """One revision of a page as ``prop=revisions`` lists it (no content)."""
+
+    revid: int
+    comment: str
+    user: str | None = None
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class PageHistory:
+    """A page's recent revisions, newest first; ``exists=False`` when the page is missing (deleted)."""
+
+    title: str
+    exists: bool
+    revisions: tuple[RevisionInfo, ...] = ()
+
+
 @dataclass
 class _Attempt:
     """What one HTTP exchange produced: a parsed body, or a reason to retry or fail."""
@@ -231,6 +250,24 @@ class ApiClient:
                 raise RemoteError(f"the wiki repeated the continuation {nxt}", code="continue-loop", site=self.name,
                                   hint="a server bug; reading further would loop forever")
             cont = nxt
+
+    def page_history(self, title: str, *, since: str | None = None) -> PageHistory:
+        """The revisions of one page since ``since`` (all, newest first, up to the API's limit), in one request.
+
+        Comments come as stored: Wikibase puts its autocomment before the summary we
+        sent, so callers look for their text as a substring.
+        """
+        params: dict[str, Any] = {"action": "query", "prop": "revisions", "titles": title,
+                                  "rvprop": "ids|comment|timestamp|user", "rvlimit": "max"}
+        if since:
+            params["rvend"] = since
+        pages = (self.get(**params).get("query") or {}).get("pages") or []
+        page = (list(pages.values()) if isinstance(pages, Mapping) else pages or [{}])[0]
+        if "missing" in page or "invalid" in page:
+            return PageHistory(title, exists=False)
+        return PageHistory(title, True, tuple(
+            RevisionInfo(int(r["revid"]), str(r.get("comment") or ""), r.get("user"), r.get("timestamp"))
+            for r in page.get("revisions") or [] if r.get("revid")))
 
     def sparql(self, url: str, query: str) -> dict[str, Any]:
         """A SPARQL SELECT against a query service (GET, SPARQL JSON results).

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from capxl10n.adapters.http import ApiClient
+from capxl10n.adapters.http import ApiClient, PageHistory
 from capxl10n.adapters.wikibase import EditResult
 from capxl10n.errors import DataError, RemoteError
 from capxl10n.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Snapshot, Term, TermKey
@@ -304,6 +304,10 @@ class MetawikiClient:
                             rvslots="main", meta="messagetranslations",
                             mttitle=f"{self.unit_prefix}{key.message_key}")
         return _read_unit_answer(data, title)
+
+    def page_history(self, title: str, since: str | None = None) -> PageHistory:
+        """A unit's or the bundle's revisions since ``since`` (ids, comments, users), in one request."""
+        return self.api.page_history(title, since=since)
 
     # ------------------------------------------------------------------ changes
     def unit_changes(self, since: str, bundle_namespace: int | None = None, ignore: Collection[int] = ()

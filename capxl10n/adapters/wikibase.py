@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from capxl10n.adapters.http import ApiClient
+from capxl10n.adapters.http import ApiClient, PageHistory
 from capxl10n.errors import DataError, NotJSONError, RemoteError, ValidationError
 from capxl10n.model import QID_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import MetabaseProfile
@@ -280,6 +280,10 @@ class MetabaseClient:
             raise ValidationError(f"item {item} does not exist", code="no-such-entity", site=self.api.name,
                                   term=item, hint="the item was deleted or merged; re-run discovery")
         return int(entity.get("lastrevid") or 0), entity_terms(entity)
+
+    def page_history(self, item: str, since: str | None = None) -> PageHistory:
+        """The item page's revisions since ``since`` (ids, comments, users): how a killed apply's edits are found."""
+        return self.api.page_history(self.item_title(item), since=since)
 
     def changed_items(self, since: str) -> tuple[set[str], str]:
         """Items edited since ``since`` (recentchanges in the item namespace) and the new high-water mark."""

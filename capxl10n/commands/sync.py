@@ -43,8 +43,15 @@ def _render_apply(env: Env, outcome: Any) -> None:
     env.echo(f"applied plan {r.plan_id}{' (resumed)' if r.resumed else ''}: {len(r.done)} done "
              f"({len(r.written)} written, {len(r.done) - len(r.written)} already in place), "
              f"{len(r.conflicts)} new conflict(s), {len(r.failed)} failed, {r.requests} request(s)")
+    if r.recovered:
+        env.echo(f"  {len(r.recovered)} found already written by the interrupted run (by the plan's tag)")
     for op_id, why in sorted(r.failed.items())[:10]:
         env.echo(f"  failed {op_id}: {why}")
+    if r.stale:
+        env.echo(f"  {len(r.stale)} not written: the value's source changed after the plan (the next sync "
+                 "merges them again)")
+    for op_id, why in sorted(r.stale.items())[:10]:
+        env.echo(f"  skipped {op_id}: {why}")
     if r.failed:
         env.echo("  rerun the same command to resume; nothing done is written twice")
     if outcome.open_conflicts:
@@ -82,7 +89,8 @@ def plan_command(ctx: click.Context, env: Env, output: Path | None, full: bool) 
 def apply_command(ctx: click.Context, env: Env, plan_file: Path) -> None:
     """Apply a plan made by `capxl10n plan`; rerun after a failure or crash to resume.
 
-    Exit 0 done, 3 conflicts left, 5 partly applied (rerun).
+    Exit 0 done, 3 conflicts left, 4 copies skipped because their source changed (run sync),
+    5 partly applied (rerun).
     """
     from capxl10n import plan as plan_mod
     from capxl10n.errors import DataError
@@ -180,14 +188,13 @@ def conflicts_resolve(env: Env, key: str, lang: str, take: str | None, text: str
 @pass_env
 def conflicts_export(env: Env, lang: str, output: Path) -> None:
     """Write the language's open conflicts as a .po (alternatives in translator comments)."""
-    from capxl10n.conflicts import export_po
+    from capxl10n.conflicts import english_sources, export_po
     from capxl10n.state import open_state
 
     profile = env.profile()
     with open_state(profile.state, create=False) as state:
-        english = {k: t.text for k, t in state.directory().terms.items() if k.lang == "en"}
         count = export_po(state.conflicts(lang), lang, output, bundle_page=profile.metawiki.bundle_page,
-                          message_group=profile.metawiki.message_group, english=english)
+                          message_group=profile.metawiki.message_group, english=english_sources(state))
     env.echo(f"{count} conflict(s) written to {output}", err=True)
 
 
@@ -202,12 +209,13 @@ def conflicts_import(env: Env, po_file: Path) -> None:
 
     profile = env.profile()
     with open_state(profile.state, create=False) as state:
-        result = import_po(state, po_file, bundle_page=profile.metawiki.bundle_page)
+        result = import_po(state, po_file, bundle_page=profile.metawiki.bundle_page,
+                           message_group=profile.metawiki.message_group)
     if env.output_format == "json":
         emit_json(result.to_json())
     else:
         env.echo(f"{len(result.decided)} decision(s) recorded, {result.skipped_empty} left undecided"
-                 + (f", {len(result.unknown)} unknown entries ignored" if result.unknown else "")
+                 + (f", {len(result.already)} already recorded" if result.already else "")
                  + "; the next `capxl10n sync` applies them")
 
 

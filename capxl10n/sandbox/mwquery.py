@@ -131,6 +131,7 @@ def revisions(req: ApiRequest, pages: list[PageOut]) -> None:
         _latest_revisions(req, existing, props, slots)
         return
     if not existing:
+        _history_limit(req, props)  # parsed (and ``limits`` reported for "max") even for a missing page
         return
     _page_history(req, existing[0], props, slots)
 
@@ -154,11 +155,15 @@ def _latest_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], s
         served += 1
 
 
+def _history_limit(req: ApiRequest, props: list[str]) -> int:
+    cap = (500 if req.high_limits else 50) if "content" in props else (5000 if req.high_limits else 500)
+    return req.limit("rvlimit", 1 if not req.has("rvlimit") else 10, cap, None, module="revisions")
+
+
 def _page_history(req: ApiRequest, out: PageOut, props: list[str], slots: list[str] | None) -> None:
     page = out.page
     assert page is not None
-    cap = (500 if req.high_limits else 50) if "content" in props else (5000 if req.high_limits else 500)
-    limit = req.limit("rvlimit", 1 if not req.has("rvlimit") else 10, cap, None, module="revisions")
+    limit = _history_limit(req, props)
     direction = req.enum("rvdir", ("older", "newer"), "older")
     start_id = req.int("rvstartid")
     end_id = req.int("rvendid")

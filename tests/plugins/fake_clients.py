@@ -15,10 +15,16 @@ from typing import Any
 
 import pytest
 
+from capxl10n.adapters.http import PageHistory, RevisionInfo
 from capxl10n.errors import EditConflictError, PermissionDeniedError, RemoteError, ValidationError
 from capxl10n.model import Capacity, Snapshot, Term, TermKey, normalize_text
 
 BOT = "CapxBot"
+BUNDLE = "Module:CapacityExchange/capacities.json"
+
+
+def unit_title(key: TermKey) -> str:
+    return f"Translations:{BUNDLE}/{key.message_key}/{key.lang}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class Unit:
     revision: int
     timestamp: str
     author: str
+    marked: bool = False  # saved with !!FUZZY!! (in the stored text), not only tagged by an English change
 
 
 @dataclass
@@ -72,6 +79,8 @@ class FakeWikis:
         self.unaccepted: set[str] = {"qqq"}
         #: Called before each write with (kind, target); may edit the wikis or raise a fault.
         self.before_write: Callable[[str, str], None] | None = None
+        #: Page (item id, unit title, bundle title) → its revisions with their summaries, oldest first.
+        self.history: dict[str, list[RevisionInfo]] = {}
         self.metabase = FakeMetabase(self)
         self.metawiki = FakeMetawiki(self)
 
@@ -83,10 +92,14 @@ class FakeWikis:
     def stamp(self) -> str:
         return f"2025-12-06T00:{self.clock // 60:02d}:{self.clock % 60:02d}Z"
 
+    def log(self, page: str, revision: int, user: str, summary: str) -> None:
+        self.history.setdefault(page, []).append(RevisionInfo(revision, summary, user, self.stamp()))
+
     def add_capacity(self, qid: str, item: str, terms: Mapping[tuple[str, str], str] | None = None) -> None:
         rev = self.tick()
         self.capacities[qid] = Capacity(qid, item=item)
         self.items[item] = Item(qid, rev, dict(terms or {}), {k: rev for k in (terms or {})})
+        self.log(item, rev, "Alice", "created")
 
     def human_metabase(self, qid: str, fld: str, lang: str, text: str | None) -> None:
         item = self.items[self.capacities[qid].item or ""]
@@ -97,21 +110,25 @@ class FakeWikis:
             item.terms[(fld, lang)] = text
         item.revision = rev
         item.changed_at[(fld, lang)] = rev
+        self.log(self.capacities[qid].item or "", rev, "Alice", "human edit")
 
     def human_unit(self, qid: str, fld: str, lang: str, text: str | None, *, fuzzy: bool = False,
                    author: str = "Alice") -> None:
         key = TermKey(qid, fld, lang)  # type: ignore[arg-type]
         if text is None:
             self.units.pop(key, None)
+            self.history.pop(unit_title(key), None)
         else:
-            self.units[key] = Unit(text, fuzzy, self.tick(), self.stamp(), author)
+            self.units[key] = Unit(text, fuzzy, self.tick(), self.stamp(), author, marked=fuzzy)
+            self.log(unit_title(key), self.units[key].revision, author, "human edit")
 
     def human_bundle(self, messages: Mapping[str, str]) -> None:
         self._store_bundle(dict(messages), author="Alice")
 
-    def _store_bundle(self, messages: dict[str, str], author: str) -> int:
+    def _store_bundle(self, messages: dict[str, str], author: str, summary: str = "human edit") -> int:
         old = self.bundle
         rev = self.tick()
+        self.log(BUNDLE, rev, author, summary)
         for key, unit in self.units.items():
             if key.lang != "en" and old.get(key.message_key) != messages.get(key.message_key):
                 unit.fuzzy = True  # Translate marks translations outdated, text untouched
@@ -145,6 +162,14 @@ class FakeWikis:
 
     def write_count(self) -> int:
         return len(self.writes)
+
+    def page_history(self, page: str) -> PageHistory:
+        """``prop=revisions`` of one page, newest first (a missing page: ``exists=False``)."""
+        self.requests += 1
+        revisions = self.history.get(page)
+        if revisions is None:
+            return PageHistory(page, exists=False)
+        return PageHistory(page, True, tuple(reversed(revisions)))
 
     def hook(self, kind: str, target: str) -> None:
         self.requests += 1
@@ -190,7 +215,11 @@ class FakeMetabase:
             it.changed_at[k] = rev
         it.revision = rev
         self.w.writes.append(("wbeditentity", item))
+        self.w.log(item, rev, BOT, summary)
         return FakeEditResult(rev, patched=baserevid != rev - 1)
+
+    def page_history(self, item: str, since: str | None = None) -> PageHistory:
+        return self.w.page_history(item)
 
 
 class FakeMetawiki:
@@ -221,13 +250,17 @@ class FakeMetawiki:
                                   code="articleexists", site="metawiki", term=key)
         if unit is not None and baserevid is not None and unit.revision != baserevid and unit.author != BOT:
             raise EditConflictError("Edit conflict.", code="editconflict", site="metawiki", term=key)
-        if unit is not None and unit.text == text:
-            unit.fuzzy = fuzzy  # identical save: nochange, and fuzzy follows the marker
+        if unit is not None and unit.text == text and unit.marked == fuzzy:
+            unit.fuzzy = fuzzy  # identical stored text: nochange, and fuzzy follows the marker
             return FakeEditResult(None, nochange=True)
-        new = Unit(text, fuzzy, self.w.tick(), self.w.stamp(), BOT)
+        new = Unit(text, fuzzy, self.w.tick(), self.w.stamp(), BOT, marked=fuzzy)
         self.w.units[key] = new
         self.w.writes.append(("edit", f"unit:{key.message_key}/{key.lang}"))
+        self.w.log(unit_title(key), new.revision, BOT, summary)
         return FakeEditResult(new.revision, timestamp=new.timestamp)
+
+    def page_history(self, title: str, since: str | None = None) -> PageHistory:
+        return self.w.page_history(title)
 
     def delete_unit(self, key: TermKey, *, summary: str) -> FakeEditResult:
         self.w.hook("delete", f"unit:{key.message_key}/{key.lang}")
@@ -236,6 +269,7 @@ class FakeMetawiki:
                                         site="metawiki", term=key)
         if self.w.units.pop(key, None) is not None:
             self.w.writes.append(("delete", f"unit:{key.message_key}/{key.lang}"))
+            self.w.history.pop(unit_title(key), None)
         return FakeEditResult(None)
 
     def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
@@ -245,7 +279,7 @@ class FakeMetawiki:
             raise EditConflictError("Edit conflict.", code="editconflict", site="metawiki")
         if dict(messages) == self.w.bundle:
             return FakeEditResult(None, nochange=True)
-        rev = self.w._store_bundle(dict(messages), BOT)
+        rev = self.w._store_bundle(dict(messages), BOT, summary)
         self.w.writes.append(("edit", "bundle"))
         return FakeEditResult(rev)
 

@@ -357,3 +357,31 @@ def test_invalid_bundles(contract, kind):
         assert answer.code is not None
         return {"refused": answer}
     contract.run(f"translate-invalid-bundle-{kind}", body)
+
+
+PLAN_TAG = "[capxl10n plan 0123456789ab]"
+
+
+def tagged_history(b: Backend) -> Mapping[str, Answer]:
+    """apply's recovery: the plan tag of a unit save (plain and !!FUZZY!!) reads back in rvprop=comment."""
+    ensure_block(b)
+    bot = b.client(SITE, "bot")
+    title = unit(K2 + "-description", "nl")
+    summary = f"{PLAN_TAG} capxl10n sync: changed on metabase [nl]"
+    answers: dict[str, Answer] = {}
+    for name, text in (("save", "contract beschrijving twee"), ("save-fuzzy", "!!FUZZY!!contract beschrijving twee")):
+        assert bot.write("edit", title=title, text=text, summary=summary).code is None
+        history = bot.get(action="query", prop="revisions", titles=title, rvprop="ids|comment|timestamp|user",
+                          rvlimit="max", rvend="2001-01-01T00:00:00Z", formatversion=2)
+        newest = history["query"]["pages"][0]["revisions"][0]
+        assert PLAN_TAG in newest["comment"], newest
+        answers[name] = history
+    missing = bot.get(action="query", prop="revisions", titles=title + "-missing", rvprop="ids|comment|timestamp|user",
+                      rvlimit="max", formatversion=2)
+    assert missing["query"]["pages"][0]["missing"] is True
+    answers["missing-page"] = missing
+    return answers
+
+
+def test_plan_tag_survives_in_unit_history(contract):
+    contract.run("translate-plan-tag-history", tagged_history)

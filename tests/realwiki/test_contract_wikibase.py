@@ -262,3 +262,25 @@ def test_baserevid_conflicts(contract, scenario):
         after = b.anon(SITE).get(action="wbgetentities", ids=qid, props="labels|descriptions|info")
         return {"between": between, "answer": answer, "reread": after}
     contract.run(f"wikibase-conflict-{scenario}", body)
+
+
+PLAN_TAG = "[capxl10n plan 0123456789ab]"
+
+
+def tagged_history(b: Backend) -> Mapping[str, Answer]:
+    """apply's recovery: the plan tag of a wbeditentity reads back in rvprop=comment, after the autocomment."""
+    item = new_item(b, "plan-tag")
+    answer = edit(b, id=item["id"], data=terms({"de": "Vertrag Plan", "fr": "contrat plan"}),
+                  baserevid=item["lastrevid"], summary=f"{PLAN_TAG} capxl10n sync: changed on metawiki [de, fr]")
+    assert answer.code is None, answer.body
+    history = b.client(SITE, "bot").get(action="query", prop="revisions", titles=f"Item:{item['id']}",
+                                        rvprop="ids|comment|timestamp|user", rvlimit="max",
+                                        rvend="2001-01-01T00:00:00Z", formatversion=2)
+    newest = history["query"]["pages"][0]["revisions"][0]
+    assert newest["comment"].startswith("/* wbeditentity-update-languages-short:0||de, fr */ "), newest
+    assert PLAN_TAG in newest["comment"], newest
+    return {"history": history}
+
+
+def test_plan_tag_survives_in_item_history(contract):
+    contract.run("wikibase-plan-tag-history", tagged_history)

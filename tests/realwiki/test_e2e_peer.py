@@ -209,6 +209,58 @@ def test_deletion_on_wikibase_propagates(world: World) -> None:
     assert "es" not in world.wb_terms("Q11016")[0], "a deletion is never undone by the next run"
 
 
+KILL_AFTER_EDIT = """
+import os, signal, sys
+from capxl10n.adapters import wikibase
+original = wikibase.MetabaseClient.edit_item
+def edit_item(self, item, **kw):
+    answer = original(self, item, **kw)
+    if item == os.environ["KILL_AFTER_ITEM"]:
+        os.kill(os.getpid(), signal.SIGKILL)  # the edit is stored; its answer is never journaled
+    return answer
+wikibase.MetabaseClient.edit_item = edit_item
+from capxl10n.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_killed_runs_write_is_recognised_by_its_tag(world: World) -> None:
+    """Issue 16 class 12 on the real software: the write found by its plan tag moves the base."""
+    item = world.items["Q759524"]
+    assert world.other.write("edit", title=world.unit("Q759524-description", "nl"),
+                             text="organisatiestructuur").code is None
+    env = {**os.environ, "PEER_USER": world.peer.bot.login, "PEER_PASSWORD": world.peer.bot.password,
+           "KILL_AFTER_ITEM": item, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
+                                                                                os.environ.get("PYTHONPATH")]))}
+    killed = subprocess.run([sys.executable, "-c", KILL_AFTER_EDIT, "--profile", str(world.profile), "sync"],
+                            capture_output=True, text=True, env=env, timeout=300, check=False, cwd=world.tmp)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert world.wb_terms("Q759524")[1].get("nl") == "organisatiestructuur"
+    assert world.other.write("wbsetdescription", id=item, language="nl",
+                             value="organisatiestructuur (door een mens)").code is None
+    code, outcome, _ = world.sync()
+    assert code in (0, 3), outcome
+    assert "nl" not in outcome["plan"]["summary"]["conflicts_per_language"], outcome["plan"]["summary"]
+    page = world.anon.page(world.unit("Q759524-description", "nl"))
+    assert page["text"] == "organisatiestructuur (door een mens)", "copied, not a conflict"
+
+
+def test_a_copy_whose_source_changed_after_the_plan_is_skipped(world: World) -> None:
+    """Issue 16 class 13 on the real software: the source guard sees the translator's newer edit."""
+    assert world.other.write("edit", title=world.unit("Q11024-description", "nl"), text="communicatie").code is None
+    plan_file = world.tmp / "plan-stale.json"
+    assert world.cli("plan", "-o", str(plan_file)).returncode in (3, 4)
+    assert world.other.write("edit", title=world.unit("Q11024-description", "nl"),
+                             text="communicatie (nieuwer)").code is None
+    applied = world.cli("apply", "-f", "json", str(plan_file))
+    assert applied.returncode in (3, 4), applied.stdout + applied.stderr
+    assert "metabase:Q11024-description/nl" in json.loads(applied.stdout)["apply"]["stale"]
+    assert world.wb_terms("Q11024")[1].get("nl") is None, "the stale value is not written"
+    code, outcome, _ = world.sync()
+    assert code in (0, 3), outcome
+    assert world.wb_terms("Q11024")[1].get("nl") == "communicatie (nieuwer)"
+
+
 def test_maxlag_backoff(world: World) -> None:
     world.peer.set_maxlag(10)
     import threading
