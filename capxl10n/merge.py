@@ -226,18 +226,19 @@ def _listed_keys(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, bundle_ke
 
     Translate lists the units of a key only while the key is in the bundle, so a key
     missing there hides its translations: their absence is not a deletion. A key
-    this plan adds for the first time (no base row in any language) has no units
-    yet, so its translations can be written right after it. A key put back into
-    the bundle may still have orphaned units: its translations wait until
-    Meta-Wiki has been read in full again.
+    this plan adds with no agreed translation has nothing a hidden unit could be
+    mistaken to delete: its translations are written right after it (a unit that
+    exists after all is never overwritten: apply creates units only where none
+    exists). A key put back into the bundle with agreed translations may still
+    have their units: those translations wait until Meta-Wiki has been read in
+    full again.
     """
     if bundle_keys is None:
         return None, set()
-    with_history = {k.message_key for k in base}
     translated = {k.message_key for k in base if k.lang != SOURCE_LANGUAGE}
     adding = {k.message_key for k in metabase.terms
               if k.lang == SOURCE_LANGUAGE and k.qid in capacities and k.message_key not in bundle_keys}
-    return set(bundle_keys) | (adding - with_history), adding & translated
+    return set(bundle_keys) | (adding - translated), adding & translated
 
 
 def _in_scope(lang: str, opts: MergeOptions) -> bool:
