@@ -159,9 +159,11 @@ class MergeResult:
     #: Message keys missing from the bundle whose translations were not merged (their units are
     #: invisible to Translate's listing until the key is back, so absence there proves nothing).
     unlisted_keys: tuple[str, ...] = ()
-    #: Message keys this plan puts back into the bundle that had translations: Meta-Wiki must be
-    #: read in full after it, to see their units again.
+    #: Message keys this plan puts back into the bundle that may have hidden units: Meta-Wiki must
+    #: be read in full after it, to see them again.
     restored_keys: tuple[str, ...] = ()
+    #: Message keys whose English this plan changes: Translate outdates their units.
+    outdated_keys: tuple[str, ...] = ()
 
 
 def _norm(term: Term | None) -> str | None:
@@ -173,35 +175,53 @@ def _norm(term: Term | None) -> str | None:
 
 def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapshot,
           options: MergeOptions | None = None) -> MergeResult:
-    """Merge the two sides against the base; see the module docstring for the rules."""
+    """Merge the two sides against the base; see the module docstring for the rules.
+
+    English first: which keys this plan puts into the bundle decides which
+    translations Meta-Wiki can be trusted to list (see :func:`_listing`).
+    """
     opts = options or MergeOptions()
     first_contact = not base if opts.established is None else not opts.established
     duplicates = set(opts.duplicates)
     capacities = {c.qid: c for c in metabase.capacities if c.qid not in duplicates}
-    item_revisions = _item_revisions(metabase)
     bundle_qids = {k.qid for k in metawiki.terms if k.lang == SOURCE_LANGUAGE}
     removed = sorted((bundle_qids | {k.qid for k in base}) - set(capacities) - duplicates,
                      key=lambda q: (len(q), q))
-    listed, restored = _listed_keys(base, metabase, opts.bundle_keys, capacities)
-    keys = set(base) | set(metabase.terms) | set(metawiki.terms)
-    ctx = _Context(opts, first_contact, item_revisions)
+    ctx = _Context(opts, first_contact, _item_revisions(metabase))
     unaccepted: set[str] = set()
     unlisted: set[str] = set()
+    keys = sorted(set(base) | set(metabase.terms) | set(metawiki.terms), key=TermKey.sort_key)
+    english = [k for k in keys if k.lang == SOURCE_LANGUAGE]
+    for key in english:
+        if key.qid in duplicates:
+            continue
+        cap = capacities.get(key.qid)
+        w = metawiki.terms.get(key)
+        if cap is None:
+            if opts.remove_from_bundle and w is not None:
+                ctx.change(key, "bundle", None, w, None, "capacity removed from metabase")
+            continue
+        ctx.merge_term(key, cap, base.get(key), metabase.terms.get(key), w)
+    added = {c.key.message_key for c in ctx.changes if c.target == "bundle" and c.action == "set"
+             and (opts.bundle_keys is None or c.key.message_key not in opts.bundle_keys)}
+    listed, reread = _listing(base, opts.bundle_keys, added)
+    # Translate outdates every unit of a key whose English this plan changes.
+    ctx.outdating = {c.key.message_key for c in ctx.changes if c.target == "bundle" and c.action == "set"
+                     and c.expected is not None and c.key.message_key not in added}
 
-    for key in sorted(keys, key=TermKey.sort_key):
-        if key.qid in duplicates or key.lang == DOC_LANGUAGE or not _in_scope(key.lang, opts):
+    for key in keys:
+        if key.lang == SOURCE_LANGUAGE or key.qid in duplicates or key.lang == DOC_LANGUAGE \
+                or not _in_scope(key.lang, opts):
             continue
         b, m, w = base.get(key), metabase.terms.get(key), metawiki.terms.get(key)
         cap = capacities.get(key.qid)
         if cap is None:
-            if key.lang == SOURCE_LANGUAGE and opts.remove_from_bundle and w is not None:
-                ctx.change(key, "bundle", None, w, None, "capacity removed from metabase")
             continue
         if key.lang in opts.unaccepted_languages:
             if w is not None:
                 unaccepted.add(key.lang)
             continue
-        if key.lang != SOURCE_LANGUAGE and listed is not None and key.message_key not in listed:
+        if listed is not None and key.message_key not in listed:
             unlisted.add(key.message_key)
             continue
         ctx.merge_term(key, cap, b, m, w)
@@ -211,8 +231,9 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
         resolved=tuple(ctx.resolved), unaccepted_languages=tuple(sorted(unaccepted)),
         removed_capacities=tuple(removed), skipped_duplicates=tuple(sorted(duplicates, key=lambda q: (len(q), q))),
         first_contact=first_contact, stale_decisions=tuple(ctx.stale),
-        unlisted_keys=tuple(sorted(unlisted - set(restored), key=_message_key_order)),
-        restored_keys=tuple(sorted(restored, key=_message_key_order)))
+        outdated_keys=tuple(sorted(ctx.outdating, key=_message_key_order)),
+        unlisted_keys=tuple(sorted(unlisted - reread, key=_message_key_order)),
+        restored_keys=tuple(sorted(reread, key=_message_key_order)))
 
 
 def _message_key_order(message_key: str) -> tuple[tuple[int, str], str]:
@@ -220,25 +241,24 @@ def _message_key_order(message_key: str) -> tuple[tuple[int, str], str]:
     return qid_sort_key(qid), fld
 
 
-def _listed_keys(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, bundle_keys: frozenset[str] | None,
-                 capacities: Mapping[str, Capacity]) -> tuple[set[str] | None, set[str]]:
-    """The message keys whose translations Meta-Wiki lists, and the keys this plan restores.
+def _listing(base: Mapping[TermKey, BaseTerm], bundle_keys: frozenset[str] | None,
+             added: set[str]) -> tuple[set[str] | None, set[str]]:
+    """The message keys whose translations Meta-Wiki lists truthfully, and the keys to read again.
 
     Translate lists the units of a key only while the key is in the bundle, so a key
     missing there hides its translations: their absence is not a deletion. A key
     this plan adds with no agreed translation has nothing a hidden unit could be
-    mistaken to delete: its translations are written right after it (a unit that
-    exists after all is never overwritten: apply creates units only where none
-    exists). A key put back into the bundle with agreed translations may still
-    have their units: those translations wait until Meta-Wiki has been read in
-    full again.
+    mistaken to delete: its translations are written right after it (apply
+    creates units only where none exists, so a hidden unit is never
+    overwritten). A key added back with agreed translations waits. Either way
+    the key may have been in the bundle before (removed by hand, perhaps before
+    we ever read it) and have hidden units: Meta-Wiki is read again after the
+    plan (``restored_keys``), and the sync merges once more.
     """
     if bundle_keys is None:
         return None, set()
     translated = {k.message_key for k in base if k.lang != SOURCE_LANGUAGE}
-    adding = {k.message_key for k in metabase.terms
-              if k.lang == SOURCE_LANGUAGE and k.qid in capacities and k.message_key not in bundle_keys}
-    return set(bundle_keys) | (adding - translated), adding & translated
+    return set(bundle_keys) | (added - translated), set(added)
 
 
 def _in_scope(lang: str, opts: MergeOptions) -> bool:
@@ -268,6 +288,7 @@ class _Context:
     updates: dict[TermKey, BaseTerm | None] = field(default_factory=dict)
     resolved: list[TermKey] = field(default_factory=list)
     stale: list[TermKey] = field(default_factory=list)
+    outdating: set[str] = field(default_factory=set)
 
     def change(self, key: TermKey, target: str, new: str | None, current: Term | None,
                cap: Capacity | None, reason: str) -> None:
@@ -302,8 +323,8 @@ class _Context:
         if m is None:
             new = BaseTerm(None) if b is not None else None
         else:
-            new = BaseTerm(m.text, fuzzy=bool(w and w.fuzzy), metabase_rev=m.revision,
-                           metawiki_rev=w.revision if w else None)
+            fuzzy = bool(w and w.fuzzy) or (key.lang != SOURCE_LANGUAGE and key.message_key in self.outdating)
+            new = BaseTerm(m.text, fuzzy=fuzzy, metabase_rev=m.revision, metawiki_rev=w.revision if w else None)
         if new is None:
             return
         if b is None or b.normalized != new.normalized or b.fuzzy != new.fuzzy:
@@ -342,7 +363,9 @@ class _Context:
         """Current values on both sides (or absent), a base to tell who changed what."""
         w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
         bt, mt, wt = b.normalized, _norm(m), _norm(w)
-        m_changed, w_changed = mt != bt, wt != bt
+        # Saving an outdated unit unchanged is a translator confirming it: a Meta-Wiki change.
+        confirmed = b.fuzzy and w is not None and not w.fuzzy and key.lang != SOURCE_LANGUAGE
+        m_changed, w_changed = mt != bt, wt != bt or confirmed
         if m_changed and not w_changed:
             if m is None:
                 self._delete(key, cap, b, m, w, w_target, "deleted on metabase")
@@ -448,8 +471,10 @@ class _Context:
         if mt != target_text:
             self.change(key, "metabase", decision.text, m, cap, f"conflict resolved ({decision.source})")
             pending = True
-        if wt != target_text or (w is not None and w.fuzzy and target_text is not None
-                                 and key.lang != SOURCE_LANGUAGE):
+        outdated = w is not None and w.fuzzy and key.lang != SOURCE_LANGUAGE
+        if target_text is None and outdated:
+            pass  # an outdated unit is how a deletion shows on Meta-Wiki when the bot may not delete
+        elif wt != target_text or (outdated and target_text is not None):
             self.change(key, w_target, decision.text, w, cap, f"conflict resolved ({decision.source})")
             pending = True
         if not pending:

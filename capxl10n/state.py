@@ -283,8 +283,14 @@ class State:
         return int(self.conn.execute(sql, args).fetchone()[0])
 
     # -- conflict inbox ---------------------------------------------------------------------
-    def record_conflicts(self, conflicts: Iterable[Conflict], *, replace_all: bool = True) -> None:
-        """Upsert the conflicts seen now; with ``replace_all`` undecided ones no longer seen are dropped."""
+    def record_conflicts(self, conflicts: Iterable[Conflict], *, replace_all: bool = True,
+                         unexamined: Iterable[str] = ()) -> None:
+        """Upsert the conflicts seen now; with ``replace_all`` undecided ones no longer seen are dropped.
+
+        ``unexamined`` names message keys the merge did not look at (their units were hidden):
+        their conflicts stay as they are.
+        """
+        keep = set(unexamined)
         now = utcnow()
         seen = []
         with self.transaction() as db:
@@ -302,7 +308,7 @@ class State:
             if replace_all:
                 current = set(seen)
                 for row in db.execute("SELECT qid, field, lang FROM conflicts WHERE decided = 0").fetchall():
-                    if tuple(row) not in current:
+                    if tuple(row) not in current and f"{row[0]}-{row[1]}" not in keep:
                         db.execute("DELETE FROM conflicts WHERE qid = ? AND field = ? AND lang = ?", row)
 
     def conflicts(self, lang: str | None = None) -> list[StoredConflict]:

@@ -109,6 +109,8 @@ class SyncOutcome:
     planned: PlanOutcome
     applied: ApplyOutcome | None
     catalogs_error: bool = False
+    #: The first round, when this sync merged twice (keys put back into the bundle).
+    earlier: SyncOutcome | None = None
 
     @property
     def exit_code(self) -> int:
@@ -117,8 +119,11 @@ class SyncOutcome:
         return self.applied.exit_code
 
     def to_json(self) -> dict[str, Any]:
-        return {"plan": self.planned.to_json(), "apply": self.applied.to_json() if self.applied else None,
-                "exit_code": self.exit_code}
+        out = {"plan": self.planned.to_json(), "apply": self.applied.to_json() if self.applied else None,
+               "exit_code": self.exit_code}
+        if self.earlier is not None:
+            out["first_round"] = self.earlier.to_json()
+        return out
 
 
 def _event(run_id: str, phase: str, **data: Any) -> dict[str, Any]:
@@ -180,6 +185,8 @@ def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | No
         notes["unlisted_bundle_keys"] = list(result.unlisted_keys)
     if result.restored_keys:
         notes["restored_bundle_keys"] = list(result.restored_keys)
+    if result.outdated_keys:
+        notes["outdated_keys"] = list(result.outdated_keys)
     return notes or None
 
 
@@ -203,7 +210,7 @@ def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader:
         the_plan, result = make_plan(profile, state, reading)
         if record:
             state.undecide(result.stale_decisions)
-            state.record_conflicts(result.conflicts)
+            state.record_conflicts(result.conflicts, unexamined=(*result.unlisted_keys, *result.restored_keys))
             open_conflicts = len(state.conflicts())
         else:
             open_conflicts = len(result.conflicts)
@@ -293,7 +300,8 @@ def finish_directory(profile: Any, state: State) -> dict[str, Any]:
 
 
 def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reader: Reader | None = None,
-         writers: Writers | WriterFactory | None = None, rebuild_catalogs: bool = True) -> SyncOutcome:
+         writers: Writers | WriterFactory | None = None, rebuild_catalogs: bool = True,
+         again: bool = True) -> SyncOutcome:
     """Plan, then apply unless ``dry_run`` (read-only: no login, no write, only the read cache changes)."""
     run_id = uuid.uuid4().hex[:12]
     planned = plan(profile, record=not dry_run, incremental=incremental, reader=reader, run_id=run_id,
@@ -316,4 +324,14 @@ def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reade
         return SyncOutcome(planned, None, catalogs_error=exit_code == EXIT_ERROR)
     applied = apply(profile, planned.plan, writers=writers, run_id=run_id, command="sync",
                     rebuild_catalogs=rebuild_catalogs)
-    return SyncOutcome(planned, applied)
+    outcome = SyncOutcome(planned, applied)
+    if applied.result.complete and the_plan.notes.get("restored_bundle_keys") and again:
+        # Keys went back into the bundle: their units are listed again only now. Merge once more
+        # (Meta-Wiki read in full) so that one sync leaves both sides in step.
+        log.info("keys put back into the bundle: reading Meta-Wiki again",
+                 extra=_event(run_id, "read", keys=list(the_plan.notes["restored_bundle_keys"])))
+        later = sync(profile, incremental=incremental, reader=reader, writers=writers,
+                     rebuild_catalogs=rebuild_catalogs, again=False)
+        later.earlier = outcome
+        return later
+    return outcome

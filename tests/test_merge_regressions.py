@@ -197,3 +197,37 @@ def test_class3_resolving_english_by_deletion_is_refused(tmp_path) -> None:
             resolve(state, EN, take="metabase")
         assert state.decisions() == {}
         assert resolve(state, EN, take="metawiki").text == "One"
+
+
+def test_found_by_histories_confirmation_of_an_outdated_unit_is_a_change() -> None:
+    """Base agreed while the unit was outdated; a translator confirms it and Metabase changes: a conflict."""
+    result = run({PT: BaseTerm("a", fuzzy=True)}, mb(pt="b"), mw(pt="a"))
+    assert writes(result) == [] and [c.key for c in result.conflicts] == [PT]
+    only_confirmed = run({PT: BaseTerm("a", fuzzy=True)}, mb(pt="a"), mw(pt="a"))
+    assert only_confirmed.base_updates[PT] == BaseTerm("a", metabase_rev=5, metawiki_rev=9)
+
+
+def test_found_by_histories_english_change_outdates_the_agreed_base() -> None:
+    """The plan changes the English: its translations' base rows become outdated ones (Translate outdates them)."""
+    result = run({EN: BaseTerm("One"), PT: BaseTerm("a")}, mb(en="One!", pt="a", de="d"), mw(en="One", pt="a", de="d"))
+    assert writes(result) == [("bundle", "en", "One!")]
+    assert result.outdated_keys == ("Q1-label",)
+    assert result.base_updates[DE].fuzzy and result.base_updates[PT].fuzzy
+
+
+def test_found_by_histories_conflicts_of_hidden_keys_stay_in_the_inbox(tmp_path) -> None:
+    from capxl10n.merge import Conflict
+    from capxl10n.state import open_state
+
+    with open_state(tmp_path / "s.sqlite") as state:
+        state.record_conflicts([Conflict(PT, "a", True, Term("m"), Term("w", side="metawiki"), "both")])
+        state.record_conflicts([], unexamined=("Q1-label",))
+        assert [c.key for c in state.conflicts()] == [PT]
+        state.record_conflicts([])
+        assert state.conflicts() == []
+
+
+def test_found_by_histories_every_added_key_is_read_again() -> None:
+    """A key may have been removed by hand before we ever read it: after adding it, Meta-Wiki is read again."""
+    result = run({}, mb(en="One", pt="Um"), mw(), bundle_keys=BUNDLE - {"Q1-label"})
+    assert result.restored_keys == ("Q1-label",)
