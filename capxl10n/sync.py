@@ -20,8 +20,8 @@ from typing import Any
 
 from capxl10n.apply import ApplyResult, Writers, apply_plan
 from capxl10n.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CatalogError
-from capxl10n.merge import MergeOptions, MergeResult, merge
-from capxl10n.model import Snapshot
+from capxl10n.merge import BaseTerm, MergeOptions, MergeResult, merge
+from capxl10n.model import Snapshot, TermKey
 from capxl10n.plan import Plan, build_plan
 from capxl10n.state import State, open_state
 
@@ -163,9 +163,11 @@ def merge_options(profile: Any, reading: Reading, state: State) -> MergeOptions:
         open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys)
 
 
-def make_plan(profile: Any, state: State, reading: Reading) -> tuple[Plan, MergeResult]:
-    """Merge what was read against the base and turn it into a plan (no I/O besides reading the state)."""
-    result = merge(state.load_base(), reading.metabase, reading.metawiki, merge_options(profile, reading, state))
+def make_plan(profile: Any, state: State, reading: Reading,
+              base: Mapping[TermKey, BaseTerm] | None = None) -> tuple[Plan, MergeResult]:
+    """Merge what was read against the base (or ``base``) and make a plan (no I/O besides reading the state)."""
+    base = state.load_base() if base is None else base
+    result = merge(base, reading.metabase, reading.metawiki, merge_options(profile, reading, state))
     duplicates = set(reading.duplicates)
     plan = build_plan(
         result, profile=profile.name, bundle_page=profile.metawiki.bundle_page,
@@ -200,14 +202,16 @@ def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader:
     """
     run_id = run_id or uuid.uuid4().hex[:12]
     started = time.monotonic()
+    from capxl10n.recover import recover_interrupted
     with open_state(profile.state) as state:
         if record:
             state.start_run(run_id, command)
-            from capxl10n.recover import recover_interrupted
-            recover_interrupted(profile, state, writers=writers)
+        # A dry run persists nothing: what an interrupted apply wrote moves the base in memory only.
+        recovery = recover_interrupted(profile, state, writers=writers, persist=record)
         log.info("reading both sides", extra=_event(run_id, "read", incremental=incremental))
         reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental)))(profile, state)
-        the_plan, result = make_plan(profile, state, reading)
+        base = None if record or not recovery.base_updates else recovery.base(state.load_base())
+        the_plan, result = make_plan(profile, state, reading, base)
         if record:
             state.undecide(result.stale_decisions)
             state.record_conflicts(result.conflicts, unexamined=(*result.unlisted_keys, *result.restored_keys))

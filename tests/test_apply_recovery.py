@@ -121,6 +121,23 @@ def test_class12_killed_after_outdating_save_translator_confirms_then_sync_copie
     assert run(profile, synced).planned.plan.operations == ()
 
 
+def test_class12_dry_run_after_a_kill_plans_what_the_real_sync_does_and_persists_nothing(profile, synced) -> None:
+    synced.human_metabase("Q1", "label", "de", None)
+    plan = make_plan(profile, synced)
+    with killed_after_landing(synced, "metawiki", "save_unit"), pytest.raises(Killed):
+        do_apply(profile, synced, plan)
+    synced.human_unit("Q1", "label", "de", synced.units[DE].text, author="Translator")
+    with open_state(profile.state) as state:
+        before = (state.load_base(), state.base_generation)
+    dry = sync_mod.sync(profile, dry_run=True, reader=lambda p, s: synced.read(), writers=lambda p: writers(synced))
+    with open_state(profile.state) as state:
+        assert (state.load_base(), state.base_generation) == before  # nothing persisted
+    assert plan_status(profile, plan.id) == "running"
+    real = run(profile, synced)
+    assert [(op.target, op.key, op.new) for op in dry.planned.plan.operations] == \
+        [(op.target, op.key, op.new) for op in real.planned.plan.operations]
+
+
 def test_class12_killed_after_copy_landed_human_edits_written_side_then_sync_copies_it(profile, synced) -> None:
     synced.human_unit("Q1", "label", "de", "Neu")  # Meta-Wiki → Metabase
     plan = make_plan(profile, synced)
