@@ -10,7 +10,10 @@ An incremental pull starts from the read cache's snapshots and high-water
 marks: one ``recentchanges`` query per wiki, then only what changed (items by
 ``wbgetentities``; languages by ``messagecollection``). A bundle change
 re-reads Meta-Wiki fully, because outdating (fuzzy) is invisible in
-recentchanges (apis.md §4); a structural change on Metabase (an item that
+recentchanges (apis.md §4); a translator's confirmation of an outdated unit
+(the same text saved again: no revision, no recentchanges row) is found from
+the group stats and ``messagetranslations`` riding on the recentchanges request
+(see ``MetawikiClient.resolve_outdated``); a structural change on Metabase (an item that
 becomes or stops being a capacity, a changed index term) re-runs discovery.
 """
 from __future__ import annotations
@@ -291,7 +294,13 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
     """Re-read only the languages whose units changed; None (full read) when the bundle changed."""
     bundle = _bundle_from(cached)
     own = _own_writes(cached)
-    units, bundle_rev, mark = client.unit_changes(since, bundle.namespace, ignore=_own_revisions(own))
+    # Outdated units we hold: a translator's confirmation of one shows in no revision and no recentchanges row.
+    held_outdated = {} if isinstance(client, PlainMetawikiClient) else {
+        k: t for k, t in cached.terms.items()
+        if t.fuzzy and k.lang not in NOT_TRANSLATIONS and (languages is None or k.lang in languages)}
+    units, bundle_rev, mark, probe = client.unit_changes_and_outdated(since, bundle.namespace,
+                                                                      ignore=_own_revisions(own),
+                                                                      outdated=held_outdated)
     bundle_page = client.profile.bundle_page
     if bundle_rev is not None and (bundle_rev == -1 or (bundle.revision is None and bundle_page not in own)
                                    or bundle_rev > _read_revision(own, bundle_page, bundle.revision)):
@@ -310,7 +319,16 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
     stale |= {key.lang for key in cached.terms if key.message_key in outdated and key.lang not in NOT_TRANSLATIONS}
     if languages is not None:
         stale &= set(languages)
+    confirmed, unsure = client.resolve_outdated({k: t for k, t in held_outdated.items() if k.lang not in stale},
+                                                probe)
+    if confirmed or unsure:
+        log.info("metawiki: %d outdated unit(s) confirmed since %s; re-reading %s", len(confirmed), since,
+                 ", ".join(sorted(unsure)) or "nothing")
+    stale |= unsure
     terms = dict(cached.terms)
+    for key in confirmed:  # same text, same revision: only the fuzzy tag went
+        old = terms[key]
+        terms[key] = Term(old.text, False, old.revision, old.author, old.side, old.timestamp)
     for done, lang in enumerate(sorted(stale), 1):
         terms = {k: t for k, t in terms.items() if k.lang != lang}
         terms.update(client.read_language(lang))

@@ -318,6 +318,124 @@ class MetawikiClient:
         cache) are skipped. Outdating (fuzzy tags) never shows here (apis.md §4):
         the caller re-reads the languages an English change of ours outdated.
         """
+        units, bundle_rev, mark, _ = self.unit_changes_and_outdated(since, bundle_namespace, ignore)
+        return units, bundle_rev, mark
+
+    # ------------------------------------------------------------------ confirmations
+    def _outdated_probe(self, outdated: Collection[TermKey]) -> dict[str, Any]:
+        """What rides on the first ``recentchanges`` request when we hold outdated units: the group stats,
+        ``messagetranslations`` of the key with most of them (every language in one answer) and the
+        fuzzy units of the language with most of them."""
+        if not outdated:
+            return {}
+        counts: dict[str, int] = {}
+        for key in outdated:
+            counts[key.message_key] = counts.get(key.message_key, 0) + 1
+        best = min(counts, key=lambda k: (-counts[k], k))
+        langs: dict[str, int] = {}
+        for key in outdated:
+            langs[key.lang] = langs.get(key.lang, 0) + 1
+        lang = min(langs, key=lambda g: (-langs[g], g))
+        return {"meta": "messagegroupstats|messagetranslations", "mgsgroup": self.profile.message_group,
+                "mttitle": f"{self.unit_prefix}{best}", "list": "recentchanges|messagecollection",
+                **self._mc_params(lang), "mcfilter": "fuzzy"}
+
+    def resolve_outdated(self, outdated: Mapping[TermKey, Term], probe: Mapping[str, Any] | None
+                         ) -> tuple[set[TermKey], set[str]]:
+        """Which cached outdated units a translator confirmed since: ``(confirmed units, languages to re-read)``.
+
+        A confirmation (the same text saved again, as Special:Translate's "Confirm
+        translation" does) makes no revision, no ``recentchanges`` row and no log
+        entry; only the fuzzy tag goes (measured on Translate REL1_39, apis.md §4).
+        It does recompute the language's group stats, which are exact after any
+        save in that language: where the stats' fuzzy count equals the number of
+        outdated units we hold, nothing was confirmed. The other languages are
+        checked: the probe's ``messagecollection`` (``mcfilter=fuzzy``, the language
+        with most outdated units) and ``messagetranslations`` (the key with most)
+        answers first, then one
+        ``messagetranslations`` per key or ``messagecollection`` (``mcfilter=fuzzy``)
+        per language, whichever needs fewer requests. A unit no longer fuzzy
+        with the text we hold is confirmed in place (its revision is unchanged);
+        anything else odd re-reads its language.
+        """
+        confirmed: set[TermKey] = set()
+        stale: set[str] = set()
+        if not outdated:
+            return confirmed, stale
+        query = (probe or {}).get("query") or {}
+        fuzzy_stats = {str(r.get("code") or r.get("language")): int(r.get("fuzzy") or 0)
+                       for r in query.get("messagegroupstats") or []}
+        held: dict[str, int] = {}
+        for key in outdated:
+            held[key.lang] = held.get(key.lang, 0) + 1
+        pending = {key for key in outdated if fuzzy_stats.get(key.lang) != held[key.lang]}
+        probed_title = str((probe or {}).get("_mttitle") or "")
+
+        def judge(key: TermKey, row: Mapping[str, Any] | None) -> None:
+            if row is None:
+                stale.add(key.lang)
+                return
+            text, marked = strip_marker(str(row.get("translation", row.get("*", ""))))
+            if row.get("fuzzy") or marked:
+                return
+            if text == outdated[key].text:
+                confirmed.add(key)
+            else:
+                stale.add(key.lang)
+
+        def from_mt(data: Mapping[str, Any], message_key: str) -> dict[str, Mapping[str, Any]]:
+            rows = (data.get("query") or {}).get("messagetranslations") or []
+            wanted = f"{self.unit_prefix}{message_key}/"
+            return {str(r.get("title", ""))[len(wanted):]: r for r in rows
+                    if str(r.get("title", "")).startswith(wanted)}
+
+        probed_lang = str((probe or {}).get("_mclanguage") or "")
+        cont = (probe or {}).get("continue") or {}
+        if probed_lang and "messagecollection" in query and "mcoffset" not in cont:
+            still = self._mc_terms(probe or {}, probed_lang)
+            if set(still) - set(outdated):
+                stale.add(probed_lang)  # outdated without a bundle change we saw: read it again
+            for key in sorted(k for k in outdated if k.lang == probed_lang):  # direct evidence: use it all
+                if key not in still:
+                    confirmed.add(key)  # not fuzzy any more, and no revision since (the caller saw none)
+                pending.discard(key)
+        if probed_title.startswith(self.unit_prefix) and "messagetranslations" in query:
+            message_key = probed_title[len(self.unit_prefix):]
+            complete = "mtoffset" not in cont
+            rows = from_mt(probe or {}, message_key)
+            for key in sorted(k for k in outdated if k.message_key == message_key and k.lang != probed_lang):
+                if key.lang in rows or complete:
+                    judge(key, rows.get(key.lang))
+                    pending.discard(key)
+        pending = {k for k in pending if k.lang not in stale}
+        keys = sorted({k.message_key for k in pending})
+        langs = sorted({k.lang for k in pending})
+        if keys and len(keys) <= len(langs):
+            for message_key in keys:
+                rows = {}
+                for page in self.api.query(meta="messagetranslations", mttitle=f"{self.unit_prefix}{message_key}"):
+                    rows.update(from_mt(page, message_key))
+                for key in sorted(k for k in pending if k.message_key == message_key):
+                    judge(key, rows.get(key.lang))
+        else:
+            for lang in langs:
+                fuzzy_now: dict[TermKey, Term] = {}
+                for page in self.api.query(list="messagecollection", **{**self._mc_params(lang), "mcfilter": "fuzzy"}):
+                    fuzzy_now.update(self._mc_terms(page, lang))
+                for key in sorted(k for k in pending if k.lang == lang):
+                    if key in fuzzy_now:
+                        continue
+                    # Not fuzzy any more and no revision since (the caller saw none): confirmed as it is.
+                    confirmed.add(key)
+                if set(fuzzy_now) - set(outdated):
+                    stale.add(lang)  # outdated without a bundle change we saw: read it again
+        return {k for k in confirmed if k.lang not in stale}, stale
+
+    def unit_changes_and_outdated(self, since: str, bundle_namespace: int | None = None,
+                                  ignore: Collection[int] = (), outdated: Collection[TermKey] = ()
+                                  ) -> tuple[dict[TermKey, int], int | None, str, dict[str, Any] | None]:
+        """:meth:`unit_changes` plus, when ``outdated`` units are held, the probe answer for
+        :meth:`resolve_outdated` from the same first request (no extra request)."""
         skip = frozenset(ignore)
         namespaces = [self.profile.translations_namespace]
         ns = bundle_namespace if bundle_namespace is not None else (self.bundle.namespace if self.bundle else None)
@@ -326,8 +444,22 @@ class MetawikiClient:
         units: dict[TermKey, int] = {}
         bundle_rev: int | None = None
         mark: str | None = None
-        for page in self.api.query(list="recentchanges", rcnamespace=namespaces, rcstart=since, rcdir="newer",
-                                   rcprop="title|ids|timestamp|loginfo", rclimit="max", curtimestamp=1):
+        rc_params: dict[str, Any] = {"list": "recentchanges", "rcnamespace": namespaces, "rcstart": since,
+                                     "rcdir": "newer", "rcprop": "title|ids|timestamp|loginfo", "rclimit": "max",
+                                     "curtimestamp": 1}
+        probe_params = self._outdated_probe(outdated)
+        probe: dict[str, Any] | None = None
+        if probe_params:
+            # The probe's modules ride on the first request only; recentchanges continues alone.
+            first = self.api.get(action="query", **{**rc_params, **probe_params})
+            probe = {**first, "_mttitle": probe_params["mttitle"], "_mclanguage": probe_params["mclanguage"]}
+            pages: Iterable[Mapping[str, Any]] = [first]
+            rc_next = (first.get("continue") or {}).get("rccontinue")
+            if rc_next:
+                pages = [first, *self.api.query(**rc_params, rccontinue=rc_next, **{"continue": "-||"})]
+        else:
+            pages = self.api.query(**rc_params)
+        for page in pages:
             stamp = self.api.server_time(page)
             mark = max(mark or "", stamp or "") or None
             for change in (page.get("query") or {}).get("recentchanges", []) or []:
@@ -350,7 +482,7 @@ class MetawikiClient:
                     revid = int(change.get("revid") or 0)
                     if not (revid and revid in skip):
                         bundle_rev = _newest(bundle_rev, revid)
-        return units, bundle_rev, str(mark or since)
+        return units, bundle_rev, str(mark or since), probe
 
     def changed_units(self, since: str) -> tuple[set[TermKey], bool, str]:
         """Units edited since ``since`` (ns 1198), whether the bundle page changed, and the new mark."""

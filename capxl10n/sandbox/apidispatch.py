@@ -120,6 +120,8 @@ def dispatch(req: ApiRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
         if req.limits:
             out["limits"] = dict(req.limits)
         out.update(body)
+        if req.params.get("curtimestamp") not in (None, "false"):
+            out["curtimestamp"] = req.site.wiki.current_timestamp()  # ApiMain: the server clock, read-only
         return 200, {**headers, **req.response_headers}, out
     except ApiError as err:
         headers.update(err.headers)

@@ -352,6 +352,11 @@ class Wiki:
     def unprefixed(self, page: Page) -> str:
         return self._unprefixed(page)
 
+    def current_timestamp(self) -> str:
+        """The server clock for ``curtimestamp``: never before the last write; does not move it."""
+        with self.lock:
+            return format_ts(max(float(int(self.clock())), self._last_ts))
+
     def now(self) -> str:
         """The next write timestamp: the clock, but strictly after the previous write."""
         with self.lock:
