@@ -258,10 +258,12 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
             from capxl10n.pull import absorb_writes
             absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
         if result.complete:
-            state.mark_established()
             if the_plan.notes.get("restored_bundle_keys"):
-                # Units of keys put back into the bundle are listed again only now: read Meta-Wiki in full.
+                # Units of keys put back into the bundle are listed again only now: read Meta-Wiki in full,
+                # and let the merge that sees them still be a first contact if this one was.
                 state.forget_side("metawiki")
+            else:
+                state.mark_established()
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
             catalogs = finish_directory(profile, state)

@@ -213,7 +213,7 @@ class MergeHistories(RuleBasedStateMachine):
                     # apply creates units only where none exists: a hidden unit turns up as a conflict
                     guarded.append(Conflict(change.key, None, False, Term(change.new or "", side="metabase"),
                                             Term(existing.text, side="metawiki", fuzzy=existing.fuzzy),
-                                            "metawiki changed after the plan was made (guard)"))
+                                            "metawiki changed after the plan was made (guard)", sticky=False))
                     continue
                 if change.new is None:
                     self.wikis.units[change.key].fuzzy = True  # the bot cannot delete: it outdates
@@ -245,7 +245,8 @@ class MergeHistories(RuleBasedStateMachine):
         for key in (*result.resolved, *(k for k in applied if k in self.decisions)):
             self.inbox.pop(key, None)  # apply clears a decision once all its writes are done
             self.decisions.pop(key, None)
-        self.established = True
+        if not result.restored_keys:
+            self.established = True  # sync.apply: a round that put keys back leaves first contact to the next
 
     def _sync_once(self) -> None:
         """One `capxl10n sync`: a second round after keys were put back into the bundle (sync.sync does)."""
