@@ -32,8 +32,6 @@ from capxl10n.model import (SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, 
 PLAN_FORMAT: Final = "capxl10n-plan/2"
 #: Formats of older capxl10n versions: refused with a clear message (no content hash, no sources).
 OLD_FORMATS: Final = ("capxl10n-plan/1",)
-#: Operations with this reason write a human's decision: both sides are targets, neither is a source.
-DECISION_REASON: Final = "conflict resolved"
 TARGET_ORDER: Final = {"bundle": 0, "metabase": 1, "metawiki": 2}
 SUMMARY_FIRST: Final = 10
 
@@ -237,12 +235,14 @@ def _with_source(op: Operation, change: Change, sides: Mapping[str, Snapshot], b
                  bundle_revision: int | None) -> Operation:
     """Name where a copy's value was read: the other side, when it holds exactly that value.
 
-    A decision's value comes from a human, not from a side; a change whose value the
-    other side does not hold (nothing the merge emits today) has no source either.
+    A decision written to one side while the other already holds it has that side as
+    its source too: an edit there since the plan makes the decision stale, not written.
+    A change whose value the other side does not hold (a decision written to both
+    sides) has no source.
     """
     side = "metawiki" if op.target == "metabase" else "metabase"
     snapshot = sides.get(side)
-    if snapshot is None or op.reason.startswith(DECISION_REASON):
+    if snapshot is None:
         return op
     term = snapshot.terms.get(op.key)
     if op.new is None and term is not None:

@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from capxl10n.errors import StateError
 from capxl10n.merge import BaseTerm, Conflict, Decision
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.model import SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +308,8 @@ class State:
             if replace_all:
                 current = set(seen)
                 for row in db.execute("SELECT qid, field, lang FROM conflicts WHERE decided = 0").fetchall():
-                    if tuple(row) not in current and f"{row[0]}-{row[1]}" not in keep:
+                    hidden = f"{row[0]}-{row[1]}" in keep and row[2] != SOURCE_LANGUAGE  # English was merged
+                    if tuple(row) not in current and not hidden:
                         db.execute("DELETE FROM conflicts WHERE qid = ? AND field = ? AND lang = ?", row)
 
     def conflicts(self, lang: str | None = None) -> list[StoredConflict]:

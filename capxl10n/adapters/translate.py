@@ -449,9 +449,18 @@ class MetawikiClient:
                                      "curtimestamp": 1}
         probe_params = self._outdated_probe(outdated)
         probe: dict[str, Any] | None = None
+        first: dict[str, Any] | None = None
         if probe_params:
+            try:
+                first = self.api.get(action="query", **{**rc_params, **probe_params})
+            except RemoteError as exc:
+                if exc.code != "nomessagefortitle":
+                    raise
+                # The probed key left the bundle since our last read: the bundle changed, read it all.
+                log.info("metawiki: %s is no longer a message of the bundle", probe_params["mttitle"])
+                bundle_rev = -1
+        if first is not None:
             # The probe's modules ride on the first request only; recentchanges continues alone.
-            first = self.api.get(action="query", **{**rc_params, **probe_params})
             probe = {**first, "_mttitle": probe_params["mttitle"], "_mclanguage": probe_params["mclanguage"]}
             pages: Iterable[Mapping[str, Any]] = [first]
             rc_next = (first.get("continue") or {}).get("rccontinue")
