@@ -253,17 +253,17 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
             writers = make_writers(profile) if the_plan.operations else Writers(None, None)  # type: ignore[arg-type]
         log.info("applying %d operation(s)", len(the_plan.operations),
                  extra=_event(run_id, "apply", plan=the_plan.id, operations=len(the_plan.operations)))
+        if the_plan.notes.get("restored_bundle_keys"):
+            # Units of keys put back into the bundle are listed again only once the bundle is saved: from
+            # then on the cached Meta-Wiki read is blind to them, even if this apply stops halfway.
+            state.forget_side("metawiki")
         result = apply_plan(the_plan, state, writers, profile_name=profile.name)
         if result.writes:
             from capxl10n.pull import absorb_writes
             absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
-        if result.complete:
-            if the_plan.notes.get("restored_bundle_keys"):
-                # Units of keys put back into the bundle are listed again only now: read Meta-Wiki in full,
-                # and let the merge that sees them still be a first contact if this one was.
-                state.forget_side("metawiki")
-            else:
-                state.mark_established()
+        if result.complete and not the_plan.notes.get("restored_bundle_keys"):
+            # A round that put keys back leaves first contact to the merge that sees their units.
+            state.mark_established()
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
             catalogs = finish_directory(profile, state)
