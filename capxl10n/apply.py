@@ -268,7 +268,7 @@ class _Runner:
         keep = []
         for op in ops:
             text, fuzzy = current(op)
-            if _same(text, op.new) and not (fuzzy and op.new is not None and op.target != "bundle"):
+            if _same(text, op.new) and (fuzzy == op.outdated or op.new is None or op.target == "bundle"):
                 self.done([op], revision, written=False)
             elif op.action == "delete" and fuzzy and text is not None and op.target == "metawiki" \
                     and self.status(op) == "sent":
@@ -386,8 +386,8 @@ class _Runner:
                 if op.new is None:
                     res = self._delete_unit(op, revision, timestamp, summary)
                 else:
-                    res = api.save_unit(op.key, op.new, fuzzy=False, baserevid=revision, basetimestamp=timestamp,
-                                        create=create, summary=summary)
+                    res = api.save_unit(op.key, op.new, fuzzy=op.outdated, baserevid=revision,
+                                        basetimestamp=timestamp, create=create, summary=summary)
             except EditConflictError:
                 log.info("edit conflict on %s: re-reading", op.page)
             except ValidationError as exc:

@@ -89,6 +89,8 @@ class Change:
     base_timestamp: str | None = None
     item: str | None = None
     reason: str = ""
+    #: Save the unit outdated: its value predates the English this same plan writes.
+    outdated: bool = False
 
 
 @dataclass(frozen=True)
@@ -298,11 +300,14 @@ class _Context:
         else:
             revision = current.revision if current else None
             timestamp = current.timestamp if current else None
+        outdated = target == "metawiki" and new is not None and key.message_key in self.outdating
+        if outdated:
+            reason += "; saved outdated (the English changes in this sync)"
         self.changes.append(Change(
             key=key, target=target, action="set" if new is not None else "delete", new=new,
             expected=current.text if current else None, expected_fuzzy=bool(current and current.fuzzy),
             base_revision=revision, base_timestamp=timestamp,
-            item=cap.item if cap is not None else None, reason=reason))
+            item=cap.item if cap is not None else None, reason=reason, outdated=outdated))
 
     def copy(self, key: TermKey, target: str, new: str, current: Term | None, cap: Capacity,
              reason: str, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
@@ -418,7 +423,9 @@ class _Context:
             return  # Metabase unchanged: the outdated unit waits for a translator
         elif m is None:
             self.tombstone(key, b)  # neither side has a current value: agreed absent, the unit stays
-        elif wt == bt:
+        elif wt == bt or b.text is None:
+            # The unit holds the base, or the term was agreed absent (an outdated unit is how a deletion
+            # shows when the bot may not delete): a new Metabase value replaces it.
             self.copy(key, "metawiki", m.text, w, cap, "changed on metabase; replaces outdated translation", b, m, w)
         else:
             self.conflict(key, b, m, w, "changed differently on both sides (the metawiki translation is outdated)")

@@ -79,6 +79,8 @@ class Operation:
     base_timestamp: str | None
     reason: str
     source: Source | None = None
+    #: Save the unit outdated (``!!FUZZY!!``): its value predates the English this plan writes.
+    outdated: bool = False
 
     @property
     def group(self) -> str:
@@ -91,7 +93,8 @@ class Operation:
                 "expected": self.expected, "expected_fuzzy": self.expected_fuzzy,
                 "base_revision": self.base_revision, "base_timestamp": self.base_timestamp,
                 "new": self.new, "reason": self.reason,
-                "source": self.source.to_json() if self.source is not None else None}
+                "source": self.source.to_json() if self.source is not None else None,
+                **({"outdated": True} if self.outdated else {})}
 
     @classmethod
     def from_json(cls, raw: Any, where: str) -> Operation:
@@ -114,7 +117,7 @@ class Operation:
                        expected_fuzzy=bool(raw.get("expected_fuzzy", False)),
                        base_revision=_opt_int(raw, "base_revision", where),
                        base_timestamp=_opt_str(raw, "base_timestamp", where), reason=str(raw.get("reason", "")),
-                       source=Source.from_json(raw.get("source"), where))
+                       source=Source.from_json(raw.get("source"), where), outdated=raw.get("outdated") is True)
         except DataError as exc:
             if exc.message.startswith(where):
                 raise
@@ -293,7 +296,7 @@ def _operation(change: Change, bundle_page: str, bundle_revision: int | None,
     return Operation(id=f"{change.target}:{key.message_key}/{key.lang}", target=change.target, page=page,
                      key=key, action=change.action, new=change.new, expected=change.expected,
                      expected_fuzzy=change.expected_fuzzy, base_revision=revision, base_timestamp=timestamp,
-                     reason=change.reason)
+                     reason=change.reason, outdated=change.outdated)
 
 
 def conflict_json(c: Conflict) -> dict[str, Any]:

@@ -514,7 +514,7 @@ class _Absorbing:
             self.terms[op.key] = Term(op.new, False, read, old.author if old else None, "metawiki",
                                       old.timestamp if old else None)
             return
-        self.terms[op.key] = Term(op.new, False, w.revision, None, "metawiki", None)
+        self.terms[op.key] = Term(op.new, bool(getattr(op, "outdated", False)), w.revision, None, "metawiki", None)
         self._own(w.page, read, int(w.revision or 0))
 
     def bundle(self, w: WrittenLike, ops: Sequence[Any], page: str) -> None:

@@ -123,7 +123,9 @@ def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = 
                 revs = {op.target: journal[op.id][2] for op in ops}
                 # A copy onto Metabase leaves the Meta-Wiki unit as it was, and this plan's English change
                 # outdates it: the agreed text is an outdated one (a translator's confirmation is a change).
-                fuzzy = key.message_key in outdated and key.lang != "en" and all(op.target == "metabase" for op in ops)
+                copied_only = all(op.target == "metabase" for op in ops)
+                fuzzy = (key.message_key in outdated and key.lang != "en" and copied_only) \
+                    or any(op.outdated for op in ops)
                 updates[key] = BaseTerm(ops[0].new, fuzzy=fuzzy and ops[0].new is not None,
                                         metabase_rev=revs.get("metabase"),
                                         metawiki_rev=revs.get("metawiki") or revs.get("bundle"))

@@ -218,7 +218,7 @@ class MergeHistories(RuleBasedStateMachine):
                 if change.new is None:
                     self.wikis.units[change.key].fuzzy = True  # the bot cannot delete: it outdates
                 else:
-                    self.wikis.units[change.key] = Unit(change.new)
+                    self.wikis.units[change.key] = Unit(change.new, fuzzy=change.outdated)
         updates = dict(result.base_updates)
         refused = {c.key for c in guarded}
         targets: dict[TermKey, set[str]] = {}
@@ -227,7 +227,8 @@ class MergeHistories(RuleBasedStateMachine):
         for key, where in targets.items():
             if key not in refused:
                 new = next(c.new for c in result.changes if c.key == key)
-                fuzzy = where == {"metabase"} and key.message_key in result.outdated_keys and new is not None
+                fuzzy = (where == {"metabase"} and key.message_key in result.outdated_keys and new is not None) \
+                    or any(c.outdated for c in result.changes if c.key == key)
                 updates[key] = BaseTerm(new, fuzzy=fuzzy)  # as recover.base_moves does
         for key, value in updates.items():
             if value is None:

@@ -231,3 +231,14 @@ def test_found_by_histories_every_added_key_is_read_again() -> None:
     """A key may have been removed by hand before we ever read it: after adding it, Meta-Wiki is read again."""
     result = run({}, mb(en="One", pt="Um"), mw(), bundle_keys=BUNDLE - {"Q1-label"})
     assert result.restored_keys == ("Q1-label",)
+
+
+def test_found_by_histories_a_copy_made_with_an_english_change_is_saved_outdated() -> None:
+    """The value predates the English this plan writes: Meta-Wiki gets it outdated, not as current."""
+    result = merge({}, Snapshot("metabase", CAPS, {EN: Term("One!"), PT: Term("m")}),
+                   Snapshot("metawiki", CAPS, {EN: Term("One", side="metawiki"), PT: Term("w", side="metawiki")}),
+                   MergeOptions(first_contact="metabase", bundle_keys=BUNDLE))
+    unit = next(c for c in result.changes if c.key == PT)
+    assert unit.new == "m" and unit.outdated and "saved outdated" in unit.reason
+    english = next(c for c in result.changes if c.key == EN)
+    assert not english.outdated
