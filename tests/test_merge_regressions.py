@@ -242,3 +242,9 @@ def test_found_by_histories_a_copy_made_with_an_english_change_is_saved_outdated
     assert unit.new == "m" and unit.outdated and "saved outdated" in unit.reason
     english = next(c for c in result.changes if c.key == EN)
     assert not english.outdated
+
+
+def test_found_by_histories_metabase_re_adds_after_a_deletion_shown_as_outdated() -> None:
+    """Deleted on Metabase, carried to Meta-Wiki as an outdated unit; a human re-adds on Metabase: written."""
+    result = run({PT: BaseTerm(None)}, mb(pt="again"), mw(pt="a", fuzzy=("pt",)))
+    assert writes(result) == [("metawiki", "pt", "again")] and result.conflicts == ()
