@@ -300,7 +300,8 @@ class _Context:
         else:
             revision = current.revision if current else None
             timestamp = current.timestamp if current else None
-        outdated = target == "metawiki" and new is not None and key.message_key in self.outdating
+        outdated = target == "metawiki" and new is not None and key.message_key in self.outdating \
+            and key not in self.opts.decisions  # a human's decision is current, whatever English it saw
         if outdated:
             reason += "; saved outdated (the English changes in this sync)"
         self.changes.append(Change(
