@@ -121,6 +121,8 @@ class Decision:
     text: str | None
     source: str = "manual"
     basis: tuple[str | None, str | None] | None = None
+    #: The Meta-Wiki side of the basis was outdated: a translator confirming it since is an edit.
+    basis_outdated: bool = False
 
 
 @dataclass(frozen=True)
@@ -458,6 +460,9 @@ class _Context:
         mt, wt = _norm(m), _norm(w)
         target_text = (normalize_text(decision.text) or None) if decision.text is not None else None
         moved = _moved_since(decision, mt, wt, target_text)
+        if decision.basis_outdated and w is not None and not w.fuzzy and "metawiki" not in moved \
+                and wt != target_text:
+            moved.append("metawiki")  # the outdated unit the decision saw was confirmed since
         if moved:
             self.stale.append(key)
             if mt == wt:

@@ -317,7 +317,7 @@ class State:
                "decided, decision, decision_source, sticky, decided_on FROM conflicts")
         rows = self.conn.execute(sql + (" WHERE lang = ?" if lang else ""), (lang,) if lang else ()).fetchall()
         out = [StoredConflict(TermKey(q, f, lg), base, bool(hb), _term_from(mj), _term_from(wj), reason, first,
-                              last, Decision(dtext, dsrc or "manual", _basis_from(basis)) if decided else None,
+                              last, _decision(dtext, dsrc, basis) if decided else None,
                               bool(sticky))
                for q, f, lg, base, hb, mj, wj, reason, first, last, decided, dtext, dsrc, sticky, basis in rows]
         return sorted(out, key=lambda c: c.key.sort_key())
@@ -335,11 +335,13 @@ class State:
                 if row is None:
                     raise StateError(f"no conflict for {key.message_key} in {key.lang} in the inbox",
                                      hint="run `capxl10n conflicts` to list open conflicts")
-                made_on = decision.basis or tuple(t.text if t is not None else None for t in map(_term_from, row))
+                terms = [_term_from(raw) for raw in row]
+                made_on = decision.basis or tuple(t.text if t is not None else None for t in terms)
+                outdated = decision.basis_outdated or bool(terms[1] is not None and terms[1].fuzzy)
                 db.execute("UPDATE conflicts SET decided = 1, decision = ?, decision_source = ?, decided_on = ? "
                            "WHERE qid = ? AND field = ? AND lang = ?",
-                           (decision.text, decision.source, json.dumps(list(made_on), ensure_ascii=False),
-                            key.qid, key.field, key.lang))
+                           (decision.text, decision.source,
+                            json.dumps([*made_on, outdated], ensure_ascii=False), key.qid, key.field, key.lang))
 
     def undecide(self, keys: Iterable[TermKey]) -> None:
         """Forget decisions that a later human edit overtook: the terms are open conflicts again."""
@@ -408,11 +410,12 @@ def _term_from(raw: str | None) -> Term | None:
     return None if raw is None else Term.from_json(json.loads(raw))
 
 
-def _basis_from(raw: str | None) -> tuple[str | None, str | None] | None:
-    if raw is None:
-        return None
-    metabase, metawiki = json.loads(raw)
-    return metabase, metawiki
+def _decision(text: str | None, source: str | None, made_on: str | None) -> Decision:
+    """A stored decision with the values it was made on (and whether the Meta-Wiki one was outdated)."""
+    if made_on is None:
+        return Decision(text, source or "manual")
+    values = json.loads(made_on)
+    return Decision(text, source or "manual", (values[0], values[1]), bool(values[2]) if len(values) > 2 else False)
 
 
 def open_state(path: Path | str, *, create: bool = True) -> State:

@@ -248,3 +248,11 @@ def test_found_by_histories_metabase_re_adds_after_a_deletion_shown_as_outdated(
     """Deleted on Metabase, carried to Meta-Wiki as an outdated unit; a human re-adds on Metabase: written."""
     result = run({PT: BaseTerm(None)}, mb(pt="again"), mw(pt="a", fuzzy=("pt",)))
     assert writes(result) == [("metawiki", "pt", "again")] and result.conflicts == ()
+
+
+def test_found_by_histories_confirming_the_outdated_unit_a_decision_saw_makes_it_stale() -> None:
+    decision = Decision("m", "take metabase", basis=("m", "w"), basis_outdated=True)
+    result = run({PT: BaseTerm("a")}, mb(pt="m"), mw(pt="w"), decisions={PT: decision})
+    assert writes(result) == [] and result.stale_decisions == (PT,)
+    still_outdated = run({PT: BaseTerm("a")}, mb(pt="m"), mw(pt="w", fuzzy=("pt",)), decisions={PT: decision})
+    assert writes(still_outdated) == [("metawiki", "pt", "m")]
