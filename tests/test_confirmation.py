@@ -17,17 +17,9 @@ from typing import Any
 import pytest
 
 from capxl10n.model import TermKey
-from tests.test_sync_scenarios import BUNDLE, World, cached_metawiki
+from tests.test_sync_scenarios import BUNDLE, World, cached_metawiki, world  # noqa: F401 (fixture)
 
 GROUP = f"messagebundle-{BUNDLE}"
-
-
-@pytest.fixture
-def world(sandbox_profile: Any, tmp_path: Path) -> World:
-    w = World(sandbox_profile.sandbox, tmp_path, sandbox_profile.env)
-    first = w.cli("sync")
-    assert first.exit_code == 0, first.output
-    return w
 
 
 def _outdate(world: World, key: TermKey, english: str = "A brand new English source") -> None:

@@ -14,21 +14,20 @@ import pytest
 
 from capxl10n.model import TermKey
 from capxl10n.state import open_state
-from test_sync_scenarios import BUNDLE, World
+from test_sync_scenarios import BUNDLE, World, world  # noqa: F401 (the synced-sandbox fixture)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def world(sandbox_profile: Any, tmp_path: Path) -> World:
-    w = World(sandbox_profile.sandbox, tmp_path, sandbox_profile.env)
-    assert w.cli("sync").exit_code == 0
-    return w
 
 
 def inbox(world: World) -> dict[TermKey, Any]:
     with open_state(world.state) as state:
         return {c.key: c for c in state.conflicts()}
+
+
+def agreed_translations(world: World, key: TermKey) -> dict[TermKey, str]:
+    """Every agreed translation of the key's message (all languages), from the base."""
+    return {k: v for k, v in world.base().items() if k.message_key == key.message_key and v
+            and k.lang not in ("en", "qqq")}
 
 
 def english(world: World, key: TermKey) -> TermKey:
@@ -94,8 +93,7 @@ def test_class2_decision_is_not_applied_over_a_later_correction(world: World) ->
 def test_class3_english_deletion_keeps_every_translation(world: World) -> None:
     key = world.pick()
     en = english(world, key)
-    translations = {k: v for k, v in world.base().items() if k.message_key == key.message_key and v
-                    and k.lang not in ("en", "qqq")}
+    translations = agreed_translations(world, key)
     world.peer.set_term(world.item(key.qid), key.field, "en", None)
     for _ in range(2):
         result = world.cli("sync")
@@ -112,8 +110,7 @@ def test_class3_english_deletion_keeps_every_translation(world: World) -> None:
 
 def test_class4_bundle_key_removed_by_hand_loses_no_translation(world: World) -> None:
     key = world.pick()
-    translations = {k: v for k, v in world.base().items() if k.message_key == key.message_key and v
-                    and k.lang not in ("en", "qqq")}
+    translations = agreed_translations(world, key)
     messages = world.bundle()
     del messages[key.message_key]
     world.peer.post("metawiki", action="edit", title=BUNDLE, text=json.dumps(messages, ensure_ascii=False),
