@@ -11,10 +11,8 @@ finds it from the stats and ``messagetranslations`` riding on its
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
 
 from capxl10n.model import TermKey
 from tests.test_sync_scenarios import BUNDLE, World, cached_metawiki, world  # noqa: F401 (fixture)
