@@ -1,8 +1,10 @@
 """Apply a plan: guarded, grouped, journaled writes that never write the same thing twice.
 
 Grouping (context.md §3.8): one ``wbeditentity`` per Metabase item, one edit per
-Meta-Wiki unit page, one edit of the bundle source page (first, so new keys
-exist before their translations).
+Meta-Wiki unit page, and up to two edits of the bundle source page: keys it
+lacks first (so they exist before their translations), English it holds last
+(Translate then outdates every translation of a changed message, including the
+ones just written: none written against the old English can show as current).
 
 Guards: every write carries the base revision the plan read. When the target
 moved, it is re-read; an operation is retried on the new revision only if its

@@ -89,7 +89,7 @@ class Change:
     base_timestamp: str | None = None
     item: str | None = None
     reason: str = ""
-    #: Save the unit outdated: its value predates the English this same plan writes.
+    #: Save the unit outdated: a decided text whose human saw older English than the bundle holds.
     outdated: bool = False
 
 
@@ -123,6 +123,9 @@ class Decision:
     basis: tuple[str | None, str | None] | None = None
     #: The Meta-Wiki side of the basis was outdated: a translator confirming it since is an edit.
     basis_outdated: bool = False
+    #: The capacity's English (same field) when the decision was made: the decided text translates it,
+    #: so once the bundle holds other English it is written to Meta-Wiki outdated. None = not recorded.
+    english: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
     # Translate outdates every unit of a key whose English this plan changes.
     ctx.outdating = {c.key.message_key for c in ctx.changes if c.target == "bundle" and c.action == "set"
                      and c.expected is not None and c.key.message_key not in added}
+    ctx.english = {k.message_key: t.text for k, t in metawiki.terms.items() if k.lang == SOURCE_LANGUAGE}
 
     for key in keys:
         if key.lang == SOURCE_LANGUAGE or key.qid in duplicates or key.lang == DOC_LANGUAGE \
@@ -293,6 +297,22 @@ class _Context:
     resolved: list[TermKey] = field(default_factory=list)
     stale: list[TermKey] = field(default_factory=list)
     outdating: set[str] = field(default_factory=set)
+    #: message key → the English the bundle holds while the units are written (before this plan's changes)
+    english: dict[str, str] = field(default_factory=dict)
+
+    def saved_outdated(self, key: TermKey) -> bool:
+        """Whether a decided translation predates the English the bundle holds when it is written.
+
+        Units are written before the plan's English changes (plan stages), so
+        Translate outdates a translation of a message this plan changes by itself;
+        a decision is saved outdated only when the bundle already holds other
+        English than the decision's human saw.
+        """
+        decision = self.opts.decisions.get(key)
+        if decision is None or decision.english is None:
+            return False
+        now = self.english.get(key.message_key)
+        return now is not None and normalize_text(now) != normalize_text(decision.english)
 
     def change(self, key: TermKey, target: str, new: str | None, current: Term | None,
                cap: Capacity | None, reason: str) -> None:
@@ -302,10 +322,9 @@ class _Context:
         else:
             revision = current.revision if current else None
             timestamp = current.timestamp if current else None
-        outdated = target == "metawiki" and new is not None and key.message_key in self.outdating \
-            and key not in self.opts.decisions  # a human's decision is current, whatever English it saw
+        outdated = target == "metawiki" and new is not None and self.saved_outdated(key)
         if outdated:
-            reason += "; saved outdated (the English changes in this sync)"
+            reason += "; saved outdated (decided against older English)"
         self.changes.append(Change(
             key=key, target=target, action="set" if new is not None else "delete", new=new,
             expected=current.text if current else None, expected_fuzzy=bool(current and current.fuzzy),
@@ -487,7 +506,7 @@ class _Context:
         outdated = w is not None and w.fuzzy and key.lang != SOURCE_LANGUAGE
         if target_text is None and outdated:
             pass  # an outdated unit is how a deletion shows on Meta-Wiki when the bot may not delete
-        elif wt != target_text or (outdated and target_text is not None):
+        elif wt != target_text or (outdated and target_text is not None and not self.saved_outdated(key)):
             self.change(key, w_target, decision.text, w, cap, f"conflict resolved ({decision.source})")
             pending = True
         if not pending:

@@ -33,6 +33,11 @@ PLAN_FORMAT: Final = "capxl10n-plan/2"
 #: Formats of older capxl10n versions: refused with a clear message (no content hash, no sources).
 OLD_FORMATS: Final = ("capxl10n-plan/1",)
 TARGET_ORDER: Final = {"bundle": 0, "metabase": 1, "metawiki": 2}
+#: Where English that already exists in the bundle is changed or removed: after the units. Translate
+#: outdates a message's translations when its English changes, so a translation written before is
+#: outdated with the rest, and one written against the old English never shows as current if the
+#: apply stops in between.
+BUNDLE_CHANGES_LAST: Final = 3
 SUMMARY_FIRST: Final = 10
 
 
@@ -79,13 +84,24 @@ class Operation:
     base_timestamp: str | None
     reason: str
     source: Source | None = None
-    #: Save the unit outdated (``!!FUZZY!!``): its value predates the English this plan writes.
+    #: Save the unit outdated (``!!FUZZY!!``): a decided text made against older English than the bundle's.
     outdated: bool = False
 
     @property
+    def changes_english(self) -> bool:
+        """A bundle operation on a key the bundle already holds (not an added key)."""
+        return self.target == "bundle" and self.expected is not None
+
+    @property
+    def stage(self) -> int:
+        """Where the operation runs: new bundle keys, then items, then units, then English changes."""
+        return BUNDLE_CHANGES_LAST if self.changes_english else TARGET_ORDER[self.target]
+
+    @property
     def group(self) -> str:
-        """Operations sharing a group are one request: an item, a unit page, or the bundle."""
-        return f"{self.target}:{self.page}"
+        """Operations sharing a group are one request: an item, a unit page, or the bundle (twice at most:
+        keys added before the units, English changed after them)."""
+        return f"{self.target}:{self.page}" + (":changes" if self.changes_english else "")
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "target": self.target, "page": self.page, "qid": self.key.qid,
@@ -192,7 +208,7 @@ def build_plan(result: MergeResult, *, profile: str, bundle_page: str, base_gene
                fingerprints: Mapping[str, str], capacities: Sequence[Capacity] = (),
                bundle_revision: int | None = None, bundle_timestamp: str | None = None,
                notes: Mapping[str, Any] | None = None, sides: Mapping[str, Snapshot] | None = None) -> Plan:
-    """Turn a merge result into a plan; operations sorted bundle → items → units, then by key.
+    """Turn a merge result into a plan; operations sorted new bundle keys → items → units → English changes.
 
     ``sides`` are the two snapshots the merge read: with them each copy names its
     source and the plan records when each side was read (for apply's source guard).
@@ -200,7 +216,7 @@ def build_plan(result: MergeResult, *, profile: str, bundle_page: str, base_gene
     sides = sides or {}
     ops = [_with_source(_operation(c, bundle_page, bundle_revision, bundle_timestamp), c, sides, bundle_page,
                         bundle_revision) for c in result.changes]
-    ops.sort(key=lambda o: (TARGET_ORDER[o.target], _page_sort(o), o.key.sort_key()))
+    ops.sort(key=lambda o: (o.stage, _page_sort(o), o.key.sort_key()))
     all_notes = {
         "unaccepted_languages": list(result.unaccepted_languages),
         "removed_capacities": list(result.removed_capacities),

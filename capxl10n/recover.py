@@ -116,16 +116,16 @@ def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = 
         by_key.setdefault(op.key, []).append(op)
     updates: dict[TermKey, BaseTerm | None] = dict(plan.base) if agreed else {}
     finished: list[TermKey] = list(plan.resolved) if agreed else []
-    outdated = set(plan.notes.get("outdated_keys") or ())
+    # Translate outdated every translation of a message whose English change went out (after the units).
+    outdated = {op.key.message_key for op in plan.operations if op.changes_english and op.action == "set"
+                and journal.get(op.id, ("pending",))[0] == "done"} & set(plan.notes.get("outdated_keys") or ())
     for key, ops in by_key.items():
         if all(journal.get(op.id, ("pending",))[0] == "done" for op in ops):
             if wanted is None or key in wanted:
                 revs = {op.target: journal[op.id][2] for op in ops}
-                # A copy onto Metabase leaves the Meta-Wiki unit as it was, and this plan's English change
-                # outdates it: the agreed text is an outdated one (a translator's confirmation is a change).
-                copied_only = all(op.target == "metabase" for op in ops)
-                fuzzy = (key.message_key in outdated and key.lang != "en" and copied_only) \
-                    or any(op.outdated for op in ops)
+                # The English change outdated the unit, whether this plan wrote it or copied it onto
+                # Metabase: the agreed text is an outdated one (a translator's confirmation is a change).
+                fuzzy = (key.message_key in outdated and key.lang != "en") or any(op.outdated for op in ops)
                 updates[key] = BaseTerm(ops[0].new, fuzzy=fuzzy and ops[0].new is not None,
                                         metabase_rev=revs.get("metabase"),
                                         metawiki_rev=revs.get("metawiki") or revs.get("bundle"))

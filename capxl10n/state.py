@@ -338,10 +338,16 @@ class State:
                 terms = [_term_from(raw) for raw in row]
                 made_on = decision.basis or tuple(t.text if t is not None else None for t in terms)
                 outdated = decision.basis_outdated or bool(terms[1] is not None and terms[1].fuzzy)
+                english = decision.english
+                if english is None:  # the English of the last sync: what the conflict's translations translate
+                    seen = db.execute("SELECT value FROM base WHERE qid = ? AND field = ? AND lang = ?",
+                                      (key.qid, key.field, SOURCE_LANGUAGE)).fetchone()
+                    english = seen[0] if seen is not None else None
                 db.execute("UPDATE conflicts SET decided = 1, decision = ?, decision_source = ?, decided_on = ? "
                            "WHERE qid = ? AND field = ? AND lang = ?",
                            (decision.text, decision.source,
-                            json.dumps([*made_on, outdated], ensure_ascii=False), key.qid, key.field, key.lang))
+                            json.dumps([*made_on, outdated, english], ensure_ascii=False),
+                            key.qid, key.field, key.lang))
 
     def undecide(self, keys: Iterable[TermKey]) -> None:
         """Forget decisions that a later human edit overtook: the terms are open conflicts again."""
@@ -415,7 +421,8 @@ def _decision(text: str | None, source: str | None, made_on: str | None) -> Deci
     if made_on is None:
         return Decision(text, source or "manual")
     values = json.loads(made_on)
-    return Decision(text, source or "manual", (values[0], values[1]), bool(values[2]) if len(values) > 2 else False)
+    return Decision(text, source or "manual", (values[0], values[1]), bool(values[2]) if len(values) > 2 else False,
+                    values[3] if len(values) > 3 else None)
 
 
 def open_state(path: Path | str, *, create: bool = True) -> State:

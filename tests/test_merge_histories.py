@@ -185,17 +185,21 @@ class MergeHistories(RuleBasedStateMachine):
         return merge(self.base, m, w, opts)
 
     def _apply(self, result: MergeResult) -> None:
-        messages = dict(self.wikis.bundle)
         m_read, w_read = self.wikis.snapshots()
         guarded: list[Conflict] = []
+        # As apply does: keys the bundle lacks first (they exist before their units), English it holds last
+        # (Translate then outdates the units of a changed message, the ones just written included).
+        added = {c.key.message_key: c.new for c in result.changes
+                 if c.target == "bundle" and c.new is not None and c.key.message_key not in self.wikis.bundle}
+        if added:
+            self.wikis.save_bundle({**self.wikis.bundle, **added})
+        messages = dict(self.wikis.bundle)
         for change in result.changes:
-            if change.target == "bundle":  # apply writes the bundle first: new keys exist before their units
+            if change.target == "bundle":
                 if change.new is None:
                     messages.pop(change.key.message_key, None)
                 else:
                     messages[change.key.message_key] = change.new
-        if messages != self.wikis.bundle:
-            self.wikis.save_bundle(messages)
         for change in result.changes:
             if change.target == "metabase":
                 source = w_read.terms.get(change.key)
@@ -219,6 +223,8 @@ class MergeHistories(RuleBasedStateMachine):
                     self.wikis.units[change.key].fuzzy = True  # the bot cannot delete: it outdates
                 else:
                     self.wikis.units[change.key] = Unit(change.new, fuzzy=change.outdated)
+        if messages != self.wikis.bundle:
+            self.wikis.save_bundle(messages)
         updates = dict(result.base_updates)
         refused = {c.key for c in guarded}
         targets: dict[TermKey, set[str]] = {}
@@ -227,7 +233,7 @@ class MergeHistories(RuleBasedStateMachine):
         for key, where in targets.items():
             if key not in refused:
                 new = next(c.new for c in result.changes if c.key == key)
-                fuzzy = (where == {"metabase"} and key.message_key in result.outdated_keys and new is not None) \
+                fuzzy = (key.message_key in result.outdated_keys and key.lang != "en" and new is not None) \
                     or any(c.outdated for c in result.changes if c.key == key)
                 updates[key] = BaseTerm(new, fuzzy=fuzzy)  # as recover.base_moves does
         for key, value in updates.items():

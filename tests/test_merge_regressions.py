@@ -233,15 +233,27 @@ def test_found_by_histories_every_added_key_is_read_again() -> None:
     assert result.restored_keys == ("Q1-label",)
 
 
-def test_found_by_histories_a_copy_made_with_an_english_change_is_saved_outdated() -> None:
-    """The value predates the English this plan writes: Meta-Wiki gets it outdated, not as current."""
+def test_found_by_histories_a_copy_made_with_an_english_change_goes_out_before_the_english() -> None:
+    """The value predates the English this plan writes: the unit is written first, and the English change
+    after it makes Translate outdate it; an apply stopped in between leaves it current for the old English."""
+    from capxl10n.plan import build_plan
+
     result = merge({}, Snapshot("metabase", CAPS, {EN: Term("One!"), PT: Term("m")}),
                    Snapshot("metawiki", CAPS, {EN: Term("One", side="metawiki"), PT: Term("w", side="metawiki")}),
                    MergeOptions(first_contact="metabase", bundle_keys=BUNDLE))
     unit = next(c for c in result.changes if c.key == PT)
-    assert unit.new == "m" and unit.outdated and "saved outdated" in unit.reason
-    english = next(c for c in result.changes if c.key == EN)
-    assert not english.outdated
+    assert unit.new == "m" and not unit.outdated
+    plan = build_plan(result, profile="t", bundle_page="Module:B.json", base_generation=0, fingerprints={})
+    assert [(op.target, op.key.lang) for op in plan.operations] == [("metawiki", "pt"), ("bundle", "en")]
+    assert result.outdated_keys == ("Q1-label",)
+
+
+def test_found_by_histories_keys_added_to_the_bundle_go_before_their_units() -> None:
+    from capxl10n.plan import build_plan
+
+    result = run({}, mb(en="One", pt="Um"), mw(), bundle_keys=BUNDLE - {"Q1-label"})
+    plan = build_plan(result, profile="t", bundle_page="Module:B.json", base_generation=0, fingerprints={})
+    assert plan.operations[0].target == "bundle" and not plan.operations[0].changes_english
 
 
 def test_found_by_histories_metabase_re_adds_after_a_deletion_shown_as_outdated() -> None:

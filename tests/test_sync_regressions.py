@@ -203,3 +203,32 @@ def test_class9_interrupted_first_sync_converges_like_an_uninterrupted_one(
     assert hurried.bundle() == calm.bundle()
     for key, value in calm.base().items():
         assert hurried.base().get(key) == value, key
+
+
+@pytest.mark.parametrize("english_changed", ["after the decision", "before the decision"])
+def test_i5b_decision_against_older_english_is_saved_outdated(world: World, english_changed: str) -> None:
+    """A decided translation translates the English of its day: written with newer English, it is outdated."""
+    key = world.pick()
+    make_conflict(world, key)
+    new_english = "An English text the decider never saw"
+    if english_changed == "before the decision":
+        world.peer.set_term(world.item(key.qid), key.field, "en", new_english)
+    assert world.cli("conflicts", "resolve", key.message_key, "--lang", key.lang, "--take", "metabase").exit_code == 0
+    if english_changed == "after the decision":
+        world.peer.set_term(world.item(key.qid), key.field, "en", new_english)
+    result = world.cli("sync")
+    assert result.exit_code == 0, result.output
+    assert world.metabase_text(key.qid, key.field, key.lang) == "Metabase human"
+    unit = world.unit(key)
+    assert unit is not None and unit.text == "Metabase human" and unit.fuzzy  # awaits a translator's review
+    assert key not in inbox(world)
+    assert world.cli("sync").exit_code == 0  # quiet: an outdated unit holding the agreed text waits
+
+
+def test_decision_against_the_current_english_is_written_current(world: World) -> None:
+    key = world.pick()
+    make_conflict(world, key)
+    assert world.cli("conflicts", "resolve", key.message_key, "--lang", key.lang, "--take", "metabase").exit_code == 0
+    assert world.cli("sync").exit_code == 0
+    unit = world.unit(key)
+    assert unit is not None and unit.text == "Metabase human" and not unit.fuzzy

@@ -79,7 +79,7 @@ def step(fn: F) -> F:
 
 #: Invariants beyond issue 16's I1–I7 whose findings are open, listed in docs/testing-histories.md
 #: ("Open findings"); checked again by removing them here. Never a required invariant.
-OPEN_FINDINGS: frozenset[str] = frozenset({"I5b"})
+OPEN_FINDINGS: frozenset[str] = frozenset()
 
 
 def skipped_invariants() -> frozenset[str]:
@@ -400,7 +400,7 @@ class HistoryMachine(RuleBasedStateMachine):
         if repeated:
             found[I6WrittenTwice] = repeated
         stale = stale_copies(self.sb, self.saves[self.saves_seen:], self.items,
-                             ours_from=self.saves_ours - self.saves_seen)
+                             ours_from=self.saves_ours - self.saves_seen, humans=self.human.revids)
         if stale:
             found[I10StaleCopy] = stale
         raise_first(found, self.skip)

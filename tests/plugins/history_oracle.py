@@ -200,11 +200,17 @@ class Oracle:
         A write is superseded by any later write of the term, or by the policy. Both
         relations only ever excuse: before first contact the sync may know more than
         the policy assumes (e.g. it saw both sides agree in an interrupted run), so
-        either outcome is accepted, never the loss of both. A deletion of a value no
+        either outcome is accepted, never the loss of both. A human removing the key
+        from the bundle after a decision moved a side the decision was made on: it
+        lapses, and what the two sides hold then stands. A deletion of a value no
         sync ever saw (written and deleted between two syncs) is invisible to any
         sync: it excuses, but nobody can be held to it.
         """
-        return [w for w in self.latest(key) if w.n not in self.superseded and w.seen]
+        latest = self.latest(key)
+        removed = max((w.step for w in self.of(key) if w.side == "bundle-edit"), default=-1)
+        if latest and all(w.side == "decision" for w in latest) and removed > latest[0].step:
+            return []  # the key left the bundle after the decision: a side moved, the decision lapses
+        return [w for w in latest if w.n not in self.superseded and w.seen]
 
     def current_texts(self, key: TermKey) -> set[str]:
         return {w.text for w in self.of(key) if w.text is not None and not w.outdated}
