@@ -12,6 +12,11 @@ snapshot (tests check it with the real tools):
 
 ``en`` (the source) and ``qqq`` (documentation) are never in coverage.
 
+:func:`coverage_by_side` counts several sides of the same directory — Metabase,
+Meta-Wiki and the directory the catalogs are built from — against one total:
+every message with English text on any side, so a message a side lacks is
+*missing there* rather than left out of its count.
+
 >>> from capxl10n.model import Capacity, Snapshot, Term, TermKey
 >>> snap = Snapshot("sample", (Capacity("Q1"),), {
 ...     TermKey("Q1", "label", "en"): Term("Skill"),
@@ -21,10 +26,15 @@ snapshot (tests check it with the real tools):
 >>> row = coverage(snap).row("de")
 >>> (row.all.total, row.all.translated, row.all.fuzzy, row.all.missing, row.all.percent)
 (2, 1, 1, 0, 50.0)
+>>> wiki = Snapshot("metawiki", (), {TermKey("Q1", "label", "en"): Term("Skill"),
+...                                  TermKey("Q1", "label", "de"): Term("Fähigkeit", fuzzy=True)})
+>>> by_side = coverage_by_side({"metabase": snap, "metawiki": wiki})
+>>> [(r.side, r.all.total, r.all.translated, r.all.fuzzy) for r in by_side.rows]
+[('metabase', 2, 1, 1), ('metawiki', 2, 0, 1)]
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -188,3 +198,102 @@ def coverage(snapshots: Snapshot | Sequence[Snapshot], languages: Iterable[str] 
         sources = _sources(snap, grouped.get(SOURCE_LANGUAGE, {}))
         rows += [_count(snap.side, lang, sources, grouped.get(lang, {})) for lang in wanted]
     return CoverageReport(tuple(rows), tuple(dict.fromkeys(s.side for s in snaps)))
+
+
+#: The sides :func:`coverage_by_side` is meant for, in display order; others follow in the order given.
+SIDES: Final = ("metabase", "metawiki", "catalogs")
+
+
+@dataclass(frozen=True)
+class SideCoverageReport(CoverageReport):
+    """Coverage of the same languages on several sides, grouped by language, against one total.
+
+    ``label_messages`` and ``description_messages`` are that total per field:
+    the rows of every side and language count translated / outdated / missing
+    out of it. CSV, Markdown and JSON
+    carry every count; the terminal table shows each field as
+    ``translated / outdated / missing`` under a caption naming the total.
+    """
+
+    label_messages: int = 0
+    description_messages: int = 0
+
+    @property
+    def messages(self) -> int:
+        return self.label_messages + self.description_messages
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sides": list(self.sides),
+                "messages": {"label": self.label_messages, "description": self.description_messages,
+                             "all": self.messages},
+                "languages": [r.to_json() for r in self.rows]}
+
+    def columns(self) -> tuple[str, ...]:
+        return ("lang", "side", *(f"{scope}_{what}" for scope in SCOPES
+                                  for what in ("translated", "fuzzy", "missing", "total", "percent")))
+
+    def table_columns(self) -> tuple[str, ...]:
+        return ("lang", "side", "label", "description", "all", "%")
+
+    def table_caption(self) -> str:
+        return (f"translated / outdated / missing of {self.messages} messages with English "
+                f"(label {self.label_messages}, description {self.description_messages}); "
+                "% = translated; Metabase has no outdated state")
+
+    def records(self) -> list[dict[str, Any]]:
+        widths = {"label": len(str(self.label_messages)), "description": len(str(self.description_messages)),
+                  "all": len(str(self.messages))}
+        out = []
+        for row in self.rows:
+            record: dict[str, Any] = {"lang": row.lang, "side": row.side}
+            for scope in SCOPES:
+                counts = row.scope(scope)
+                record.update({f"{scope}_translated": counts.translated, f"{scope}_fuzzy": counts.fuzzy,
+                               f"{scope}_missing": counts.missing, f"{scope}_total": counts.total,
+                               f"{scope}_percent": counts.percent})
+                w = widths[scope]
+                record[scope] = f"{counts.translated:>{w}} / {counts.fuzzy:>{w}} / {counts.missing:>{w}}"
+            record["%"] = row.all.percent
+            out.append(record)
+        return out
+
+
+def _messages(snapshot: Snapshot, english: dict[tuple[str, str], Term]) -> set[tuple[str, str]]:
+    """The (qid, field) pairs with English text on one side.
+
+    A side with a capacity tree counts the keys of its tree (what its catalog
+    would hold); Meta-Wiki's read has no tree, only the bundle, so there every
+    key with English counts.
+    """
+    if snapshot.capacities:
+        return set(_sources(snapshot, english))
+    return {pair for pair, term in english.items() if normalize_text(term.text)}
+
+
+def coverage_by_side(sides: Mapping[str, Snapshot], languages: Iterable[str] | None = None) -> SideCoverageReport:
+    """Coverage of each translation language on each side, counted against one total.
+
+    ``sides`` maps a side's name (e.g. ``metabase``, ``metawiki``, ``catalogs``)
+    to its snapshot; the names label the rows, so a snapshot's own ``side``
+    does not matter. The total is every message (capacity label or
+    description) with English text on any side; every side gets a row for
+    every language seen on any side (or for ``languages``), so a language
+    present on one side only shows as missing on the others. For the
+    directory the catalogs are built from, which holds every message, the
+    counts are those ``msgfmt --statistics`` gives for its ``.po`` files.
+    """
+    names = sorted(sides, key=lambda name: (SIDES.index(name) if name in SIDES else len(SIDES),
+                                            list(sides).index(name)))
+    grouped = {name: _by_language(sides[name]) for name in names}
+    total: set[tuple[str, str]] = set()
+    for name in names:
+        total |= _messages(sides[name], grouped[name].get(SOURCE_LANGUAGE, {}))
+    keys = sorted(total)
+    if languages is None:
+        seen = sorted({lang for name in names for lang in grouped[name]})
+    else:
+        seen = list(dict.fromkeys(languages))
+    rows = tuple(_count(name, lang, keys, grouped[name].get(lang, {}))
+                 for lang in seen if is_translation_language(lang) for name in names)
+    labels = sum(1 for _qid, fld in keys if fld == "label")
+    return SideCoverageReport(rows, tuple(names), labels, len(keys) - labels)

@@ -4,7 +4,8 @@ Data first, rendering second: a report object computes its figures and this
 module only lays them out, so every command renders the same way. Anything
 with ``columns()``, ``records()`` and ``to_json()`` (see :class:`Tabular`) can
 be rendered; :class:`Records` wraps a plain list of dicts. A report may add
-``table_columns()``, a narrower choice for the terminal table.
+``table_columns()``, a narrower choice for the terminal table, and
+``table_caption()``, a line above it (e.g. what the cells mean).
 
 >>> print(render(Records([{"lang": "de", "percent": 50.0}]), "markdown"))
 | lang | percent |
@@ -95,7 +96,7 @@ def _is_number(values: list[Any]) -> bool:
 
 
 def render_table(report: Tabular) -> str:
-    """Aligned columns; a report may offer narrower ``table_columns()`` for terminals."""
+    """Aligned columns; a report may offer narrower ``table_columns()`` and a ``table_caption()``."""
     narrow = getattr(report, "table_columns", None)
     columns = list(narrow() if callable(narrow) else report.columns())
     rows = report.records()
@@ -112,7 +113,9 @@ def render_table(report: Tabular) -> str:
             out.append(pad + value if right else value + pad)
         return "  ".join(out).rstrip()
 
-    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+    caption = getattr(report, "table_caption", None)
+    head = [caption()] if callable(caption) else []
+    return "\n".join([*head, line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)])
 
 
 def render_json(report: Tabular) -> str:

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 
 from capxl10n.catalogs import build_catalogs, po_path
 from capxl10n.cli import main
-from capxl10n.coverage import Counts, coverage
+from capxl10n.coverage import Counts, SideCoverageReport, coverage, coverage_by_side
 from capxl10n.model import Capacity, Snapshot, Term, TermKey
 from capxl10n.render import render
 from plugins.common import need_tool
@@ -96,27 +97,32 @@ def _msgfmt_stats(msgfmt: str, po: Path) -> tuple[int, int, int]:
     return number("translated"), number("fuzzy"), number("untranslated")
 
 
-def _agree(tmp_path: Path, snapshot: Snapshot) -> int:
+def agree_with_tools(counts: Mapping[str, Counts], files: Mapping[str, Path]) -> None:
+    """Each language's counts are what msgfmt --statistics and pocount say of its .po (and msgfmt -c is clean)."""
     msgfmt, pocount = need_tool("msgfmt"), need_tool("pocount")
+    wanted = {lang: files[lang] for lang in counts}
+    csv_text = subprocess.run([pocount, "--csv", *map(str, wanted.values())], capture_output=True, text=True,
+                              check=True).stdout
+    counted = {row["Filename"]: row for row in csv.DictReader(io.StringIO(csv_text))}
+    for lang, po in wanted.items():
+        check = subprocess.run([msgfmt, "-c", "-o", "/dev/null", str(po)], capture_output=True, text=True)
+        assert check.returncode == 0, (lang, check.stderr)
+        assert "error" not in check.stderr.lower(), (lang, check.stderr)
+        ours = (counts[lang].translated, counts[lang].fuzzy, counts[lang].missing)
+        assert _msgfmt_stats(msgfmt, po) == ours, lang
+        pc = counted[str(po)]
+        assert (int(pc["Translated Messages"]), int(pc["Fuzzy Messages"]), int(pc["Untranslated Messages"]),
+                int(pc["Total Message"])) == (*ours, counts[lang].total), lang
+
+
+def _agree(tmp_path: Path, snapshot: Snapshot) -> int:
     out = tmp_path / "catalogs"
     build_catalogs(snapshot, out)
     from capxl10n import langs
 
     report = coverage(snapshot)
-    files = {row.lang: out / po_path(langs.get(row.lang)) for row in report.rows}
-    csv_text = subprocess.run([pocount, "--csv", *map(str, files.values())], capture_output=True, text=True,
-                              check=True).stdout
-    counted = {row["Filename"]: row for row in csv.DictReader(io.StringIO(csv_text))}
-    for row in report.rows:
-        po = files[row.lang]
-        check = subprocess.run([msgfmt, "-c", "-o", "/dev/null", str(po)], capture_output=True, text=True)
-        assert check.returncode == 0, (row.lang, check.stderr)
-        assert "error" not in check.stderr.lower(), (row.lang, check.stderr)
-        ours = (row.all.translated, row.all.fuzzy, row.all.missing)
-        assert _msgfmt_stats(msgfmt, po) == ours, row.lang
-        pc = counted[str(po)]
-        assert (int(pc["Translated Messages"]), int(pc["Fuzzy Messages"]), int(pc["Untranslated Messages"]),
-                int(pc["Total Message"])) == (*ours, row.all.total), row.lang
+    agree_with_tools({row.lang: row.all for row in report.rows},
+                     {row.lang: out / po_path(langs.get(row.lang)) for row in report.rows})
     return len(report.rows)
 
 
@@ -143,6 +149,95 @@ def test_cli_coverage(tmp_path: Path) -> None:
     data = json.loads(res.stdout)
     assert [(r["side"], r["all"]["translated"]) for r in data["languages"]] == [("metabase", 0), ("metawiki", 1)]
     res = CliRunner().invoke(main, ["coverage", "--snapshot", str(a), "--lang", "xx-nope"])
-    assert res.exit_code == 2 and "xx-nope" in res.stderr
+    assert res.exit_code == 2 and "--lang" in res.stderr and "xx-nope" in res.stderr
+    for code in ("qqq", "en"):
+        res = CliRunner().invoke(main, ["coverage", "--snapshot", str(a), "--lang", code])
+        assert res.exit_code == 2 and f"--lang {code}" in res.stderr and "not a translation language" in res.stderr
+    res = CliRunner().invoke(main, ["coverage", "--snapshot", str(a), "--side", "metabase"])
+    assert res.exit_code == 2 and "--side" in res.stderr and "--snapshot" in res.stderr
     res = CliRunner().invoke(main, ["-f", "csv", "coverage", "--sample", "--capacities", "20", "--languages", "5"])
     assert res.exit_code == 0 and res.stdout.startswith("lang,")
+
+
+def sides() -> dict[str, Snapshot]:
+    """Metabase with the tree; Meta-Wiki's read (no tree) with a key Metabase lacks, outdated units and a
+    language Metabase refuses; the catalogs' directory holding both."""
+    k = TermKey
+    caps = (Capacity("Q1", "Q101"), Capacity("Q2", "Q102", parent="Q1"))
+    english = {k("Q1", "label", "en"): Term("one"), k("Q1", "description", "en"): Term("first"),
+               k("Q2", "label", "en"): Term("two")}
+    metabase = Snapshot("metabase", caps, {**english, k("Q1", "label", "de"): Term("eins"),
+                                           k("Q2", "label", "de"): Term("zwei"), k("Q1", "label", "qqq"): Term("doc")})
+    wiki_terms = {**english, k("Q3", "label", "en"): Term("three"), k("Q1", "label", "de"): Term("eins"),
+                  k("Q2", "label", "de"): Term("zwo", fuzzy=True), k("Q3", "label", "de"): Term("drei"),
+                  k("Q1", "label", "sh-latn"): Term("jedan", fuzzy=True),
+                  k("Q1", "description", "sh-latn"): Term("prvi")}
+    metawiki = Snapshot("metawiki", (), wiki_terms)
+    catalogs = Snapshot("base", (*caps, Capacity("Q3")), {**wiki_terms, k("Q2", "label", "de"): Term("zwei")})
+    return {"catalogs": catalogs, "metawiki": metawiki, "metabase": metabase}
+
+
+def test_by_side_counts_every_side_against_the_same_messages() -> None:
+    report = coverage_by_side(sides())
+    assert isinstance(report, SideCoverageReport)
+    assert report.sides == ("metabase", "metawiki", "catalogs")  # display order, whatever the mapping's
+    # Q1 label + description, Q2 label (Metabase and bundle), Q3 label (bundle only): one total for all
+    assert (report.label_messages, report.description_messages, report.messages) == (3, 1, 4)
+    assert report.languages() == ("de", "sh-latn")  # never en or qqq; a Meta-Wiki-only language included
+    assert [(r.lang, r.side) for r in report.rows][:3] == [("de", "metabase"), ("de", "metawiki"),
+                                                           ("de", "catalogs")]
+    counts = {(r.lang, r.side): (r.all.translated, r.all.fuzzy, r.all.missing, r.all.total) for r in report.rows}
+    assert counts == {
+        ("de", "metabase"): (2, 0, 2, 4),   # Q3 is not on Metabase: missing there, not left out
+        ("de", "metawiki"): (2, 1, 1, 4),   # zwo is outdated
+        ("de", "catalogs"): (3, 0, 1, 4),
+        ("sh-latn", "metabase"): (0, 0, 4, 4),
+        ("sh-latn", "metawiki"): (1, 1, 2, 4),
+        ("sh-latn", "catalogs"): (1, 1, 2, 4),
+    }
+    row = report.row("sh-latn", "metawiki")
+    assert (row.label.translated, row.label.fuzzy, row.description.translated) == (0, 1, 1)
+    assert row.label.total == 3 and row.description.total == 1
+
+
+def test_by_side_languages_and_unknown_sides() -> None:
+    report = coverage_by_side(sides(), ["sh-latn", "qqq", "en", "fr"])
+    assert report.languages() == ("sh-latn", "fr")
+    assert report.row("fr", "catalogs").all == Counts(4, 0, 0)
+    only = coverage_by_side({"metawiki": sides()["metawiki"]})
+    assert only.sides == ("metawiki",) and only.messages == 4  # no tree: every key with English counts
+    assert coverage_by_side({}).rows == ()
+    odd = coverage_by_side({"wikidata": Snapshot("x"), "metabase": sides()["metabase"]})
+    assert odd.sides == ("metabase", "wikidata")
+
+
+def test_metabase_alone_counts_its_tree() -> None:
+    metabase = sides()["metabase"]
+    report = coverage_by_side({"metabase": metabase})
+    assert report.messages == 3 and report.row("de").all == coverage(metabase).row("de").all
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_by_side_renderings(fmt: str) -> None:
+    text = render(coverage_by_side(sides()), fmt)
+    if fmt == "json":
+        data = json.loads(text)
+        assert data["sides"] == ["metabase", "metawiki", "catalogs"]
+        assert data["messages"] == {"label": 3, "description": 1, "all": 4}
+        row = next(r for r in data["languages"] if (r["lang"], r["side"]) == ("de", "metawiki"))
+        assert row["all"] == {"total": 4, "translated": 2, "fuzzy": 1, "missing": 1, "percent": 50.0}
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert list(rows[0])[:4] == ["lang", "side", "label_translated", "label_fuzzy"]
+        assert [(r["lang"], r["side"], r["all_fuzzy"]) for r in rows][:2] == [("de", "metabase", "0"),
+                                                                              ("de", "metawiki", "1")]
+    elif fmt == "markdown":
+        assert text.splitlines()[0].startswith("| lang | side | label_translated |")
+        assert "| sh-latn | metawiki | 0 | 1 | 2 | 3 | 0.0 |" in text
+    else:
+        lines = text.splitlines()
+        assert lines[0].startswith("translated / outdated / missing of 4 messages with English "
+                                   "(label 3, description 1)")
+        assert lines[1].split() == ["lang", "side", "label", "description", "all", "%"]
+        assert re.search(r"^de\s+metawiki\s+2 / 1 / 0\s+0 / 0 / 1\s+2 / 1 / 1\s+50\.0$", text, re.M)
+        assert re.search(r"^sh-latn\s+metabase\s+0 / 0 / 3\s+0 / 0 / 1\s+0 / 0 / 4\s+0\.0$", text, re.M)
