@@ -3,14 +3,17 @@
 A full pull costs, for Metabase, one query (what links to the capacity class +
 term languages + server time), one SPARQL query and one ``wbgetentities`` per
 50 items (terms come with the claims); for Meta-Wiki, one query (bundle +
-group stats + server time) and one ``messagecollection`` per language that
-has something; Wikidata one ``wbgetentities`` per 50 QIDs.
+group stats + server time), one ``messagecollection`` per language that
+has something and one for the ``qqq`` documentation (unless the stats say there
+is none); Wikidata one ``wbgetentities`` per 50 QIDs.
 
 An incremental pull starts from the read cache's snapshots and high-water
 marks: one ``recentchanges`` query per wiki, then only what changed (items by
 ``wbgetentities``; languages by ``messagecollection``). A bundle change
 re-reads Meta-Wiki fully, because outdating (fuzzy) is invisible in
-recentchanges (apis.md §4); a translator's confirmation of an outdated unit
+recentchanges (apis.md §4); a changed ``/qqq`` unit re-reads the documentation
+(and so does the first incremental read of a cache made before documentation
+was read: its meta lacks ``documentation``); a translator's confirmation of an outdated unit
 (the same text saved again: no revision, no recentchanges row) is found from
 the group stats and ``messagetranslations`` riding on the recentchanges request
 (see ``MetawikiClient.resolve_outdated``); a structural change on Metabase (an item that
@@ -30,7 +33,8 @@ from capxl10n.adapters.http import ApiClient, make_session
 from capxl10n.adapters.translate import NOT_TRANSLATIONS, Bundle, MetawikiClient, PlainMetawikiClient
 from capxl10n.adapters.wikibase import Discovery, MetabaseClient, claim_values, entity_terms
 from capxl10n.adapters.wikidata import WikidataClient
-from capxl10n.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, qid_sort_key
+from capxl10n.model import (DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
+                            qid_sort_key)
 from capxl10n.profile import Profile, SiteProfile
 
 log = logging.getLogger(__name__)
@@ -128,17 +132,20 @@ def pull(profile: Profile, *, incremental: bool = True, cache: ReadCache | None 
 
     cached_mw = cache.load_side("metawiki") if (cache is not None and incremental) else None
     metawiki = None
+    documentation = DOC_LANGUAGE not in profile.exclude_languages
     if cached_mw is not None and cached_mw[1]:
-        metawiki = _metawiki_incremental(clients.metawiki, cached_mw[0], cached_mw[1], languages, report)
+        metawiki = _metawiki_incremental(clients.metawiki, cached_mw[0], cached_mw[1], languages, report,
+                                         documentation=documentation)
     flags["metawiki"] = metawiki is not None
     if metawiki is None:
-        metawiki = _metawiki_full(clients.metawiki, languages, report, _likely_language(metabase, languages))
+        metawiki = _metawiki_full(clients.metawiki, languages, report, _likely_language(metabase, languages),
+                                  documentation=documentation)
     bundle = _bundle_from(metawiki)
 
     wikidata = None
     if clients.wikidata is not None:
         cached_wd = cache.load_side("wikidata") if (cache is not None and incremental) else None
-        wanted_langs = sorted(set(metabase.languages()) | set(metawiki.languages()))
+        wanted_langs = sorted((set(metabase.languages()) | set(metawiki.languages())) - {DOC_LANGUAGE})
         wikidata, flags["wikidata"] = _wikidata(clients.wikidata, discovery, wanted_langs,
                                                 cached_wd[0] if cached_wd else None)
         report("wikidata", 1, 1)
@@ -259,19 +266,26 @@ def _metabase_incremental(client: MetabaseClient, cached: Snapshot, since: str,
 
 
 # ---------------------------------------------------------------------- Meta-Wiki
+#: Metawiki snapshot meta: True when its ``qqq`` terms are the wiki's documentation as read (a cache
+#: written before documentation was read lacks it, and its next incremental read fetches it).
+DOCUMENTATION = "documentation"
+
+
 def _metawiki_full(client: MetawikiClient, languages: Collection[str] | None, report: Progress,
-                   guess: str | None = None) -> Snapshot:
+                   guess: str | None = None, *, documentation: bool = True) -> Snapshot:
     bundle, stats = client.read_bundle_and_stats(first_language=guess)
     langs = client.languages_to_read(stats, languages)
     terms: dict[TermKey, Term] = client.english_terms(bundle)
     if isinstance(client, PlainMetawikiClient):
-        terms.update(client.read_pages(languages))
+        terms.update(client.read_pages(languages, documentation=documentation))
         report("metawiki", 1, 1)
     else:
         for done, lang in enumerate(langs, 1):
             terms.update(client.read_language(lang))
             report("metawiki", done, len(langs))
-    return _with_bundle(client.snapshot(terms, bundle), bundle)
+        if documentation and client.has_documentation(stats):
+            terms.update(client.read_documentation())
+    return _with_bundle(client.snapshot(terms, bundle), bundle, **{DOCUMENTATION: documentation})
 
 
 def _with_bundle(snapshot: Snapshot, bundle: Bundle, **extra: Any) -> Snapshot:
@@ -290,8 +304,9 @@ def _bundle_from(snapshot: Snapshot) -> Bundle:
 
 
 def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, languages: Collection[str] | None,
-                          report: Progress) -> Snapshot | None:
-    """Re-read only the languages whose units changed; None (full read) when the bundle changed."""
+                          report: Progress, *, documentation: bool = True) -> Snapshot | None:
+    """Re-read only the languages whose units changed (and the documentation if a ``/qqq`` unit did);
+    None (full read) when the bundle changed."""
     bundle = _bundle_from(cached)
     own = _own_writes(cached)
     # Outdated units we hold: a translator's confirmation of one shows in no revision and no recentchanges row.
@@ -300,7 +315,8 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
         if t.fuzzy and k.lang not in NOT_TRANSLATIONS and (languages is None or k.lang in languages)}
     units, bundle_rev, mark, probe = client.unit_changes_and_outdated(since, bundle.namespace,
                                                                       ignore=_own_revisions(own),
-                                                                      outdated=held_outdated)
+                                                                      outdated=held_outdated,
+                                                                      documentation=documentation)
     bundle_page = client.profile.bundle_page
     if bundle_rev is not None and (bundle_rev == -1 or (bundle.revision is None and bundle_page not in own)
                                    or bundle_rev > _read_revision(own, bundle_page, bundle.revision)):
@@ -317,6 +333,8 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
     # Our own English change outdated these keys' translations: fuzzy tags are not in recentchanges.
     outdated = set(cached.meta.get(OUTDATED_KEYS) or ())
     stale |= {key.lang for key in cached.terms if key.message_key in outdated and key.lang not in NOT_TRANSLATIONS}
+    docs_stale = documentation and (DOC_LANGUAGE in stale or not cached.meta.get(DOCUMENTATION))
+    stale.discard(DOC_LANGUAGE)
     if languages is not None:
         stale &= set(languages)
     confirmed, unsure = client.resolve_outdated({k: t for k, t in held_outdated.items() if k.lang not in stale},
@@ -333,9 +351,13 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
         terms = {k: t for k, t in terms.items() if k.lang != lang}
         terms.update(client.read_language(lang))
         report("metawiki", done, len(stale))
+    if docs_stale or not documentation:
+        terms = {k: t for k, t in terms.items() if k.lang != DOC_LANGUAGE}
+    if docs_stale:
+        terms.update(client.read_documentation())
     client.bundle = bundle
     meta = {k: v for k, v in cached.meta.items() if k not in (OWN_WRITES, OUTDATED_KEYS)}
-    return Snapshot("metawiki", cached.capacities, terms, {**meta, "high_water": mark})
+    return Snapshot("metawiki", cached.capacities, terms, {**meta, "high_water": mark, DOCUMENTATION: documentation})
 
 
 def _likely_language(snapshot: Snapshot, languages: Collection[str] | None) -> str | None:

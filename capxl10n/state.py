@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
 
+from capxl10n.directory import known_languages_only, whole_directory
 from capxl10n.errors import StateError
 from capxl10n.merge import BaseTerm, Conflict, Decision
 from capxl10n.model import SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
@@ -200,6 +201,31 @@ class State:
         terms = {key: Term(b.text, fuzzy=b.fuzzy, revision=b.metabase_rev, side="base")
                  for key, b in self.load_base().items() if b.text is not None and key.qid in known}
         return Snapshot("base", caps, terms, {"base_generation": self.base_generation})
+
+    def whole_directory(self) -> Snapshot:
+        """Everything both wikis know (:func:`capxl10n.directory.whole_directory`): the base and the read
+        cache, no wiki read. This is what the catalogs and coverage are built from.
+
+        A side whose read is not cached has the base stand in for it (logged); with neither
+        cached (a state from before the read cache) this is the agreed :meth:`directory`.
+        """
+        reads = {side: self.load_side(side) for side in ("metabase", "metawiki")}
+        missing = [side for side, cached in reads.items() if cached is None]
+        if len(missing) == len(reads):
+            log.warning("%s holds no read of either wiki: the directory is the agreed values only (no outdated "
+                        "translations, documentation or one-sided values); the next `capxl10n sync` reads them",
+                        self.path)
+            return self.directory()
+        for side in missing:
+            log.warning("%s holds no read of %s: its agreed values stand in for it until the next sync",
+                        self.path, side)
+        mb, mw = reads["metabase"], reads["metawiki"]
+        whole = whole_directory(self.load_base(), mb[0] if mb else None, mw[0] if mw else None, self.capacities())
+        whole, unknown = known_languages_only(whole)
+        if unknown:
+            log.warning("left out of the directory: terms in languages capxl10n does not know: %s",
+                        ", ".join(unknown))
+        return whole
 
     # -- read cache (the clients' ReadCache protocol) ---------------------------------------
     def load_side(self, side: str) -> tuple[Snapshot, str] | None:
@@ -482,6 +508,6 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
 
 
 def load_directory(profile: Any) -> Snapshot:
-    """The agreed directory from the base of ``profile.state`` (for the catalogs command)."""
+    """The whole directory of ``profile.state`` (base and read cache; for the catalogs command)."""
     with open_state(profile.state, create=False) as state:
-        return state.directory()
+        return state.whole_directory()

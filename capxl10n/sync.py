@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from capxl10n.apply import ApplyResult, Writers, apply_plan
+from capxl10n.directory import digest
 from capxl10n.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CatalogError
 from capxl10n.merge import BaseTerm, MergeOptions, MergeResult, merge
 from capxl10n.model import Snapshot, TermKey
@@ -276,9 +277,31 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
     return outcome
 
 
-def finish_directory(profile: Any, state: State) -> dict[str, Any]:
-    """Rebuild the catalogs from the new base and record a coverage snapshot."""
-    directory = state.directory()
+#: State meta: the digest of the directory the catalogs were last built from.
+CATALOGS_DIRECTORY = "catalogs_directory"
+
+
+def catalogs_behind(profile: Any, state: State) -> tuple[bool, Snapshot]:
+    """Whether the catalogs miss something the wikis know, and the whole directory.
+
+    A sync with nothing to write still rebuilds them when its read brought anything
+    new (an outdated unit, documentation, a value in a language Metabase refuses), when
+    they go elsewhere now, or when a previous build failed.
+    """
+    directory = state.whole_directory()
+    behind = state.get_meta("catalogs_stale") == "1" or \
+        state.get_meta(CATALOGS_DIRECTORY) != _built_from(profile, directory)
+    return behind, directory
+
+
+def _built_from(profile: Any, directory: Snapshot) -> str:
+    return f"{digest(directory)} {Path(profile.catalogs)}"
+
+
+def finish_directory(profile: Any, state: State, directory: Snapshot | None = None) -> dict[str, Any]:
+    """Rebuild the catalogs from the whole directory (base and read cache: what both wikis know,
+    :meth:`State.whole_directory`) and record a coverage snapshot."""
+    directory = state.whole_directory() if directory is None else directory
     out: dict[str, Any] = {}
     try:
         from capxl10n import coverage as coverage_mod
@@ -300,6 +323,7 @@ def finish_directory(profile: Any, state: State) -> dict[str, Any]:
         state.set_meta("catalogs_stale", "1")
         return out
     state.set_meta("catalogs_stale", "0")
+    state.set_meta(CATALOGS_DIRECTORY, _built_from(profile, directory))
     written = getattr(built, "written", None)
     out["catalogs_written"] = len(written) if written is not None else None
     return out
@@ -321,8 +345,9 @@ def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reade
             summary = planned.to_json()
             exit_code = planned.exit_code
             state.mark_established()
-            if rebuild_catalogs and state.get_meta("catalogs_stale") == "1":  # a previous build failed
-                summary["catalogs"] = finish_directory(profile, state)
+            behind, directory = catalogs_behind(profile, state) if rebuild_catalogs else (False, None)
+            if behind:  # a previous build failed, or the read brought something the catalogs lack
+                summary["catalogs"] = finish_directory(profile, state, directory)
                 if "error" in summary["catalogs"]:
                     exit_code = EXIT_ERROR
             state.finish_run(run_id, exit_code, summary)

@@ -102,11 +102,13 @@ def test_full_pull_of_the_sample_within_budget_and_noop_within_five(sandbox_fact
     result, wiring, _ = run_pull(sandbox, cache=cache)
     items, languages = len(result.discovery.capacities), 42
     assert items == 250
-    budget = languages + math.ceil(items / 50) + 5
+    budget = languages + math.ceil(items / 50) + 5 + 1  # + 1: the qqq documentation
     assert sandbox.stats.total == sum(result.requests.values()) <= budget
+    assert sandbox.stats.count("metawiki", "query+messagecollection") == 40  # 40 languages + qqq, one rides along
     assert wiring.repeats() == []
     assert result.metawiki.get(TermKey(result.discovery.capacities[0].qid, "label", "en")) is not None
-    assert not any(k.lang in ("qqq",) for k in result.metawiki.terms)
+    docs = [t for k, t in result.metawiki.terms.items() if k.lang == "qqq"]
+    assert docs and not any(t.fuzzy for t in docs)  # documentation is read, never outdated
 
     sandbox.stats.reset()
     again, wiring, _ = run_pull(sandbox, cache=cache)

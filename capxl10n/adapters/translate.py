@@ -8,14 +8,17 @@ translator from ``properties`` (strings). ``meta=messagegroupstats`` only says
 which languages can be skipped (it is a stale cache: never the truth for
 fuzzy; an uncomputed list stops with ``mgsoffset`` and then every language is
 read). ``/en`` mirrors the source and ``/qqq`` is documentation: neither is a
-translation. :class:`PlainMetawikiClient` reads a wiki without Translate.
+translation. The documentation is still read (:meth:`MetawikiClient.read_documentation`,
+one more ``messagecollection`` with ``mclanguage=qqq``) as ``qqq`` terms, never
+outdated and never written, because the catalogs show it to translators.
+:class:`PlainMetawikiClient` reads a wiki without Translate.
 """
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from capxl10n.adapters.http import ApiClient, PageHistory
@@ -246,6 +249,20 @@ class MetawikiClient:
             out.update(self._mc_terms(page, lang))
         return out
 
+    @staticmethod
+    def has_documentation(stats: Mapping[str, int] | None) -> bool:
+        """Whether a full read must ask for ``qqq``: unless the group stats say it has nothing."""
+        return stats is None or stats.get(DOC_LANGUAGE, 0) > 0
+
+    def read_documentation(self) -> dict[TermKey, Term]:
+        """Message documentation (``/qqq`` units) as ``qqq`` terms: one ``messagecollection``
+        (``mclanguage=qqq``, continuation followed). Translate never outdates documentation, so
+        these terms are never fuzzy (a ``!!FUZZY!!`` typed into one is dropped from the text)."""
+        out: dict[TermKey, Term] = {}
+        for page in self.api.query(list="messagecollection", **self._mc_params(DOC_LANGUAGE)):
+            out.update(_as_documentation(self._mc_terms(page, DOC_LANGUAGE)))
+        return out
+
     def _mc_terms(self, page: Mapping[str, Any], lang: str) -> dict[TermKey, Term]:
         out: dict[TermKey, Term] = {}
         prefix = f"{self.profile.bundle_page}/"
@@ -432,10 +449,12 @@ class MetawikiClient:
         return {k for k in confirmed if k.lang not in stale}, stale
 
     def unit_changes_and_outdated(self, since: str, bundle_namespace: int | None = None,
-                                  ignore: Collection[int] = (), outdated: Collection[TermKey] = ()
+                                  ignore: Collection[int] = (), outdated: Collection[TermKey] = (),
+                                  *, documentation: bool = False
                                   ) -> tuple[dict[TermKey, int], int | None, str, dict[str, Any] | None]:
         """:meth:`unit_changes` plus, when ``outdated`` units are held, the probe answer for
-        :meth:`resolve_outdated` from the same first request (no extra request)."""
+        :meth:`resolve_outdated` from the same first request (no extra request). With
+        ``documentation`` the changed ``/qqq`` units are listed too (as ``qqq`` keys)."""
         skip = frozenset(ignore)
         namespaces = [self.profile.translations_namespace]
         ns = bundle_namespace if bundle_namespace is not None else (self.bundle.namespace if self.bundle else None)
@@ -480,7 +499,8 @@ class MetawikiClient:
                     bundle_rev = _newest(bundle_rev, revid)
                     continue
                 parsed = self.parse_unit_title(title)
-                if parsed is None or parsed[1] in NOT_TRANSLATIONS or not MESSAGE_KEY_RE.match(parsed[0]):
+                if parsed is None or not MESSAGE_KEY_RE.match(parsed[0]) or parsed[1] == SOURCE_LANGUAGE \
+                        or (parsed[1] == DOC_LANGUAGE and not documentation):
                     continue
                 key = TermKey.from_message_key(parsed[0], parsed[1])
                 units[key] = _newest(units.get(key), revid)
@@ -555,7 +575,11 @@ class PlainMetawikiClient(MetawikiClient):
     def read_language(self, lang: str) -> dict[TermKey, Term]:
         return self.read_pages([lang])
 
-    def read_pages(self, languages: Collection[str] | None) -> dict[TermKey, Term]:
+    def read_documentation(self) -> dict[TermKey, Term]:
+        return self.read_pages((), documentation=True)
+
+    def read_pages(self, languages: Collection[str] | None, *, documentation: bool = False) -> dict[TermKey, Term]:
+        """Every unit page of ``languages`` (all if None), plus the ``qqq`` documentation with ``documentation``."""
         out: dict[TermKey, Term] = {}
         for page in self.api.query(generator="allpages", gapnamespace=self.profile.translations_namespace,
                                    gapprefix=f"{self.profile.bundle_page}/", gaplimit="max", prop="revisions",
@@ -565,12 +589,15 @@ class PlainMetawikiClient(MetawikiClient):
                 if parsed is None or not row.get("revisions"):
                     continue
                 message_key, lang = parsed
-                if lang in NOT_TRANSLATIONS or (languages is not None and lang not in languages):
+                doc = lang == DOC_LANGUAGE
+                if lang == SOURCE_LANGUAGE or (doc and not documentation) or \
+                        (not doc and languages is not None and lang not in languages):
                     continue
                 if not MESSAGE_KEY_RE.match(message_key):
                     self.unknown_units.append(f"{message_key}/{lang}")
                     continue
-                out[TermKey.from_message_key(message_key, lang)] = _unit_term(row["revisions"][0])
+                term = _unit_term(row["revisions"][0])
+                out[TermKey.from_message_key(message_key, lang)] = replace(term, fuzzy=False) if doc else term
         return out
 
     def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]:
@@ -578,6 +605,11 @@ class PlainMetawikiClient(MetawikiClient):
         data = self.api.get(action="query", prop="revisions", titles=title,
                             rvprop="ids|timestamp|user|content", rvslots="main")
         return _read_unit_answer(data, title)
+
+
+def _as_documentation(terms: Mapping[TermKey, Term]) -> dict[TermKey, Term]:
+    """Documentation terms are never outdated, whatever a unit's tags say."""
+    return {key: replace(term, fuzzy=False) if term.fuzzy else term for key, term in terms.items()}
 
 
 def _newest(previous: int | None, revid: int) -> int:
