@@ -7,7 +7,11 @@ them back: ``msgctxt`` is the full message key
 (``Module:CapacityExchange/capacities.json/Q7397-label``), ``msgid`` the
 English source, documentation (``qqq``) as ``#. [Wiki] …`` lines, outdated
 translations as ``#, fuzzy``, and the ``X-Language-Code``/``X-Message-Group``
-headers Translate's import needs.
+headers Translate's import needs. Entries come in the bundle's key order when
+the snapshot knows it (``meta["message_order"]``), as Translate lists them;
+``# Author:`` lines credit the people whose text the file holds
+(:mod:`capxl10n.credits`). :func:`parse_po` reads any .po into plain data for
+:mod:`capxl10n.parity`, which compares ours with Translate's export.
 
 Deterministic on purpose: no run timestamps. ``POT-Creation-Date`` and
 ``PO-Revision-Date`` are the newest term timestamps of English and of the
@@ -30,8 +34,9 @@ from typing import Any, Final, Protocol
 
 import polib
 
-from capxl10n.errors import CatalogError
-from capxl10n.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Snapshot, Term, TermKey, normalize_text
+from capxl10n.credits import credited
+from capxl10n.errors import CatalogError, DataError
+from capxl10n.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Snapshot, Term, TermKey, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,11 @@ DOMAIN: Final = "capacities"
 #: Snapshot meta key holding the English text a fuzzy translation was made from:
 #: ``{lang: {message_key: previous English}}``; the language ``"*"`` applies to all.
 PREVIOUS_SOURCE_META: Final = "previous_source"
+#: Snapshot meta key holding the bundle's message keys in bundle order (``["Q7397-label", …]``):
+#: Translate's export lists messages in that order, so the catalogs do too.
+MESSAGE_ORDER_META: Final = "message_order"
+#: The prefix Translate's export gives each line of message documentation (``#. [Wiki] …``).
+DOC_PREFIX: Final = "[Wiki] "
 PATH_SEPARATOR: Final = " › "
 #: How much of a file :func:`read_header` looks at: the header is always first.
 HEADER_PROBE_BYTES: Final = 16384
@@ -62,6 +72,9 @@ class PoOptions:
     bundle_page: str = "Module:CapacityExchange/capacities.json"
     message_group: str = "messagebundle-Module:CapacityExchange/capacities.json"
     generator: str = "capxl10n"
+    #: Accounts never credited in ``# Author:`` lines besides FuzzyBot (the profile's bot
+    #: accounts: their edits carry other people's text), see :mod:`capxl10n.credits`.
+    exclude_authors: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -92,9 +105,36 @@ def _flat(snapshot: Snapshot) -> dict[tuple[str, str, str], Term]:
     return out
 
 
+def catalog_keys(snapshot: Snapshot) -> list[TermKey]:
+    """The source keys (English) of the tree in catalog order: the bundle's order where it is known.
+
+    With ``meta["message_order"]`` (the bundle's keys in bundle order, which
+    is how Translate's export lists them) the tree's keys follow it and keys
+    it does not name come after, in tree order; without it, tree order
+    (:meth:`Snapshot.message_keys`). Only capacities of the tree have keys:
+    the order never adds an entry (coverage counts the same keys), and a
+    bundle key that is not a capacity key (``unknown_bundle_keys``) is passed over.
+    """
+    tree = list(snapshot.message_keys())
+    raw = snapshot.meta.get(MESSAGE_ORDER_META)
+    if raw is None:
+        return tree
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(k, str) for k in raw):
+        raise DataError(f"snapshot ({snapshot.side}): meta {MESSAGE_ORDER_META!r} must be a list of message keys "
+                        f"like 'Q7397-label', got {type(raw).__name__}",
+                        hint="rebuild the snapshot; the bundle's key order comes from Meta-Wiki")
+    by_key = {key.message_key: key for key in tree}
+    ordered = [by_key.pop(k) for k in dict.fromkeys(raw) if MESSAGE_KEY_RE.match(k) and k in by_key]
+    return ordered + [key for key in tree if key.message_key in by_key]
+
+
 def source_entries(snapshot: Snapshot, options: PoOptions,
-                   flat: Mapping[tuple[str, str, str], Term] | None = None) -> list[SourceEntry]:
-    """The entries in tree order, with their extracted comments; keys without English are left out."""
+                   flat: Mapping[tuple[str, str, str], Term] | None = None,
+                   keys: list[TermKey] | None = None) -> list[SourceEntry]:
+    """The entries in catalog order (:func:`catalog_keys`), with their extracted comments.
+
+    Keys without English are left out (msgid ``""`` is the header).
+    """
     terms = flat if flat is not None else _flat(snapshot)
 
     def english(qid: str, fld: str) -> str:
@@ -102,14 +142,14 @@ def source_entries(snapshot: Snapshot, options: PoOptions,
         return normalize_text(term.text) if term is not None else ""
 
     entries = []
-    for key in snapshot.message_keys():
+    for key in keys if keys is not None else catalog_keys(snapshot):
         msgid = english(key.qid, key.field)
         if not msgid:
             continue
         lines = []
         doc = terms.get((key.qid, key.field, DOC_LANGUAGE))
         if doc is not None and normalize_text(doc.text):
-            lines += [f"[Wiki] {line}" for line in normalize_text(doc.text).splitlines()]
+            lines += [DOC_PREFIX + line for line in normalize_text(doc.text).splitlines()]
         path = PATH_SEPARATOR.join(english(q, "label") or q for q in snapshot.path(key.qid))
         lines.append(f"Path: {path}")
         cap = snapshot.capacity(key.qid)
@@ -157,19 +197,38 @@ def _previous_sources(snapshot: Snapshot, lang: str) -> dict[str, str]:
 
 
 def _metadata(options: PoOptions, language: LanguageLike | None, dates: Mapping[str, str | None]) -> dict[str, str]:
+    """The header fields in the order of Translate's export, with gettext's usual first and MIME fields.
+
+    Translate writes ``PO-Revision-Date, POT-Creation-Date, Content-Type,
+    Content-Transfer-Encoding, Language, X-Generator, X-Language-Code,
+    X-Message-Group, Plural-Forms``; ``Project-Id-Version`` (first) and
+    ``MIME-Version`` (before ``Content-Type``) are ours: ``msgfmt -c`` and
+    Poedit expect them.
+    """
     meta: dict[str, str] = {"Project-Id-Version": options.bundle_page}
     meta.update({name: value for name, value in dates.items() if value})
-    meta.update({
-        "MIME-Version": "1.0",
-        "Content-Type": "text/plain; charset=UTF-8",
-        "Content-Transfer-Encoding": "8bit",
-        "X-Generator": options.generator,
-        "X-Message-Group": options.message_group,
-    })
+    meta.update({"MIME-Version": "1.0", "Content-Type": "text/plain; charset=UTF-8",
+                 "Content-Transfer-Encoding": "8bit"})
     if language is not None:
-        meta.update({"Language": language.bcp47, "X-Language-Code": language.code,
-                     "Plural-Forms": language.plural_forms})
+        meta["Language"] = language.bcp47
+    meta["X-Generator"] = options.generator
+    if language is not None:
+        meta["X-Language-Code"] = language.code
+    meta["X-Message-Group"] = options.message_group
+    if language is not None:
+        meta["Plural-Forms"] = language.plural_forms
     return meta
+
+
+class _TranslateOrderFile(polib.POFile):
+    """A polib file that writes its header fields in the order given (:func:`_metadata`'s, Translate's).
+
+    polib's own ``ordered_metadata`` puts the standard gettext fields first in
+    a fixed order and the rest alphabetically, which is not Translate's order.
+    """
+
+    def ordered_metadata(self) -> list[tuple[str, str]]:
+        return list(self.metadata.items())
 
 
 def _polib_entry(entry: SourceEntry, msgstr: str = "", fuzzy: bool = False,
@@ -241,6 +300,9 @@ class Prepared:
     by_lang: Mapping[str, Mapping[str, Term]] = field(default_factory=dict, compare=False, repr=False)
     #: Indexes of ``entries`` in the order of their .mo keys.
     mo_order: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    #: Every message key of the tree (``Q7397-label``) in catalog order (:func:`catalog_keys`),
+    #: those without English included: the order of the JSON files.
+    message_keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 def _by_lang(terms: Mapping[tuple[str, str, str], Term]) -> dict[str, dict[str, Term]]:
@@ -254,12 +316,15 @@ def _by_lang(terms: Mapping[tuple[str, str, str], Term]) -> dict[str, dict[str, 
 
 
 def prepare(snapshot: Snapshot, options: PoOptions) -> Prepared:
+    """What every language's catalog shares, made once per build (see :class:`Prepared`)."""
     flat = _flat(snapshot)
     english_date = _po_date(t.timestamp for (_q, _f, lang), t in flat.items() if lang == SOURCE_LANGUAGE)
-    entries = tuple(source_entries(snapshot, options, flat))
+    keys = catalog_keys(snapshot)
+    entries = tuple(source_entries(snapshot, options, flat, keys))
     rendered = tuple(_rendered(e) for e in entries)
     order = tuple(sorted(range(len(entries)), key=lambda i: rendered[i].mo_key))
-    return Prepared(snapshot, options, entries, flat, english_date, rendered, _by_lang(flat), order)
+    return Prepared(snapshot, options, entries, flat, english_date, rendered, _by_lang(flat), order,
+                    tuple(k.message_key for k in keys))
 
 
 def _shared(prepared: Prepared) -> tuple[_Rendered, ...]:
@@ -278,7 +343,7 @@ def build_pot(prepared: Prepared) -> polib.POFile:
 
 def _pot_head(prepared: Prepared) -> polib.POFile:
     options = prepared.options
-    pot = polib.POFile(wrapwidth=0, check_for_duplicates=False)
+    pot = _TranslateOrderFile(wrapwidth=0, check_for_duplicates=False)
     pot.header = f"Template of {options.bundle_page}\nBuilt by {options.generator}"
     pot.metadata = _metadata(options, None, {"POT-Creation-Date": prepared.english_date})
     return pot
@@ -337,13 +402,13 @@ def _po_head(prepared: Prepared, language: LanguageLike, authors: set[str],
              stamps: list[str | None]) -> polib.POFile:
     """A catalog with the language's header comments and metadata, and no entries."""
     options = prepared.options
-    po = polib.POFile(wrapwidth=0, check_for_duplicates=False)
-    po.metadata = _metadata(options, language, {"POT-Creation-Date": prepared.english_date,
-                                                 "PO-Revision-Date": _po_date(iter(stamps))})
+    po = _TranslateOrderFile(wrapwidth=0, check_for_duplicates=False)
+    po.metadata = _metadata(options, language, {"PO-Revision-Date": _po_date(iter(stamps)),
+                                                 "POT-Creation-Date": prepared.english_date})
     header = [f"Translation of {options.bundle_page} to {language.name} ({language.autonym})",
-              f"Built by {options.generator}", ""]
-    header += [f"Author: {name}" for name in sorted(authors)]
-    po.header = "\n".join(header).rstrip("\n")
+              f"Built by {options.generator}", ""]  # the blank line is the lone "#" Translate writes
+    header += [f"Author: {name}" for name in credited(authors, options.exclude_authors)]
+    po.header = "\n".join(header)
     return po
 
 
@@ -483,12 +548,71 @@ def read_header(path: Path) -> dict[str, str]:
     return dict(parsed.metadata)
 
 
+@dataclass(frozen=True)
+class ParsedEntry:
+    """One entry of a .po file as plain data (what :mod:`capxl10n.parity` compares)."""
+
+    msgctxt: str | None
+    msgid: str
+    msgstr: str
+    fuzzy: bool
+    #: The documentation: extracted comment lines ``[Wiki] …`` without the prefix.
+    documentation: tuple[str, ...]
+    #: Every other extracted comment line (ours: ``Path:``, ``Metabase:``, ``Description:``).
+    other_comments: tuple[str, ...]
+    flags: tuple[str, ...]
+    previous_msgid: str | None
+
+
+@dataclass(frozen=True)
+class ParsedPo:
+    """A .po file as plain data: header comment lines, header fields in file order, entries."""
+
+    header_comments: tuple[str, ...]
+    metadata: tuple[tuple[str, str], ...]
+    entries: tuple[ParsedEntry, ...]
+    #: Entries written with a lone ``#`` line (Translate's export gives one to each entry without
+    #: documentation; polib reads it as nothing, so it is counted from the text).
+    lone_comment_lines: int
+
+
+def parse_po(text: str, origin: str = "gettext file") -> ParsedPo:
+    """Parse a .po file's text with polib into plain data; :class:`DataError` naming ``origin`` if it is not one.
+
+    Extracted comments are read line by line (polib trims their trailing
+    blanks, on both files alike); only ``[Wiki] `` lines are documentation.
+    """
+    if 'msgid ""' not in text:
+        raise DataError(f"{origin}: not a gettext file (no header entry)",
+                        hint="give a .po file, e.g. Special:ExportTranslations with format=export-as-po")
+    try:
+        po = polib.pofile(text, wrapwidth=0)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{origin}: not a readable gettext file: {exc}",
+                        hint="give a .po file, e.g. Special:ExportTranslations with format=export-as-po") from None
+    entries = []
+    for e in po:
+        if e.obsolete:
+            continue
+        comments = e.comment.split("\n") if e.comment else []
+        doc = tuple(c[len(DOC_PREFIX):] if c.startswith(DOC_PREFIX) else "" for c in comments
+                    if c.startswith(DOC_PREFIX) or c == DOC_PREFIX.rstrip())
+        other = tuple(c for c in comments if not (c.startswith(DOC_PREFIX) or c == DOC_PREFIX.rstrip()))
+        entries.append(ParsedEntry(e.msgctxt, e.msgid, e.msgstr, "fuzzy" in e.flags, doc, other,
+                                   tuple(e.flags), e.previous_msgid))
+    body = text.split("\n\n", 1)[1] if "\n\n" in text else ""
+    lone = sum(1 for line in body.splitlines() if line.rstrip() == "#")
+    header = tuple(po.header.split("\n")) if po.header else ()
+    return ParsedPo(header, tuple(po.metadata.items()), tuple(entries), lone)
+
+
 def load_translations(path: Path) -> dict[str, Any]:
     """Read a .po file into ``{msgctxt: {"msgid", "msgstr", "fuzzy"}}`` (tests and the runtime's .mo-less path)."""
     po = polib.pofile(str(path), wrapwidth=0)
     return {e.msgctxt or e.msgid: {"msgid": e.msgid, "msgstr": e.msgstr, "fuzzy": e.fuzzy} for e in po}
 
 
-__all__ = ["DOMAIN", "PREVIOUS_SOURCE_META", "LanguageLike", "PoOptions", "Prepared", "SourceEntry",
-           "build_po", "build_pot", "prepare", "pot_bytes", "render_po", "load_translations", "mo_bytes", "po_bytes",
-           "read_header", "source_entries"]
+__all__ = ["DOC_PREFIX", "DOMAIN", "MESSAGE_ORDER_META", "PREVIOUS_SOURCE_META", "LanguageLike", "ParsedEntry",
+           "ParsedPo", "PoOptions", "Prepared", "SourceEntry", "build_po", "build_pot", "catalog_keys", "prepare",
+           "pot_bytes", "render_po", "load_translations", "mo_bytes", "parse_po", "po_bytes", "read_header",
+           "source_entries"]

@@ -13,25 +13,31 @@ of the chain has is absent from the file. Keys are kept even when the English
 source is missing, if another language of the chain has text (the app can
 still show it; the gettext catalogs cannot have such an entry).
 
-``@metadata`` carries, besides banana's ``authors``: the language
+``@metadata`` carries, besides banana's ``authors`` (the people whose text
+in this language the file holds, :mod:`capxl10n.credits`): the language
 (``locale``, ``bcp47``, ``dir``), the chain used, the generator, the message
 group, ``provenance`` per key (``lang`` actually used, ``side`` the term was
 read from, ``fuzzy``: a translation earlier in the chain was outdated and
 skipped) and ``hash``, a content hash of the messages and provenance that
 changes exactly when the file's content does.
+
+:func:`documentation_file` writes ``qqq.json``, the message documentation,
+as banana does for translators and translation memories.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import replace
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final, NamedTuple, Protocol
 
-from capxl10n.model import Term, normalize_text
+from capxl10n.credits import credited
+from capxl10n.model import DOC_LANGUAGE, Term, normalize_text
 
 INDEX_FORMAT: Final = "capxl10n-catalog-index/1"
 INDEX_NAME: Final = "index.json"
+DOCUMENTATION_NAME: Final = f"{DOC_LANGUAGE}.json"
 
 
 class JsonLanguage(Protocol):
@@ -135,7 +141,8 @@ def _pretty(value: Any, depth: int, indent: str) -> str:
 
 
 def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[str, Resolved], *,
-                generator: str, message_group: str, encoded: dict[str, str] | None = None) -> tuple[bytes, str]:
+                generator: str, message_group: str, encoded: dict[str, str] | None = None,
+                exclude_authors: Collection[str] = ()) -> tuple[bytes, str]:
     """The file's bytes and its content hash.
 
     Laid out as Translate writes banana files (``@metadata`` first, tab
@@ -144,7 +151,8 @@ def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[
     separators=(",\\n\\t", ": "))`` for the messages, with each string encoded
     by the same C function json uses. ``encoded``: a cache of encoded
     strings kept across the languages of a build (fallback texts, mostly
-    English, recur in every file).
+    English, recur in every file). ``exclude_authors``: accounts never
+    credited besides FuzzyBot (the profile's bots).
     """
     cache: dict[str, str] = encoded if encoded is not None else {}
     records: dict[tuple[str, str, bool], str] = {}
@@ -174,7 +182,8 @@ def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[
     hasher.update(b"\n")
     hasher.update(body_bytes)
     digest = "sha256:" + hasher.hexdigest()[:32]
-    authors = sorted({r.author for r in resolved.values() if r.author and r.lang == language.code})
+    authors = credited({r.author for r in resolved.values() if r.author and r.lang == language.code},
+                       exclude_authors)
     metadata = {
         "authors": authors,
         "locale": language.code,
@@ -192,6 +201,29 @@ def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[
         pieces += [b",\n\t", body_bytes[1:-1]]  # the body without its braces (one byte each)
     pieces.append(b"\n}\n")
     return b"".join(pieces), digest
+
+
+def documentation_file(message_keys: Sequence[str], by_lang: Mapping[str, Mapping[str, Term]], *,
+                       generator: str, message_group: str,
+                       exclude_authors: Collection[str] = ()) -> bytes | None:
+    """``json/qqq.json``: each key's documentation, or None when no key has any (no file, as banana).
+
+    ``message_keys`` in catalog order, ``by_lang`` as :func:`by_language`
+    makes it (``Prepared.by_lang`` of the gettext adapter, texts already
+    normalised). The texts are those the ``.po`` files show as ``#. [Wiki]``
+    lines; ``@metadata`` credits their authors and carries the generator (so
+    the build recognises the file as its own), the message group and a hash.
+    """
+    table = by_lang.get(DOC_LANGUAGE) or {}
+    docs = {key: table[key] for key in message_keys if key in table and normalize_text(table[key].text)}
+    if not docs:
+        return None
+    messages = {key: normalize_text(term.text) for key, term in docs.items()}
+    body = json.dumps(messages, ensure_ascii=False, separators=(",", ":"))
+    metadata = {"authors": credited((t.author for t in docs.values()), exclude_authors),
+                "locale": DOC_LANGUAGE, "generator": generator, "message-group": message_group,
+                "hash": "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]}
+    return _dump({"@metadata": metadata, **messages}, depth=2)
 
 
 def index_file(entries: Sequence[Mapping[str, Any]], *, generator: str, message_group: str,
