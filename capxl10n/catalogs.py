@@ -7,14 +7,23 @@ Layout under the catalogs dir (design.md "Files")::
     <gettext-locale>/LC_MESSAGES/capacities.mo   fuzzy excluded
     json/<mw-code>.json                          banana JSON, fallbacks resolved (en included)
     json/index.json                              languages, hashes, coverage
+    directory.json                               the directory they were built from, and the settings
+
+``directory.json`` is a snapshot (``capxl10n-snapshot/1``, one capacity or
+term per line) whose meta records the build's settings
+(:meth:`CatalogOptions.settings`): with it alone, :func:`read_directory`
+gives back what :func:`check_catalogs` needs, so an app repository that
+commits only the catalogs can check them in its CI.
 
 Safety rules, in this order:
 
 1. Every file is rendered and compared before anything is replaced; files
    whose bytes would not change are left alone (mtime kept).
 2. A ``.po``/``.pot``/JSON file already at a target path that capxl10n did
-   not write (no ``X-Generator: capxl10n``, another ``X-Message-Group``) stops
-   the build with :class:`CatalogError` naming it — nothing is written.
+   not write (no ``X-Generator: capxl10n``, another ``X-Message-Group``, JSON
+   without our generator, a ``directory.json`` without our settings) or that
+   is damaged (not valid JSON) stops the build with :class:`CatalogError`
+   naming it — nothing is written.
 3. New contents go to temporary files in the target's own directory; only
    when all of them are written are they moved into place with ``os.replace``
    (atomic per file). Any error before that removes the temporaries and
@@ -22,7 +31,8 @@ Safety rules, in this order:
 4. Files of ours for languages no longer built are removed last (``prune``).
 
 :func:`check_catalogs` renders the same bytes and compares them with the disk
-without writing, for the app's CI.
+without writing, for the app's CI; a differing file that a build would refuse
+is reported as such, with the reason.
 """
 from __future__ import annotations
 
@@ -31,10 +41,11 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -44,12 +55,17 @@ from capxl10n.adapters import jsonexport
 from capxl10n.coverage import coverage as compute_coverage
 from capxl10n.coverage import is_translation_language
 from capxl10n.errors import CapxError, CatalogError, DataError, UnknownLanguage
-from capxl10n.model import SOURCE_LANGUAGE, Snapshot
+from capxl10n.model import SNAPSHOT_FORMAT, SOURCE_LANGUAGE, Snapshot
 
 log = logging.getLogger(__name__)
 
 POT_NAME: Final = f"{po_adapter.DOMAIN}.pot"
 JSON_DIR: Final = "json"
+DIRECTORY_NAME: Final = "directory.json"
+#: Snapshot meta key under which ``directory.json`` records the build's settings.
+DIRECTORY_META: Final = "catalogs"
+#: CatalogOptions fields that never change a file's bytes: not recorded in ``directory.json``.
+NOT_RECORDED: Final = frozenset({"prune", "workers"})
 Progress = Callable[[str], None]
 #: Builds with at least this many languages render them on a process pool.
 PARALLEL_FROM: Final = 64
@@ -76,6 +92,50 @@ class CatalogOptions:
 
     def po_options(self) -> po_adapter.PoOptions:
         return po_adapter.PoOptions(self.bundle_page, self.message_group, self.generator)
+
+    def settings(self) -> dict[str, Any]:
+        """The fields that shape the files' bytes, as JSON: what ``directory.json`` records.
+
+        Every field is recorded unless listed in :data:`NOT_RECORDED`, so a
+        new option reaches ``--check`` without more code; its value must be a
+        JSON scalar or a tuple/frozenset of them (written as a sorted list
+        for a set).
+        """
+        out: dict[str, Any] = {}
+        for spec in fields(self):
+            if spec.name in NOT_RECORDED:
+                continue
+            value = getattr(self, spec.name)
+            if isinstance(value, (set, frozenset)):
+                value = sorted(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[spec.name] = value
+        return out
+
+    @classmethod
+    def from_settings(cls, data: Mapping[str, Any], *, origin: str = "settings") -> CatalogOptions:
+        """The options :meth:`settings` recorded; a missing field takes its default (an older file)."""
+        default = cls()
+        known = {spec.name for spec in fields(cls)} - NOT_RECORDED
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise DataError(f"{origin}: unknown catalog settings {', '.join(map(repr, unknown))}",
+                            hint=f"written by {data.get('generator') or 'another capxl10n'}; "
+                                 f"this is {default.generator}: install the version that wrote it")
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            usual = getattr(default, name)
+            if isinstance(value, list) and (usual is None or isinstance(usual, (tuple, frozenset))):
+                if not all(isinstance(item, (str, int, float, bool)) for item in value):
+                    raise DataError(f"{origin}: catalog setting {name!r} must be a list of strings")
+                value = tuple(value) if usual is None or isinstance(usual, tuple) else frozenset(value)
+            elif value is not None if usual is None else type(value) is not type(usual):
+                raise DataError(f"{origin}: catalog setting {name!r} must be "
+                                f"{'a list' if usual is None else type(usual).__name__}, "
+                                f"got {type(value).__name__} {value!r}")
+            values[name] = value
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -109,14 +169,16 @@ class CheckResult:
     missing: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
     same: int = 0
+    #: Differing files a build would refuse to overwrite, with the reason (damaged, not ours).
+    refused: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not (self.differ or self.missing or self.extra)
+        return not (self.differ or self.missing or self.extra or self.refused)
 
     def problems(self) -> list[tuple[str, str]]:
         return ([(f, "differs") for f in self.differ] + [(f, "missing") for f in self.missing]
-                + [(f, "not expected") for f in self.extra])
+                + [(f, "not expected") for f in self.extra] + [(f, why) for f, why in self.refused])
 
     def columns(self) -> Sequence[str]:
         return ("file", "problem")
@@ -126,7 +188,8 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"out": str(self.out), "ok": self.ok, "differ": list(self.differ), "missing": list(self.missing),
-                "extra": list(self.extra), "same": self.same}
+                "extra": list(self.extra), "refused": [{"file": f, "reason": why} for f, why in self.refused],
+                "same": self.same}
 
 
 @dataclass
@@ -146,14 +209,15 @@ def _plan(snapshot: Snapshot, options: CatalogOptions) -> _Plan:
     langs = _langs()
     codes = options.languages if options.languages is not None else snapshot.languages()
     wanted = [c for c in dict.fromkeys(codes) if is_translation_language(c)]
-    plan = _Plan([], [])
-    try:
-        plan.json_languages.append(langs.get(SOURCE_LANGUAGE))
-        for code in wanted:
+    plan = _Plan([], [langs.get(SOURCE_LANGUAGE)])
+    for code in wanted:
+        try:
             plan.languages.append(langs.get(code))
-    except UnknownLanguage as exc:
-        raise DataError(f"snapshot ({snapshot.side}) has terms in unknown language {exc.code!r}",
-                        hint=exc.hint) from None
+        except UnknownLanguage as exc:
+            if options.languages is not None:
+                raise  # the caller asked for it: a usage error naming the code
+            raise DataError(f"snapshot ({snapshot.side}) has terms in unknown language {exc.code!r}",
+                            hint=exc.hint) from None
     plan.json_languages += plan.languages
     locales: dict[str, str] = {}
     for language in plan.languages:
@@ -244,8 +308,9 @@ def render_files(snapshot: Snapshot, options: CatalogOptions,
     job = _Job(prepared, plan.chains, [k.message_key for k in snapshot.message_keys()], options)
     index = []
     with _rendered(job, plan.json_languages) as results:
-        # A pool is rendering by now: the template, coverage and fingerprint are made meanwhile.
+        # A pool is rendering by now: the template, directory, coverage and fingerprint are made meanwhile.
         yield POT_NAME, po_adapter.pot_bytes(prepared)
+        yield DIRECTORY_NAME, directory_bytes(snapshot, options)
         report = compute_coverage(snapshot, [lang.code for lang in plan.languages])
         cover = {row.lang: {scope: row.scope(scope).to_json() for scope in ("label", "description", "all")}
                  for row in report.rows}
@@ -261,6 +326,70 @@ def render_files(snapshot: Snapshot, options: CatalogOptions,
         snapshot=fingerprint, source_language=SOURCE_LANGUAGE)
 
 
+def directory_bytes(snapshot: Snapshot, options: CatalogOptions) -> bytes:
+    """``directory.json``: ``snapshot`` with the build's :meth:`~CatalogOptions.settings` in its meta.
+
+    A snapshot file (any ``--snapshot`` option reads it) laid out for diffs
+    and review: one capacity or term per line, in the snapshot's own order,
+    meta keys sorted, raw UTF-8. The same directory and settings give the
+    same bytes, and :func:`read_directory` followed by this function gives
+    the file back byte for byte.
+    """
+    body = snapshot.to_json()
+    body["meta"] = {**body.get("meta", {}), DIRECTORY_META: options.settings()}
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    parts = []
+    for name, value in body.items():
+        if isinstance(value, list):
+            text = "[\n" + ",\n".join("  " + encode(row) for row in value) + "\n ]" if value else "[]"
+        else:
+            text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).replace("\n", "\n ")
+        parts.append(f" {encode(name)}: {text}")
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """A snapshot file; errors name the file (and the position of malformed JSON or a repeated key)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"snapshot file {path} does not exist",
+                        hint="write one with `capxl10n sample -o FILE` or `capxl10n pull`") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start})", hint="snapshots are UTF-8 JSON") from None
+    except OSError as exc:
+        raise DataError(f"cannot read snapshot file {path}: {exc.strerror}") from None
+    return Snapshot.loads(text, origin=str(path))
+
+
+def read_directory(out: Path) -> tuple[Snapshot, CatalogOptions] | None:
+    """The directory recorded next to the catalogs in ``out`` and the options it was built with.
+
+    None when ``out`` has no ``directory.json``. The options are the recorded
+    ones, generator included: checking with them tells whether the files are
+    what that build wrote, whichever capxl10n version checks (as long as it
+    renders the same bytes).
+    """
+    path = Path(out) / DIRECTORY_NAME
+    if not path.exists():
+        return None
+    restore = (f"restore {path} from version control, or rebuild the catalogs from a snapshot "
+               f"(`capxl10n catalogs --snapshot FILE --out {out}`) or from the sync state")
+    try:
+        snapshot = read_snapshot(path)
+    except DataError as exc:
+        raise DataError(exc.message, hint=restore) from None
+    settings = snapshot.meta.get(DIRECTORY_META)
+    if not isinstance(settings, dict) or not str(settings.get("generator", "")).startswith(TOOL_NAME):
+        raise CatalogError(f"{path} is a snapshot but not the one capxl10n wrote with these catalogs "
+                           f"(no meta {DIRECTORY_META!r} settings)",
+                           hint=f"give it with --snapshot {path}, or move it away; {restore}")
+    try:
+        return snapshot, CatalogOptions.from_settings(settings, origin=f"{path}: meta {DIRECTORY_META!r}")
+    except DataError as exc:
+        raise DataError(exc.message, hint=exc.hint or restore) from None
+
+
 def expected_count(snapshot: Snapshot, options: CatalogOptions) -> int:
     """How many progress steps a build of ``snapshot`` reports (one per JSON language)."""
     codes = options.languages if options.languages is not None else snapshot.languages()
@@ -269,6 +398,22 @@ def expected_count(snapshot: Snapshot, options: CatalogOptions) -> int:
 
 def _guard_ours(path: Path, rel: str, options: CatalogOptions) -> None:
     """Refuse to overwrite (or prune) a catalog file capxl10n did not write for this message group."""
+    problem = _not_ours(path, rel, options)
+    if problem is None:
+        return
+    reason, damaged = problem
+    if damaged:
+        hint = (f"if it is a damaged catalog file, delete it (capxl10n writes it anew: `rm {path}`) and run "
+                f"`capxl10n catalogs` again; if it is someone else's file, move it away or choose another --out")
+    elif rel.endswith((".po", ".pot")):
+        hint = "move the file away (import it first if it holds translations) or choose another --out"
+    else:
+        hint = "move the file away or choose another --out"
+    raise CatalogError(f"{path}: {reason}", hint=hint)
+
+
+def _not_ours(path: Path, rel: str, options: CatalogOptions) -> tuple[str, bool] | None:
+    """Why a build must not overwrite ``path`` and whether it is damaged (else foreign); None when ours."""
     if path.is_dir():
         raise CatalogError(f"{path} is a directory where a catalog file belongs",
                            hint="move it away or choose another catalogs directory")
@@ -277,25 +422,47 @@ def _guard_ours(path: Path, rel: str, options: CatalogOptions) -> None:
         generator = header.get("X-Generator", "")
         group = header.get("X-Message-Group")
         if not generator.startswith(TOOL_NAME) or group != options.message_group:
-            raise CatalogError(
-                f"{path} was not written by capxl10n for {options.message_group} "
-                f"(X-Generator: {generator or 'none'}, X-Message-Group: {group or 'none'})",
-                hint="move the file away (import it first if it holds translations) or choose another --out")
-    elif rel.endswith(".json") and not _json_is_ours(path):
-        raise CatalogError(f"{path} is not a catalog written by capxl10n",
-                           hint="move the file away or choose another --out")
+            return (f"not written by capxl10n for {options.message_group} "
+                    f"(X-Generator: {generator or 'none'}, X-Message-Group: {group or 'none'})", False)
+    elif rel == DIRECTORY_NAME:
+        return _json_problem(path, _DIRECTORY_PROBE, _directory_is_ours,
+                             "not the directory file capxl10n writes with the catalogs")
+    elif rel.endswith(".json"):
+        return _json_problem(path, _CATALOG_PROBE, jsonexport.is_ours, "not a catalog written by capxl10n")
+    return None
 
 
-def _json_is_ours(path: Path) -> bool:
-    """Our JSON names its generator near the top; parse the whole file only when the quick look fails."""
+#: Quick looks at the first bytes of our JSON files (the full parse decides when they fail).
+_CATALOG_PROBE: Final = re.compile(rb'\A\s*\{.*"generator": "' + TOOL_NAME.encode() + rb"[ \"]", re.S)
+_DIRECTORY_PROBE: Final = re.compile(
+    rb'\A\{\n "format": "' + SNAPSHOT_FORMAT.encode() + rb'",\n.*\n  "' + DIRECTORY_META.encode()
+    + rb'": \{\n(?:   [^\n]*\n)*?   "generator": "' + TOOL_NAME.encode() + rb'[ "]', re.S)
+
+
+def _directory_is_ours(data: Any) -> bool:
+    if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
+        return False
+    settings = (data.get("meta") or {}).get(DIRECTORY_META) if isinstance(data.get("meta"), dict) else None
+    return isinstance(settings, dict) and str(settings.get("generator", "")).startswith(TOOL_NAME)
+
+
+def _json_problem(path: Path, probe: re.Pattern[bytes], is_ours: Callable[[Any], bool],
+                  foreign: str) -> tuple[str, bool] | None:
+    """None for our JSON; a damaged file (not UTF-8, not JSON) and a foreign one say why."""
     try:
         with path.open("rb") as handle:
             head = handle.read(po_adapter.HEADER_PROBE_BYTES)
-        if f'"generator": "{TOOL_NAME}'.encode() in head and head.lstrip().startswith(b"{"):
-            return True
-        return jsonexport.is_ours(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return False
+        if probe.match(head):
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        return f"damaged: not UTF-8 text (byte {exc.start})", True
+    except json.JSONDecodeError as exc:
+        return f"damaged: not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg})", True
+    except OSError as exc:
+        raise CatalogError(f"cannot read {path}: {exc.strerror}",
+                           hint="check the catalogs directory's permissions, or choose another with --out") from None
+    return None if is_ours(data) else (foreign, False)
 
 
 def _our_files(out: Path, options: CatalogOptions) -> set[str]:
@@ -313,13 +480,15 @@ def _our_files(out: Path, options: CatalogOptions) -> set[str]:
         if po.with_suffix(".mo").is_file():
             found.add(rel[:-3] + ".mo")
     json_dir = out / JSON_DIR
-    if json_dir.is_dir():
-        for path in json_dir.glob("*.json"):
-            try:
-                _guard_ours(path, "x.json", options)
-            except CapxError:
-                continue
-            found.add(path.relative_to(out).as_posix())
+    candidates = [(path, "x.json") for path in json_dir.glob("*.json")] if json_dir.is_dir() else []
+    if (out / DIRECTORY_NAME).is_file():
+        candidates.append((out / DIRECTORY_NAME, DIRECTORY_NAME))
+    for path, kind in candidates:
+        try:
+            if _not_ours(path, kind, options) is None:
+                found.add(path.relative_to(out).as_posix())
+        except CapxError:
+            continue
     return found
 
 
@@ -418,7 +587,7 @@ def check_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
     """Compare the catalogs on disk with what ``snapshot`` produces; writes nothing."""
     options = options or CatalogOptions()
     out = Path(out)
-    differ, missing, produced = [], [], set()
+    differ, missing, refused, produced = [], [], [], set()
     same = 0
     for rel, data in render_files(snapshot, options, progress):
         produced.add(rel)
@@ -426,8 +595,12 @@ def check_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
         if state == "missing":
             missing.append(rel)
         elif state == "differs":
-            differ.append(rel)
+            problem = _not_ours(out / rel, rel, options)
+            if problem is None:
+                differ.append(rel)
+            else:
+                refused.append((rel, problem[0]))
         else:
             same += 1
     extra = sorted(_our_files(out, options) - produced)
-    return CheckResult(out, tuple(differ), tuple(missing), tuple(extra), same)
+    return CheckResult(out, tuple(differ), tuple(missing), tuple(extra), same, tuple(refused))

@@ -26,6 +26,9 @@ from capxl10n.errors import CatalogError
 from capxl10n.model import FIELDS, QID_RE, SOURCE_LANGUAGE
 
 log = logging.getLogger(__name__)
+#: A build refuses to overwrite a damaged file (it cannot tell it is ours), so the hint says to delete it first.
+_REBUILD = ("delete {path} and rebuild the catalogs with `capxl10n catalogs --out DIR` (with no other source "
+            "it rebuilds from DIR/directory.json); `capxl10n catalogs --check --out DIR` lists every damaged file")
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,7 @@ class Catalogs:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise CatalogError(f"{path}: cannot read catalog: {exc}",
-                               hint="rebuild the catalogs with `capxl10n catalogs`") from None
+            raise CatalogError(f"{path}: cannot read catalog: {exc}", hint=_REBUILD.format(path=path)) from None
 
     def index(self) -> dict[str, Any]:
         """``index.json`` (languages, hashes, coverage); empty when the catalogs have none."""
@@ -89,8 +91,8 @@ class Catalogs:
             if lang not in self._files:
                 data = self._load_json(self.json_dir / f"{lang}.json") if "/" not in lang else None
                 if data is not None and not isinstance(data, dict):
-                    raise CatalogError(f"{self.json_dir / (lang + '.json')}: not a banana JSON object",
-                                       hint="rebuild the catalogs with `capxl10n catalogs`")
+                    path = self.json_dir / f"{lang}.json"
+                    raise CatalogError(f"{path}: not a banana JSON object", hint=_REBUILD.format(path=path))
                 self._files[lang] = data
             return self._files[lang]
 

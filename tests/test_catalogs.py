@@ -71,7 +71,7 @@ def test_layout(built: Path) -> None:
     files = set(tree_bytes(built))
     assert {"capacities.pot", "pt_BR/LC_MESSAGES/capacities.po", "pt_BR/LC_MESSAGES/capacities.mo",
             "ar/LC_MESSAGES/capacities.po", "zh_Hans/LC_MESSAGES/capacities.po", "pt/LC_MESSAGES/capacities.po",
-            "json/en.json", "json/pt-br.json", "json/index.json"} <= files
+            "json/en.json", "json/pt-br.json", "json/index.json", "directory.json"} <= files
     assert not any(name.startswith(("en/", "qqq/")) or name == "json/qqq.json" for name in files)
 
 
