@@ -25,6 +25,12 @@ Rules per term ``(qid, field, lang)``, with M Metabase's value and W Meta-Wiki's
   translator; Metabase: the item's last modification); an agreed term takes
   Meta-Wiki's and fills gaps from Metabase's.
 
+Translate outdates every translation of a key whose English changes, but a
+read of that only comes with the next sync: the keys whose English our own
+write changed (the read cache's ``outdated_keys``) have their Meta-Wiki
+translations shown fuzzy at once, so no catalog pairs new English with a
+translation of the old.
+
 Where a side's read is missing (a state written before the read cache, or a
 Meta-Wiki read forgotten before an apply), the base stands in for it
 (``side="base"``) and ``meta["from_base"]`` names it. A page we wrote whose answer
@@ -60,7 +66,7 @@ from typing import Any, Final
 
 from capxl10n.errors import DataError
 from capxl10n.merge import BaseTerm
-from capxl10n.model import (FIELDS, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
+from capxl10n.model import (DOC_LANGUAGE, FIELDS, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
                             normalize_text, tree_order)
 
 #: The side of the composed snapshot, and of its terms that both wikis hold.
@@ -76,6 +82,8 @@ FROM_BASE_META: Final = "from_base"
 #: an empty ``revisions`` list means the answer did not tell the page's content.
 _OWN_WRITES: Final = "own_writes"
 _UNIT_PREFIX: Final = "Translations:"
+#: Read-cache meta (``capxl10n.pull``): message keys whose English our own write changed.
+_OUTDATED_KEYS: Final = "outdated_keys"
 
 
 def whole_directory(base: Mapping[TermKey, BaseTerm], metabase: Snapshot | None, metawiki: Snapshot | None,
@@ -94,19 +102,20 @@ def whole_directory(base: Mapping[TermKey, BaseTerm], metabase: Snapshot | None,
     caps = list(metabase.capacities if metabase is not None else capacities)
     items = {c.item: c.qid for c in caps if c.item}
     m_terms = _side_terms("metabase", metabase, base, _dirty_metabase_keys(metabase, items, base))
-    w_terms = _side_terms("metawiki", metawiki, base, _dirty_metawiki_keys(metawiki, base))
+    w_terms = _outdating(_side_terms("metawiki", metawiki, base, _dirty_metawiki_keys(metawiki, base)), metawiki)
 
     bundle_order = _bundle_keys(metawiki)
     known = {c.qid for c in caps}
-    for message_key in bundle_order:
+    for message_key in bundle_order or ():
         qid = message_key.rpartition("-")[0]
         if qid not in known:
             known.add(qid)
             caps.append(Capacity(qid))
-    for key in sorted(w_terms, key=TermKey.sort_key):  # a unit of a key the bundle read did not list
-        if key.qid not in known:
-            known.add(key.qid)
-            caps.append(Capacity(key.qid))
+    if bundle_order is None:  # no bundle in the read: its English terms tell the keys
+        for key in sorted(w_terms, key=TermKey.sort_key):
+            if key.qid not in known and key.lang == SOURCE_LANGUAGE:
+                known.add(key.qid)
+                caps.append(Capacity(key.qid))
 
     terms: dict[TermKey, Term] = {}
     for key in set(m_terms) | set(w_terms):
@@ -116,7 +125,7 @@ def whole_directory(base: Mapping[TermKey, BaseTerm], metabase: Snapshot | None,
         if term is not None:
             terms[key] = term
     ordered = tree_order(caps)
-    meta: dict[str, Any] = {MESSAGE_ORDER_META: _message_order(ordered, terms, bundle_order)}
+    meta: dict[str, Any] = {MESSAGE_ORDER_META: _message_order(ordered, terms, bundle_order or [])}
     if stand_ins:
         meta[FROM_BASE_META] = stand_ins
     return Snapshot(DIRECTORY_SIDE, ordered, terms, meta)
@@ -195,13 +204,24 @@ def _dirty_metawiki_keys(snapshot: Snapshot | None, base: Mapping[TermKey, BaseT
     return [key for key in base if (key.message_key, key.lang) in units or (bundle and key.lang == SOURCE_LANGUAGE)]
 
 
-def _bundle_keys(metawiki: Snapshot | None) -> list[str]:
-    """The bundle's capacity message keys in its order, from the Meta-Wiki read (empty when unknown)."""
+def _bundle_keys(metawiki: Snapshot | None) -> list[str] | None:
+    """The bundle's capacity message keys in its order, from the Meta-Wiki read (None when unknown)."""
     raw = metawiki.meta.get("bundle") if metawiki is not None else None
     messages = raw.get("messages") if isinstance(raw, Mapping) else None
     if not isinstance(messages, Mapping):
-        return []
+        return None
     return [str(k) for k in messages if MESSAGE_KEY_RE.match(str(k))]
+
+
+def _outdating(terms: dict[TermKey, Term], metawiki: Snapshot | None) -> dict[TermKey, Term]:
+    """Translations of the keys whose English our own write changed, outdated as Translate does."""
+    raw = metawiki.meta.get(_OUTDATED_KEYS) if metawiki is not None else None
+    keys = {str(k) for k in raw} if isinstance(raw, (list, tuple)) else set()
+    if not keys:
+        return terms
+    return {key: Term(t.text, True, t.revision, t.author, t.side, t.timestamp)
+            if key.message_key in keys and key.lang not in (SOURCE_LANGUAGE, DOC_LANGUAGE) and not t.fuzzy else t
+            for key, t in terms.items()}
 
 
 def _message_order(capacities: Iterable[Capacity], terms: Iterable[TermKey], bundle_order: list[str]) -> list[str]:
