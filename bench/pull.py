@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--languages", type=int, default=42)
     parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 100.0])
     args = parser.parse_args()
-    budget = args.languages + math.ceil(args.capacities / 50) + 5
+    budget = args.languages + math.ceil(args.capacities / 50) + 5 + 1  # + 1: the qqq documentation
     print(f"sample {args.capacities} capacities x {args.languages} languages; full-pull budget {budget}, "
           f"no-op budget 5")
     for latency in args.latency:
