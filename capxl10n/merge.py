@@ -430,17 +430,21 @@ class _Context:
 
         Outdated text is never copied to Metabase. A current Metabase value
         replaces it only when that loses no translator's text: the unit holds
-        the base (just outdated by an English change) or there is no base and
-        this is not a first contact that asks a human.
+        the base (just outdated by an English change), or this is the first
+        contact and the policy says Metabase wins.
         """
         bt, mt, wt = (b.normalized if b else None), _norm(m), _norm(w)
         if b is None:
-            if m is None:
+            if m is None:  # no current value on either side: agreed absent, so a later Metabase value replaces it
+                self.updates[key] = BaseTerm(None)
                 return
-            if self.first_contact and self.opts.first_contact != "metabase":
+            if self.first_contact and self.opts.first_contact == "metabase":
+                self.copy(key, "metawiki", m.text, w, cap, "differs on first contact; policy: metabase wins "
+                          "(replaces outdated translation)", b, m, w)
+            elif self.first_contact:
                 self.conflict(key, b, m, w, "differs on first contact; the metawiki translation is outdated")
-            else:
-                self.copy(key, "metawiki", m.text, w, cap, "new on metabase; replaces outdated translation", b, m, w)
+            else:  # both appeared since the last sync: a translator's outdated text is theirs all the same
+                self.conflict(key, b, m, w, "new on both sides (the metawiki translation is outdated)")
         elif mt == bt:
             return  # Metabase unchanged: the outdated unit waits for a translator
         elif m is None:

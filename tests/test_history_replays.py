@@ -71,3 +71,95 @@ def test_i5b_sync_killed_between_english_and_translation_writes(nth_write: int) 
         m.sync_killed(nth_write=nth_write, when="after")
         m.sync()
     replay(steps)
+
+
+def test_i3_translators_outdated_text_new_since_the_last_sync_is_not_replaced() -> None:
+    """Both sides changed since the last sync, the Meta-Wiki translator saving an outdated text: a conflict,
+    not a Metabase copy over a translation nobody has seen."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.both_sides(term="Q13-description/pt-br")
+        m.metawiki_set_outdated(term="Q13-description/pt-br")
+    replay(steps)
+
+
+def test_i8_an_apply_that_read_nothing_does_not_vouch_for_agreement() -> None:
+    """A confirmation made after the plan was read and a later Metabase edit are two humans' changes since
+    the last sync that read: the conflict is genuine (the oracle learnt an apply reads nothing)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.english_set(message="Q11-label")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.metawiki_confirm(term="Q11-label/de")
+        m.apply_saved_plan()
+        m.bundle_remove_key(message="Q11-label")
+        m.both_sides(term="Q11-label/de")
+    replay(steps)
+
+
+def test_i8_a_parked_translation_is_not_vouched_for_while_its_key_is_out_of_the_bundle() -> None:
+    """A unit deleted, its key then removed from the bundle, a Metabase change meanwhile: when the key comes
+    back, deletion and change meet as a genuine conflict (no sync examined the term while it was parked)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.english_delete("Q11-label")
+        m.apply_saved_plan()
+        m.metawiki_delete(term="Q11-label/fr")
+        m.bundle_remove_key("Q11-label")
+        m.sync()
+        m.metabase_set("Q11-label/fr")
+        m.sync()
+        m.english_set("Q11-label")
+        m.sync_full()
+    replay(steps)
+
+
+def test_i9_a_decided_conflict_leaving_the_inbox_was_closed_by_its_decision() -> None:
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="conflict")
+        m.sync()
+        m.english_delete("Q11-label")
+        m.metawiki_delete(term="Q11-label/fr")
+        m.sync()
+        m.bundle_remove_key("Q11-label")
+        m.english_set("Q11-label")
+        m.resolve(pick=1, choice="metawiki")
+        m.sync()
+        m.resolve(pick=0, choice="metabase")
+        m.sync()
+    replay(steps)
+
+
+def test_i1_decision_made_while_the_english_changes_unsynced_may_be_saved_outdated() -> None:
+    """The key left the bundle and its English changed on Metabase before the decision: the sync cannot know
+    which English the human translated, so the decided text goes to Meta-Wiki outdated."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="conflict")
+        m.sync()
+        m.metawiki_delete(term="Q11-label/fr")
+        m.sync()
+        m.bundle_remove_key("Q11-label")
+        m.english_set("Q11-label")
+        m.resolve(pick=1, choice="text")
+        m.sync()
+    replay(steps)
+
+
+def test_i3_a_decision_on_a_parked_translation_waits_in_the_inbox() -> None:
+    """English deleted on Metabase and the key removed from the bundle: a decision about one of its
+    translations cannot be written to Meta-Wiki yet; it waits in the inbox, not lost."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="conflict")
+        m.plan_for_later()
+        m.english_delete("Q11-label")
+        m.apply_saved_plan()
+        m.metawiki_delete(term="Q11-label/fr")
+        m.plan_for_later()
+        m.bundle_remove_key("Q11-label")
+        m.english_delete("Q11-description")
+        m.resolve(pick=1, choice="text")
+        m.sync()
+    replay(steps)

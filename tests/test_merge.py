@@ -89,7 +89,7 @@ def test_tombstone_recorded_when_both_gone() -> None:
     ("a", "b", "a", [("metawiki", "set", "b")]),           # metabase change replaces fuzzy (clears it)
     ("a", "b", "b", []),                                   # same text, outdated: a translator confirms it
     (ABSENT, None, "z", []),                               # fuzzy only on metawiki: nothing
-    (ABSENT, "m", "z", [("metawiki", "set", "m")]),        # no base, not first contact: the current value wins
+    (ABSENT, "m", "z", None),                              # no base: both new since the last sync, a conflict
     ("a", None, "a", []),                                  # deleted on metabase: agreed absent, unit kept
     ("a", "b", "z", None),                                 # translator's outdated text vs a change: conflict
 ])

@@ -127,8 +127,20 @@ def test_new_capacity_keys_and_their_translations_go_in_one_plan() -> None:
 
 
 def test_class5_new_metabase_translation_replaces_an_outdated_unit_without_base() -> None:
-    result = run({}, mb(pt="novo"), mw(pt="velho", fuzzy=("pt",)))
+    """A sync that sees an outdated unit and nothing current records the term agreed absent; a Metabase
+    translation added later replaces the outdated unit (the sides do not stay different for ever)."""
+    seen = run({}, mb(), mw(pt="velho", fuzzy=("pt",)))
+    assert writes(seen) == [] and seen.conflicts == ()
+    assert seen.base_updates[PT] == BaseTerm(None)
+    result = run({PT: BaseTerm(None)}, mb(pt="novo"), mw(pt="velho", fuzzy=("pt",)))
     assert writes(result) == [("metawiki", "pt", "novo")]
+
+
+def test_found_by_histories_outdated_unit_and_metabase_value_both_new_since_the_last_sync_conflict() -> None:
+    """No base row: nobody has seen either value. A translator's outdated text is theirs all the same, so a
+    Metabase value new since the last sync does not replace it: two humans, a conflict."""
+    result = run({}, mb(pt="novo"), mw(pt="velho", fuzzy=("pt",)))
+    assert writes(result) == [] and [c.key for c in result.conflicts] == [PT]
 
 
 def test_class6_deleting_one_side_of_an_open_conflict_keeps_it_open() -> None:

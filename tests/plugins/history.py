@@ -391,7 +391,9 @@ class HistoryMachine(RuleBasedStateMachine):
             self.oracle.end_first_contact(self.step)  # on what the sync read: before it outdated anything
         self.oracle.bundle_changed(self.step, before.bundle, obs.bundle)
         self._absorb_foreign_edits()
-        self.oracle.seen_agreeing(self.step, obs)
+        # A run that read both sides may know any term agreed; an apply of a saved plan reads nothing and
+        # only knows the terms it wrote.
+        self.oracle.seen_agreeing(self.step, obs, only=None if reads else self._written_by_this_run())
         if reads:  # what a later deletion is measured against: values this run read (or wrote after reading)
             self.synced = obs
         found = self.oracle.check_provenance(obs)
@@ -405,6 +407,14 @@ class HistoryMachine(RuleBasedStateMachine):
             found[I10StaleCopy] = stale
         raise_first(found, self.skip)
         self.inbox_size = len(read_inbox(self.profile.state).sides)
+
+    def _written_by_this_run(self) -> set[TermKey]:
+        keys: set[TermKey] = set()
+        for site, revid in self.saves[self.saves_ours:]:
+            rev = self.sb.site(site).wiki.revisions.get(revid)
+            if rev is not None and rev.user == BOT:
+                keys.update(revision_terms(self.sb, site, revid, self.items))
+        return keys
 
     def _absorb_foreign_edits(self) -> None:
         """The sandbox's concurrent editor is a human too: record what it wrote during the sync."""
@@ -485,6 +495,12 @@ class HistoryMachine(RuleBasedStateMachine):
             note(f"step {self.step}: that decision is stale (shown {shown}, now {obs.show(key)})")
             return
         self.oracle.record(self.step, key, "decision", text)
+        english = obs.mb(TermKey(key.qid, key.field, "en"))
+        synced = self.synced.bundle.get(key.message_key) if self.synced is not None else None
+        if key.lang != "en" and text is not None and english != synced:
+            # The English changed on Metabase since the last sync: which one the human translated is
+            # unknown, so the decided text may be saved outdated (a review asked for, nothing lost).
+            self.oracle.outdated_at[key] = self.step
 
     @rule_unless_disabled(lang=st.sampled_from(LANGS), answer=st.sampled_from(["new", "metabase", "metawiki", "empty"]),
           relabel=st.sampled_from([None, *LANGS]))

@@ -10,7 +10,7 @@ reports each kind of broken promise as a distinct failure
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +46,8 @@ class Inbox:
 
     sides: Mapping[TermKey, tuple[str | None, str | None]]
     decided: frozenset[TermKey]
+    #: decided keys → the decided text (None: delete), waiting to be written
+    decisions: Mapping[TermKey, str | None] = field(default_factory=dict)
 
     @property
     def undecided(self) -> frozenset[TermKey]:
@@ -61,7 +63,8 @@ def read_inbox(state_path: Path) -> Inbox:
         rows = state.conflicts()
     sides = {c.key: (norm(c.metabase.text) if c.metabase else None, norm(c.metawiki.text) if c.metawiki else None)
              for c in rows}
-    return Inbox(sides, frozenset(c.key for c in rows if c.decision is not None))
+    decided = {c.key: norm(c.decision.text) for c in rows if c.decision is not None}
+    return Inbox(sides, frozenset(decided), decided)
 
 
 class Violation(AssertionError):
@@ -324,7 +327,8 @@ class Oracle:
                 if sides is None and not obs.parked(key) and (mb is not None or cur is not None):
                     add(I4Resurrected, key, f"deleted at step {w.step}, present again")
                 continue
-            kept = (mb == w.text and cur == w.text) or old == w.text or (sides is not None and w.text in sides)
+            kept = (mb == w.text and cur == w.text) or old == w.text or (sides is not None and w.text in sides) \
+                or (key in inbox.decided and inbox.decisions.get(key) == w.text)  # a decision waiting its turn
             unit = obs.units.get(key)
             if obs.parked(key) and (mb == w.text or (unit is not None and unit.text == w.text)):
                 kept = True
@@ -344,11 +348,11 @@ class Oracle:
             add(I5bOutdatedRevived, key, f"current unit {cur!r} but nobody wrote it after it was outdated "
                                          f"(step {since})")
 
-    def seen_agreeing(self, step: int, obs: Observed) -> None:
+    def seen_agreeing(self, step: int, obs: Observed, only: Collection[TermKey] | None = None) -> None:
         """Where both sides hold the same text when a sync reads them, or when it leaves them (its own
         writes, even of a run that died), the sync may know they agreed: a later change on each side is a
         genuine conflict, whatever the first-contact policy says."""
-        for key in all_keys():
+        for key in all_keys() if only is None else only:
             if obs.mb(key) is not None and obs.mb(key) == (obs.current(key) or obs.outdated(key)):
                 self.agreed[key] = step
 
@@ -386,11 +390,15 @@ class Oracle:
     def after_quiet(self, step: int, obs: Observed, inbox: Inbox) -> None:
         """Remember what agreed and which conflicts are open, for the next quiet sync's I8/I9."""
         for key in all_keys():
-            if key in inbox.sides:
+            if key in inbox.undecided:
                 self.open_since.setdefault(key, step)
                 continue
+            if key in inbox.decided:  # a human has settled it; the sync writes it when it can
+                self.open_since.pop(key, None)
+                continue
             self.open_since.pop(key, None)
-            self.agreed[key] = step
+            if not obs.parked(key):  # a translation of a key missing from the bundle was not examined
+                self.agreed[key] = step
 
     def history(self, key: TermKey) -> str:
         ws = self.of(key)
