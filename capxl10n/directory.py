@@ -67,7 +67,7 @@ from typing import Any, Final
 from capxl10n.errors import DataError
 from capxl10n.merge import BaseTerm
 from capxl10n.model import (DOC_LANGUAGE, FIELDS, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
-                            normalize_text, tree_order)
+                            tree_order)
 
 #: The side of the composed snapshot, and of its terms that both wikis hold.
 DIRECTORY_SIDE: Final = "directory"
@@ -135,7 +135,7 @@ def _pick(m: Term | None, w: Term | None) -> Term | None:
     """One term from the two sides' values (see the rules in the module docstring)."""
     if w is None:
         return m
-    if m is None or w.fuzzy or not w.same_text(m):
+    if m is None or w.fuzzy or (w.text != m.text and not w.same_text(m)):
         return w
     side = BASE_SIDE if m.side == w.side == BASE_SIDE else AGREED
     return Term(w.text, False, w.revision if w.revision is not None else m.revision, w.author or m.author, side,
@@ -174,7 +174,8 @@ def _relabel(term: Term, side: str) -> Term:
 
 
 def _present(text: str | None) -> bool:
-    return text is not None and bool(normalize_text(text))
+    """Not blank: what :func:`~capxl10n.model.normalize_text` would not empty (NFC adds or drops no space)."""
+    return bool(text) and not text.isspace()  # type: ignore[union-attr]
 
 
 def _unknown_pages(snapshot: Snapshot | None) -> list[str]:
