@@ -255,6 +255,63 @@ def test_one_missing_read_is_stood_in_by_the_base_with_a_warning(tmp_path: Path,
 
 
 # ---------------------------------------------------------------------- reading the documentation
+def _client(handler: Any) -> Any:
+    from plugins.fake_transport import fake_session
+
+    from capxl10n.adapters.http import ApiClient
+    from capxl10n.adapters.translate import MetawikiClient
+    from capxl10n.profile import Pacing
+
+    profile = replace(load_profile("sandbox").rebase("http://wiki.test"), pacing=Pacing(max_attempts=2))
+    session, _transport = fake_session(handler)
+    sleeper = Sleeper()
+    api = ApiClient(profile.metawiki, profile, session=session, sleep=sleeper, clock=sleeper.clock)
+    return MetawikiClient(api, profile.metawiki), api
+
+
+def test_the_real_qqq_answer_reads_as_documentation_terms() -> None:
+    from plugins.fake_transport import recording
+
+    answer = recording("translate-responses/mc-qqq")
+    answer.data.pop("continue", None)
+    calls: list[Any] = []
+
+    def handler(call: Any) -> Any:
+        calls.append(call)
+        return answer
+    client, api = _client(handler)
+    docs = client.read_documentation()
+    assert api.requests_made == 1 and calls[0].get("mclanguage") == "qqq"
+    assert calls[0].get("mcfilter") == "hastranslation"
+    (key, term), = docs.items()  # the untranslated rows (translation null) are no documentation
+    assert key == k("Q11024", "label", "qqq")
+    assert (term.text, term.fuzzy, term.revision, term.author) == (
+        "Name of a capacity: a root of the capacity tree.", False, 39, "Admin")
+
+
+def test_documentation_is_never_outdated_and_the_stats_decide_whether_to_ask() -> None:
+    from plugins.fake_transport import reply
+
+    row = {"key": f"{BUNDLE}/Q1-label", "translation": "!!FUZZY!!Doc", "tags": ["fuzzy"],
+           "properties": {"status": "fuzzy", "revision": "4", "last-translator-text": "Ana"}}
+    client, _api = _client(lambda call: reply({"batchcomplete": True, "query": {"messagecollection": [row]}}))
+    assert client.read_documentation() == {k("Q1", "label", "qqq"): Term("Doc", False, 4, "Ana", "metawiki")}
+    assert client.has_documentation(None) and client.has_documentation({"qqq": 3})
+    assert not client.has_documentation({"qqq": 0, "pt-br": 5}) and not client.has_documentation({})
+
+
+def test_recentchanges_lists_qqq_units_only_when_asked() -> None:
+    from plugins.fake_transport import reply
+
+    rc = {"batchcomplete": True, "curtimestamp": "2026-04-04T00:00:00Z", "query": {"recentchanges": [
+        {"type": "edit", "ns": 1198, "title": f"Translations:{BUNDLE}/Q1-label/qqq", "revid": 9},
+        {"type": "edit", "ns": 1198, "title": f"Translations:{BUNDLE}/Q1-label/en", "revid": 8}]}}
+    client, _api = _client(lambda call: reply(rc))
+    assert client.unit_changes("2026-01-01T00:00:00Z")[0] == {}
+    units = client.unit_changes_and_outdated("2026-01-01T00:00:00Z", documentation=True)[0]
+    assert units == {k("Q1", "label", "qqq"): 9}
+
+
 class MemoryCache:
     def __init__(self) -> None:
         self.sides: dict[str, tuple[Snapshot, str]] = {}
