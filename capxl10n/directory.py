@@ -21,6 +21,9 @@ Rules per term ``(qid, field, lang)``, with M Metabase's value and W Meta-Wiki's
   ``side="metawiki"``, as Translate's own export shows the unit.
 * English: the bundle's (Meta-Wiki's ``en``); Metabase's where the bundle lacks the key.
   ``qqq`` (documentation): Meta-Wiki's.
+* the English an outdated translation was made from (``meta["previous_source"]``,
+  ``{lang: {message key: English}}``, the ``.po``'s ``#| msgid``): where the Meta-Wiki
+  read knows it (it saw that English replaced; Translate's API does not say it).
 * ``author`` and ``timestamp``: as the side read them (Meta-Wiki: the unit's last
   translator; Metabase: the item's last modification); an agreed term takes
   Meta-Wiki's and fills gaps from Metabase's.
@@ -76,6 +79,9 @@ AGREED: Final = "agreed"
 BASE_SIDE: Final = "base"
 #: Snapshot meta: the message keys in bundle order (then the rest in tree order), for the renderers.
 MESSAGE_ORDER_META: Final = "message_order"
+#: Snapshot meta: ``{lang: {message key: English}}``, the English an outdated translation was made from,
+#: where it is known (the catalogs' ``#| msgid``); the Meta-Wiki read's, for the terms shown outdated.
+PREVIOUS_SOURCE_META: Final = "previous_source"
 #: Snapshot meta: the sides the base stood in for (their reads were missing).
 FROM_BASE_META: Final = "from_base"
 #: Read-cache meta (``capxl10n.pull``): pages we wrote, ``{page: {"from": rev, "revisions": [...]}}``;
@@ -126,6 +132,9 @@ def whole_directory(base: Mapping[TermKey, BaseTerm], metabase: Snapshot | None,
             terms[key] = term
     ordered = tree_order(caps)
     meta: dict[str, Any] = {MESSAGE_ORDER_META: _message_order(ordered, terms, bundle_order or [])}
+    previous = _previous_sources(metawiki, terms)
+    if previous:
+        meta[PREVIOUS_SOURCE_META] = previous
     if stand_ins:
         meta[FROM_BASE_META] = stand_ins
     return Snapshot(DIRECTORY_SIDE, ordered, terms, meta)
@@ -212,6 +221,23 @@ def _bundle_keys(metawiki: Snapshot | None) -> list[str] | None:
     if not isinstance(messages, Mapping):
         return None
     return [str(k) for k in messages if MESSAGE_KEY_RE.match(str(k))]
+
+
+def _previous_sources(metawiki: Snapshot | None, terms: Mapping[TermKey, Term]) -> dict[str, dict[str, str]]:
+    """The Meta-Wiki read's previous English of outdated units, for those the directory shows outdated."""
+    raw = metawiki.meta.get(PREVIOUS_SOURCE_META) if metawiki is not None else None
+    if not isinstance(raw, Mapping):
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for lang, table in sorted(raw.items()):
+        if not isinstance(table, Mapping):
+            continue
+        for message_key, text in table.items():
+            match = MESSAGE_KEY_RE.match(str(message_key))
+            term = terms.get(TermKey(match.group(1), match.group(2), str(lang))) if match and lang else None  # type: ignore[arg-type]
+            if term is not None and term.fuzzy and isinstance(text, str):
+                out.setdefault(str(lang), {})[str(message_key)] = text
+    return out
 
 
 def _outdating(terms: dict[TermKey, Term], metawiki: Snapshot | None) -> dict[TermKey, Term]:

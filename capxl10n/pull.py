@@ -140,6 +140,9 @@ def pull(profile: Profile, *, incremental: bool = True, cache: ReadCache | None 
     if metawiki is None:
         metawiki = _metawiki_full(clients.metawiki, languages, report, _likely_language(metabase, languages),
                                   documentation=documentation)
+        earlier = cached_mw or (cache.load_side("metawiki") if cache is not None else None)
+        if earlier is not None:  # what changed in the English since: the previous English of outdated units
+            metawiki = _with_previous_sources(metawiki, earlier[0])
     bundle = _bundle_from(metawiki)
 
     wikidata = None
@@ -356,8 +359,75 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, since: str, 
     if docs_stale:
         terms.update(client.read_documentation())
     client.bundle = bundle
-    meta = {k: v for k, v in cached.meta.items() if k not in (OWN_WRITES, OUTDATED_KEYS)}
+    meta = {k: v for k, v in cached.meta.items() if k not in (OWN_WRITES, OUTDATED_KEYS, PREVIOUS_SOURCE)}
+    previous = previous_sources(cached.terms, terms, _previous_of(cached), {})
+    if previous:
+        meta[PREVIOUS_SOURCE] = previous
     return Snapshot("metawiki", cached.capacities, terms, {**meta, "high_water": mark, DOCUMENTATION: documentation})
+
+
+#: Metawiki snapshot meta: ``{lang: {message key: English}}``, the English an outdated unit was translated
+#: from, where we saw that English replaced (our own bundle write, or a bundle change between two reads).
+#: Translate's API does not say it; the catalogs write it as ``#| msgid``.
+PREVIOUS_SOURCE = "previous_source"
+
+
+def previous_sources(before: Mapping[TermKey, Term], after: Mapping[TermKey, Term],
+                     previous: Mapping[str, Mapping[str, str]], replaced: Mapping[str, str]
+                     ) -> dict[str, dict[str, str]]:
+    """For each unit outdated in ``after``, the English it was translated from, where known (pure).
+
+    A unit that was current ``before`` and whose key's English was ``replaced``
+    (message key → the English before the change) was translated from that
+    English; any other outdated unit keeps what ``previous`` says (an outdated
+    unit stays outdated against the English its translator saw). Units no longer
+    outdated are forgotten.
+
+    >>> k = TermKey("Q1", "label", "pt-br")
+    >>> previous_sources({k: Term("Nome")}, {k: Term("Nome", fuzzy=True)}, {}, {"Q1-label": "Name"})
+    {'pt-br': {'Q1-label': 'Name'}}
+    >>> previous_sources({k: Term("Nome", fuzzy=True)}, {k: Term("Nome", fuzzy=True)},
+    ...                  {"pt-br": {"Q1-label": "Old"}}, {"Q1-label": "Name"})
+    {'pt-br': {'Q1-label': 'Old'}}
+    >>> previous_sources({k: Term("Nome", fuzzy=True)}, {k: Term("Nome")}, {"pt-br": {"Q1-label": "Old"}}, {})
+    {}
+    """
+    out: dict[str, dict[str, str]] = {}
+    for key, term in sorted(after.items(), key=lambda kv: kv[0].sort_key()):
+        if not term.fuzzy or key.lang in NOT_TRANSLATIONS:
+            continue
+        was = before.get(key)
+        if key.message_key in replaced and (was is None or not was.fuzzy):
+            text: str | None = replaced[key.message_key]
+        else:
+            text = (previous.get(key.lang) or {}).get(key.message_key)
+        if text is not None:
+            out.setdefault(key.lang, {})[key.message_key] = text
+    return dict(sorted(out.items()))
+
+
+def _previous_of(snapshot: Snapshot) -> dict[str, dict[str, str]]:
+    return _previous_of_meta(snapshot.meta)
+
+
+def _previous_of_meta(meta: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    raw = meta.get(PREVIOUS_SOURCE)
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(lang): {str(k): v for k, v in table.items() if isinstance(v, str)}
+            for lang, table in raw.items() if isinstance(table, Mapping)}
+
+
+def _with_previous_sources(snapshot: Snapshot, earlier: Snapshot) -> Snapshot:
+    """A full Meta-Wiki read with the previous English of its outdated units, from the read before it."""
+    old = (_bundle_from(earlier).messages if earlier.meta.get("bundle") else {})
+    new = _bundle_from(snapshot).messages
+    replaced = {key: text for key, text in old.items() if key in new and new[key] != text}
+    previous = previous_sources(earlier.terms, snapshot.terms, _previous_of(earlier), replaced)
+    meta = {k: v for k, v in snapshot.meta.items() if k != PREVIOUS_SOURCE}
+    if previous:
+        meta[PREVIOUS_SOURCE] = previous
+    return Snapshot(snapshot.side, snapshot.capacities, snapshot.terms, meta)
 
 
 def _likely_language(snapshot: Snapshot, languages: Collection[str] | None) -> str | None:
@@ -548,6 +618,7 @@ class _Absorbing:
                 self._dirty(page, read)
             return
         messages = dict(raw.get("messages") or {})
+        replaced: dict[str, str] = {}
         for op in ops:
             old = messages.get(op.key.message_key)
             if op.new is None:
@@ -556,6 +627,15 @@ class _Absorbing:
                 messages[op.key.message_key] = op.new
             if old is not None and old != op.new:
                 self.outdated.append(op.key.message_key)
+                if op.new is not None:
+                    replaced[op.key.message_key] = old
+        if replaced:  # Translate outdates every translation of these keys: they were made from ``old``
+            outdating = {k: t if k.message_key not in replaced or k.lang in NOT_TRANSLATIONS else
+                         Term(t.text, True, t.revision, t.author, t.side, t.timestamp) for k, t in self.terms.items()}
+            previous = previous_sources(self.terms, outdating, _previous_of_meta(self.meta), replaced)
+            self.meta.pop(PREVIOUS_SOURCE, None)
+            if previous:
+                self.meta[PREVIOUS_SOURCE] = previous
         raw.update(messages=messages, revision=w.revision, timestamp=w.timestamp, exists=True, author=None)
         self.meta["bundle"] = raw
         self.meta["bundle_revision"] = w.revision

@@ -141,6 +141,17 @@ def test_our_english_change_outdates_the_keys_translations_at_once() -> None:
     assert only(d, other) == ("Outro", AGREED, False)
 
 
+def test_the_previous_english_is_passed_on_for_the_translations_shown_outdated() -> None:
+    outdated, current, gone = k("Q1", "label", "pt-br"), k("Q1", "label", "de"), k("Q2", "label", "fr")
+    previous = {"pt-br": {"Q1-label": "Old name"}, "de": {"Q1-label": "Old name"}, "fr": {"Q2-label": "x"},
+                "es": "not a table", "ja": {"not a key": "x"}}
+    d = whole_directory({}, mb({}), mw({outdated: Term("Nome", fuzzy=True), current: Term("Name")},
+                                      previous_source=previous))
+    assert d.meta["previous_source"] == {"pt-br": {"Q1-label": "Old name"}}
+    assert "previous_source" not in whole_directory({}, mb({}), mw({current: Term("Name")})).meta
+    assert d.get(gone) is None
+
+
 # ---------------------------------------------------------------------- odd input
 def test_a_missing_side_is_stood_in_by_the_base_and_named() -> None:
     pt, fr, gone = k("Q1", "label", "pt-br"), k("Q1", "label", "fr"), k("Q1", "label", "de")
@@ -522,13 +533,30 @@ def _written(world: Any) -> list[dict[str, Any]]:
     return written_ops(world)
 
 
-def test_the_sync_that_changes_english_shows_its_translations_outdated(rich: Any) -> None:
+def test_the_sync_that_changes_english_shows_its_translations_outdated_with_the_previous_english(
+        rich: Any) -> None:
     world = rich
     key = world.pick("pt-br")
+    before = world.bundle()[key.message_key]
     world.peer.set_term(world.item(key.qid), key.field, "en", "A brand new English source")
     assert world.cli("sync").exit_code == 0  # writes the bundle; Translate outdates the key's translations
     entry = _po(world, "pt_BR").find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
-    assert entry.msgid == "A brand new English source" and entry.fuzzy
+    assert entry.msgid == "A brand new English source" and entry.fuzzy and entry.previous_msgid == before
     assert world.cli("sync").exit_code == 0  # the read confirms it
     entry = _po(world, "pt_BR").find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
-    assert entry.msgid == "A brand new English source" and entry.fuzzy
+    assert entry.msgid == "A brand new English source" and entry.fuzzy and entry.previous_msgid == before
+    world.peer.edit_unit(key, "Tradução para o inglês novo")  # the translator catches up
+    assert world.cli("sync").exit_code == 0
+    entry = _po(world, "pt_BR").find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
+    assert entry.msgstr == "Tradução para o inglês novo" and not entry.fuzzy and entry.previous_msgid is None
+
+
+def test_an_english_change_made_on_metawiki_gives_the_previous_english_too(rich: Any) -> None:
+    world = rich
+    key = world.pick("pt-br")
+    before = world.bundle()[key.message_key]
+    world.peer.edit_bundle({key.message_key: "English edited on Meta-Wiki"})
+    assert world.cli("sync").exit_code == 0  # a full read of Meta-Wiki: the bundle changed
+    entry = _po(world, "pt_BR").find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
+    assert entry.msgid == "English edited on Meta-Wiki" and entry.fuzzy and entry.previous_msgid == before
+    assert world.metabase_text(key.qid, key.field, "en") == "English edited on Meta-Wiki"
