@@ -64,6 +64,7 @@ message keys in the bundle's order, then those the bundle lacks in tree order
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -277,5 +278,9 @@ def known_languages_only(snapshot: Snapshot) -> tuple[Snapshot, tuple[str, ...]]
 
 
 def digest(snapshot: Snapshot) -> str:
-    """A content hash of the whole snapshot, meta included (the order of messages is content here)."""
-    return "sha256:" + hashlib.sha256(snapshot.dumps().encode("utf-8")).hexdigest()[:32]
+    """A content hash of the whole snapshot, meta included (the order of messages is content here).
+
+    Compact JSON: json's C encoder (an indented dump is encoded in Python, several times slower).
+    """
+    raw = json.dumps(snapshot.to_json(), ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
