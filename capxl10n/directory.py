@@ -163,9 +163,7 @@ def _side_terms(name: str, snapshot: Snapshot | None, base: Mapping[TermKey, Bas
     for key in unknown:
         b = base[key]
         if _present(b.text):
-            old = out.get(key)
-            out[key] = Term(b.text or "", bool(b.fuzzy) and name == "metawiki",
-                            _revision(name, b), None, name, old.timestamp if old else None)
+            out[key] = Term(b.text or "", bool(b.fuzzy) and name == "metawiki", _revision(name, b), None, name)
         else:
             out.pop(key, None)
     return out
@@ -185,7 +183,7 @@ def _relabel(term: Term, side: str) -> Term:
 
 def _present(text: str | None) -> bool:
     """Not blank: what :func:`~capxl10n.model.normalize_text` would not empty (NFC adds or drops no space)."""
-    return bool(text) and not text.isspace()  # type: ignore[union-attr]
+    return text is not None and text != "" and not text.isspace()
 
 
 def _unknown_pages(snapshot: Snapshot | None) -> list[str]:

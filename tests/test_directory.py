@@ -43,9 +43,14 @@ def mw(terms: dict[TermKey, Term], bundle: list[str] | None = None, **meta: Any)
     return Snapshot("metawiki", (), {key: replace(t, side="metawiki") for key, t in terms.items()}, meta)
 
 
-def only(d: Snapshot, key: TermKey) -> tuple[str, str, bool]:
+def got(d: Snapshot, key: TermKey) -> Term:
     term = d.get(key)
     assert term is not None, f"{key} missing from the directory"
+    return term
+
+
+def only(d: Snapshot, key: TermKey) -> tuple[str, str, bool]:
+    term = got(d, key)
     return term.text, term.side, term.fuzzy
 
 
@@ -54,7 +59,7 @@ def test_agreed_values_carry_both_sides_evidence() -> None:
     key = k("Q1", "label", "pt-br")
     d = whole_directory({}, mb({key: Term("Nome", revision=7, timestamp="2026-01-02T00:00:00Z")}),
                         mw({key: Term("Nome", revision=30, author="Ana")}))
-    term = d.get(key)
+    term = got(d, key)
     assert d.side == DIRECTORY_SIDE
     assert (term.text, term.side, term.fuzzy) == ("Nome", AGREED, False)
     assert term.author == "Ana" and term.timestamp == "2026-01-02T00:00:00Z" and term.revision == 30
@@ -63,8 +68,8 @@ def test_agreed_values_carry_both_sides_evidence() -> None:
 def test_values_only_one_wiki_holds_are_kept_and_say_which() -> None:
     only_mb, only_mw = k("Q1", "label", "de"), k("Q1", "label", "fr")
     d = whole_directory({}, mb({only_mb: Term("Name", author="Bot")}), mw({only_mw: Term("Nom", author="Chen")}))
-    assert only(d, only_mb) == ("Name", "metabase", False) and d.get(only_mb).author == "Bot"
-    assert only(d, only_mw) == ("Nom", "metawiki", False) and d.get(only_mw).author == "Chen"
+    assert only(d, only_mb) == ("Name", "metabase", False) and got(d, only_mb).author == "Bot"
+    assert only(d, only_mw) == ("Nom", "metawiki", False) and got(d, only_mw).author == "Chen"
 
 
 def test_an_outdated_unit_is_shown_fuzzy_whatever_metabase_holds() -> None:
@@ -74,7 +79,7 @@ def test_an_outdated_unit_is_shown_fuzzy_whatever_metabase_holds() -> None:
                             alone: Term("Sozinho", fuzzy=True, author="Ana")}))
     assert only(d, same) == ("Nome", "metawiki", True)
     assert only(d, other) == ("Descrição antiga", "metawiki", True)
-    assert only(d, alone) == ("Sozinho", "metawiki", True) and d.get(alone).author == "Ana"
+    assert only(d, alone) == ("Sozinho", "metawiki", True) and got(d, alone).author == "Ana"
 
 
 def test_an_open_conflict_shows_metawikis_text_as_translates_export_does() -> None:
@@ -106,7 +111,7 @@ def test_bundle_keys_without_a_metabase_item_become_capacities_after_the_tree_in
     d = whole_directory({}, mb({k("Q1", "label", "en"): Term("One"), k("Q2", "label", "en"): Term("Two")}),
                         mw(terms, bundle=["Q9-label", "Q1-label", "Q3-label", "Q3-description"]))
     assert [c.qid for c in d.capacities] == ["Q1", "Q2", "Q9", "Q3"]
-    assert d.capacity("Q9").item is None and d.capacity("Q9").parent is None
+    assert d.capacity("Q9") == Capacity("Q9")  # no item, no parent
     assert only(d, k("Q3", "label", "pt-br")) == ("Três", "metawiki", False)
     # the bundle's order first (every bundle key), then what the bundle lacks in tree order
     assert d.meta[MESSAGE_ORDER_META] == ["Q9-label", "Q1-label", "Q3-label", "Q3-description", "Q2-label"]
@@ -200,7 +205,7 @@ def test_pages_whose_write_answer_did_not_tell_their_content_hold_what_the_base_
     d = whole_directory(base, metabase, metawiki)
     assert d.get(deleted) is None  # deleted on Meta-Wiki by us: the cache's text is gone
     assert only(d, kept) == ("Name", AGREED, False)
-    assert only(d, edited) == ("Nouveau", "metabase", False) and d.get(edited).revision == 12
+    assert only(d, edited) == ("Nouveau", "metabase", False) and got(d, edited).revision == 12
     broken = mw({deleted: Term("Nome")}, own_writes="not a mapping")
     assert only(whole_directory(base, metabase, broken), deleted)[0] == "Nome"
 
@@ -445,6 +450,12 @@ def rich(sandbox_factory: Any, tmp_path: Path) -> Iterator[Any]:
     yield world
 
 
+def _entry(world: Any, locale: str, message_key: str) -> polib.POEntry:
+    entry = _po(world, locale).find(f"{BUNDLE}/{message_key}", by="msgctxt")
+    assert entry is not None, f"no entry for {message_key} in {locale}"
+    return entry
+
+
 def _po(world: Any, locale: str) -> polib.POFile:
     path = world.tmp / "catalogs" / locale / "LC_MESSAGES" / "capacities.po"
     assert path.is_file(), f"no catalog for {locale}"
@@ -485,6 +496,7 @@ def test_after_a_sync_the_catalogs_hold_every_outdated_unit_documentation_and_me
     template = polib.pofile(str(world.tmp / "catalogs" / "capacities.pot"))
     for message_key, text in documented.items():
         entry = template.find(f"{BUNDLE}/{message_key}", by="msgctxt")
+        assert entry is not None, message_key
         wiki_lines = [line for line in (entry.comment or "").splitlines() if line.startswith("[Wiki]")]
         assert wiki_lines == [f"[Wiki] {line}".rstrip() for line in text.splitlines()], message_key
     sh = _po(world, langs.get("sh-latn").gettext).find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
@@ -507,8 +519,7 @@ def test_a_sync_with_nothing_to_write_still_brings_new_documentation_and_languag
     assert summary["apply"] is None and summary["plan"]["summary"]["operations"] == 0  # nothing to write
     entry = _po(world, langs.get("sh-cyrl").gettext).find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
     assert entry is not None and entry.msgstr == "Име"
-    assert "[Wiki] Only documentation changed." in _po(world, "pt_BR").find(
-        f"{BUNDLE}/{key.message_key}", by="msgctxt").comment
+    assert "[Wiki] Only documentation changed." in _entry(world, "pt_BR", key.message_key).comment
     with open_state(world.state) as state:
         assert "catalogs_written" in state.runs(1)[0]["summary"]["catalogs"]
     assert world.cli("sync").exit_code == 0
@@ -540,14 +551,14 @@ def test_the_sync_that_changes_english_shows_its_translations_outdated_with_the_
     before = world.bundle()[key.message_key]
     world.peer.set_term(world.item(key.qid), key.field, "en", "A brand new English source")
     assert world.cli("sync").exit_code == 0  # writes the bundle; Translate outdates the key's translations
-    entry = _po(world, "pt_BR").find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
+    entry = _entry(world, "pt_BR", key.message_key)
     assert entry.msgid == "A brand new English source" and entry.fuzzy and entry.previous_msgid == before
     assert world.cli("sync").exit_code == 0  # the read confirms it
-    entry = _po(world, "pt_BR").find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
+    entry = _entry(world, "pt_BR", key.message_key)
     assert entry.msgid == "A brand new English source" and entry.fuzzy and entry.previous_msgid == before
     world.peer.edit_unit(key, "Tradução para o inglês novo")  # the translator catches up
     assert world.cli("sync").exit_code == 0
-    entry = _po(world, "pt_BR").find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
+    entry = _entry(world, "pt_BR", key.message_key)
     assert entry.msgstr == "Tradução para o inglês novo" and not entry.fuzzy and entry.previous_msgid is None
 
 
@@ -557,6 +568,6 @@ def test_an_english_change_made_on_metawiki_gives_the_previous_english_too(rich:
     before = world.bundle()[key.message_key]
     world.peer.edit_bundle({key.message_key: "English edited on Meta-Wiki"})
     assert world.cli("sync").exit_code == 0  # a full read of Meta-Wiki: the bundle changed
-    entry = _po(world, "pt_BR").find(f"{BUNDLE}/{key.message_key}", by="msgctxt")
+    entry = _entry(world, "pt_BR", key.message_key)
     assert entry.msgid == "English edited on Meta-Wiki" and entry.fuzzy and entry.previous_msgid == before
     assert world.metabase_text(key.qid, key.field, "en") == "English edited on Meta-Wiki"
