@@ -84,14 +84,21 @@ class CatalogOptions:
     #: Processes rendering languages: 0 = automatic (a fork pool of up to 4 from
     #: PARALLEL_FROM languages on), 1 = this process only.
     workers: int = 0
+    #: Accounts never credited as translators (our bots; FuzzyBot always is left out): sorted names.
+    exclude_authors: tuple[str, ...] = ()
 
     @classmethod
     def from_profile(cls, profile: Any, **overrides: Any) -> CatalogOptions:
+        """The profile's bundle and group; our bot accounts (as the environment names them) are no translators."""
+        bots = sorted({user for site in (profile.metabase, profile.metawiki)
+                       if (user := _account(getattr(site, "user_env", None)))})
+        overrides.setdefault("exclude_authors", tuple(bots))
         return cls(bundle_page=profile.metawiki.bundle_page, message_group=profile.metawiki.message_group,
                    **overrides)
 
     def po_options(self) -> po_adapter.PoOptions:
-        return po_adapter.PoOptions(self.bundle_page, self.message_group, self.generator)
+        return po_adapter.PoOptions(self.bundle_page, self.message_group, self.generator,
+                                    exclude_authors=frozenset(self.exclude_authors))
 
     def settings(self) -> dict[str, Any]:
         """The fields that shape the files' bytes, as JSON: what ``directory.json`` records.
@@ -230,6 +237,14 @@ def _plan(snapshot: Snapshot, options: CatalogOptions) -> _Plan:
     return plan
 
 
+def _account(user_env: str | None) -> str | None:
+    """The account a bot password's user name (``User@BotName``) logs in as, from the environment."""
+    if not user_env:
+        return None
+    user = os.environ.get(user_env, "").strip()
+    return user.partition("@")[0] or None
+
+
 def po_path(language: Any) -> str:
     return f"{language.gettext}/LC_MESSAGES/{po_adapter.DOMAIN}.po"
 
@@ -258,7 +273,8 @@ def _language_files(job: _Job, language: Any) -> tuple[list[tuple[str, bytes]], 
     chain = job.chains[language.code]
     resolved = jsonexport.resolve_indexed(job.keys, job.prepared.by_lang, chain)
     data, digest = jsonexport.banana_file(language, chain, resolved, generator=job.options.generator,
-                                          message_group=job.options.message_group, encoded=job.json_cache)
+                                          message_group=job.options.message_group, encoded=job.json_cache,
+                                          exclude_authors=job.options.exclude_authors)
     files.append((f"{JSON_DIR}/{language.code}.json", data))
     return files, digest, len(resolved)
 
@@ -305,12 +321,17 @@ def render_files(snapshot: Snapshot, options: CatalogOptions,
     """
     plan = _plan(snapshot, options)
     prepared = po_adapter.prepare(snapshot, options.po_options())
-    job = _Job(prepared, plan.chains, [k.message_key for k in snapshot.message_keys()], options)
+    job = _Job(prepared, plan.chains, list(prepared.message_keys), options)  # the bundle's order, as the .po
     index = []
     with _rendered(job, plan.json_languages) as results:
         # A pool is rendering by now: the template, directory, coverage and fingerprint are made meanwhile.
         yield POT_NAME, po_adapter.pot_bytes(prepared)
         yield DIRECTORY_NAME, directory_bytes(snapshot, options)
+        documentation = jsonexport.documentation_file(
+            prepared.message_keys, prepared.by_lang, generator=options.generator,
+            message_group=options.message_group, exclude_authors=options.exclude_authors)
+        if documentation is not None:
+            yield f"{JSON_DIR}/{jsonexport.DOCUMENTATION_NAME}", documentation
         report = compute_coverage(snapshot, [lang.code for lang in plan.languages])
         cover = {row.lang: {scope: row.scope(scope).to_json() for scope in ("label", "description", "all")}
                  for row in report.rows}

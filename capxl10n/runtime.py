@@ -84,7 +84,7 @@ class Catalogs:
         listed = [entry.get("code") for entry in self.index().get("languages", []) if isinstance(entry, dict)]
         if listed:
             return tuple(str(code) for code in listed)
-        return tuple(sorted(p.stem for p in self.json_dir.glob("*.json") if p.stem != "index"))
+        return tuple(sorted(p.stem for p in self.json_dir.glob("*.json") if p.stem not in ("index", "qqq")))
 
     def _file(self, lang: str) -> dict[str, Any] | None:
         with self._lock:

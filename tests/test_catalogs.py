@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import polib
@@ -72,7 +73,8 @@ def test_layout(built: Path) -> None:
     assert {"capacities.pot", "pt_BR/LC_MESSAGES/capacities.po", "pt_BR/LC_MESSAGES/capacities.mo",
             "ar/LC_MESSAGES/capacities.po", "zh_Hans/LC_MESSAGES/capacities.po", "pt/LC_MESSAGES/capacities.po",
             "json/en.json", "json/pt-br.json", "json/index.json", "directory.json"} <= files
-    assert not any(name.startswith(("en/", "qqq/")) or name == "json/qqq.json" for name in files)
+    assert not any(name.startswith(("en/", "qqq/")) for name in files)
+    assert "json/qqq.json" in files  # the sample documents its messages: banana's documentation file
 
 
 def test_byte_identical_rebuild(tmp_path: Path, snap: Snapshot) -> None:
@@ -371,7 +373,7 @@ def test_cli_lang_limits_the_build(tmp_path: Path, snap: Snapshot) -> None:
     path.write_text(snap.dumps(), encoding="utf-8")
     res = run("catalogs", "--snapshot", str(path), "--out", str(tmp_path / "c"), "--lang", "ar")
     assert res.exit_code == 0, res.stderr
-    assert sorted(p.name for p in (tmp_path / "c/json").iterdir()) == ["ar.json", "en.json", "index.json"]
+    assert sorted(p.name for p in (tmp_path / "c/json").iterdir()) == ["ar.json", "en.json", "index.json", "qqq.json"]
 
 
 def test_worker_pool_gives_the_same_bytes(tmp_path: Path, snap: Snapshot) -> None:
@@ -463,3 +465,22 @@ def test_same_size_but_different_file_is_found_and_rewritten(tmp_path: Path, sna
     assert check_catalogs(snap, built).differ == ("pt_BR/LC_MESSAGES/capacities.mo",)
     result = build_catalogs(snap, built)
     assert result.written == ("pt_BR/LC_MESSAGES/capacities.mo",) and target.read_bytes() == good
+
+
+def test_our_bot_accounts_are_never_credited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profile's bot accounts (from the environment) and FuzzyBot are no translators."""
+    from capxl10n.profile import load_profile
+
+    monkeypatch.setenv("CAPX_TEST_BOT_USER", "CapxBot@sync")
+    profile = load_profile("sandbox")
+    profile = replace(profile, metawiki=replace(profile.metawiki, user_env="CAPX_TEST_BOT_USER"))
+    options = CatalogOptions.from_profile(profile)
+    assert options.exclude_authors == ("CapxBot",)
+    en, pt, de = (TermKey("Q1", "label", lang) for lang in ("en", "pt", "de"))
+    snapshot = Snapshot("directory", (Capacity("Q1"),), {
+        en: Term("One"), pt: Term("Um", author="CapxBot"), de: Term("Eins", author="Ana")})
+    build_catalogs(snapshot, tmp_path, options)
+    po = (tmp_path / "pt/LC_MESSAGES/capacities.po").read_text(encoding="utf-8")
+    assert "CapxBot" not in po
+    assert "# Author: Ana" in (tmp_path / "de/LC_MESSAGES/capacities.po").read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "json/pt.json").read_text(encoding="utf-8"))["@metadata"]["authors"] == []

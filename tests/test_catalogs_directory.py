@@ -64,7 +64,7 @@ def test_directory_is_a_snapshot_with_the_build_settings(built: Path, snap: Snap
     assert recorded.terms == snap.terms and recorded.capacities == snap.capacities
     assert recorded.meta["previous_source"] == snap.meta["previous_source"]
     assert recorded.meta["catalogs"] == {"bundle_page": "Module:CapacityExchange/capacities.json",
-                                         "generator": CURRENT, "languages": None,
+                                         "generator": CURRENT, "languages": None, "exclude_authors": [],
                                          "message_group": "messagebundle-Module:CapacityExchange/capacities.json"}
     again = read_directory(built)
     assert again is not None and directory_bytes(*again) == (built / DIRECTORY_NAME).read_bytes()
@@ -75,7 +75,7 @@ def test_directory_is_one_record_per_line_so_a_change_is_a_one_line_diff(tmp_pat
     build_catalogs(snap.with_terms({TermKey("Q3", "label", "pt"): Term("planeamento")}), tmp_path / "b")
     old = (tmp_path / "a" / DIRECTORY_NAME).read_text(encoding="utf-8").splitlines()
     new = (tmp_path / "b" / DIRECTORY_NAME).read_text(encoding="utf-8").splitlines()
-    assert len(old) == len(new) == 1 + len(snap.terms) + len(snap.capacities) + 20
+    assert len(old) == len(new) == 1 + len(snap.terms) + len(snap.capacities) + 21
     changed = [(a, b) for a, b in zip(old, new) if a != b]
     assert changed == [(
         '  {"qid": "Q3", "field": "label", "lang": "pt", "text": "planeamento de eventos", "side": "metabase"},',
@@ -163,7 +163,7 @@ def test_check_uses_the_recorded_settings(tmp_path: Path, snap: Snapshot, monkey
     options = CatalogOptions(message_group="messagebundle-Module:Other.json", bundle_page="Module:Other.json",
                              languages=("ar",), generator="capxl10n 0.0.9")
     build_catalogs(snap, tmp_path / "catalogs", options)
-    assert sorted(p.name for p in (tmp_path / "catalogs/json").iterdir()) == ["ar.json", "en.json", "index.json"]
+    assert sorted(p.name for p in (tmp_path / "catalogs/json").iterdir()) == ["ar.json", "en.json", "index.json", "qqq.json"]
     res = run("--state", str(tmp_path / "none.sqlite"), "catalogs", "--check")
     assert res.exit_code == 2  # a --state given must exist with its profile: it is not silently replaced
     res = run("catalogs", "--check")
