@@ -437,6 +437,42 @@ def test_a_wiki_without_translate_api_gives_the_documentation_too(sandbox_factor
     assert docs and docs == {key: t.text for key, t in without.metawiki.terms.items() if key.lang == "qqq"}
 
 
+@pytest.mark.realwiki
+def test_documentation_on_the_real_translate(peer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One request reads it; a changed /qqq unit is read again incrementally; incremental = full."""
+    from capxl10n.pull import Clients
+
+    profile = load_profile("sandbox")
+    profile = replace(profile, metabase=replace(profile.metabase, api=peer.api, sparql=None),
+                      metawiki=replace(profile.metawiki, api=peer.api),
+                      wikidata=replace(profile.wikidata, enabled=False))
+    for site in ("METABASE", "METAWIKI"):
+        monkeypatch.setenv(f"CAPXL10N_{site}_USER", peer.bot.login)
+        monkeypatch.setenv(f"CAPXL10N_{site}_PASSWORD", peer.bot.password)
+    cache = MemoryCache()
+    try:
+        writer = Clients(profile, sleep=Sleeper()).metawiki
+        message_key = next(iter(writer.read_bundle().messages))
+        doc_key = TermKey.from_message_key(message_key, "qqq")
+        title = f"Translations:{BUNDLE}/{message_key}/qqq"
+        writer.api.write("edit", term=title, title=title, text="Documentation on the real Translate.")
+        mark = peer.request_count()
+        first = pull(profile, cache=cache, sleep=Sleeper())
+        assert sum("mclanguage=qqq" in line for line in peer.requests_since(mark)) == 1
+        doc = got(first.metawiki, doc_key)
+        assert (doc.text, doc.fuzzy, doc.author) == ("Documentation on the real Translate.", False, peer.bot.name)
+
+        writer.api.write("edit", term=title, title=title, text="Documentation changed.")
+        mark = peer.request_count()
+        again = pull(profile, cache=cache, sleep=Sleeper())
+        assert again.incremental["metawiki"]
+        assert sum("mclanguage=qqq" in line for line in peer.requests_since(mark)) == 1
+        assert got(again.metawiki, doc_key).text == "Documentation changed."
+        assert again.metawiki.terms == pull(profile, incremental=False, sleep=Sleeper()).metawiki.terms
+    finally:
+        peer.reset()
+
+
 # ---------------------------------------------------------------------- sandbox end to end
 @pytest.fixture
 def rich(sandbox_factory: Any, tmp_path: Path) -> Iterator[Any]:
