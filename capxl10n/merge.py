@@ -147,6 +147,9 @@ class MergeOptions:
     established: bool | None = None
     #: The message keys the bundle holds now; None when unknown (then every key is taken as listed).
     bundle_keys: frozenset[str] | None = None
+    #: Message keys still a first contact although a first sync completed: their units were hidden from
+    #: it (keys missing from the bundle), so the first-contact policy still decides their translations.
+    first_contact_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -314,6 +317,10 @@ class _Context:
         now = self.english.get(key.message_key)
         return now is not None and normalize_text(now) != normalize_text(decision.english)
 
+    def first(self, key: TermKey) -> bool:
+        """Whether the term is met for the first time: the first sync, or a key hidden from it."""
+        return self.first_contact or key.message_key in self.opts.first_contact_keys
+
     def change(self, key: TermKey, target: str, new: str | None, current: Term | None,
                cap: Capacity | None, reason: str) -> None:
         """Queue a write of ``new`` (None = delete) on ``target``, guarded by what we read there."""
@@ -438,10 +445,10 @@ class _Context:
             if m is None:  # no current value on either side: agreed absent, so a later Metabase value replaces it
                 self.updates[key] = BaseTerm(None)
                 return
-            if self.first_contact and self.opts.first_contact == "metabase":
+            if self.first(key) and self.opts.first_contact == "metabase":
                 self.copy(key, "metawiki", m.text, w, cap, "differs on first contact; policy: metabase wins "
                           "(replaces outdated translation)", b, m, w)
-            elif self.first_contact:
+            elif self.first(key):
                 self.conflict(key, b, m, w, "differs on first contact; the metawiki translation is outdated")
             else:  # both appeared since the last sync: a translator's outdated text is theirs all the same
                 self.conflict(key, b, m, w, "new on both sides (the metawiki translation is outdated)")
@@ -470,9 +477,9 @@ class _Context:
             self.copy(key, w_target, m.text, None, cap, "new on metabase", None, m, w)
         elif m is None and w is not None:
             self.copy(key, "metabase", w.text, None, cap, "new on metawiki", None, m, w)
-        elif self.first_contact and self.opts.first_contact == "metabase" and m is not None:
+        elif self.first(key) and self.opts.first_contact == "metabase" and m is not None:
             self.copy(key, w_target, m.text, w, cap, "differs on first contact; policy: metabase wins", None, m, w)
-        elif self.first_contact and self.opts.first_contact == "metawiki" and w is not None:
+        elif self.first(key) and self.opts.first_contact == "metawiki" and w is not None:
             self.copy(key, "metabase", w.text, m, cap, "differs on first contact; policy: metawiki wins", None, m, w)
         else:
             self.conflict(key, None, m, w, "differs and no base to tell who changed it")

@@ -156,9 +156,21 @@ class State:
         """True once a sync has completed: from then on no term is a first contact."""
         return self.get_meta("established") == "1"
 
-    def mark_established(self) -> None:
+    def mark_established(self, *, unexamined: Iterable[str] = (), examined: Iterable[str] = ()) -> None:
+        """A first sync completed. Its ``unexamined`` message keys (their units were hidden from it: keys
+        missing from the bundle) stay a first contact until a completed run has ``examined`` them."""
+        pending = set(self.first_contact_keys())
         if not self.established:
             self.set_meta("established", "1")
+            pending |= set(unexamined)
+        pending -= set(examined)
+        if pending != set(self.first_contact_keys()):
+            self.set_meta("first_contact_keys", json.dumps(sorted(pending)))
+
+    def first_contact_keys(self) -> frozenset[str]:
+        """Message keys whose translations no completed run has examined yet (see :meth:`mark_established`)."""
+        raw = self.get_meta("first_contact_keys")
+        return frozenset(json.loads(raw)) if raw else frozenset()
 
     # -- base -------------------------------------------------------------------------------
     def load_base(self) -> dict[TermKey, BaseTerm]:

@@ -161,7 +161,8 @@ def merge_options(profile: Any, reading: Reading, state: State) -> MergeOptions:
         exclude_languages=frozenset(profile.exclude_languages),
         unaccepted_languages=frozenset(reading.unaccepted_languages),
         duplicates=frozenset(reading.duplicates), decisions=state.decisions(),
-        open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys)
+        open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys,
+        first_contact_keys=state.first_contact_keys())
 
 
 def make_plan(profile: Any, state: State, reading: Reading,
@@ -227,6 +228,11 @@ def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader:
     return outcome
 
 
+def _hidden_keys(the_plan: Plan) -> set[str]:
+    """Message keys whose units the plan's merge could not see (put back into the bundle, or missing)."""
+    return {*the_plan.notes.get("restored_bundle_keys", ()), *the_plan.notes.get("unlisted_bundle_keys", ())}
+
+
 def check_credentials(profile: Any, the_plan: Plan) -> None:
     """Fail before any request when a site we must write to has no bot password in the environment."""
     targets = {op.target for op in the_plan.operations}
@@ -262,9 +268,11 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
         if result.writes:
             from capxl10n.pull import absorb_writes
             absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
-        if result.complete and not the_plan.notes.get("restored_bundle_keys"):
-            # A round that put keys back leaves first contact to the merge that sees their units.
-            state.mark_established()
+        if result.complete and not result.stale:
+            # Keys this plan put back (or could not list) had their units hidden from its merge: they stay
+            # a first contact, for the merge that sees them (the sync's second round, or the next run).
+            hidden = _hidden_keys(the_plan)
+            state.mark_established(unexamined=hidden, examined=state.first_contact_keys() - hidden)
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
             catalogs = finish_directory(profile, state)
@@ -344,7 +352,8 @@ def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reade
         with open_state(profile.state) as state:
             summary = planned.to_json()
             exit_code = planned.exit_code
-            state.mark_established()
+            hidden = _hidden_keys(the_plan)
+            state.mark_established(unexamined=hidden, examined=state.first_contact_keys() - hidden)
             behind, directory = catalogs_behind(profile, state) if rebuild_catalogs else (False, None)
             if behind:  # a previous build failed, or the read brought something the catalogs lack
                 summary["catalogs"] = finish_directory(profile, state, directory)

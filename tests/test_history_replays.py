@@ -163,3 +163,28 @@ def test_i3_a_decision_on_a_parked_translation_waits_in_the_inbox() -> None:
         m.resolve(pick=1, choice="text")
         m.sync()
     replay(steps)
+
+
+def test_i3_translations_hidden_from_a_planned_first_contact_stay_a_first_contact() -> None:
+    """A key missing from the bundle at a first contact made as plan + apply: its units were hidden, so the
+    first-contact policy still decides them later, while every other term is established."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.both_sides(term="Q11-description/de")
+        m.bundle_remove_key("Q11-description")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.both_sides(term="Q11-description/de")
+    replay(steps)
+
+
+def test_i8_an_apply_that_skipped_a_stale_copy_does_not_end_the_first_contact() -> None:
+    """The first plan's copy was skipped (its source changed before apply): that first contact did not
+    complete, so the policy still settles the term instead of asking a human."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.both_sides(term="Q11-label/de")
+        m.plan_for_later()
+        m.both_sides(term="Q11-label/de")
+        m.apply_saved_plan()
+    replay(steps)

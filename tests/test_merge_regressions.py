@@ -280,3 +280,25 @@ def test_found_by_histories_confirming_the_outdated_unit_a_decision_saw_makes_it
     assert writes(result) == [] and result.stale_decisions == (PT,)
     still_outdated = run({PT: BaseTerm("a")}, mb(pt="m"), mw(pt="w", fuzzy=("pt",)), decisions={PT: decision})
     assert writes(still_outdated) == [("metawiki", "pt", "m")]
+
+
+def test_found_by_histories_a_key_hidden_from_the_first_sync_is_still_a_first_contact() -> None:
+    """After the first sync, a key whose units it could not see is still met for the first time: the
+    first-contact policy decides its translations, every other term is established."""
+    both = {"m": mb(pt="novo"), "w": mw(pt="velho")}
+    pending = run({}, both["m"], both["w"], first_contact="metabase", first_contact_keys=frozenset({"Q1-label"}))
+    assert writes(pending) == [("metawiki", "pt", "novo")]
+    settled = run({}, both["m"], both["w"], first_contact="metabase")
+    assert writes(settled) == [] and [c.key for c in settled.conflicts] == [PT]
+
+
+def test_state_keeps_hidden_keys_a_first_contact_until_examined(tmp_path) -> None:
+    from capxl10n.state import open_state
+
+    with open_state(tmp_path / "s.sqlite") as state:
+        state.mark_established(unexamined={"Q1-label"})
+        assert state.established and state.first_contact_keys() == {"Q1-label"}
+        state.mark_established(unexamined={"Q2-label"})  # already established: nothing new becomes pending
+        assert state.first_contact_keys() == {"Q1-label"}
+        state.mark_established(examined={"Q1-label"})
+        assert state.first_contact_keys() == frozenset()

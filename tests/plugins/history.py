@@ -43,7 +43,7 @@ from capxl10n.model import TermKey
 from plugins.history_oracle import (I0Provenance, I2NotIdempotent, I6WrittenTwice, I7ExitCode, I10StaleCopy, Inbox,
                                     Oracle, Violation, raise_first, read_inbox)
 from plugins.history_world import (BOT, BUNDLE, CHILD_CRASHED, ENGLISH, EXIT_CODES, FAULTS, FUZZY_MARKER, FUZZYBOT,
-                                   LANGS, TRANSLATIONS, Human, Observed, Refused, Run, Wiring, bot_activity, fast_tmp,
+                                   LANGS, TRANSLATIONS, Human, Observed, Refused, Run, Wiring, all_keys, bot_activity, fast_tmp,
                                    grant_admin_bot_password, key_of, max_revids, name_of, norm, observe,
                                    repeated_bot_writes, revision_terms, run_apply, run_killed_sync, run_plan,
                                    run_sync, shared_sandbox, stale_copies, stop_shared_sandbox)
@@ -120,6 +120,7 @@ class HistoryMachine(RuleBasedStateMachine):
         self.inbox_size = 0
         self.saves_seen = self.saves_ours = 0
         self.saved_plan: Any = None
+        self.plan_obs: Observed | None = None  # the wikis when the saved plan was made
         self.synced: Observed | None = None  # the wikis as the last sync left them
         self.plan_saves = 0
         self.skip = skipped_invariants()
@@ -340,6 +341,7 @@ class HistoryMachine(RuleBasedStateMachine):
         if run.code not in (0, 3, 4):
             raise_first({I7ExitCode: [f"plan exited {run.code}: {run.message}"]}, self.skip)
         self.saved_plan, self.plan_saves = the_plan, len(self.saves)
+        self.plan_obs = self.observe()
         self.inbox_size = len(read_inbox(self.profile.state).sides)
         self.synced = self.observe()  # what the plan read: a deletion of these values is one it can tell
         self.oracle.seen_agreeing(self.step, self.synced)
@@ -387,8 +389,15 @@ class HistoryMachine(RuleBasedStateMachine):
         if self.oracle.first_contact_end is None:
             # A human racing a first-contact sync may be read by its later round: the policy may overrule it.
             self._absorb_foreign_edits()
-        if run.code in (0, 3) and self.oracle.first_contact_end is None:
-            self.oracle.end_first_contact(self.step)  # on what the sync read: before it outdated anything
+        if run.code in (0, 3):
+            # Translations whose key its plan could not list stay a first contact: a sync (which lists keys
+            # it puts back in a second round) leaves the ones still missing; an apply, those its plan lacked.
+            seen_by_plan = obs if reads or self.plan_obs is None else self.plan_obs
+            hidden = {k for k in all_keys() if seen_by_plan.parked(k)}
+            if self.oracle.first_contact_end is None:
+                self.oracle.end_first_contact(self.step, hidden)  # on what the sync read: before it outdated
+            else:
+                self.oracle.examined(set(self.oracle.pending_contact) - hidden)
         self.oracle.bundle_changed(self.step, before.bundle, obs.bundle)
         self._absorb_foreign_edits()
         # A run that read both sides may know any term agreed; an apply of a saved plan reads nothing and

@@ -10,7 +10,7 @@ reports each kind of broken promise as a distinct failure
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,12 +174,16 @@ class Oracle:
     english_change: dict[TermKey, int] = field(default_factory=dict)
     agreed: dict[TermKey, int] = field(default_factory=dict)
     first_contact_end: int | None = None
+    #: translations whose key was missing from the bundle when the first contact ended: the sync never saw
+    #: their units, so for them the first contact lasts until a run examines them
+    pending_contact: set[TermKey] = field(default_factory=set)
     open_since: dict[TermKey, int] = field(default_factory=dict)
 
     def record(self, step: int, key: TermKey, side: str, text: str | None, *, outdated: bool = False,
                seen: bool = True, racing: bool = False) -> Write:
         w = Write(sum(len(v) for v in self.writes.values()), step, key, side, norm(text), outdated,
-                  precontact=self.first_contact_end is None, seen=seen, racing=racing)
+                  precontact=self.first_contact_end is None or key in self.pending_contact, seen=seen,
+                  racing=racing)
         self.writes.setdefault(key, []).append(w)
         if outdated:
             self.outdated_at[key] = step
@@ -239,10 +243,22 @@ class Oracle:
                 self.outdated_at[key] = step
                 self.english_change[key] = origin
 
-    def end_first_contact(self, step: int) -> None:
-        """The first completed sync: settle the writes made without a base by the profile's policy."""
+    def end_first_contact(self, step: int, hidden: Collection[TermKey] = ()) -> None:
+        """The first completed sync: settle the writes made without a base by the profile's policy
+        (``hidden``: translations whose units it could not see stay a first contact)."""
         self.first_contact_end = step
-        for key, ws in self.writes.items():
+        self.pending_contact = set(hidden)
+        self.settle([k for k in self.writes if k not in self.pending_contact])
+
+    def examined(self, keys: Collection[TermKey]) -> None:
+        """A completed run saw these pending translations' units: their first contact ends now."""
+        done = [k for k in keys if k in self.pending_contact]
+        self.pending_contact.difference_update(done)
+        self.settle(done)
+
+    def settle(self, keys: Iterable[TermKey]) -> None:
+        for key in keys:
+            ws = self.writes.get(key, [])
             mb = [w for w in ws if w.precontact and w.side == "metabase"]
             mw = [w for w in ws if w.precontact and w.side == "metawiki"]
             mb_value = mb[-1].text if mb else None
