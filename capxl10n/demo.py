@@ -172,8 +172,10 @@ def run_demo(options: DemoOptions, echo: Echo) -> DemoResult:
         for way, ok in result.landed.items():
             echo(f"  {way}: {'landed' if ok else 'NOT landed'}")
         run("third sync (nothing changed: incremental no-op)")
-        echo("\n== coverage of the agreed directory (first 12 languages) ==")
-        report = coverage.coverage(directory)
+        with open_state(profile.state) as state:
+            whole = state.whole_directory()  # what the catalogs hold: outdated units and every language too
+        echo("\n== coverage of the catalogs (first 12 languages) ==")
+        report = coverage.coverage(whole)
         echo(render.render(replace(report, rows=report.rows[:12]), "table"))
         echo(f"\ncatalogs written under {profile.catalogs}/ (capacities.pot, <locale>/LC_MESSAGES/capacities.po "
              f"and .mo, json/<code>.json)")
