@@ -1,7 +1,10 @@
 """Profiles: which wikis to talk to, how politely, and with which policies.
 
-A profile is a TOML file in ``sync/`` (``production.toml``, ``sandbox.toml``).
-This module is the only reader of those files. Credentials are never in the
+A profile is a TOML file: a path, a name found in the working directory's
+``sync/`` (your own profiles), or a profile shipped with the package
+(``capxl10n/profiles/``: ``production``, ``sandbox``; package data, found with
+:mod:`importlib.resources`, so an install from a wheel has them too). This
+module is the only reader of those files. Credentials are never in the
 file: it names the environment variables that hold them. Every validation
 error names the file, the key and what is wrong.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from importlib import resources
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +23,9 @@ from capxl10n.errors import ConfigError, register_secret
 
 FIRST_CONTACT_POLICIES: Final = ("conflict", "metabase", "metawiki")
 DELETION_POLICIES: Final = ("propagate", "conflict")
-PROFILE_DIRS: Final = (Path("sync"), Path(__file__).resolve().parent.parent / "sync")
+#: Where profiles are looked up by name before the shipped ones: the working directory's own.
+PROFILE_DIRS: Final = (Path("sync"),)
+SHIPPED_PROFILES: Final = "profiles"
 
 
 @dataclass(frozen=True)
@@ -145,8 +151,14 @@ class Profile:
         return replace(self, state=state or self.state, catalogs=catalogs or self.catalogs)
 
 
+def shipped_profiles() -> list[str]:
+    """Names of the profiles that come with the package."""
+    folder = resources.files("capxl10n").joinpath(SHIPPED_PROFILES)
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
 def find_profile(name_or_path: str) -> Path:
-    """A path as given, else ``sync/<name>.toml`` in the working directory or beside the package."""
+    """A path as given, else ``sync/<name>.toml`` in the working directory, else a shipped profile."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
         if not candidate.is_file():
@@ -156,8 +168,12 @@ def find_profile(name_or_path: str) -> Path:
         path = directory / f"{name_or_path}.toml"
         if path.is_file():
             return path
+    shipped = resources.files("capxl10n").joinpath(SHIPPED_PROFILES, f"{name_or_path}.toml")
+    if shipped.is_file():
+        return Path(str(shipped))  # package data is installed as plain files (setup.cfg: zip_safe = False)
     raise ConfigError(f"no profile named {name_or_path!r}",
-                      hint="use a path to a .toml file or a name from sync/ (sandbox, production)")
+                      hint="use a path to a .toml file, a name from ./sync/, or a shipped profile: "
+                           + ", ".join(shipped_profiles()))
 
 
 def load_profile(name_or_path: str) -> Profile:

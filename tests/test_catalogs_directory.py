@@ -54,7 +54,6 @@ def app_repo(tmp_path: Path, snap: Snapshot, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(repo)
     for name in ("CAPXL10N_PROFILE", "CAPXL10N_STATE", "CAPXL10N_CATALOGS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("capxl10n.profile.PROFILE_DIRS", (Path("sync"),))  # as when installed from a wheel
     return repo
 
 

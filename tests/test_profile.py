@@ -8,7 +8,7 @@ import pytest
 from capxl10n.errors import ConfigError, redact
 from capxl10n.profile import load_profile
 
-SYNC = Path(__file__).resolve().parents[1] / "sync"
+SYNC = Path(__file__).resolve().parents[1] / "capxl10n" / "profiles"
 
 
 def test_production_profile_names_the_real_sites_and_no_secrets():
@@ -78,9 +78,19 @@ def test_validation_names_file_key_and_reason(tmp_path, change, key, why):
 def test_unknown_profile_name_and_broken_toml(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_profile("no-such-profile")
-    assert "sandbox, production" in str(err.value)
+    assert "production, sandbox" in str(err.value)
     broken = tmp_path / "broken.toml"
     broken.write_text("name = [")
     with pytest.raises(ConfigError) as err:
         load_profile(str(broken))
     assert "not valid TOML" in err.value.message and str(broken) in err.value.message
+
+
+def test_shipped_profiles_are_found_from_any_directory(tmp_path, monkeypatch):
+    """Installed from a wheel the package carries its profiles; a working directory's sync/ overrides them."""
+    monkeypatch.chdir(tmp_path)
+    assert load_profile("sandbox").name == "sandbox"
+    (tmp_path / "sync").mkdir()
+    (tmp_path / "sync" / "sandbox.toml").write_text((SYNC / "sandbox.toml").read_text().replace(
+        'name = "sandbox"', 'name = "sandbox-local"'), encoding="utf-8")
+    assert load_profile("sandbox").name == "sandbox-local"

@@ -256,7 +256,7 @@ def test_duplicate_qids_and_unknown_bundle_keys_are_reported(sandbox_factory, cr
 
 # ---------------------------------------------------------------------- bad input and the CLI
 def write_profile(tmp_path: Path, sandbox_url: str, **replace_text: str) -> Path:
-    text = (Path(__file__).resolve().parents[1] / "sync" / "sandbox.toml").read_text()
+    text = (Path(__file__).resolve().parents[1] / "capxl10n" / "profiles" / "sandbox.toml").read_text()
     text = text.replace("http://127.0.0.1:8765", sandbox_url)
     for old, new in replace_text.items():
         text = text.replace(old, new)

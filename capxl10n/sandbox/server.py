@@ -47,7 +47,7 @@ def bot_login_name() -> str:
 
 
 def credentials_env() -> dict[str, str]:
-    """The environment variables ``sync/sandbox.toml`` names, set to the sandbox bot password."""
+    """The environment variables ``capxl10n/profiles/sandbox.toml`` names, set to the sandbox bot password."""
     login = bot_login_name()
     return {"CAPXL10N_METABASE_USER": login, "CAPXL10N_METABASE_PASSWORD": BOT_PASSWORD,
             "CAPXL10N_METAWIKI_USER": login, "CAPXL10N_METAWIKI_PASSWORD": BOT_PASSWORD}
