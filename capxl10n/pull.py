@@ -36,6 +36,7 @@ from capxl10n.adapters.wikidata import WikidataClient
 from capxl10n.model import (DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
                             qid_sort_key)
 from capxl10n.profile import Profile, SiteProfile
+from capxl10n.state import State, open_state
 
 log = logging.getLogger(__name__)
 
@@ -652,13 +653,6 @@ class _Absorbing:
         self._own(page, read, w.revision)
 
 
-def open_cache(profile: Profile) -> Any:
-    """The state's read cache if the state module is there, else None (pull then always reads everything)."""
-    try:
-        from capxl10n import state
-    except ImportError:
-        return None
-    opener = getattr(state, "open_state", None)
-    if opener is None:
-        return None
-    return opener(profile.state)
+def open_cache(profile: Profile) -> State:
+    """The state (its read cache) named by the profile, created when missing."""
+    return open_state(profile.state)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from capxl10n import langs
 from capxl10n import sample_text as words
 from capxl10n.errors import CapxError, UsageError
 from capxl10n.model import DOC_LANGUAGE, FIELDS, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
@@ -225,15 +226,11 @@ def _build_tree(rng: random.Random, count: int) -> list[_Node]:
 
 def available_languages() -> tuple[str, ...]:
     """Every language the sample may use: the UI locales, then real MediaWiki codes."""
-    try:
-        from capxl10n import langs  # built in parallel; preferred when present
-        known: list[str] | None = [lang.code for lang in langs.all_languages() if lang.is_translation]
-    except (ImportError, AttributeError):
-        known = None
+    known = [lang.code for lang in langs.all_languages() if lang.is_translation]
     pool = list(UI_LOCALES)
     seen = set(pool)
-    extra = [c for c in words.FALLBACK_LANGUAGES if known is None or c in set(known)]
-    for code in extra + sorted(known or ()):
+    extra = [c for c in words.FALLBACK_LANGUAGES if c in set(known)]
+    for code in extra + sorted(known):
         if code not in seen:
             seen.add(code)
             pool.append(code)
@@ -244,9 +241,8 @@ def _script(lang: str) -> str:
     """The script to write ``lang`` in: the language table's BCP 47 script, else ours, else by direction."""
     ours = script_of(lang)
     try:
-        from capxl10n import langs
         row = langs.get(lang)
-    except (ImportError, AttributeError, CapxError):
+    except CapxError:
         return ours
     tags = [part for part in row.bcp47.split("-")[1:] if len(part) == 4 and part.istitle()]
     tagged = {"Hani": "Hant"}.get(tags[0], tags[0]) if tags else None

@@ -195,8 +195,9 @@ QUALIFIERS: Final[tuple[str, ...]] = (
 )
 
 
-#: Real MediaWiki language codes, roughly by the size of their Wikimedia communities. The sample
-#: uses them beyond the 42 CapX UI locales when :mod:`capxl10n.langs` is not available.
+#: Real MediaWiki language codes, roughly by the size of their Wikimedia communities: beyond the 42
+#: CapX UI locales the sample takes these first (those :mod:`capxl10n.langs` knows), then the rest
+#: of the language table in code order.
 FALLBACK_LANGUAGES: Final[tuple[str, ...]] = tuple((
     "en de fr es ja ru it zh-hans pt-br pt ar pl nl sv uk vi fa ca sr id ko nb fi tr hu cs he ro eu "
     "ms eo hy da bg cy sk et uz kk be el hr lt gl az ur sl ka nn hi th ta bn la mk ast lv af tg my "

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from capxl10n.apply import ApplyResult, Writers, apply_plan
+from capxl10n.catalogs import CatalogOptions, build_catalogs
+from capxl10n.coverage import coverage
 from capxl10n.directory import digest
 from capxl10n.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CatalogError
 from capxl10n.merge import BaseTerm, MergeOptions, MergeResult, merge
@@ -311,18 +313,9 @@ def finish_directory(profile: Any, state: State, directory: Snapshot | None = No
     :meth:`State.whole_directory`) and record a coverage snapshot."""
     directory = state.whole_directory() if directory is None else directory
     out: dict[str, Any] = {}
-    try:
-        from capxl10n import coverage as coverage_mod
-        report = coverage_mod.coverage(directory)
-        rows = {r.lang: (r.all.translated, r.all.fuzzy, r.all.total) for r in report.rows}
-        out["coverage_taken"] = state.record_coverage(rows)
-    except ImportError:  # pragma: no cover - coverage module missing in a partial checkout
-        log.warning("capxl10n.coverage not available: no coverage snapshot recorded")
-    try:
-        from capxl10n.catalogs import CatalogOptions, build_catalogs
-    except ImportError:  # pragma: no cover
-        log.warning("capxl10n.catalogs not available: catalogs not rebuilt")
-        return out
+    report = coverage(directory)
+    rows = {r.lang: (r.all.translated, r.all.fuzzy, r.all.total) for r in report.rows}
+    out["coverage_taken"] = state.record_coverage(rows)
     try:
         built = build_catalogs(directory, Path(profile.catalogs), CatalogOptions.from_profile(profile))
     except CatalogError as exc:  # the wikis are in step; only the app's files are behind

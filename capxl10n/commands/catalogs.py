@@ -77,12 +77,11 @@ def catalog_source(env: Env, snapshot: Path | None = None, sample: bool = False,
         from capxl10n.sample import generate
 
         return Source(generate(capacities=capacities, languages=languages, seed=seed), origin="the sample")
-    from capxl10n import state
+    from capxl10n.state import load_directory
 
     profile = optional_profile(env)
-    loader = getattr(state, "load_directory", None)
-    if profile is not None and loader is not None and Path(profile.state).exists():
-        return Source(loader(profile), origin=f"the sync state {profile.state}")
+    if profile is not None and Path(profile.state).exists():
+        return Source(load_directory(profile), origin=f"the sync state {profile.state}")
     if env.state_path is not None:  # asked for: never silently replaced by another source
         raise UsageError(f"no snapshot given and no sync state at {env.state_path}",
                          hint="give --snapshot FILE or --sample, or run `capxl10n sync` first")
@@ -222,6 +221,3 @@ def _check_hint(result: CheckResult, source: Source, target: Path, options: Cata
     if options.generator != current:
         hint += f"; the catalogs were built by {options.generator}, this is {current}"
     return hint
-
-
-COMMANDS: list[click.Command] = [catalogs]

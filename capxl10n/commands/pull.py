@@ -34,7 +34,7 @@ def render_table(summary: dict[str, Any]) -> str:
         f"terms:        metabase {terms['metabase']}, metawiki {terms['metawiki']} "
         f"({summary['fuzzy']} fuzzy)" + (f", wikidata {terms['wikidata']}" if terms["wikidata"] is not None else ""),
         f"languages:    metabase {summary['languages']['metabase']}, metawiki {summary['languages']['metawiki']}",
-        f"requests:     " + ", ".join(f"{site} {n}" for site, n in summary["requests"].items())
+        "requests:     " + ", ".join(f"{site} {n}" for site, n in summary["requests"].items())
         + f" in {summary['elapsed']:.2f}s"
         + (" (incremental: " + ", ".join(s for s, inc in summary["incremental"].items() if inc) + ")"
            if any(summary["incremental"].values()) else ""),
@@ -64,7 +64,7 @@ def pull_command(env: Env, full: bool, no_cache: bool) -> None:
     profile = env.profile()
     with ExitStack() as stack:
         cache = None if no_cache else open_cache(profile)
-        if cache is not None and hasattr(cache, "close"):
+        if cache is not None:
             stack.callback(cache.close)
         result = pull(profile, incremental=not full, cache=cache, progress=_progress_bar(env, stack))
     summary = result.summary()
@@ -72,6 +72,3 @@ def pull_command(env: Env, full: bool, no_cache: bool) -> None:
         emit_json(summary)
     else:
         env.echo(render_table(summary))
-
-
-COMMANDS: list[click.Command] = [pull_command]

@@ -14,7 +14,8 @@ drawn once per term, in the snapshot's sorted order):
 - other terms, drawn u ∈ [0, 1): u < 0.06 only on Metabase; u < 0.12 only on
   Meta-Wiki; u < 0.15 on both with different values (Meta-Wiki gets the text
   with " (rev.)" appended); else identical on both.
-- Wikidata: the linked concepts' labels/descriptions (engineer B's seeder).
+- Wikidata: the linked concepts' labels/descriptions
+  (:func:`capxl10n.sandbox.wikidata.seed_from_snapshot`).
 
 Seed edits are back-dated (one second apart, ending before "now") and made by
 the users ``Admin`` (Metabase import), ``FuzzyBot`` and a few translators.
@@ -23,20 +24,20 @@ group, apihighlimits) and ``Peer2`` (``Peer2@capxl10n``, a plain user).
 """
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.model import Snapshot, Term, TermKey
+from capxl10n.sample import generate
+from capxl10n.sandbox import sparql, translate, wikibase, wikidata
 from capxl10n.sandbox.wiki import BOT_RIGHTS, Wiki
 
 if TYPE_CHECKING:  # pragma: no cover
     from capxl10n.sandbox.core import Site
     from capxl10n.sandbox.server import Sandbox
 
-log = logging.getLogger(__name__)
 
 BUNDLE_PAGE = "Module:CapacityExchange/capacities.json"
 TRANSLATORS = ("Alice", "Bruno", "Chen", "Dalia", "Peer2")
@@ -74,15 +75,7 @@ def add_users(wiki: Wiki) -> None:
 
 
 def sample_snapshot(capacities: int, languages: int, seed: int) -> Snapshot:
-    """The sample generator's directory, or a tiny built-in one if it is unavailable."""
-    try:
-        from capxl10n.sample import generate
-    except ImportError:  # pragma: no cover - the generator is part of the package
-        log.warning("capxl10n.sample unavailable; seeding the built-in mini directory")
-        caps = (Capacity("Q7397", "Q100001", None, "technology", "1"),)
-        terms = {TermKey("Q7397", "label", "en"): Term("Software", side="sample"),
-                 TermKey("Q7397", "description", "en"): Term("Programs for computers", side="sample")}
-        return Snapshot("sample", caps, terms)
+    """The sample generator's directory."""
     return generate(capacities=capacities, languages=languages, seed=seed)
 
 
@@ -149,8 +142,6 @@ def seed_all(sandbox: Sandbox, sites: dict[str, Site]) -> SeedReport:
 
 def _seed_metawiki(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict[TermKey, Term],
                    report: SeedReport, start: float) -> None:
-    from capxl10n.sandbox import translate
-
     tr = translate.install(site)
     wiki = site.wiki
     if "concurrent" not in sandbox.faults.concurrent_hooks:
@@ -177,11 +168,6 @@ def _seed_metawiki(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict
 
 def _seed_metabase(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict[TermKey, Term],
                    report: SeedReport, start: float) -> None:
-    try:
-        from capxl10n.sandbox import wikibase
-    except ImportError:  # pragma: no cover - engineer B's module
-        log.warning("sandbox: capxl10n.sandbox.wikibase missing; Metabase has no Wikibase modules")
-        return
     repo = wikibase.install_metabase(site)
     sandbox.extras["metabase_repo"] = repo
     flat: dict[tuple[str, str, str], str] = {(k.qid, k.field, k.lang): t.text for k, t in terms.items()}
@@ -201,31 +187,15 @@ def _seed_metabase(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict
 
 
 def _install_sparql(sandbox: Sandbox, site: Site, repo: Any) -> None:
-    try:
-        from capxl10n.sandbox import sparql
-    except ImportError:
-        return
-    installer = getattr(sparql, "install_sparql", None)
-    if installer is None:
-        return
-    service = installer(sandbox.app, site, repo, lag_seconds=sandbox.sparql_lag, clock=sandbox.faults.clock)
+    service = sparql.install_sparql(sandbox.app, site, repo, lag_seconds=sandbox.sparql_lag, clock=sandbox.faults.clock)
     sandbox.extras["sparql"] = service
 
 
 def _seed_wikidata(sandbox: Sandbox, site: Site, snapshot: Snapshot, start: float) -> None:
-    try:
-        from capxl10n.sandbox import wikidata
-    except ImportError:
-        return
-    installer = getattr(wikidata, "install_wikidata", None)
-    seeder = getattr(wikidata, "seed_from_snapshot", None)
-    if installer is None:
-        return
-    repo = installer(site)
+    repo = wikidata.install_wikidata(site)
     sandbox.extras["wikidata_repo"] = repo
-    if seeder is not None:
-        with _BackDated(site.wiki, start):
-            seeder(repo, snapshot, random.Random(f"capxl10n-sandbox-wikidata-{sandbox.seed}"))
+    with _BackDated(site.wiki, start):
+        wikidata.seed_from_snapshot(repo, snapshot, random.Random(f"capxl10n-sandbox-wikidata-{sandbox.seed}"))
 
 
 def concurrent_unit_edit(req: Any, rng: random.Random) -> bool:
