@@ -188,3 +188,13 @@ def test_i8_an_apply_that_skipped_a_stale_copy_does_not_end_the_first_contact() 
         m.both_sides(term="Q11-label/de")
         m.apply_saved_plan()
     replay(steps)
+
+
+def test_i10_an_edit_racing_the_apply_past_its_source_check_is_healed_not_lost() -> None:
+    """The concurrent editor changes a copy's source once apply has begun: that window no guard closes
+    across two wikis; the next sync copies the newer value and nothing is lost."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="metabase", deletions="propagate")
+        m.english_delete("Q11-label")
+        m.sync_with_fault(fault="concurrent", during="apply", fault_seed=3)
+    replay(steps)

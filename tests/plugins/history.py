@@ -121,6 +121,7 @@ class HistoryMachine(RuleBasedStateMachine):
         self.saves_seen = self.saves_ours = 0
         self.saved_plan: Any = None
         self.plan_obs: Observed | None = None  # the wikis when the saved plan was made
+        self.apply_began: dict[str, int] | None = None  # newest revisions when this run's apply began
         self.synced: Observed | None = None  # the wikis as the last sync left them
         self.plan_saves = 0
         self.skip = skipped_invariants()
@@ -316,9 +317,13 @@ class HistoryMachine(RuleBasedStateMachine):
         spec = f"{FAULTS[fault]},seed={fault_seed}"
         if during == "sync":
             self.sb.faults.configure(spec)
+
+        def apply_begins() -> None:
+            self.apply_began = max_revids(self.sb)  # edits from here on race the apply's source check
+            if during == "apply":
+                self.sb.faults.configure(spec)
         try:
-            run = run_sync(self.profile, Wiring(self.sb.session, on_apply=(
-                lambda: self.sb.faults.configure(spec)) if during == "apply" else None))
+            run = run_sync(self.profile, Wiring(self.sb.session, on_apply=apply_begins))
         finally:
             self.sb.faults.configure(None)
         self._after_sync(f"sync with {fault} during {during}", run, before, allowed=EXIT_CODES)
@@ -411,7 +416,9 @@ class HistoryMachine(RuleBasedStateMachine):
         if repeated:
             found[I6WrittenTwice] = repeated
         stale = stale_copies(self.sb, self.saves[self.saves_seen:], self.items,
-                             ours_from=self.saves_ours - self.saves_seen, humans=self.human.revids)
+                             ours_from=self.saves_ours - self.saves_seen, humans=self.human.revids,
+                             apply_began=self.apply_began)
+        self.apply_began = None
         if stale:
             found[I10StaleCopy] = stale
         raise_first(found, self.skip)

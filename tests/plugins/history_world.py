@@ -305,13 +305,15 @@ def revision_terms(sb: Sandbox, site: str, revid: int, items: Mapping[str, str])
 
 
 def stale_copies(sb: Sandbox, saves: Iterable[tuple[str, int]], items: Mapping[str, str],
-                 ours_from: int = 0, humans: Collection[tuple[str, int]] = ()) -> list[str]:
+                 ours_from: int = 0, humans: Collection[tuple[str, int]] = (),
+                 apply_began: Mapping[str, int] | None = None) -> list[str]:
     """I10: in the order the wikis saved them since the plan was read, a bot write of this run (from the
     ``ours_from``-th save on) of a term after a human changed it on the other side to something else.
 
     A racing edit (the sandbox's concurrent editor: not one of ``humans``, the test's own saves) saved
-    after this run's first write is past the source check an apply makes before writing; two wikis
-    offer no transaction to close that window, and the next sync copies the newer value.
+    once the apply began (``apply_began``: the newest revisions then; else after this run's first write)
+    is past the source check an apply makes before writing; two wikis offer no transaction to close
+    that window, and the next sync copies the newer value.
     """
     human: dict[TermKey, tuple[str, str | None]] = {}
     out: list[str] = []
@@ -322,7 +324,8 @@ def stale_copies(sb: Sandbox, saves: Iterable[tuple[str, int]], items: Mapping[s
             continue
         if rev.user == BOT and n >= ours_from:
             writing = True
-        elif writing and (site, revid) not in humans:
+        elif (site, revid) not in humans and (writing or (apply_began is not None
+                                                          and revid > apply_began.get(site, revid))):
             continue
         for key, text in revision_terms(sb, site, revid, items).items():
             if rev.user != BOT:
