@@ -107,6 +107,3 @@ def coverage(env: Env, sides: tuple[str, ...], snapshot_paths: tuple[Path, ...],
         report = coverage_by_side(state_sides(env, tuple(dict.fromkeys(sides)) or SIDES, bool(sides)),
                                   langs_ or None)
     env.echo(render(report, env.output_format))
-
-
-COMMANDS: list[click.Command] = [coverage]

@@ -1,8 +1,6 @@
 """CLI command: demo — the whole job on the built-in sandbox (the README's first command)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from capxl10n.cli import Env, pass_env
@@ -22,6 +20,3 @@ def demo(ctx: click.Context, env: Env, seed: int, capacities: int, languages: in
                           latency_ms=latency_ms, state=env.state_path, catalogs=env.catalogs_path)
     result = run_demo(options, env.echo)
     ctx.exit(result.exit_code)
-
-
-COMMANDS: list[click.Command] = [demo]

@@ -72,6 +72,3 @@ def languages(env: Env, codes: tuple[str, ...], ui: bool) -> None:
         click.echo(render_markdown(rows))
     else:
         click.echo(render_table(rows))
-
-
-COMMANDS: list[click.Command] = [languages]

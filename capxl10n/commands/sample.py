@@ -61,6 +61,3 @@ def sample(env: Env, output: str, capacities: int, languages: int, seed: int, re
         emit_json(info)
     else:
         env.echo("\n".join(f"{key:<22} {value}" for key, value in info.items()))
-
-
-COMMANDS: list[click.Command] = [sample]

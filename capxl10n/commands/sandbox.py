@@ -47,7 +47,7 @@ def serve(env: Env, port: int, seed: int, capacities: int, languages: int, laten
     for name, url in sb.urls.items():
         env.echo(f"{name:16} {url}")
     env.echo(f"{'control':16} {sb.url}/_sandbox/stats")
-    env.echo("profile          sync/sandbox.toml" + ("" if sb.url.endswith(":8765") else
+    env.echo("profile          sandbox (capxl10n/profiles/sandbox.toml)" + ("" if sb.url.endswith(":8765") else
                                                       f" (rebase it to {sb.url})"))
     for key, value in credentials_env().items():
         # The sandbox's own well-known test password is no secret: print it unredacted.
@@ -68,6 +68,3 @@ def serve(env: Env, port: int, seed: int, capacities: int, languages: int, laten
         signal.signal(signal.SIGTERM, previous)
         sb.stop()
         env.echo("sandbox stopped", err=True)
-
-
-COMMANDS: list[click.Command] = [sandbox_group]

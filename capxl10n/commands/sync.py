@@ -217,6 +217,3 @@ def conflicts_import(env: Env, po_file: Path) -> None:
         env.echo(f"{len(result.decided)} decision(s) recorded, {result.skipped_empty} left undecided"
                  + (f", {len(result.already)} already recorded" if result.already else "")
                  + "; the next `capxl10n sync` applies them")
-
-
-COMMANDS: list[click.Command] = [plan_command, apply_command, sync_command, conflicts_group]
