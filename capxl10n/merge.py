@@ -58,7 +58,6 @@ from capxl10n.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, T
 from capxl10n.values import value_problem
 
 TARGETS: Final = ("metabase", "metawiki", "bundle")
-ACTIONS: Final = ("set", "delete")
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,6 @@ FIELDS: Final[tuple[Field, ...]] = ("label", "description")
 SOURCE_LANGUAGE: Final = "en"
 DOC_LANGUAGE: Final = "qqq"
 
-#: Where a term was read from. ``base`` is the state's agreed value,
-#: ``sample`` the generator, ``import`` a translator's .po file.
-SIDES: Final = ("metabase", "metawiki", "wikidata", "import", "base", "sample")
 SNAPSHOT_FORMAT: Final = "capxl10n-snapshot/1"
 
 QID_RE: Final = re.compile(r"^Q[1-9][0-9]*$")
@@ -108,6 +105,8 @@ class Term:
     fuzzy: bool = False
     revision: int | None = None
     author: str | None = None
+    #: Where it was read from: ``metabase``, ``metawiki``, ``wikidata``; ``base`` the state's agreed
+    #: value, ``sample`` the generator, ``import`` a translator's .po file.
     side: str = "metabase"
     timestamp: str | None = None
 

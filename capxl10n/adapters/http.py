@@ -218,7 +218,6 @@ class ApiClient:
         self._csrf: str | None = None
         self._last_write: float | None = None
         self._write_interval = 60.0 / self.pacing.edits_per_minute
-        self._mw: Any = None
         self.last_server_time: str | None = None
         self.token_refreshes = 0
         self.relogins = 0
@@ -425,7 +424,6 @@ class ApiClient:
             site = self._mwclient_login(parts.netloc, path, parts.scheme, creds)
         finally:
             hooks.remove(count)
-        self._mw = site
         self.logged_in_as = str(site.username or creds.user.split("@")[0])
         self.rights = frozenset(str(r) for r in (site.rights or ()))
         self._csrf = None

@@ -629,7 +629,3 @@ def _edit_result(answer: Mapping[str, Any], site: str, term: Any) -> EditResult:
         return EditResult(revision=None, nochange=True)
     revision = edit.get("newrevid")
     return EditResult(revision=int(revision) if revision is not None else None, timestamp=edit.get("newtimestamp"))
-
-
-def languages_of(terms: Iterable[TermKey]) -> list[str]:
-    return sorted({k.lang for k in terms})
