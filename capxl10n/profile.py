@@ -80,7 +80,6 @@ class MetabaseProfile(SiteProfile):
     index_term: str = "P67"
     wikidata_qid: str = "P1"
     skill_id: str = "P91"
-    sparql_lag_tolerance: int = 0
 
 
 @dataclass(frozen=True)
@@ -268,8 +267,11 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
         index_term=mb.get("index_term", str, "P67"),
         wikidata_qid=mb.get("wikidata_qid", str, "P1"),
         skill_id=mb.get("skill_id", str, "P91"),
-        sparql_lag_tolerance=mb.get("sparql_lag_tolerance", int, 0),
     )
+    if "sparql_lag_tolerance" in mb.table:
+        raise mb.fail("sparql_lag_tolerance", "is no longer a setting: discovery never waits for the query "
+                      "service, the wiki decides which items are capacities whatever SPARQL's lag "
+                      "(docs/clients.md, Metabase); remove the line")
     mb.finish()
     mw = top.table_of("metawiki")
     bundle_page = mw.get("bundle_page", str, "Module:CapacityExchange/capacities.json")

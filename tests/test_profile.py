@@ -55,6 +55,8 @@ api = "http://x/wikidata/w/api.php"
 
 @pytest.mark.parametrize("change, key, why", [
     (("[wikidata]", "[wikidata]\nmaxlagg = 5"), "wikidata.maxlagg", "not a known setting"),
+    (("[metawiki]", "sparql_lag_tolerance = 60\n[metawiki]"), "metabase.sparql_lag_tolerance",
+     "no longer a setting"),
     (('contact = "https://example.org"', 'contact = "  "'), "contact", "must name a URL"),
     (('contact = "https://example.org"', ""), "contact", "is missing"),
     (('api = "http://x/metawiki/w/api.php"', 'api = "ftp://x"'), "metawiki.api", "http(s) URL"),
