@@ -173,13 +173,6 @@ def _count(side: str, lang: str, sources: list[tuple[str, str]],
     return LanguageCoverage(lang, side, Counts(*counts["label"]), Counts(*counts["description"]))
 
 
-def language_coverage(snapshot: Snapshot, lang: str) -> LanguageCoverage:
-    """Counts for one language of one snapshot (see the module docstring for the definitions)."""
-    grouped = _by_language(snapshot)
-    return _count(snapshot.side, lang, _sources(snapshot, grouped.get(SOURCE_LANGUAGE, {})),
-                  grouped.get(lang, {}))
-
-
 def coverage(snapshots: Snapshot | Sequence[Snapshot], languages: Iterable[str] | None = None) -> CoverageReport:
     """Coverage of every translation language (or of ``languages``) on each snapshot given.
 

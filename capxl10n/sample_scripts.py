@@ -79,7 +79,6 @@ ALPHABETS: Final[dict[str, str]] = {
 }
 
 #: Scripts written right to left.
-RTL_SCRIPTS: Final = frozenset({"Arab", "Hebr", "Thaa", "Nkoo"})
 #: Scripts handled word by word (no alphabet to map letters onto).
 CJK_SCRIPTS: Final = frozenset({"Hans", "Hant", "Jpan", "Kore"})
 
@@ -127,10 +126,6 @@ SCRIPTS: Final[dict[str, str]] = {code: script for script, codes in _SCRIPT_LANG
 def script_of(code: str) -> str:
     """The script the sample writes ``code`` in ('Latn' unless listed)."""
     return SCRIPTS.get(code, "Latn")
-
-
-def is_rtl(code: str) -> bool:
-    return script_of(code) in RTL_SCRIPTS
 
 
 _PROTECTED_RE: Final = re.compile(

@@ -260,10 +260,6 @@ class State:
         with self.transaction() as db:
             db.execute("DELETE FROM read_cache WHERE side = ?", (side,))
 
-    def clear_cache(self) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM read_cache")
-
     # -- journal ----------------------------------------------------------------------------
     def register_plan(self, plan_id: str, profile: str, body: str, op_ids: Iterable[str]) -> bool:
         """Record a plan and its operations as pending; False when it is already known (a resume)."""

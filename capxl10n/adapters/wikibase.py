@@ -285,11 +285,6 @@ class MetabaseClient:
         """The item page's revisions since ``since`` (ids, comments, users): how a killed apply's edits are found."""
         return self.api.page_history(self.item_title(item), since=since)
 
-    def changed_items(self, since: str) -> tuple[set[str], str]:
-        """Items edited since ``since`` (recentchanges in the item namespace) and the new high-water mark."""
-        revs, mark = self.changed_item_revisions(since)
-        return set(revs), mark
-
     def changed_item_revisions(self, since: str, ignore: Collection[int] = ()) -> tuple[dict[str, int], str]:
         """``{item: newest revid}`` (-1 after a log entry) changed at or after ``since``, and a new mark.
 

@@ -202,11 +202,6 @@ class ApiRequest:
         return seen
 
     # -- checks -------------------------------------------------------------
-    def require_post(self) -> None:
-        if self.method != "POST":
-            raise ApiError("mustbeposted", f'The "{self.module}" module requires a POST request.',
-                           module=self.module)
-
     def require_token(self, kind: str = "csrf") -> None:
         """Token check as ApiMain: missing → ``missingparam``, in the URL → ``mustpostparams``, wrong → ``badtoken``."""
         self.used.add("token")

@@ -48,9 +48,6 @@ class EditContext:
     after_save: list[Callable[[SaveResult], None]] = field(default_factory=list)
 
 
-EditFilter = Callable[[ApiRequest, EditContext], None]
-
-
 def install(site: Site, *, sitename: str = "TestWiki") -> None:
     """Register the core modules on ``site``."""
     site.siteinfo_extra.setdefault("sitename", sitename)

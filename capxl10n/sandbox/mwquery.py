@@ -98,7 +98,7 @@ def render_revision(req: ApiRequest, rev: Revision, props: list[str], slots: lis
         out["slots"] = {"main": slot}
     elif wants_content:
         if "contentmodel" in props or "content" in props:
-            out["contentformat" if False else "contentmodel"] = rev.content_model
+            out["contentmodel"] = rev.content_model
         if "content" in props:
             out["contentformat"] = CONTENT_FORMATS.get(rev.content_model, "text/plain")
             out[req.text_key("content")] = rev.content
@@ -320,7 +320,7 @@ def recentchanges(req: ApiRequest) -> dict[str, Any]:
     end_iso = iso_ts(end) if end else None
     if start_iso and end_iso and ((direction == "older" and start_iso < end_iso)
                                   or (direction == "newer" and start_iso > end_iso)):
-        raise ApiError("badtimestamps" if False else "invalidparammix",
+        raise ApiError("invalidparammix",
                        f'The "rcstart" parameter must be {"later" if direction == "older" else "earlier"} than '
                        '"rcend" when "rcdir" is set to "' + direction + '".', module="recentchanges")
     cont_key: tuple[str, int] | None = None
@@ -440,7 +440,3 @@ def backlinks(req: ApiRequest) -> dict[str, Any]:
 
 def backlinks_generator(req: ApiRequest) -> list[Page]:
     return _continued(req, _backlinks(req, "gbl"), "gblcontinue", generator=True)
-
-
-def titles_of(pages: Iterable[Page]) -> list[str]:
-    return [p.title for p in pages]

@@ -37,7 +37,6 @@ from capxl10n.sandbox.wiki import METABASE_NAMESPACES, METAWIKI_NAMESPACES, WIKI
 log = logging.getLogger(__name__)
 
 INPROCESS_URL = "http://sandbox.invalid"
-SITE_NAMES = ("metabase", "metawiki", "wikidata")
 BOT_USER, BOT_NAME, BOT_PASSWORD = "CapxBot", "capxl10n", "sandbox-bot-password-0123456789abcdef"
 PEER_USER, PEER_PASSWORD = "Peer2", "sandbox-peer2-password-0123456789abcdef"
 

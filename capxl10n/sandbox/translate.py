@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from capxl10n.sandbox.core import ApiError, ApiRequest, PageOut, Site
+from capxl10n.sandbox.core import ApiError, ApiRequest, Site
 from capxl10n.sandbox.mediawiki import EditContext
 from capxl10n.sandbox.wiki import Page, SaveResult, User, Wiki
 

@@ -10,8 +10,8 @@ Input normalisation follows what REL1_39 did to values sent through the API (che
 peer): a run of tabs/newlines/CRs becomes one space, outer whitespace (incl. no-break and
 other Unicode spaces) is trimmed, C0 controls become U+FFFD and non-NFC text is normalised
 (both with the API's "invalid or non-normalized data" warning), and an empty result means
-"remove". So ``wikibase-validator-malformed-value`` cannot be provoked through the API; it
-is kept for values that reach the store another way (:func:`check_malformed`).
+"remove". So ``wikibase-validator-malformed-value`` cannot be provoked through the API with
+whitespace or controls, and the sandbox never answers it for them.
 """
 from __future__ import annotations
 
@@ -85,14 +85,6 @@ def check_length(field_: str, value: str, limit: int = MAX_TERM_LENGTH) -> None:
         text = f"{kind.capitalize()} must be no more than {limit} characters long"
         raise WikibaseError("modification-failed", text, [
             Message(f"wikibase-validator-{kind}-too-long", (str(limit), truncate_param(value)), text)])
-
-
-def check_malformed(field_: str, value: str) -> None:
-    if "\t" in value or "\n" in value or value != value.strip():
-        kind = "label" if field_ == "labels" else "description"
-        text = "Malformed value."
-        raise WikibaseError("modification-failed", text, [
-            Message("wikibase-validator-malformed-value", (value,), text)], {"field": kind})
 
 
 def check_label_not_description(lang: str, label: str | None, description: str | None) -> None:
@@ -178,11 +170,6 @@ def illegal_id_or_site_page() -> WikibaseError:
 def illegal_ids_or_sites_titles() -> WikibaseError:
     return _simple("param-missing", "wikibase-api-illegal-ids-or-sites-titles-selector",
                    'Either provide the Item "ids" or pairs of "sites" and "titles" for corresponding page')
-
-
-def missing_param(name: str) -> WikibaseError:
-    """MediaWiki 1.39's answer for a required parameter left out (no ``messages``)."""
-    return WikibaseError("missingparam", f'The "{name}" parameter must be set.')
 
 
 def permission_denied(action: str) -> WikibaseError:

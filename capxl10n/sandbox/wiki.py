@@ -287,17 +287,7 @@ class Wiki:
             session.user = user
             session.csrf_token = self._token() + "+\\"
 
-    def expire_tokens(self) -> None:
-        """Every session gets a new csrf token (the old ones become ``badtoken``)."""
-        with self.lock:
-            for session in self.sessions.values():
-                if session.user is not None:
-                    session.csrf_token = self._token() + "+\\"
-
     # -- titles -------------------------------------------------------------
-    def ns_name(self, ns: int) -> str:
-        return self.namespaces.get(ns, "")
-
     def normalize_title(self, raw: str) -> tuple[int, str]:
         """(namespace, prefixed title) as MediaWiki's TitleParser; InvalidTitle when it refuses."""
         text = " ".join(raw.replace("_", " ").split())
@@ -490,15 +480,6 @@ class Wiki:
             self._next_rcid += 1
             self.recentchanges.append(row)
             return row
-
-    def tag_latest(self, page: Page, tag: str, present: bool) -> None:
-        """Add or remove a tag on the latest revision (Translate's fuzzy tag lives here)."""
-        with self.lock:
-            tags = page.latest.tags
-            if present and tag not in tags:
-                tags.append(tag)
-            elif not present and tag in tags:
-                tags.remove(tag)
 
     def dump(self) -> dict[str, Any]:
         """All state as JSON-able data (sessions and passwords left out)."""
