@@ -1,6 +1,6 @@
 """Apply a plan: guarded, grouped, journaled writes that never write the same thing twice.
 
-Grouping (context.md §3.8): one ``wbeditentity`` per Metabase item, one edit per
+Grouping (docs/sync.md, "plan, apply, sync"): one ``wbeditentity`` per Metabase item, one edit per
 Meta-Wiki unit page, and up to two edits of the bundle source page: keys it
 lacks first (so they exist before their translations), English it holds last
 (Translate then outdates every translation of a changed message, including the

@@ -1,6 +1,6 @@
 """Build and check the catalogs directory from a snapshot.
 
-Layout under the catalogs dir (design.md "Files")::
+Layout under the catalogs dir (docs/catalogs.md, "Layout")::
 
     capacities.pot
     <gettext-locale>/LC_MESSAGES/capacities.po   one per translation language

@@ -1,7 +1,7 @@
 """The conflict inbox: list conflicts, export them for translators, take their decisions back.
 
 A conflict stays in the inbox (the state) until a human decides it; it is
-reported on every run, never silenced (context.md §3.6). A decision — take
+reported on every run, never silenced (docs/sync.md, "The conflict inbox"). A decision — take
 Metabase's value, take Meta-Wiki's, or a new text — is stored with the
 conflict; the next plan turns it into operations on both sides, and the
 conflict leaves the inbox once both sides hold the decided text.

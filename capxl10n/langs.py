@@ -32,7 +32,7 @@ from capxl10n.errors import UnknownLanguage
 from capxl10n.langdata import ROWS
 from capxl10n.model import DOC_LANGUAGE, SOURCE_LANGUAGE
 
-#: The locales the CapX UI ships (context.md, "Language codes").
+#: The locales the CapX UI ships (docs/languages.md).
 UI_LOCALES: Final = (
     "ar", "bcl", "bn", "ce", "cy", "de", "diq", "en", "es", "fr", "ga", "gl", "he", "hi", "id", "ig",
     "it", "ja", "kaa", "ko", "lb", "lt", "mk", "nb", "nl", "pms", "pt", "pt-br", "qqq", "ru", "sh-cyrl",

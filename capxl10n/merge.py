@@ -3,7 +3,7 @@
 Pure: no I/O. The base is what both sides agreed on at the last sync; with it
 we can tell *who* changed a term, so a deletion is a tombstone (propagated,
 never copied back) and two humans' differing edits are a conflict instead of
-"newest wins" (context.md §3, the failures not to repeat).
+"newest wins", which loses one of the two translations.
 
 Rules per term ``(qid, field, lang)`` with base B, Metabase M, Meta-Wiki W
 (docs/sync.md has the complete table):

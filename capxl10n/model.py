@@ -4,7 +4,7 @@ Pure: imports nothing that does I/O. Every adapter reads into these types and
 every writer takes them, so the merge, coverage and catalogs never see a
 library type (mwclient, polib, babel).
 
-Identity follows design.md: a term is ``(capacity, field, language)`` where
+Identity (docs/architecture.md, "Identity"): a term is ``(capacity, field, language)`` where
 the capacity is the **Wikidata QID** of the concept, never the Metabase item
 id (an attribute of the capacity).
 

@@ -11,7 +11,7 @@ An incremental pull starts from the read cache's snapshots and high-water
 marks: one ``recentchanges`` query per wiki, then only what changed (items by
 ``wbgetentities``; languages by ``messagecollection``). A bundle change
 re-reads Meta-Wiki fully, because outdating (fuzzy) is invisible in
-recentchanges (apis.md §4); a changed ``/qqq`` unit re-reads the documentation
+recentchanges (docs/clients.md, "Pull"); a changed ``/qqq`` unit re-reads the documentation
 (and so does the first incremental read of a cache made before documentation
 was read: its meta lacks ``documentation``); a translator's confirmation of an outdated unit
 (the same text saved again: no revision, no recentchanges row) is found from

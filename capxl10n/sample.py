@@ -49,7 +49,7 @@ __all__ = ["GENERATOR", "MAX_LENGTH", "PLACEHOLDER_QID_BASE", "UI_COMPLETENESS",
 GENERATOR: Final = "capxl10n.sample/1"
 MAX_LENGTH: Final = 250  # Wikibase's limit on a label or description, in code points
 MAX_CAPACITIES: Final = 100_000
-#: The 42 locales of the CapX UI (context.md), in the order small samples take them.
+#: The 42 locales of the CapX UI (:func:`capxl10n.langs.ui_locales`), in the order small samples take them.
 UI_LOCALES: Final[tuple[str, ...]] = (
     "en", "pt-br", "ar", "ja", "de", "zh-hant", "he", "qqq", "fr", "es", "ko", "ru", "skr-arab",
     "zh-hans", "hi", "bn", "it", "nl", "tr", "id", "pt", "uk", "mk", "nb", "pms", "ga", "bcl", "ig",

@@ -1,7 +1,8 @@
 """The real extract of the capacity directory (``capacities-sample.json``) as a snapshot.
 
 Why a separate loader: the real file is the one piece of real data the tests
-and demos use (it lives in ../shared, never in the package). Its capacities
+use (it is not shipped with the package; ``capxl10n sample --real FILE`` converts
+it, see docs/contracts.md, "Reference data"). Its capacities
 carry the app's code, parent code, root name and labels/descriptions, but a
 Wikidata QID only for the seven roots, so every other capacity needs a key;
 :func:`placeholder_qid` gives it one that can never be mistaken for a concept.
@@ -47,8 +48,8 @@ def _read_json(path: Path, what: str) -> Any:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DataError(f"{path}: {what} not found", hint="check the path (the real extract lives in "
-                        "../shared/data/capacities-sample.json)") from None
+        raise DataError(f"{path}: {what} not found", hint="check the path: --real takes the real extract of the CapX "
+                        "directory (capacities-sample.json)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read {what}: {exc}") from None
     try:

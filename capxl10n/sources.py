@@ -10,7 +10,7 @@ pull's incremental helpers — and re-reads only the sources that moved. A copy
 whose source no longer holds its value is *stale*: not written, not a
 conflict; its base does not move, so the next sync merges the term afresh.
 
-Outdating is invisible in recentchanges (apis.md §4): when the bundle moved,
+Outdating is invisible in recentchanges (docs/clients.md, "Pull"): when the bundle moved,
 every translation source is re-read (Translate may have marked it fuzzy).
 """
 from __future__ import annotations

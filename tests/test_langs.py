@@ -86,7 +86,7 @@ UI = ("ar bcl bn ce cy de diq en es fr ga gl he hi id ig it ja kaa ko lb lt mk n
       "sh-cyrl sh-latn sk skr-arab sl sq sv tr uk vi zh-hans zh-hant").split()
 
 
-def test_ui_locales_are_the_42_of_context_md_and_all_known() -> None:
+def test_ui_locales_are_the_42_of_the_capx_ui_and_all_known() -> None:
     assert langs.ui_locales() == tuple(UI) and len(UI) == 42
     for code in UI + ["sr-ec", "sr-el", "be-tarask", "de-formal", "mul", "pt", "zh-hk", "zh-tw"]:
         assert langs.is_known(code), code

@@ -6,7 +6,7 @@ parameters and read answers. mwclient is used for what it does well (the
 bot-password login dance and its session cookies) on the *same* session, with
 its own retries switched off (``max_retries=0``) so ours are the only ones.
 
-Retry policy (apis.md §1.2, §1.6): ``maxlag`` errors, ``ratelimited``,
+Retry policy (docs/clients.md, "One HTTP seam"): ``maxlag`` errors, ``ratelimited``,
 ``readonly``, HTTP 429/5xx, timeouts, dropped connections and non-JSON pages
 are retried, honouring ``Retry-After`` when the server sends it and otherwise
 waiting a jittered exponential backoff; attempts and total waiting are

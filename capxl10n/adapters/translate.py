@@ -1,6 +1,6 @@
 """Meta-Wiki: the message bundle and its translations, through the Translate API.
 
-Reads (apis.md §4): the bundle source page (JSON, key order kept) with its
+Reads (docs/clients.md, "Meta-Wiki"): the bundle source page (JSON, key order kept) with its
 revision; then ``list=messagecollection`` one language at a time with
 ``mcprop=translation|tags|properties``, following ``mcoffset`` to the end.
 Fuzzy comes from the ``fuzzy`` tag or ``status``; the unit revision and last
@@ -332,7 +332,7 @@ class MetawikiClient:
         """``{unit: newest revid}`` and the newest bundle revid changed at or after ``since``, and the mark.
 
         Rows whose revid is in ``ignore`` (our own writes, already in the read
-        cache) are skipped. Outdating (fuzzy tags) never shows here (apis.md §4):
+        cache) are skipped. Outdating (fuzzy tags) never shows here (docs/clients.md, "Pull"):
         the caller re-reads the languages an English change of ours outdated.
         """
         units, bundle_rev, mark, _ = self.unit_changes_and_outdated(since, bundle_namespace, ignore)
@@ -363,7 +363,7 @@ class MetawikiClient:
 
         A confirmation (the same text saved again, as Special:Translate's "Confirm
         translation" does) makes no revision, no ``recentchanges`` row and no log
-        entry; only the fuzzy tag goes (measured on Translate REL1_39, apis.md §4).
+        entry; only the fuzzy tag goes (measured on Translate REL1_39; docs/sandbox-differences.md).
         It does recompute the language's group stats, which are exact after any
         save in that language: where the stats' fuzzy count equals the number of
         outdated units we hold, nothing was confirmed. The other languages are

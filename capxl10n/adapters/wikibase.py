@@ -1,6 +1,6 @@
 """Metabase (a Wikibase): discover capacity items, read their terms, write them back.
 
-Discovery (apis.md §2, §3): the query service lists *candidates* (items with
+Discovery (docs/clients.md, "Metabase"): the query service lists *candidates* (items with
 P5 = Q34531, and their index term's Wikidata QID via P67/P1) but lags behind
 the wiki, so the wiki decides: every candidate — plus what links to
 ``Item:Q34531`` (lag-free) — is read with ``wbgetentities`` and kept only if

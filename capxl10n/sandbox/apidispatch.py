@@ -1,6 +1,6 @@
 """Running one API request to the end: format options, asserts, token, read-only, maxlag, module.
 
-Why apart: the order of the checks (apis.md §1.1, ApiMain::executeAction) is
+Why apart: the order of the checks (ApiMain::executeAction of MediaWiki 1.39; docs/sandbox-differences.md, D5) is
 what makes errors come out as on the real wiki; it is written once, here.
 """
 from __future__ import annotations

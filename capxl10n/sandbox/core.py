@@ -2,7 +2,7 @@
 
 Why a frame of our own: the sandbox's value is fidelity. Parameter validation,
 error shapes, formatversion 1/2, warnings, continuation and the order of the
-checks (apis.md §1.1) are the same for Metabase, Meta-Wiki and Wikidata, so
+checks (ApiMain 1.39: docs/sandbox.md, "What is imitated") are the same for Metabase, Meta-Wiki and Wikidata, so
 they live here once and the modules only say what they answer.
 
 Handler interface (for mediawiki.py, translate.py, wikibase.py, wikidata.py)

@@ -1,7 +1,7 @@
 """The term languages a REL1_39 Wikibase accepts (``meta=wbcontentlanguages&wbclcontext=term``).
 
-Generated from the real answer recorded in
-``shared/reference/wikibase-responses/wbcontentlanguages-term.json`` (545 codes, incl. ``pt`` and
+Generated from a REL1_39 Wikibase's recorded answer (``wbcontentlanguages-term.json`` among the
+recordings the contract tests read, docs/contracts.md, "Reference data"; 545 codes, incl. ``pt`` and
 ``pt-br``; no ``mul``, no ``qqq``). Kept as code, not a data file, so the installed package needs no
 package data. Each entry maps the code to its autonym; that wiki (no cldr extension) reports the
 autonym as the ``name`` too.

@@ -1,8 +1,8 @@
 """Wikibase's term rules and error answers, as REL1_39 gives them (pure).
 
 Every refusal is a :class:`WikibaseError` carrying the API code, the ``info`` text and the
-``messages`` list (name, parameters, html) recorded from the real repository
-(``shared/reference/wikibase-responses/``); :mod:`capxl10n.sandbox.wikibase` turns it into
+``messages`` list (name, parameters, html) recorded from the real repository (the recordings
+tests/test_sandbox_contract_wikibase.py replays); :mod:`capxl10n.sandbox.wikibase` turns it into
 the API's error answer. Clients match codes and message names, so those are exact; texts
 are exact where a recording shows them.
 
@@ -10,8 +10,8 @@ Input normalisation follows what REL1_39 did to values sent through the API (che
 peer): a run of tabs/newlines/CRs becomes one space, outer whitespace (incl. no-break and
 other Unicode spaces) is trimmed, C0 controls become U+FFFD and non-NFC text is normalised
 (both with the API's "invalid or non-normalized data" warning), and an empty result means
-"remove". So ``wikibase-validator-malformed-value`` cannot be provoked through the API with
-whitespace or controls, and the sandbox never answers it for them.
+"remove". So tabs, newlines and other controls never provoke
+``wikibase-validator-malformed-value`` through the API (docs/values.md).
 """
 from __future__ import annotations
 

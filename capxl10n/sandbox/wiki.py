@@ -6,8 +6,8 @@ sessions, and a test wants a fresh, fast wiki. Wikibase items live here too
 the entity JSON) so ``prop=revisions`` and ``list=recentchanges`` work for
 them like for any page.
 
-Edit semantics follow MediaWiki 1.39's EditPage (apis.md §1.5, checked on the
-real peer): identical text is ``nochange`` (no revision); the edit conflicts
+Edit semantics follow MediaWiki 1.39's EditPage (checked on the real peer;
+docs/sandbox-differences.md, D4 and the facts after the table): identical text is ``nochange`` (no revision); the edit conflicts
 when ``base_timestamp`` is not the page's timestamp or ``base_revid`` is not
 its latest revision; a conflict is suppressed only when ``base_timestamp`` is
 given and every revision after it is by the same (registered) user — with

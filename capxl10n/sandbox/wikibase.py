@@ -7,7 +7,7 @@ module adds what Wikibase adds on top: the term rules and the ``baserevid`` patc
 :mod:`capxl10n.sandbox.wbedit`, a label+description index for the uniqueness rule, page links
 for ``list=backlinks`` (a link extractor for the store), and change listeners (SPARQL).
 
-Wiring (engineer A's app/server): ``repo = install_metabase(site)`` registers the modules on a
+Wiring (by :mod:`capxl10n.sandbox.seed`): ``repo = install_metabase(site)`` registers the modules on a
 :class:`~capxl10n.sandbox.core.Site`; ``seed_metabase(repo, snapshot, ...)`` fills it;
 ``repo.listeners`` receives ``(entity_id, entity, revid, timestamp)`` after every save.
 Wikidata reuses the same repository class with its own layout (see :mod:`.wikidata`).

@@ -184,7 +184,7 @@ def token_errors(b: Backend) -> Mapping[str, Answer]:
     get = bot.get(action="edit", title=title, text="x", token=bot.csrf())
     anon = b.anon(SITE).post(action="edit", title=title, text="x", token="+\\", **{"assert": "user"})
     assert anon.code == "assertuserfailed"
-    # assert comes before the token check (apis.md §1.1)
+    # assert comes before the token check (ApiMain 1.39; docs/sandbox-differences.md, D5)
     order = b.anon(SITE).post(action="edit", title=title, text="x", token="bad+\\", **{"assert": "user"})
     assert order.code == "assertuserfailed"
     return {"badtoken": bad, "notoken": missing, "get-with-token": get, "assert-user-anon": anon,

@@ -116,7 +116,7 @@ def test_item_revisions_recentchanges_languages(contract):
 
 
 def discovery_without_sparql(b: Backend) -> Mapping[str, Answer]:
-    """What links to the capacity class item in the Item namespace (apis.md §2)."""
+    """What links to the capacity class item in the Item namespace (docs/clients.md, "Metabase")."""
     cls = b.facts["capacity_class"]
     links = b.anon(SITE).get(action="query", list="backlinks", bltitle=f"Item:{cls}", blnamespace=120,
                              bllimit=2, formatversion=2)

@@ -203,8 +203,9 @@ def test_deletion_on_wikibase_propagates(world: World) -> None:
     item = world.items["Q11016"]
     assert world.other.write("wbsetlabel", id=item, language="es", value="").code is None
     code, outcome, _ = world.sync()
-    # the bot password has no delete right (apis.md): the deletion cannot be carried out on
-    # Meta-Wiki; the run must say so (not exit 0) and must not copy the unit back to Wikibase
+    # the bot password has no delete right (docs/architecture.md, "Decisions worth knowing"): the
+    # deletion cannot be carried out on Meta-Wiki; the run must say so (not exit 0) and must not
+    # copy the unit back to Wikibase
     code2, _, _ = world.sync()
     assert "es" not in world.wb_terms("Q11016")[0], "a deletion is never undone by the next run"
 
