@@ -325,8 +325,7 @@ def finish_directory(profile: Any, state: State, directory: Snapshot | None = No
         return out
     state.set_meta("catalogs_stale", "0")
     state.set_meta(CATALOGS_DIRECTORY, _built_from(profile, directory))
-    written = getattr(built, "written", None)
-    out["catalogs_written"] = len(written) if written is not None else None
+    out["catalogs_written"] = len(built.written)
     return out
 
 

@@ -111,8 +111,6 @@ class Sandbox:
         self.url = url
         for site in self.sites.values():
             site.server = url
-        for hook in getattr(self, "url_hooks", []):
-            hook(url)
 
     # -- serving --------------------------------------------------------------------
     def start(self) -> Sandbox:
