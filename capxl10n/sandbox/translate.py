@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from capxl10n import langs
 from capxl10n.sandbox.core import ApiError, ApiRequest, Site
 from capxl10n.sandbox.mediawiki import EditContext
 from capxl10n.sandbox.wiki import Page, SaveResult, User, Wiki
@@ -41,13 +42,7 @@ BUNDLE_CLASS = "MediaWiki\\Extension\\Translate\\MessageBundleTranslation\\Messa
 
 
 def _language_codes() -> tuple[str, ...]:
-    try:
-        from capxl10n import langs
-
-        codes = {lang.code for lang in langs.all_languages()}
-    except Exception:  # noqa: BLE001 - the table is optional for the sandbox
-        codes = set()
-    codes.update({"en", "qqq", "pt-br", "pt", "ar", "es", "fr", "de", "zh-hans", "zh-hant"})
+    codes = {lang.code for lang in langs.all_languages()}
     codes.discard("mul")
     return tuple(sorted(codes))
 

@@ -20,6 +20,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from capxl10n import langs
+from capxl10n.errors import UnknownLanguage
+
 ENTITY_ID_RE: Final = re.compile(r"^([QP])([1-9][0-9]{0,9})$", re.IGNORECASE)
 TERM_FIELDS: Final = ("labels", "descriptions")
 #: ``props`` values of wbgetentities, in the order Wikibase documents them.
@@ -265,26 +268,13 @@ def render_entity(entity: Entity, info: PageInfo | None, props: Iterable[str], *
 
 # --- language fallback ----------------------------------------------------------------------
 
-#: MediaWiki fallback chains for codes the directory uses (``languages/messages/Messages*.php``),
-#: used when :mod:`capxl10n.langs` is not available. ``en`` is appended by :func:`fallback_chain`.
-_FALLBACKS: Final[dict[str, tuple[str, ...]]] = {
-    "pt": ("pt-br",), "pt-br": ("pt",), "de-at": ("de",), "de-ch": ("de",), "de-formal": ("de",),
-    "zh-hans": ("zh-cn", "zh-sg", "zh-my", "zh"), "zh-hant": ("zh-tw", "zh-hk", "zh-mo", "zh"),
-    "sh-latn": ("sh", "bs", "sr-el", "hr"), "sh-cyrl": ("sh", "sr-ec"), "sr-ec": ("sr",),
-    "sr-el": ("sr-latn",), "be-tarask": ("be",), "skr-arab": ("skr",), "diq": ("tr",),
-    "bcl": ("tl",), "pms": ("it",), "kaa": ("kk-latn", "kk-cyrl"), "ce": ("ru",), "lb": ("de",),
-    "gl": ("pt",), "nb": ("no", "nn"), "nn": ("nb",), "ga": (), "es-formal": ("es",),
-}
-
-
 def fallback_chain(lang: str, *, mul: bool = False) -> tuple[str, ...]:
     """``(lang, *MediaWiki fallbacks, ['mul',] 'en')`` without duplicates."""
     chain: list[str] = [lang]
-    try:  # the project's language table, when it exists, knows more codes
-        from capxl10n import langs  # noqa: PLC0415
+    try:  # MediaWiki's fallback chains, from the project's language table
         chain.extend(langs.fallback_chain(lang))
-    except Exception:  # noqa: BLE001 - unknown code or module not there yet: use ours
-        chain.extend(_FALLBACKS.get(lang, ()))
+    except UnknownLanguage:  # a code MediaWiki does not know has no fallbacks
+        pass
     chain = [c for c in chain if c != "en" or lang == "en"]
     if mul:
         chain.append("mul")

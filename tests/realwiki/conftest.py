@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from plugins.common import IN_CI
+from capxl10n.sandbox.server import Sandbox
 from realwiki.backends import (SITES, Answer, Backend, differences, normalise, record, recorded)
 
 Body = Callable[[Backend], Mapping[str, Answer]]
@@ -46,22 +46,10 @@ def peer_backend(peer: Any) -> Backend:
     )
 
 
-def _sandbox_class() -> Any:
-    try:
-        from capxl10n.sandbox.server import Sandbox  # type: ignore[import-not-found]
-    except ImportError as exc:
-        message = f"the sandbox is not built yet (capxl10n.sandbox.server: {exc})"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return Sandbox
-
-
 @pytest.fixture(scope="session")
-def contract_sandbox() -> Iterator[Any]:
+def contract_sandbox() -> Iterator[Sandbox]:
     """A small sandbox of its own for the whole contract session (bodies create their own data)."""
-    sandbox_cls = _sandbox_class()
-    sandbox = sandbox_cls(seed=1, capacities=12, languages=6)
+    sandbox = Sandbox(seed=1, capacities=12, languages=6)
     sandbox.start()
     try:
         yield sandbox
