@@ -1,7 +1,6 @@
 """The HTTP seam: User-Agent, retries and backoff, non-JSON answers, typed errors, login, writes, pacing."""
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 import mwclient

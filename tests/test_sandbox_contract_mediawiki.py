@@ -63,20 +63,6 @@ def _signature(c: Client) -> requests.Response:
                   rvslots="main")
 
 
-def _nochange(c: Client) -> requests.Response:
-    c.login()
-    title = c.unit("pt-br", True)
-    page = c.sb.site("metawiki").wiki.page(title)
-    assert page is not None
-    _edit(c, title=title, text=page.text)  # the bot now watches it (an edit by a non-bot user watches)
-    return _edit(c, title=title, text=page.text)
-
-
-def _peer_assert_bot(c: Client) -> requests.Response:
-    c.login("Peer2@capxl10n", PEER_PASSWORD)
-    return _edit(c, title=c.unit("pt-br", True), text="x", assert_="bot")
-
-
 CASES: dict[str, Callable[[Client], requests.Response]] = {
     "siteinfo": lambda c: c.call("GET", action="query", meta="siteinfo", siprop="general|namespaces"),
     "login-success": lambda c: c.login(),

@@ -29,8 +29,6 @@ from capxl10n.sandbox.wikibase import (
     seed_metabase,
 )
 
-API = "/metabase/w/api.php"
-
 
 @dataclass
 class Answer:

@@ -13,8 +13,6 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
 from capxl10n.adapters.http import PageHistory, RevisionInfo
 from capxl10n.errors import EditConflictError, PermissionDeniedError, RemoteError, ValidationError
 from capxl10n.model import Capacity, Snapshot, Term, TermKey, normalize_text
@@ -314,8 +312,3 @@ def seeded(languages: Collection[str] = ("de", "pt-br"), capacities: int = 3) ->
         for lang in languages:
             wikis.human_unit(cap.qid, "label", lang, f"Skill {cap.qid[1:]} [{lang}]")
     return wikis
-
-
-@pytest.fixture
-def fake_wikis() -> FakeWikis:
-    return seeded()

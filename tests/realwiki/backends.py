@@ -219,12 +219,6 @@ def normalise(answer: Answer) -> dict[str, Any]:
             "body": shape(answer.body)}
 
 
-def warnings_of(answer: Answer) -> dict[str, Any]:
-    """Warnings by module (fv1 ``*`` or fv2 ``warnings``)."""
-    body = answer.body if isinstance(answer.body, dict) else {}
-    return dict(body.get("warnings") or {})
-
-
 def differences(real: Any, fake: Any, path: str = "") -> list[str]:
     """Readable differences between two normalised values (empty when equal)."""
     out: list[str] = []
