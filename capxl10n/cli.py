@@ -150,18 +150,23 @@ def main(ctx: click.Context, profile: str, output_format: str, state_path: Path 
     setup_logging(env.verbosity, log_format)
 
 
-# The commands, imported by name once ``Env`` and ``pass_env`` exist (the command modules import
-# them from here): a command module that is missing or lacks its command is an ImportError at
-# start-up, never a command silently absent. tests/test_cli_commands.py holds them to the README.
-from capxl10n.commands.catalogs import catalogs  # noqa: E402
-from capxl10n.commands.coverage import coverage  # noqa: E402
-from capxl10n.commands.demo import demo  # noqa: E402
-from capxl10n.commands.languages import languages  # noqa: E402
-from capxl10n.commands.pull import pull_command  # noqa: E402
-from capxl10n.commands.sample import sample  # noqa: E402
-from capxl10n.commands.sandbox import sandbox_group  # noqa: E402
-from capxl10n.commands.sync import apply_command, conflicts_group, plan_command, sync_command  # noqa: E402
+def _register_commands() -> None:
+    """Add every command, imported by name: a command module that is missing or lacks its command
+    is an ImportError at start-up, never a command silently absent (tests/test_cli_commands.py holds
+    them to the README). Imported here, once ``Env`` and ``pass_env`` exist: the command modules
+    import them from this module."""
+    from capxl10n.commands.catalogs import catalogs
+    from capxl10n.commands.coverage import coverage
+    from capxl10n.commands.demo import demo
+    from capxl10n.commands.languages import languages
+    from capxl10n.commands.pull import pull_command
+    from capxl10n.commands.sample import sample
+    from capxl10n.commands.sandbox import sandbox_group
+    from capxl10n.commands.sync import apply_command, conflicts_group, plan_command, sync_command
 
-for _command in (languages, catalogs, coverage, sample, sandbox_group, pull_command, plan_command,
-                 apply_command, sync_command, conflicts_group, demo):
-    main.add_command(_command)
+    for command in (languages, catalogs, coverage, sample, sandbox_group, pull_command, plan_command,
+                    apply_command, sync_command, conflicts_group, demo):
+        main.add_command(command)
+
+
+_register_commands()
