@@ -396,7 +396,7 @@ def test_conflict_id_ignores_authors_but_not_texts() -> None:
 
 # --------------------------------------------------------------------------- through the CLI
 def cli(state_path: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--profile", str(REPO / "sync" / "sandbox.toml"), "--state", str(state_path),
+    return CliRunner().invoke(main, ["--profile", str(REPO / "capxl10n" / "profiles" / "sandbox.toml"), "--state", str(state_path),
                                      *args])
 
 

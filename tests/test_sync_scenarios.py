@@ -85,7 +85,7 @@ class World:
         self.sb = sandbox
         self.tmp = tmp_path
         self.env = env
-        text = (REPO / "sync" / "sandbox.toml").read_text(encoding="utf-8")
+        text = (REPO / "capxl10n" / "profiles" / "sandbox.toml").read_text(encoding="utf-8")
         self.profile_path = tmp_path / "sandbox.toml"
         # Retry-After waits longer than a second give up at once: tests never sleep for real.
         text = text.replace("http://127.0.0.1:8765", sandbox.url).replace("max_wait_seconds = 60",

@@ -15,7 +15,7 @@ Names are stable; other modules' tests use them:
     Build and start sandboxes with other arguments (``capacities``, ``languages``,
     ``seed``, ``faults``, ``latency_ms``, ``sleep``…); all are stopped at teardown.
 ``sandbox_profile``
-    ``(profile, env)``: ``sync/sandbox.toml`` rebased to the ``sandbox`` fixture's
+    ``(profile, env)``: ``capxl10n/profiles/sandbox.toml`` rebased to the ``sandbox`` fixture's
     URL with state and catalogs in ``tmp_path``, and the environment dict holding
     the bot credentials the profile names. ``sandbox_profile.sandbox`` is the sandbox.
 """
