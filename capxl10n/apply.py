@@ -244,11 +244,11 @@ class _Runner:
             if op.new is not None else None
         m, w = (seen, planned) if op.target == "metabase" else (planned, seen)
         reason = f"{op.target} changed after the plan was made (guard)"
-        # A unit found where the plan saw none was hidden from the read (a key missing from the bundle):
-        # the next merge, seeing it, decides afresh instead of keeping a conflict nobody made.
-        hidden = op.target == "metawiki" and op.expected is None
+        # Shown in the inbox, not kept open by itself: the next merge reads the newer value and decides
+        # afresh with the base (a genuine conflict comes back, sticky; a first contact follows the
+        # policy; a unit the plan could not see, its key missing from the bundle, is merged at last).
         self.result.conflicts.append(Conflict(op.key, op.expected, op.expected is not None, m, w, reason,
-                                              sticky=not hidden))
+                                              sticky=False))
         self.mark([op], "conflict", detail=f"now {current!r}")
         log.warning("guard: %s %s/%s changed since the plan; not overwritten", op.target, op.key.message_key,
                     op.key.lang, extra={"event": {"phase": "apply", "guard": op.id}})

@@ -198,3 +198,25 @@ def test_i10_an_edit_racing_the_apply_past_its_source_check_is_healed_not_lost()
         m.english_delete("Q11-label")
         m.sync_with_fault(fault="concurrent", during="apply", fault_seed=3)
     replay(steps)
+
+
+@pytest.mark.parametrize("history", ["unit deleted", "metabase deleted"])
+def test_i8_a_human_racing_a_planned_first_contact_is_settled_by_the_policy(history: str) -> None:
+    """Between the first plan and its apply a human deletes the target of a planned copy: apply's guard
+    writes nothing there, and the next sync decides afresh (still a first contact: the policy), with no
+    conflict nobody made left open."""
+    def steps(m: HistoryMachine) -> None:
+        if history == "unit deleted":
+            m.setup(seed=1, first_contact="metabase", deletions="propagate")
+            m.both_sides(term="Q11-label/de")
+            m.plan_for_later()
+            m.metawiki_delete(term="Q11-label/de")
+            m.apply_saved_plan()
+        else:
+            m.setup(seed=1, first_contact="metawiki", deletions="propagate")
+            m.metabase_set(term="Q11-label/de")
+            m.plan_for_later()
+            m.metabase_delete(term="Q11-label/de")
+            m.apply_saved_plan()
+            m.apply_saved_plan()
+    replay(steps)
