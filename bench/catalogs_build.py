@@ -1,7 +1,9 @@
 """Catalog build time: the sample (250 capacities x 42 languages) and 2,000 x 300.
 
 Prints the median wall and CPU time of several full builds into a fresh
-directory, of a rebuild over unchanged catalogs, and of ``--check``.
+directory, of a rebuild over unchanged catalogs, of ``--check``, and of
+rendering every file in this process without touching the disk (the writers
+alone: the least noisy figure on a shared machine).
 Run: ``python bench/catalogs_build.py [--runs N] [--large-runs N]``.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from capxl10n.catalogs import CatalogOptions, build_catalogs, check_catalogs  # noqa: E402
+from capxl10n.catalogs import CatalogOptions, build_catalogs, check_catalogs, render_files  # noqa: E402
 from capxl10n.sample import generate  # noqa: E402
 
 
@@ -44,13 +46,15 @@ def bench(capacities: int, languages: int, runs: int) -> None:
                        before=lambda: shutil.rmtree(out, ignore_errors=True))
         rebuild = timed(lambda: build_catalogs(snapshot, out), runs)
         check = timed(lambda: check_catalogs(snapshot, out), runs)
+        render = timed(lambda: sum(len(data) for _, data in render_files(snapshot, CatalogOptions(workers=1))), runs)
         files = [p for p in out.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
     print(f"{capacities} capacities x {languages} languages ({len(snapshot.terms)} terms, "
           f"sample generated in {made:.1f} s), median of {runs}:")
     print("  (cpu = this process only; the automatic worker pool's children are not counted)")
     for name, (wall, cpu) in (("build (fresh dir)", fresh), ("build, 1 process", serial),
-                              ("rebuild (unchanged)", rebuild), ("check", check)):
+                              ("rebuild (unchanged)", rebuild), ("check", check),
+                              ("render, no disk", render)):
         print(f"  {name:<20} {wall:7.2f} s wall  {cpu:7.2f} s cpu")
     print(f"  output: {len(files)} files, {size / 1e6:.1f} MB")
 

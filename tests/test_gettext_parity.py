@@ -221,23 +221,6 @@ def test_a_malformed_bundle_order_is_refused(bad: object) -> None:
     assert err.value.hint
 
 
-def test_bundle_order_keeps_the_fast_writer_identical_to_polib() -> None:
-    snapshot = order_snapshot(["Q3-label", "Q1-description"]).with_terms({
-        TermKey("Q3", "label", "pt-br"): Term("três", author="Bia"),
-        TermKey("Q1", "description", "pt-br"): Term("um\nlinha", fuzzy=True, author="CapxBot"),
-        TermKey("Q1", "label", "qqq"): Term("doc\n\nmore")})
-    prepared = po_adapter.prepare(snapshot, po_adapter.PoOptions(exclude_authors=frozenset({"CapxBot@capxl10n"})))
-    for code in ("pt-br", "ar"):
-        language = langs.get(code)
-        po_data, mo_data = po_adapter.render_po(prepared, language)
-        reference = po_adapter.build_po(prepared, language)
-        assert po_data == po_adapter.po_bytes(reference)
-        assert mo_data == po_adapter.mo_bytes(reference) == reference.to_binary()
-        authors = [line for line in po_data.decode().splitlines() if line.startswith("# Author:")]
-        assert authors == (["# Author: Bia"] if code == "pt-br" else [])
-    assert po_adapter.pot_bytes(prepared) == po_adapter.po_bytes(po_adapter.build_pot(prepared))
-
-
 # -- translators credited -------------------------------------------------------------------------------
 def credit_snapshot() -> Snapshot:
     k = TermKey

@@ -1,4 +1,4 @@
-"""gettext catalogs (.pot/.po/.mo) from a snapshot, written with polib.
+"""gettext catalogs (.pot/.po/.mo) from a snapshot: written here, read with polib.
 
 The files imitate Translate's own gettext export (``Special:ExportTranslations``
 with ``format=export-as-po``, real samples in ../shared/reference/) so that
@@ -18,12 +18,16 @@ Deterministic on purpose: no run timestamps. ``POT-Creation-Date`` and
 language in the snapshot, and are left out when the snapshot has none; so the
 same snapshot always gives the same bytes.
 
-polib types stay inside this module: callers get bytes and plain data.
+The files are written by this module alone (:func:`po_entry`, :func:`po_head`,
+the .mo layout), in the layout polib gives with ``wrapwidth=0``; polib, through
+its public API only, reads (:func:`parse_po`, :func:`read_header`). polib
+types stay inside this module: callers get bytes and plain data.
 """
 from __future__ import annotations
 
 import array
 import logging
+import re
 import struct
 import sys
 from collections.abc import Iterator, Mapping
@@ -220,31 +224,94 @@ def _metadata(options: PoOptions, language: LanguageLike | None, dates: Mapping[
     return meta
 
 
-class _TranslateOrderFile(polib.POFile):
-    """A polib file that writes its header fields in the order given (:func:`_metadata`'s, Translate's).
+# -- the .po text: our own writer ------------------------------------------------------------------
+# Every file is written here, in the layout polib gives with ``wrapwidth=0``, with no call into
+# polib: a polib release cannot change our bytes. tests/test_po_writer.py compares every entry shape
+# and random text with polib's public ``str(POFile)`` and reads the files back with polib, Babel's
+# ``read_po`` and ``msgfmt -c``.
 
-    polib's own ``ordered_metadata`` puts the standard gettext fields first in
-    a fixed order and the rest alphabetically, which is not Translate's order.
+#: The escapes of a quoted string: exactly these eight characters, backslash first (so no escape
+#: is escaped twice). Every other character, other C0 controls included, is written as is (UTF-8).
+PO_ESCAPES: Final = (("\\", "\\\\"), ("\t", "\\t"), ("\r", "\\r"), ("\n", "\\n"), ("\v", "\\v"),
+                     ("\b", "\\b"), ("\f", "\\f"), ('"', '\\"'))
+#: Any character that makes a field more than ``keyword "text"``: one :data:`PO_ESCAPES` escapes, or
+#: one ``str.splitlines`` splits at (``\n \r \v \f \x1c \x1d \x1e \x85 \u2028 \u2029``).
+_SPECIAL: Final = re.compile('[\\\\"\t\n\r\v\b\f\x1c\x1d\x1e\x85\u2028\u2029]')
+
+
+def po_escape(text: str) -> str:
+    """``text`` as the inside of a quoted .po string (:data:`PO_ESCAPES`).
+
+    >>> print(po_escape('say "hi"\\tab\\\\'))
+    say \\"hi\\"\\tab\\\\
     """
-
-    def ordered_metadata(self) -> list[tuple[str, str]]:
-        return list(self.metadata.items())
-
-
-def _polib_entry(entry: SourceEntry, msgstr: str = "", fuzzy: bool = False,
-                 previous_msgid: str | None = None) -> polib.POEntry:
-    return polib.POEntry(msgctxt=entry.msgctxt, msgid=entry.msgid, msgstr=msgstr, comment=entry.comment,
-                         flags=["fuzzy"] if fuzzy else [], previous_msgid=previous_msgid)
+    for char, escaped in PO_ESCAPES:
+        text = text.replace(char, escaped)
+    return text
 
 
-def _polib_text(po_entry: polib.POEntry) -> str:
-    """polib's own rendering of one entry (no wrapping, as every file of ours)."""
-    return str(po_entry.__unicode__(0))
+def po_field(keyword: str, text: str, prefix: str = "") -> str:
+    """The lines of one field (``msgctxt``, ``msgid``, ``msgstr``; ``prefix="#| "`` for a previous one), no wrapping.
+
+    One line ``keyword "<escaped text>"`` unless ``text.splitlines(True)``
+    has more than one piece; then ``keyword ""`` and one quoted line per
+    piece, each keeping its line break (escaped, or as is for the breaks
+    with no escape such as U+2028): a reader joins the pieces back.
+
+    >>> print(po_field("msgstr", "one\\ntwo"))
+    msgstr ""
+    "one\\n"
+    "two"
+    """
+    if _SPECIAL.search(text) is None:
+        return f'{prefix}{keyword} "{text}"'
+    pieces = text.splitlines(True)
+    if len(pieces) <= 1:
+        return f'{prefix}{keyword} "{po_escape(text)}"'
+    return "\n".join([f'{prefix}{keyword} ""', *(f'{prefix}"{po_escape(piece)}"' for piece in pieces)])
+
+
+def po_entry(msgctxt: str | None, msgid: str, msgstr: str, *, comment: str = "", fuzzy: bool = False,
+             previous_msgid: str | None = None) -> str:
+    """One entry's text, ending with a newline.
+
+    In order: a ``#. `` line per line of ``comment`` (split at ``\\n`` only),
+    ``#, fuzzy``, the previous msgid as ``#| msgid`` lines, then ``msgctxt``
+    (when not None), ``msgid``, ``msgstr``.
+    """
+    lines = ["#. " + line for line in comment.split("\n")] if comment else []
+    if fuzzy:
+        lines.append("#, fuzzy")
+    if previous_msgid is not None:
+        lines.append(po_field("msgid", previous_msgid, "#| "))
+    if msgctxt is not None:
+        lines.append(po_field("msgctxt", msgctxt))
+    lines.append(po_field("msgid", msgid))
+    lines.append(po_field("msgstr", msgstr))
+    return "\n".join(lines) + "\n"
+
+
+def _metadata_text(metadata: Mapping[str, str]) -> str:
+    """The header entry's msgstr: ``Name: value`` lines in the order given (Translate's, :func:`_metadata`)."""
+    return "".join(f"{name}: {value}\n" for name, value in metadata.items())
+
+
+def po_head(header: str, metadata: Mapping[str, str]) -> str:
+    """A file's start: the header comment lines, then the header entry (``msgid ""``, the fields as msgstr).
+
+    Each line of ``header`` becomes ``#`` when empty, ``#`` and the line
+    with no space when it starts with ``,`` or ``:`` (as polib writes it),
+    else ``# `` and the line. The entries follow, each preceded by a
+    newline (blank lines between entries).
+    """
+    lines = ["#" if not line else "#" + line if line[:1] in (",", ":") else "# " + line
+             for line in header.split("\n")]
+    return "\n".join(lines) + "\n" + po_entry(None, "", _metadata_text(metadata))
 
 
 @dataclass(frozen=True)
 class _Rendered:
-    """polib's text of one entry's language-independent parts, computed once per build."""
+    """The text of one entry's language-independent parts, computed once per build."""
 
     #: The whole entry untranslated (``msgstr ""``), the same in every language.
     untranslated: str
@@ -257,32 +324,16 @@ class _Rendered:
     mo_key: bytes
 
 
-_EMPTY_MSGSTR: Final = 'msgstr ""\n'
+def _entry_text(entry: SourceEntry, msgstr: str = "", fuzzy: bool = False, previous_msgid: str | None = None) -> str:
+    return po_entry(entry.msgctxt, entry.msgid, msgstr, comment=entry.comment, fuzzy=fuzzy,
+                    previous_msgid=previous_msgid)
 
 
 def _rendered(entry: SourceEntry) -> _Rendered:
-    text = _polib_text(_polib_entry(entry))
-    if not text.endswith("\n" + _EMPTY_MSGSTR):  # polib writes msgstr last; anything else is a polib change
-        raise CatalogError(f"unexpected polib rendering of {entry.msgctxt!r}",
-                           hint="polib's output format changed; use the polib version capxl10n was tested with")
-    return _Rendered(text, ("\n" + text).encode("utf-8"), ("\n" + text[:-len(_EMPTY_MSGSTR)]).encode("utf-8"),
+    head = _entry_text(entry)[:-len('msgstr ""\n')]
+    text = head + 'msgstr ""\n'
+    return _Rendered(text, ("\n" + text).encode("utf-8"), ("\n" + head).encode("utf-8"),
                      f"{entry.msgctxt}\x04{entry.msgid}".encode("utf-8"))
-
-
-_FIELD_ENTRY: Final = polib.POEntry()
-
-
-def _msgstr_text(text: str) -> str:
-    """The ``msgstr`` lines of an entry, as polib writes them with no wrapping.
-
-    A one-line string is ``msgstr "<polib.escape(text)>"``, which is what
-    polib's ``_str_field`` produces with ``wrapwidth=0``; anything
-    ``splitlines`` splits goes through polib's ``_str_field`` itself. The
-    tests compare whole files with polib's own output.
-    """
-    if len(text.splitlines()) <= 1:
-        return 'msgstr "' + polib.escape(text) + '"'
-    return "\n".join(_FIELD_ENTRY._str_field("msgstr", "", "", text, 0))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -294,7 +345,7 @@ class Prepared:
     entries: tuple[SourceEntry, ...]
     terms: Mapping[tuple[str, str, str], Term]
     english_date: str | None
-    #: polib's text of each entry's shared parts, parallel to ``entries`` (see :func:`render_po`).
+    #: The text of each entry's shared parts, parallel to ``entries`` (see :func:`render_po`).
     rendered: tuple[_Rendered, ...] = field(default=(), compare=False, repr=False)
     #: Terms by language, then message key (``Q7397-label``): one string lookup per entry and language.
     by_lang: Mapping[str, Mapping[str, Term]] = field(default_factory=dict, compare=False, repr=False)
@@ -333,36 +384,21 @@ def _shared(prepared: Prepared) -> tuple[_Rendered, ...]:
     return tuple(_rendered(e) for e in prepared.entries)
 
 
-def build_pot(prepared: Prepared) -> polib.POFile:
-    """The template as a polib file (the reference for :func:`pot_bytes`)."""
-    pot = _pot_head(prepared)
-    for entry in prepared.entries:
-        pot.append(_polib_entry(entry))
-    return pot
-
-
-def _pot_head(prepared: Prepared) -> polib.POFile:
-    options = prepared.options
-    pot = _TranslateOrderFile(wrapwidth=0, check_for_duplicates=False)
-    pot.header = f"Template of {options.bundle_page}\nBuilt by {options.generator}"
-    pot.metadata = _metadata(options, None, {"POT-Creation-Date": prepared.english_date})
-    return pot
-
-
 def pot_bytes(prepared: Prepared) -> bytes:
-    """``po_bytes(build_pot(prepared))``: polib's header, then each entry's polib text made once per build."""
-    return _file_bytes(str(_pot_head(prepared)), [r.untranslated_piece for r in _shared(prepared)])
+    """The template: the header, then every entry untranslated (each entry's text made once per build)."""
+    options = prepared.options
+    head = po_head(f"Template of {options.bundle_page}\nBuilt by {options.generator}",
+                   _metadata(options, None, {"POT-Creation-Date": prepared.english_date}))
+    return _file_bytes(head, [r.untranslated_piece for r in _shared(prepared)])
 
 
 def _file_bytes(head: str, pieces: list[bytes]) -> bytes:
-    """What :func:`po_bytes` gives for a POFile whose ``str`` without entries is ``head``.
+    """A file from its :func:`po_head` and its entries in UTF-8, each with its joining newline in front.
 
-    polib joins the metadata entry and the entries with newlines (each entry
-    text ends with one, hence the blank lines); ``pieces`` are the entries in
-    UTF-8, each with its joining newline in front.
+    Entries are joined by newlines and each ends with one, hence the blank
+    lines between them; the file ends with a newline.
     """
-    data = b"".join([head.encode("utf-8"), *pieces])
-    return data if data.endswith(b"\n") else data + b"\n"
+    return b"".join([head.encode("utf-8"), *pieces])
 
 
 #: One language's state of one entry: the text written, fuzzy or not, the previous English.
@@ -398,105 +434,69 @@ def _translations(prepared: Prepared, language: LanguageLike,
     return out
 
 
-def _po_head(prepared: Prepared, language: LanguageLike, authors: set[str],
-             stamps: list[str | None]) -> polib.POFile:
-    """A catalog with the language's header comments and metadata, and no entries."""
+def _po_header(prepared: Prepared, language: LanguageLike, authors: set[str],
+               stamps: list[str | None]) -> tuple[str, dict[str, str]]:
+    """The language's header comment and header fields (see :func:`po_head`)."""
     options = prepared.options
-    po = _TranslateOrderFile(wrapwidth=0, check_for_duplicates=False)
-    po.metadata = _metadata(options, language, {"PO-Revision-Date": _po_date(iter(stamps)),
-                                                 "POT-Creation-Date": prepared.english_date})
+    metadata = _metadata(options, language, {"PO-Revision-Date": _po_date(iter(stamps)),
+                                             "POT-Creation-Date": prepared.english_date})
     header = [f"Translation of {options.bundle_page} to {language.name} ({language.autonym})",
               f"Built by {options.generator}", ""]  # the blank line is the lone "#" Translate writes
     header += [f"Author: {name}" for name in credited(authors, options.exclude_authors)]
-    po.header = "\n".join(header)
-    return po
-
-
-def build_po(prepared: Prepared, language: LanguageLike) -> polib.POFile:
-    """The catalog of one translation language as a polib file; untranslated entries have ``msgstr ""``.
-
-    The reference for :func:`render_po`, which writes the same bytes faster.
-    """
-    authors: set[str] = set()
-    stamps: list[str | None] = []
-    states = _translations(prepared, language, authors, stamps)
-    po = _po_head(prepared, language, authors, stamps)
-    for entry, state in zip(prepared.entries, states):
-        po.append(_polib_entry(entry) if state is None else _polib_entry(entry, *state))
-    return po
+    return "\n".join(header), metadata
 
 
 def render_po(prepared: Prepared, language: LanguageLike) -> tuple[bytes, bytes]:
-    """``(po_bytes(build_po(…)), mo_bytes(build_po(…)))``, without a polib entry per message.
+    """The ``.po`` and ``.mo`` of one translation language; untranslated entries have ``msgstr ""``.
 
-    Every piece of text is still polib's: an untranslated entry reads the
-    same in every language, so polib's text of it is made once per build
-    (``Prepared.rendered``); a translated one is that text up to ``msgstr``
-    plus its ``msgstr`` lines (:func:`_msgstr_text`); a fuzzy one (a few
-    percent) is rendered by polib whole. Creating and formatting a polib
-    entry per message and language was most of a 2,000 x 300 build.
+    An untranslated entry reads the same in every language, so its text is
+    made once per build (``Prepared.rendered``); a translated one is that
+    text up to ``msgstr`` plus its ``msgstr`` line (the text itself between
+    quotes when it has nothing to escape and no line break, else
+    :func:`po_field`); a fuzzy one (a few percent) is written whole by
+    :func:`po_entry`. The ``.mo`` holds the translated, non-fuzzy entries.
     """
     authors: set[str] = set()
     stamps: list[str | None] = []
     states = _translations(prepared, language, authors, stamps)
     pieces: list[bytes] = []
     values: list[bytes | None] = [None] * len(states)
+    plain = _SPECIAL.search
     for index, (entry, shared, state) in enumerate(zip(prepared.entries, _shared(prepared), states)):
         if state is None:
             pieces.append(shared.untranslated_piece)
             continue
         text, fuzzy, previous_msgid = state
         if fuzzy:
-            pieces.append(("\n" + _polib_text(_polib_entry(entry, text, True, previous_msgid))).encode("utf-8"))
+            pieces.append(("\n" + _entry_text(entry, text, True, previous_msgid)).encode("utf-8"))
             continue
         value = values[index] = text.encode("utf-8")
-        line = _msgstr_text(text)
-        if len(line) == len(text) + len('msgstr ""'):  # escaping only lengthens: line is 'msgstr "<text>"'
+        if plain(text) is None:
             pieces.append(b"".join((shared.head_piece, b'msgstr "', value, b'"\n')))
         else:
-            pieces.append(shared.head_piece + (line + "\n").encode("utf-8"))
-    head = _po_head(prepared, language, authors, stamps)
-    return _file_bytes(str(head), pieces), _mo_from(prepared, values, head)
+            pieces.append(shared.head_piece + (po_field("msgstr", text) + "\n").encode("utf-8"))
+    header, metadata = _po_header(prepared, language, authors, stamps)
+    return _file_bytes(po_head(header, metadata), pieces), _mo_from(prepared, values, metadata)
 
 
-def _mo_from(prepared: Prepared, values: list[bytes | None], head: polib.POFile) -> bytes:
-    """The .mo of the translated entries (``values``, parallel to ``prepared.entries``) in key order."""
+def _mo_from(prepared: Prepared, values: list[bytes | None], metadata: Mapping[str, str]) -> bytes:
+    """The .mo of the translated entries (``values``, parallel to ``prepared.entries``) in key order.
+
+    The GNU .mo layout as CPython's ``Tools/i18n/msgfmt.py`` writes it (no
+    hash table; readers fall back to binary search): the header entry (key
+    ``""``, the header fields as the ``.po`` has them), then the entries
+    sorted by their UTF-8 key ``msgctxt\\x04msgid``.
+    """
     rendered = _shared(prepared)
     order = prepared.mo_order or sorted(range(len(values)), key=lambda i: rendered[i].mo_key)
     keys = [b""]
-    texts = [head.metadata_as_entry().msgstr.encode("utf-8")]
+    texts = [_metadata_text(metadata).encode("utf-8")]
     for index in order:
         value = values[index]
         if value is not None:
             keys.append(rendered[index].mo_key)
             texts.append(value)
     return _mo_sorted(keys, texts)
-
-
-def po_bytes(po: polib.POFile) -> bytes:
-    text = str(po)
-    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
-
-
-def mo_bytes(po: polib.POFile) -> bytes:
-    """The compiled catalog: translated entries only (fuzzy and empty ones left out, as msgfmt does).
-
-    The GNU .mo layout as CPython's ``Tools/i18n/msgfmt.py`` writes it (no
-    hash table; readers fall back to binary search), built with joins:
-    ``polib.POFile.to_binary`` grows its byte strings entry by entry, which
-    was the slowest step of a large build.
-    """
-    pairs = {b"": po.metadata_as_entry().msgstr.encode("utf-8")}
-    for entry in po:
-        if entry.msgstr and not entry.fuzzy and not entry.obsolete:
-            key = (f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt is not None else entry.msgid)
-            pairs[key.encode("utf-8")] = entry.msgstr.encode("utf-8")
-    return _mo_layout(pairs)
-
-
-def _mo_layout(pairs: Mapping[bytes, bytes]) -> bytes:
-    keys = sorted(pairs)
-    return _mo_sorted(keys, [pairs[k] for k in keys])
 
 
 def _mo_sorted(keys: list[bytes], values: list[bytes]) -> bytes:
@@ -612,7 +612,7 @@ def load_translations(path: Path) -> dict[str, Any]:
     return {e.msgctxt or e.msgid: {"msgid": e.msgid, "msgstr": e.msgstr, "fuzzy": e.fuzzy} for e in po}
 
 
-__all__ = ["DOC_PREFIX", "DOMAIN", "MESSAGE_ORDER_META", "PREVIOUS_SOURCE_META", "LanguageLike", "ParsedEntry",
-           "ParsedPo", "PoOptions", "Prepared", "SourceEntry", "build_po", "build_pot", "catalog_keys", "prepare",
-           "pot_bytes", "render_po", "load_translations", "mo_bytes", "parse_po", "po_bytes", "read_header",
+__all__ = ["DOC_PREFIX", "DOMAIN", "MESSAGE_ORDER_META", "PO_ESCAPES", "PREVIOUS_SOURCE_META", "LanguageLike",
+           "ParsedEntry", "ParsedPo", "PoOptions", "Prepared", "SourceEntry", "catalog_keys", "prepare", "pot_bytes",
+           "render_po", "load_translations", "parse_po", "po_entry", "po_escape", "po_field", "po_head", "read_header",
            "source_entries"]

@@ -115,8 +115,10 @@ def resolve_indexed(message_keys: Sequence[str], by_lang: Mapping[str, Mapping[s
     return out
 
 
-#: The string encoder ``json.dumps(..., ensure_ascii=False)`` uses (the C one when available).
-_encode_string: Final = json.encoder.encode_basestring
+#: One string as JSON, exactly ``json.dumps(text, ensure_ascii=False)`` (``"``, ``\\`` and C0 controls
+#: escaped, everything else raw), through the public encoder API: ``JSONEncoder.encode`` hands a
+#: ``str`` straight to json's C string encoder, without the per-call set-up of ``json.dumps``.
+_encode_string: Final = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _dump(data: Any, depth: int = 2) -> bytes:
@@ -149,7 +151,7 @@ def banana_file(language: JsonLanguage, chain: Sequence[str], resolved: Mapping[
     indent, one message per line), with one compact provenance record per
     line; exactly ``json.dumps(messages, ensure_ascii=False,
     separators=(",\\n\\t", ": "))`` for the messages, with each string encoded
-    by the same C function json uses. ``encoded``: a cache of encoded
+    by :data:`_encode_string` (json's own encoder). ``encoded``: a cache of encoded
     strings kept across the languages of a build (fallback texts, mostly
     English, recur in every file). ``exclude_authors``: accounts never
     credited besides FuzzyBot (the profile's bots).
