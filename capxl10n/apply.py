@@ -35,7 +35,7 @@ from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, Networ
 from capxl10n.merge import Conflict
 from capxl10n.model import Term, TermKey, normalize_text
 from capxl10n.plan import Operation, Plan, dumps
-from capxl10n.recover import RECOVERED, base_moves, clear_finished_conflicts, find_landed
+from capxl10n.recover import RECOVERED, base_moves, clear_finished_conflicts, find_landed, outdated_messages
 from capxl10n.sources import stale_sources
 from capxl10n.state import State
 
@@ -459,8 +459,10 @@ def _reasons(ops: Sequence[Operation]) -> str:
 
 def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool = False) -> None:
     """Move the base for every term whose operations are all done; record apply-time conflicts."""
-    updates, finished = base_moves(plan, state.journal(plan.id))
+    journal = state.journal(plan.id)
+    updates, finished = base_moves(plan, journal)
     state.update_base(updates, plan.capacities)
+    state.outdate_translations(outdated_messages(plan, journal))
     if result.conflicts:
         state.record_conflicts(result.conflicts, replace_all=False)
     clear_finished_conflicts(plan, state, finished)

@@ -356,7 +356,7 @@ class _Context:
         if m is None:
             new = BaseTerm(None) if b is not None else None
         else:
-            fuzzy = bool(w and w.fuzzy) or (key.lang != SOURCE_LANGUAGE and key.message_key in self.outdating)
+            fuzzy = bool(w and w.fuzzy)  # an English change of this plan outdates it once written (apply)
             new = BaseTerm(m.text, fuzzy=fuzzy, metabase_rev=m.revision, metawiki_rev=w.revision if w else None)
         if new is None:
             return

@@ -101,6 +101,12 @@ def with_landed(journal: Mapping[str, JournalRow], landed: Mapping[str, int | No
     return out
 
 
+def outdated_messages(plan: Plan, journal: Mapping[str, JournalRow]) -> set[str]:
+    """Message keys whose English change of this plan went out: Translate outdated all their translations."""
+    return {op.key.message_key for op in plan.operations if op.changes_english and op.action == "set"
+            and journal.get(op.id, ("pending",))[0] == "done"} & set(plan.notes.get("outdated_keys") or ())
+
+
 def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,
                only: Iterable[TermKey] | None = None) -> tuple[dict[TermKey, BaseTerm | None], list[TermKey]]:
     """The base rows a plan's outcome moves, and the terms it finished.
@@ -116,9 +122,7 @@ def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = 
         by_key.setdefault(op.key, []).append(op)
     updates: dict[TermKey, BaseTerm | None] = dict(plan.base) if agreed else {}
     finished: list[TermKey] = list(plan.resolved) if agreed else []
-    # Translate outdated every translation of a message whose English change went out (after the units).
-    outdated = {op.key.message_key for op in plan.operations if op.changes_english and op.action == "set"
-                and journal.get(op.id, ("pending",))[0] == "done"} & set(plan.notes.get("outdated_keys") or ())
+    outdated = outdated_messages(plan, journal)
     for key, ops in by_key.items():
         if all(journal.get(op.id, ("pending",))[0] == "done" for op in ops):
             if wanted is None or key in wanted:
@@ -214,6 +218,7 @@ def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
     if updates or running:
         state.update_base(updates, plan.capacities if running else ())
         clear_finished_conflicts(plan, state, finished)
+    state.outdate_translations(outdated_messages(plan, state.journal(plan.id)))
     state.set_plan_status(plan.id, RECOVERED)
 
 

@@ -26,7 +26,7 @@ from typing import Any, Final
 from capxl10n.directory import known_languages_only, whole_directory
 from capxl10n.errors import StateError
 from capxl10n.merge import BaseTerm, Conflict, Decision
-from capxl10n.model import SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
+from capxl10n.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,16 @@ class State:
                            (cap.qid, cap.item, cap.parent, cap.root, cap.code))
             generation = self.base_generation + 1
             db.execute("INSERT OR REPLACE INTO meta VALUES ('base_generation', ?)", (str(generation),))
+
+    def outdate_translations(self, message_keys: Iterable[str]) -> None:
+        """Our English change of these messages went out: Translate outdated every translation of them,
+        so the agreed values are outdated ones (a translator confirming one has made a change)."""
+        rows = [TermKey.from_message_key(k, SOURCE_LANGUAGE) for k in message_keys]
+        if not rows:
+            return
+        with self.transaction() as db:
+            db.executemany("UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN (?, ?) "
+                           "AND value IS NOT NULL", [(k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE) for k in rows])
 
     def capacities(self) -> tuple[Capacity, ...]:
         return tuple(Capacity(qid, item, parent, root, code) for qid, item, parent, root, code in

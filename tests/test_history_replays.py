@@ -220,3 +220,15 @@ def test_i8_a_human_racing_a_planned_first_contact_is_settled_by_the_policy(hist
             m.apply_saved_plan()
             m.apply_saved_plan()
     replay(steps)
+
+
+def test_i8_an_english_change_that_did_not_go_out_leaves_the_agreed_translations_current() -> None:
+    """A sync whose English write failed (429s) must not remember its translations as outdated: a later
+    Metabase change then meets no imagined confirmation on Meta-Wiki."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.english_set(message="Q13-description")
+        m.sync_with_fault(fault="429", during="apply", fault_seed=1)
+        m.metabase_set(term="Q13-description/de")
+    replay(steps)

@@ -223,6 +223,8 @@ class MergeHistories(RuleBasedStateMachine):
                     self.wikis.units[change.key].fuzzy = True  # the bot cannot delete: it outdates
                 else:
                     self.wikis.units[change.key] = Unit(change.new, fuzzy=change.outdated)
+        changed_english = {mk for mk, text in messages.items()
+                           if mk in self.wikis.bundle and self.wikis.bundle[mk] != text}
         if messages != self.wikis.bundle:
             self.wikis.save_bundle(messages)
         updates = dict(result.base_updates)
@@ -241,6 +243,9 @@ class MergeHistories(RuleBasedStateMachine):
                 self.base.pop(key, None)
             else:
                 self.base[key] = value
+        for key, value in list(self.base.items()):  # as State.outdate_translations after our English change
+            if key.message_key in changed_english and key.lang != "en" and value.text is not None:
+                self.base[key] = BaseTerm(value.text, fuzzy=True)
         for key in result.stale_decisions:
             self.decisions.pop(key, None)
         unexamined = {*result.unlisted_keys, *result.restored_keys}

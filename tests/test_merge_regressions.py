@@ -219,12 +219,27 @@ def test_found_by_histories_confirmation_of_an_outdated_unit_is_a_change() -> No
     assert only_confirmed.base_updates[PT] == BaseTerm("a", metabase_rev=5, metawiki_rev=9)
 
 
-def test_found_by_histories_english_change_outdates_the_agreed_base() -> None:
-    """The plan changes the English: its translations' base rows become outdated ones (Translate outdates them)."""
+def test_found_by_histories_english_change_outdates_the_agreed_base_once_it_went_out(tmp_path) -> None:
+    """The plan changes the English: its translations' base rows become outdated ones, but only once that
+    English change is written (an apply stopped before it leaves them current, as Translate does)."""
+    from capxl10n.plan import build_plan
+    from capxl10n.recover import outdated_messages
+    from capxl10n.state import open_state
+
     result = run({EN: BaseTerm("One"), PT: BaseTerm("a")}, mb(en="One!", pt="a", de="d"), mw(en="One", pt="a", de="d"))
     assert writes(result) == [("bundle", "en", "One!")]
     assert result.outdated_keys == ("Q1-label",)
-    assert result.base_updates[DE].fuzzy and result.base_updates[PT].fuzzy
+    assert not result.base_updates[DE].fuzzy and PT not in result.base_updates  # not yet: nothing is written
+    plan = build_plan(result, profile="t", bundle_page="Module:B.json", base_generation=0, fingerprints={},
+                      notes={"outdated_keys": list(result.outdated_keys)})
+    english = plan.operations[0]
+    assert outdated_messages(plan, {}) == set()
+    assert outdated_messages(plan, {english.id: ("done", 1, 7, None)}) == {"Q1-label"}
+    with open_state(tmp_path / "s.sqlite") as state:
+        state.update_base({EN: BaseTerm("One"), PT: BaseTerm("a"), DE: BaseTerm("d"), OTHER: BaseTerm("x")})
+        state.outdate_translations({"Q1-label"})
+        base = state.load_base()
+    assert base[PT].fuzzy and base[DE].fuzzy and not base[EN].fuzzy and not base[OTHER].fuzzy
 
 
 def test_found_by_histories_conflicts_of_hidden_keys_stay_in_the_inbox(tmp_path) -> None:
