@@ -143,6 +143,9 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str)
         state.register_plan(plan.id, plan.profile, dumps(plan), (op.id for op in plan.operations))
     result = ApplyResult(plan.id, resumed)
     journal = state.journal(plan.id)
+    # Copies an earlier run of this plan skipped stay skipped: applying it again still reports them.
+    result.stale = {op_id: row[3] or "its source changed since the plan" for op_id, row in journal.items()
+                    if row[0] == "stale"}
     if state.plan_status(plan.id) == "done":
         log.info("plan %s was already applied completely: nothing to do", plan.id)
         result.done = [op.id for op in plan.operations if journal.get(op.id, ("",))[0] == "done"]

@@ -232,3 +232,16 @@ def test_i8_an_english_change_that_did_not_go_out_leaves_the_agreed_translations
         m.sync_with_fault(fault="429", during="apply", fault_seed=1)
         m.metabase_set(term="Q13-description/de")
     replay(steps)
+
+
+def test_i8_applying_a_plan_again_still_reports_its_skipped_copies() -> None:
+    """A saved first-contact plan whose copy was skipped (its source changed) is applied a second time: it
+    still has that skipped copy (exit 4), so the first contact is not over and the policy still decides."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.both_sides(term="Q11-label/de")
+        m.apply_saved_plan()
+        m.apply_saved_plan()
+        m.sync()
+    replay(steps)
