@@ -19,8 +19,8 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from capxl10n.catalogs import CatalogOptions, build_catalogs, check_catalogs, render_files  # noqa: E402
-from capxl10n.sample import generate  # noqa: E402
+from capxl10n.catalogs.build import CatalogOptions, build_catalogs, check_catalogs, render_files  # noqa: E402
+from capxl10n.sample.generate import generate  # noqa: E402
 
 
 def timed(action: Callable[[], object], runs: int, before: Callable[[], None] = lambda: None) -> tuple[float, float]:

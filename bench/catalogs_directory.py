@@ -2,7 +2,7 @@
 
 For the sample (250 capacities x 42 languages) and 2,000 x 300: the size of
 ``directory.json`` against the whole catalogs, the median time to render it
-(part of every build), to read it back (:func:`capxl10n.catalogs.read_directory`:
+(part of every build), to read it back (:func:`capxl10n.catalogs.build.read_directory`:
 JSON parse with the repeated-key guard, then the snapshot), and the CI's whole
 job — read it, then check every file — with nothing but the catalogs.
 Run: ``python bench/catalogs_directory.py [--runs N] [--large-runs N]``.
@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from capxl10n.catalogs import (DIRECTORY_NAME, CatalogOptions, build_catalogs, check_catalogs,  # noqa: E402
+from capxl10n.catalogs.build import (DIRECTORY_NAME, CatalogOptions, build_catalogs, check_catalogs,  # noqa: E402
                                directory_bytes, read_directory)
-from capxl10n.sample import generate  # noqa: E402
+from capxl10n.sample.generate import generate  # noqa: E402
 
 
 def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:

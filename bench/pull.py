@@ -11,7 +11,7 @@ import math
 import time
 
 from capxl10n.profile import load_profile
-from capxl10n.pull import pull
+from capxl10n.engine.pull import pull
 from capxl10n.sandbox.server import Sandbox
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from capxl10n.sample import generate  # noqa: E402
+from capxl10n.sample.generate import generate  # noqa: E402
 
 
 def timed(func):  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from capxl10n.profile import load_profile  # noqa: E402
 from capxl10n.sandbox.server import Sandbox, credentials_env  # noqa: E402
-from capxl10n.sync import sync  # noqa: E402
+from capxl10n.engine.sync import sync  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-from capxl10n.cli import main
+from capxl10n.cli.main import main
 
 if __name__ == "__main__":
     main()

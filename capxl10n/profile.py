@@ -321,7 +321,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
 
 
 def _check_languages(reader: _Reader, include: tuple[str, ...] | None, exclude: tuple[str, ...]) -> None:
-    from capxl10n import langs
+    from capxl10n.core import langs
     from capxl10n.errors import UnknownLanguage
 
     for key, codes in (("include", include or ()), ("exclude", exclude)):

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from capxl10n import sync as sync_mod
-from capxl10n.apply import Writers
+from capxl10n.engine import sync as sync_mod
+from capxl10n.engine.apply import Writers
 from capxl10n.errors import (EXIT_CONFLICTS, EXIT_OK, EXIT_PARTIAL, AuthError, MaxlagError, StateError,
                              UsageError)
-from capxl10n.model import TermKey
-from capxl10n.plan import dumps, loads
+from capxl10n.core.model import TermKey
+from capxl10n.core.plan import dumps, loads
 from capxl10n.profile import load_profile
-from capxl10n.state import open_state
+from capxl10n.engine.state import open_state
 from plugins.fake_clients import FakeWikis, fail_n_times, seeded
 
 

@@ -25,15 +25,15 @@ from typing import Any
 
 import pytest
 
-from capxl10n import apply as apply_mod
-from capxl10n import sync as sync_mod
-from capxl10n.apply import Writers
+from capxl10n.engine import apply as apply_mod
+from capxl10n.engine import sync as sync_mod
+from capxl10n.engine.apply import Writers
 from capxl10n.errors import EXIT_OK, EXIT_PENDING, NetworkError, StateError
-from capxl10n.model import TermKey
-from capxl10n.plan import dumps, loads
+from capxl10n.core.model import TermKey
+from capxl10n.core.plan import dumps, loads
 from capxl10n.profile import load_profile
-from capxl10n.recover import recover_interrupted
-from capxl10n.state import open_state
+from capxl10n.engine.recover import recover_interrupted
+from capxl10n.engine.state import open_state
 from plugins.fake_clients import FakeWikis, seeded
 from test_sync_scenarios import BUNDLE, REPO, World
 

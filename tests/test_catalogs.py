@@ -13,10 +13,10 @@ import polib
 import pytest
 from click.testing import CliRunner, Result
 
-from capxl10n.catalogs import CatalogOptions, build_catalogs, check_catalogs
-from capxl10n.cli import main
+from capxl10n.catalogs.build import CatalogOptions, build_catalogs, check_catalogs
+from capxl10n.cli.main import main
 from capxl10n.errors import CatalogError, DataError
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 from plugins.common import need_tool
 
 BUNDLE = "Module:CapacityExchange/capacities.json"

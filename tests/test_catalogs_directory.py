@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from capxl10n import __version__
-from capxl10n.catalogs import (DIRECTORY_NAME, NOT_RECORDED, CatalogOptions, build_catalogs, check_catalogs,
+from capxl10n.catalogs.build import (DIRECTORY_NAME, NOT_RECORDED, CatalogOptions, build_catalogs, check_catalogs,
                                directory_bytes, read_directory)
-from capxl10n.cli import main
+from capxl10n.cli.main import main
 from capxl10n.errors import CatalogError, DataError, UnknownLanguage
-from capxl10n.model import Snapshot, Term, TermKey
-from capxl10n.runtime import Catalogs
-from capxl10n.sample import generate
+from capxl10n.core.model import Snapshot, Term, TermKey
+from capxl10n.catalogs.runtime import Catalogs
+from capxl10n.sample.generate import generate
 from test_catalogs import small_snapshot, tree_bytes
 
 CURRENT = f"capxl10n {__version__}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from capxl10n.cli import main
+from capxl10n.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 #: A row of the table under "## Commands": ``| `capxl10n NAME [SUB…]` | what it does |``.
@@ -53,9 +53,9 @@ def test_every_command_has_a_readme_row() -> None:
 
 
 def test_every_command_module_is_registered() -> None:
-    """A module in capxl10n/commands/ whose commands the CLI does not register would be dead code."""
+    """A module in capxl10n/cli/commands/ whose commands the CLI does not register would be dead code."""
     registered = {command.callback.__module__ for command in main.commands.values() if command.callback}
-    modules = {f"capxl10n.commands.{p.stem}" for p in (ROOT / "capxl10n/commands").glob("*.py")
+    modules = {f"capxl10n.cli.commands.{p.stem}" for p in (ROOT / "capxl10n/cli/commands").glob("*.py")
                if p.stem != "__init__"}
     for module in sorted(modules):
         importlib.import_module(module)
@@ -63,7 +63,7 @@ def test_every_command_module_is_registered() -> None:
 
 
 def test_commands_are_there_whichever_module_is_imported_first() -> None:
-    code = ("import capxl10n.commands.sync\nfrom capxl10n.cli import main\n"
+    code = ("import capxl10n.cli.commands.sync\nfrom capxl10n.cli.main import main\n"
             "print(' '.join(sorted(main.commands)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == sorted(main.commands)

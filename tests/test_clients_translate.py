@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 from plugins.fake_transport import Call, EditRecorder, Reply, Sleeper, fake_session, recording, reply
 
-from capxl10n.adapters.http import ApiClient
-from capxl10n.adapters.translate import MetawikiClient, PlainMetawikiClient, strip_marker
+from capxl10n.wikis.http import ApiClient
+from capxl10n.wikis.translate import MetawikiClient, PlainMetawikiClient, strip_marker
 from capxl10n.errors import DataError, EditConflictError, PermissionDeniedError, ValidationError
-from capxl10n.model import TermKey
+from capxl10n.core.model import TermKey
 from capxl10n.profile import Pacing, load_profile
 
 BUNDLE = "Module:CapacityExchange/capacities.json"

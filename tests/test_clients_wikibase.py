@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 from plugins.fake_transport import Call, EditRecorder, Reply, Sleeper, api_error, fake_session, recording, reply
 
-from capxl10n.adapters.http import ApiClient
-from capxl10n.adapters.wikibase import MetabaseClient, claim_values, entity_terms
+from capxl10n.wikis.http import ApiClient
+from capxl10n.wikis.wikibase import MetabaseClient, claim_values, entity_terms
 from capxl10n.errors import EditConflictError, ValidationError
-from capxl10n.model import Capacity, TermKey
+from capxl10n.core.model import Capacity, TermKey
 from capxl10n.profile import Pacing, load_profile
 
 ENTITY = "http://wiki.test/metabase/entity/"

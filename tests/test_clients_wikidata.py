@@ -5,9 +5,9 @@ from dataclasses import replace
 
 from plugins.fake_transport import Call, Reply, Sleeper, api_error, fake_session, reply
 
-from capxl10n.adapters.http import ApiClient
-from capxl10n.adapters.wikidata import WikidataClient
-from capxl10n.model import TermKey
+from capxl10n.wikis.http import ApiClient
+from capxl10n.wikis.wikidata import WikidataClient
+from capxl10n.core.model import TermKey
 from capxl10n.profile import Pacing, load_profile
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 
-from capxl10n.model import TermKey
+from capxl10n.core.model import TermKey
 from tests.test_sync_scenarios import BUNDLE, World, cached_metawiki, world  # noqa: F401 (fixture)
 
 GROUP = f"messagebundle-{BUNDLE}"
@@ -30,7 +30,7 @@ def _outdate(world: World, key: TermKey, english: str = "A brand new English sou
 
 
 def _base_row(world: World, key: TermKey) -> Any:
-    from capxl10n.state import open_state
+    from capxl10n.engine.state import open_state
     with open_state(world.state) as state:
         return state.load_base().get(key)
 

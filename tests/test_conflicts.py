@@ -8,13 +8,13 @@ from pathlib import Path
 import polib
 import pytest
 
-import capxl10n.conflicts as conflicts_mod
-from capxl10n.conflicts import ConflictRows, export_po, import_po, parse_key, resolve
+import capxl10n.engine.conflicts as conflicts_mod
+from capxl10n.engine.conflicts import ConflictRows, export_po, import_po, parse_key, resolve
 from capxl10n.errors import DataError, UsageError
-from capxl10n.merge import Conflict, Decision
-from capxl10n.model import Term, TermKey
-from capxl10n.render import render
-from capxl10n.state import open_state
+from capxl10n.core.merge import Conflict, Decision
+from capxl10n.core.model import Term, TermKey
+from capxl10n.cli.render import render
+from capxl10n.engine.state import open_state
 from plugins.common import need_tool
 
 BUNDLE = "Module:CapacityExchange/capacities.json"

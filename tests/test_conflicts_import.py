@@ -15,13 +15,13 @@ import polib
 import pytest
 from click.testing import CliRunner, Result
 
-from capxl10n.cli import main
-from capxl10n.conflicts import (EXPORT_GENERATOR, ImportResult, conflict_id, english_sources, export_po, import_po,
+from capxl10n.cli.main import main
+from capxl10n.engine.conflicts import (EXPORT_GENERATOR, ImportResult, conflict_id, english_sources, export_po, import_po,
                                 po_syntax_problems, resolve)
 from capxl10n.errors import CapxError, DataError, UsageError
-from capxl10n.merge import BaseTerm, Conflict
-from capxl10n.model import Capacity, Term, TermKey
-from capxl10n.state import State, StoredConflict, open_state
+from capxl10n.core.merge import BaseTerm, Conflict
+from capxl10n.core.model import Capacity, Term, TermKey
+from capxl10n.engine.state import State, StoredConflict, open_state
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE = "Module:CapacityExchange/capacities.json"

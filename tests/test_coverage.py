@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from capxl10n.catalogs import build_catalogs, po_path
-from capxl10n.cli import main
-from capxl10n.coverage import Counts, SideCoverageReport, coverage, coverage_by_side
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
-from capxl10n.render import render
+from capxl10n.catalogs.build import build_catalogs, po_path
+from capxl10n.cli.main import main
+from capxl10n.core.coverage import Counts, SideCoverageReport, coverage, coverage_by_side
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.cli.render import render
 from plugins.common import need_tool
 
 
@@ -118,7 +118,7 @@ def agree_with_tools(counts: Mapping[str, Counts], files: Mapping[str, Path]) ->
 def _agree(tmp_path: Path, snapshot: Snapshot) -> int:
     out = tmp_path / "catalogs"
     build_catalogs(snapshot, out)
-    from capxl10n import langs
+    from capxl10n.core import langs
 
     report = coverage(snapshot)
     agree_with_tools({row.lang: row.all for row in report.rows},
@@ -127,14 +127,14 @@ def _agree(tmp_path: Path, snapshot: Snapshot) -> int:
 
 
 def test_agrees_with_msgfmt_and_pocount_on_every_language_of_a_sample(tmp_path: Path) -> None:
-    from capxl10n.sample import generate
+    from capxl10n.sample.generate import generate
 
     snapshot = generate(capacities=40, languages=42, seed=3)
     assert _agree(tmp_path, snapshot) == 40
 
 
 def test_agrees_on_the_real_extract(tmp_path: Path, real_sample_path: Path) -> None:
-    from capxl10n.sample import load_real_sample
+    from capxl10n.sample.generate import load_real_sample
 
     assert _agree(tmp_path, load_real_sample(real_sample_path)) >= 1
 

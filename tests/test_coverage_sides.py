@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from capxl10n.catalogs import po_path
-from capxl10n.cli import main
-from capxl10n.coverage import Counts
-from capxl10n.model import TermKey
-from capxl10n.state import open_state
+from capxl10n.catalogs.build import po_path
+from capxl10n.cli.main import main
+from capxl10n.core.coverage import Counts
+from capxl10n.core.model import TermKey
+from capxl10n.engine.state import open_state
 from test_coverage import agree_with_tools
 from test_sync_scenarios import World, world  # noqa: F401 (the synced-sandbox fixture)
 
@@ -110,7 +110,7 @@ def test_agrees_with_msgfmt_and_pocount_on_sync_built_catalogs(world: World) -> 
     world.peer.edit_bundle({key.message_key: "A new English text"})
     result = world.cli("sync")
     assert result.exit_code == 0, result.output
-    from capxl10n import langs
+    from capxl10n.core import langs
 
     data = report(world)
     catalogs = rows(data, "catalogs")

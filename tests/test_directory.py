@@ -1,4 +1,4 @@
-"""The whole directory (capxl10n.directory): rules, odd input, the state's read cache, the qqq reader, and
+"""The whole directory (capxl10n.core.directory): rules, odd input, the state's read cache, the qqq reader, and
 sandbox end to end (a sync leaves catalogs with every outdated unit, documentation, Meta-Wiki-only languages).
 """
 from __future__ import annotations
@@ -15,15 +15,15 @@ import polib
 import pytest
 from plugins.fake_transport import Sleeper
 
-from capxl10n.directory import (AGREED, BASE_SIDE, DIRECTORY_SIDE, FROM_BASE_META, MESSAGE_ORDER_META, digest,
+from capxl10n.core.directory import (AGREED, BASE_SIDE, DIRECTORY_SIDE, FROM_BASE_META, MESSAGE_ORDER_META, digest,
                                 known_languages_only, whole_directory)
 from capxl10n.errors import DataError
-from capxl10n.merge import BaseTerm
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.core.merge import BaseTerm
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 from capxl10n.profile import load_profile
-from capxl10n.pull import DOCUMENTATION, pull
+from capxl10n.engine.pull import DOCUMENTATION, pull
 from capxl10n.sandbox.server import credentials_env
-from capxl10n.state import load_directory, open_state
+from capxl10n.engine.state import load_directory, open_state
 
 BUNDLE = "Module:CapacityExchange/capacities.json"
 CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102", parent="Q1"))
@@ -255,7 +255,7 @@ def test_load_directory_builds_from_the_base_and_the_read_cache(tmp_path: Path) 
 def test_a_state_without_read_cache_falls_back_to_the_base_with_a_warning(tmp_path: Path, caplog) -> None:
     path = tmp_path / "s.sqlite"
     _state_with_reads(path, metabase=False, metawiki=False)
-    with caplog.at_level(logging.WARNING, logger="capxl10n.state"), open_state(path) as state:
+    with caplog.at_level(logging.WARNING, logger="capxl10n.engine.state"), open_state(path) as state:
         d = state.whole_directory()
     assert d.side == "base" and only(d, k("Q1", "label", "pt-br")) == ("Nome", "base", False)
     assert "no read of either wiki" in caplog.text
@@ -264,7 +264,7 @@ def test_a_state_without_read_cache_falls_back_to_the_base_with_a_warning(tmp_pa
 def test_one_missing_read_is_stood_in_by_the_base_with_a_warning(tmp_path: Path, caplog) -> None:
     path = tmp_path / "s.sqlite"
     _state_with_reads(path, metabase=False)
-    with caplog.at_level(logging.WARNING, logger="capxl10n.state"), open_state(path) as state:
+    with caplog.at_level(logging.WARNING, logger="capxl10n.engine.state"), open_state(path) as state:
         d = state.whole_directory()
     assert d.meta[FROM_BASE_META] == ["metabase"] and "holds no read of metabase" in caplog.text
     assert only(d, k("Q1", "label", "pt-br")) == ("Nome", "metawiki", True)
@@ -274,8 +274,8 @@ def test_one_missing_read_is_stood_in_by_the_base_with_a_warning(tmp_path: Path,
 def _client(handler: Any) -> Any:
     from plugins.fake_transport import fake_session
 
-    from capxl10n.adapters.http import ApiClient
-    from capxl10n.adapters.translate import MetawikiClient
+    from capxl10n.wikis.http import ApiClient
+    from capxl10n.wikis.translate import MetawikiClient
     from capxl10n.profile import Pacing
 
     profile = replace(load_profile("sandbox").rebase("http://wiki.test"), pacing=Pacing(max_attempts=2))
@@ -440,7 +440,7 @@ def test_a_wiki_without_translate_api_gives_the_documentation_too(sandbox_factor
 @pytest.mark.realwiki
 def test_documentation_on_the_real_translate(peer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """One request reads it; a changed /qqq unit is read again incrementally; incremental = full."""
-    from capxl10n.pull import Clients
+    from capxl10n.engine.pull import Clients
 
     profile = load_profile("sandbox")
     profile = replace(profile, metabase=replace(profile.metabase, api=peer.api, sparql=None),
@@ -511,7 +511,7 @@ def _units(world: Any) -> list[tuple[str, str, Any]]:
 
 
 def test_after_a_sync_the_catalogs_hold_every_outdated_unit_documentation_and_metawiki_languages(rich: Any) -> None:
-    from capxl10n import langs
+    from capxl10n.core import langs
 
     world = rich
     key = world.pick("pt-br")
@@ -543,7 +543,7 @@ def test_after_a_sync_the_catalogs_hold_every_outdated_unit_documentation_and_me
 
 def test_a_sync_with_nothing_to_write_still_brings_new_documentation_and_languages_to_the_catalogs(
         rich: Any) -> None:
-    from capxl10n import langs
+    from capxl10n.core import langs
 
     world = rich
     key = world.pick("pt-br")

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pytest
 
-from capxl10n.cli import main
+from capxl10n.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

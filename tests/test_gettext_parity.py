@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from capxl10n import langs
-from capxl10n.adapters import gettext as po_adapter
-from capxl10n.adapters import jsonexport
-from capxl10n.credits import credited, user_key
+from capxl10n.core import langs
+from capxl10n.catalogs import po as po_adapter
+from capxl10n.catalogs import banana as jsonexport
+from capxl10n.catalogs.credits import credited, user_key
 from capxl10n.errors import DataError
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
-from capxl10n.parity import compare, compare_texts
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.catalogs.parity import compare, compare_texts
 from plugins.common import REPO, need_tool
 
 BUNDLE = "Module:CapacityExchange/capacities.json"

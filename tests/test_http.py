@@ -9,7 +9,7 @@ import requests
 from plugins.fake_transport import Call, Reply, Sleeper, api_error, fake_session, recording, reply
 
 from capxl10n import __version__
-from capxl10n.adapters.http import ApiClient, make_session, parse_retry_after, user_agent
+from capxl10n.wikis.http import ApiClient, make_session, parse_retry_after, user_agent
 from capxl10n.errors import (
     AuthError,
     BadTokenError,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from capxl10n import langs
-from capxl10n.cli import main
+from capxl10n.core import langs
+from capxl10n.cli.main import main
 from capxl10n.errors import EXIT_USAGE, UnknownLanguage
 from plugins.common import REPO, need_tool
 
@@ -343,7 +343,7 @@ def test_generated_table_is_up_to_date(tmp_path: Path) -> None:
     import babel
     import sys
 
-    from capxl10n import langdata
+    from capxl10n.core import langdata
 
     committed = Path(langdata.__file__).read_text(encoding="utf-8")
     if f"Babel {babel.__version__} (CLDR)" not in committed:

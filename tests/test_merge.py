@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import capxl10n.merge as merge_mod
-from capxl10n.merge import BaseTerm, Decision, MergeOptions, merge
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
+import capxl10n.core.merge as merge_mod
+from capxl10n.core.merge import BaseTerm, Decision, MergeOptions, merge
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 
 CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102"))
 PT = TermKey("Q1", "label", "pt")

@@ -15,8 +15,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from capxl10n.merge import BaseTerm, Conflict, Decision, MergeOptions, MergeResult, merge
-from capxl10n.model import Capacity, Snapshot, Term, TermKey, normalize_text
+from capxl10n.core.merge import BaseTerm, Conflict, Decision, MergeOptions, MergeResult, merge
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey, normalize_text
 
 CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102"))
 LANGS = ("pt", "de")

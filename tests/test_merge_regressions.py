@@ -7,8 +7,8 @@ tests/test_history.py.
 """
 from __future__ import annotations
 
-from capxl10n.merge import BaseTerm, Decision, MergeOptions, MergeResult, merge
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.core.merge import BaseTerm, Decision, MergeOptions, MergeResult, merge
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 
 CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102"))
 PT = TermKey("Q1", "label", "pt")
@@ -198,10 +198,10 @@ def test_class11_a_value_a_wiki_would_alter_is_a_conflict_not_a_write() -> None:
 def test_class3_resolving_english_by_deletion_is_refused(tmp_path) -> None:
     import pytest
 
-    from capxl10n.conflicts import resolve
+    from capxl10n.engine.conflicts import resolve
     from capxl10n.errors import UsageError
-    from capxl10n.merge import Conflict
-    from capxl10n.state import open_state
+    from capxl10n.core.merge import Conflict
+    from capxl10n.engine.state import open_state
 
     with open_state(tmp_path / "s.sqlite") as state:
         state.record_conflicts([Conflict(EN, "One", True, None, Term("One", side="metawiki"), "English deleted")])
@@ -222,9 +222,9 @@ def test_found_by_histories_confirmation_of_an_outdated_unit_is_a_change() -> No
 def test_found_by_histories_english_change_outdates_the_agreed_base_once_it_went_out(tmp_path) -> None:
     """The plan changes the English: its translations' base rows become outdated ones, but only once that
     English change is written (an apply stopped before it leaves them current, as Translate does)."""
-    from capxl10n.plan import build_plan
-    from capxl10n.recover import outdated_messages
-    from capxl10n.state import open_state
+    from capxl10n.core.plan import build_plan
+    from capxl10n.engine.recover import outdated_messages
+    from capxl10n.engine.state import open_state
 
     result = run({EN: BaseTerm("One"), PT: BaseTerm("a")}, mb(en="One!", pt="a", de="d"), mw(en="One", pt="a", de="d"))
     assert writes(result) == [("bundle", "en", "One!")]
@@ -243,8 +243,8 @@ def test_found_by_histories_english_change_outdates_the_agreed_base_once_it_went
 
 
 def test_found_by_histories_conflicts_of_hidden_keys_stay_in_the_inbox(tmp_path) -> None:
-    from capxl10n.merge import Conflict
-    from capxl10n.state import open_state
+    from capxl10n.core.merge import Conflict
+    from capxl10n.engine.state import open_state
 
     with open_state(tmp_path / "s.sqlite") as state:
         state.record_conflicts([Conflict(PT, "a", True, Term("m"), Term("w", side="metawiki"), "both")])
@@ -263,7 +263,7 @@ def test_found_by_histories_every_added_key_is_read_again() -> None:
 def test_found_by_histories_a_copy_made_with_an_english_change_goes_out_before_the_english() -> None:
     """The value predates the English this plan writes: the unit is written first, and the English change
     after it makes Translate outdate it; an apply stopped in between leaves it current for the old English."""
-    from capxl10n.plan import build_plan
+    from capxl10n.core.plan import build_plan
 
     result = merge({}, Snapshot("metabase", CAPS, {EN: Term("One!"), PT: Term("m")}),
                    Snapshot("metawiki", CAPS, {EN: Term("One", side="metawiki"), PT: Term("w", side="metawiki")}),
@@ -276,7 +276,7 @@ def test_found_by_histories_a_copy_made_with_an_english_change_goes_out_before_t
 
 
 def test_found_by_histories_keys_added_to_the_bundle_go_before_their_units() -> None:
-    from capxl10n.plan import build_plan
+    from capxl10n.core.plan import build_plan
 
     result = run({}, mb(en="One", pt="Um"), mw(), bundle_keys=BUNDLE - {"Q1-label"})
     plan = build_plan(result, profile="t", bundle_page="Module:B.json", base_generation=0, fingerprints={})
@@ -308,7 +308,7 @@ def test_found_by_histories_a_key_hidden_from_the_first_sync_is_still_a_first_co
 
 
 def test_state_keeps_hidden_keys_a_first_contact_until_examined(tmp_path) -> None:
-    from capxl10n.state import open_state
+    from capxl10n.engine.state import open_state
 
     with open_state(tmp_path / "s.sqlite") as state:
         state.mark_established(unexamined={"Q1-label"})

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from capxl10n.errors import DataError
-from capxl10n.model import (SNAPSHOT_FORMAT, Capacity, Snapshot, Term, TermKey, full_message_key,
+from capxl10n.core.model import (SNAPSHOT_FORMAT, Capacity, Snapshot, Term, TermKey, full_message_key,
                             normalize_text, qid_sort_key, tree_order)
 
 BUNDLE = "Module:CapacityExchange/capacities.json"

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from capxl10n.errors import EXIT_CONFLICTS, EXIT_OK, EXIT_PENDING, DataError, UsageError
-from capxl10n.merge import BaseTerm, MergeOptions, merge
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
-from capxl10n.plan import PLAN_FORMAT, build_plan, dumps, loads, render_summary
+from capxl10n.core.merge import BaseTerm, MergeOptions, merge
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.core.plan import PLAN_FORMAT, build_plan, dumps, loads, render_summary
 
 BUNDLE = "Module:CapacityExchange/capacities.json"
 CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102"))

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from capxl10n.errors import DataError, UsageError
-from capxl10n.merge import BaseTerm, Decision, MergeOptions, merge
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
-from capxl10n.plan import PLAN_FORMAT, Source, build_plan, dumps, loads, plan_tag
+from capxl10n.core.merge import BaseTerm, Decision, MergeOptions, merge
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.core.plan import PLAN_FORMAT, Source, build_plan, dumps, loads, plan_tag
 from test_sync_scenarios import World
 
 BUNDLE = "Module:CapacityExchange/capacities.json"

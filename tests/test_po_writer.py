@@ -1,6 +1,6 @@
 """The catalog writers are our own: no private API of polib or json, the same bytes as their public output.
 
-The ``.po`` text comes from :mod:`capxl10n.adapters.gettext` alone
+The ``.po`` text comes from :mod:`capxl10n.catalogs.po` alone
 (``po_escape``/``po_field``/``po_entry``/``po_head``). Here it is compared
 byte for byte with polib's public output (``str(POFile)`` with
 ``wrapwidth=0``, ``POFile.to_binary`` for the ``.mo``) for every entry shape
@@ -23,10 +23,10 @@ from babel.messages.pofile import read_po
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capxl10n import langs
-from capxl10n.adapters import gettext as po_adapter
-from capxl10n.adapters import jsonexport
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.core import langs
+from capxl10n.catalogs import po as po_adapter
+from capxl10n.catalogs import banana as jsonexport
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 from plugins.common import REPO, need_tool
 
 #: Any text but lone surrogates (not encodable as UTF-8, never in a wiki's text).
@@ -301,7 +301,7 @@ PUBLIC: dict[str, set[str]] = {"polib": {"pofile", "POFile", "POEntry"},
                                "json": {"dumps", "loads", "JSONEncoder", "JSONDecodeError"}}
 
 
-@pytest.mark.parametrize("module", ["capxl10n/adapters/gettext.py", "capxl10n/adapters/jsonexport.py"])
+@pytest.mark.parametrize("module", ["capxl10n/catalogs/po.py", "capxl10n/catalogs/banana.py"])
 def test_writers_use_only_documented_names_of_polib_and_json(module: str) -> None:
     tree = ast.parse((REPO / module).read_text(encoding="utf-8"))
     used = {(node.value.id, node.attr) for node in ast.walk(tree)

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from plugins.fake_transport import Sleeper
 
-from capxl10n.adapters.http import ApiClient, make_session
-from capxl10n.adapters.translate import MetawikiClient
-from capxl10n.adapters.wikibase import MetabaseClient
+from capxl10n.wikis.http import ApiClient, make_session
+from capxl10n.wikis.translate import MetawikiClient
+from capxl10n.wikis.wikibase import MetabaseClient
 from capxl10n.errors import (
     BadTokenError,
     EditConflictError,
@@ -21,9 +21,9 @@ from capxl10n.errors import (
     NotJSONError,
     ReadOnlyError,
 )
-from capxl10n.model import TermKey
+from capxl10n.core.model import TermKey
 from capxl10n.profile import load_profile
-from capxl10n.pull import Clients, pull
+from capxl10n.engine.pull import Clients, pull
 from capxl10n.sandbox.server import credentials_env
 
 CANARY = "sandbox-bot-password-0123456789abcdef"
@@ -266,7 +266,7 @@ def write_profile(tmp_path: Path, sandbox_url: str, **replace_text: str) -> Path
 
 
 def test_cli_pull_prints_a_summary_and_uses_the_cache(sandbox, tmp_path, creds):
-    from capxl10n.cli import main
+    from capxl10n.cli.main import main
 
     path = write_profile(tmp_path, sandbox.url, **{"backoff_base_seconds = 0.05": "backoff_base_seconds = 0.01"})
     runner = CliRunner()
@@ -285,7 +285,7 @@ def test_cli_pull_prints_a_summary_and_uses_the_cache(sandbox, tmp_path, creds):
 
 
 def test_cli_pull_unreachable_host_exits_1(tmp_path):
-    from capxl10n.cli import main
+    from capxl10n.cli.main import main
 
     path = write_profile(tmp_path, "http://127.0.0.1:9", **{"max_attempts = 6": "max_attempts = 1"})
     result = CliRunner().invoke(main, ["--profile", str(path), "--state", str(tmp_path / "s.sqlite"), "pull",
@@ -295,7 +295,7 @@ def test_cli_pull_unreachable_host_exits_1(tmp_path):
 
 
 def test_cli_pull_unknown_profile_key_exits_1(tmp_path):
-    from capxl10n.cli import main
+    from capxl10n.cli.main import main
 
     path = write_profile(tmp_path, "http://127.0.0.1:9", **{"[wikidata]": "[wikidata]\nmaxlagg = 5"})
     result = CliRunner().invoke(main, ["--profile", str(path), "pull"])
@@ -480,10 +480,10 @@ class _RecentChanges:
 
 
 def _own_write_world(patched):
-    from capxl10n.apply import Written
-    from capxl10n.model import Capacity, Snapshot, Term
-    from capxl10n.plan import Operation
-    from capxl10n.pull import absorb_writes
+    from capxl10n.engine.apply import Written
+    from capxl10n.core.model import Capacity, Snapshot, Term
+    from capxl10n.core.plan import Operation
+    from capxl10n.engine.pull import absorb_writes
     key = TermKey("Q7397", "label", "pt-br")
     cap = Capacity(qid="Q7397", item="Q1")
     snap = Snapshot("metabase", (cap,), {key: Term("velho", revision=10)},
@@ -508,7 +508,7 @@ def _entity(text, rev):
     ({"Q1": [12]}, True, True),         # wikibase-conflict-patched: content is not only ours
 ])
 def test_incremental_skips_exactly_our_revisions(rows, patched, reread):
-    from capxl10n.pull import _metabase_incremental
+    from capxl10n.engine.pull import _metabase_incremental
     cache, key = _own_write_world(patched)
     snap, _ = cache.load_side("metabase")
     if not patched:

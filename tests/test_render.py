@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 
 from capxl10n.errors import UsageError
-from capxl10n.render import FORMATS, Records, Tabular, render
+from capxl10n.cli.render import FORMATS, Records, Tabular, render
 
 ROWS = [{"lang": "zh-hans", "name": "中文", "percent": 5.0, "ok": True},
         {"lang": "ar", "name": "a|b", "percent": 100.0, "ok": False, "note": None}]

@@ -1,6 +1,6 @@
 """docs/sync.md's rule table is the merge's own answer for every combination.
 
-The table is generated from :func:`capxl10n.merge.merge`; this test fails when
+The table is generated from :func:`capxl10n.core.merge.merge`; this test fails when
 the docs and the code disagree. To refresh the docs after a deliberate rule
 change: ``python tests/test_rule_table.py``.
 """
@@ -10,8 +10,8 @@ import itertools
 import sys
 from pathlib import Path
 
-from capxl10n.merge import BaseTerm, MergeOptions, MergeResult, merge
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.core.merge import BaseTerm, MergeOptions, MergeResult, merge
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "sync.md"
 BEGIN, END = "<!-- rule-table:begin -->", "<!-- rule-table:end -->"

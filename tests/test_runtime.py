@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from capxl10n.catalogs import CatalogOptions, build_catalogs
+from capxl10n.catalogs.build import CatalogOptions, build_catalogs
 from capxl10n.errors import CatalogError
-from capxl10n.runtime import Catalogs
+from capxl10n.catalogs.runtime import Catalogs
 from test_catalogs import small_snapshot
 
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from capxl10n import langs
-from capxl10n import sample as sample_mod
-from capxl10n.cli import main
+from capxl10n.core import langs
+from capxl10n.sample import generate as sample_mod
+from capxl10n.cli.main import main
 from capxl10n.errors import DataError, UsageError
-from capxl10n.model import Snapshot, normalize_text
-from capxl10n.sample import (MAX_LENGTH, UI_COMPLETENESS, available_languages, generate, is_placeholder_qid,
+from capxl10n.core.model import Snapshot, normalize_text
+from capxl10n.sample.generate import (MAX_LENGTH, UI_COMPLETENESS, available_languages, generate, is_placeholder_qid,
                              load_real_sample, placeholder_qid, write_snapshot)
-from capxl10n.sample_scripts import ALPHABETS, fit, pseudo_translate, segments, translator
+from capxl10n.sample.scripts import ALPHABETS, fit, pseudo_translate, segments, translator
 
 UI_42 = {"ar", "bcl", "bn", "ce", "cy", "de", "diq", "en", "es", "fr", "ga", "gl", "he", "hi", "id", "ig",
          "it", "ja", "kaa", "ko", "lb", "lt", "mk", "nb", "nl", "pms", "pt", "pt-br", "qqq", "ru", "sh-cyrl",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from capxl10n.model import Capacity
+from capxl10n.core.model import Capacity
 from capxl10n.sandbox import wbentity as wbe
 from capxl10n.sandbox.app import SandboxApp
 from capxl10n.sandbox.core import NoFaults, Site

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from capxl10n.errors import StateError
-from capxl10n.merge import BaseTerm, Conflict, Decision
-from capxl10n.model import Capacity, Snapshot, Term, TermKey
-from capxl10n.state import APPLICATION_ID, SCHEMA_VERSION, load_directory, open_state
+from capxl10n.core.merge import BaseTerm, Conflict, Decision
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
+from capxl10n.engine.state import APPLICATION_ID, SCHEMA_VERSION, load_directory, open_state
 
 PT = TermKey("Q1", "label", "pt")
 

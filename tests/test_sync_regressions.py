@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from capxl10n.model import TermKey
-from capxl10n.state import open_state
+from capxl10n.core.model import TermKey
+from capxl10n.engine.state import open_state
 from test_sync_scenarios import BUNDLE, World, world  # noqa: F401 (the synced-sandbox fixture)
 
 pytestmark = pytest.mark.slow
@@ -167,7 +167,7 @@ def test_class6_deleting_one_side_of_a_conflict_does_not_resurrect_it(world: Wor
 def test_class9_interrupted_first_sync_converges_like_an_uninterrupted_one(
         sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C halfway through a first sync, then sync: the same wikis as one uninterrupted sync, no conflicts."""
-    import capxl10n.sync as sync_mod
+    import capxl10n.engine.sync as sync_mod
     from capxl10n.sandbox.server import credentials_env
 
     for name, value in credentials_env().items():

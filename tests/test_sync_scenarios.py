@@ -22,9 +22,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from capxl10n.cli import main
-from capxl10n.model import TermKey
-from capxl10n.pull import Clients
+from capxl10n.cli.main import main
+from capxl10n.core.model import TermKey
+from capxl10n.engine.pull import Clients
 
 BUNDLE = "Module:CapacityExchange/capacities.json"
 REPO = Path(__file__).resolve().parents[1]
@@ -166,7 +166,7 @@ def written_ops(world: World) -> list[dict[str, Any]]:
 
 
 def cached_metawiki(world: World) -> Any:
-    from capxl10n.state import open_state
+    from capxl10n.engine.state import open_state
     with open_state(world.state) as state:
         cached = state.load_side("metawiki")
     assert cached is not None
@@ -366,7 +366,7 @@ def test_edit_conflict_on_other_term_of_same_item_retried(world: World) -> None:
 
 
 def test_new_capacity_keys_added_to_bundle(world: World) -> None:
-    from capxl10n.model import Capacity
+    from capxl10n.core.model import Capacity
     from capxl10n.sandbox.wikibase import seed_metabase
     repo = world.sb.extras["metabase_repo"]
     seed_metabase(repo, [Capacity("Q424242")], {("Q424242", "label", "en"): "Brand new capacity",
@@ -404,7 +404,7 @@ def test_plan_bad_inputs(world: World) -> None:
     assert result.exit_code == 1 and "malformed JSON" in result.output
     other = world.tmp / "other.json"
     from dataclasses import replace
-    from capxl10n.plan import dumps, loads
+    from capxl10n.core.plan import dumps, loads
     other.write_text(dumps(replace(loads(plan.read_text()), profile="production")))  # made for another profile
     result = world.cli("apply", str(other))
     assert result.exit_code == 2 and "production" in result.output

@@ -1,4 +1,4 @@
-"""capxl10n.values: every class of docs/values.md refused with a reason naming it, ordinary text accepted."""
+"""capxl10n.core.values: every class of docs/values.md refused with a reason naming it, ordinary text accepted."""
 from __future__ import annotations
 
 import doctest
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import capxl10n.values as values_mod
-from capxl10n.model import normalize_text
-from capxl10n.values import MAX_TERM_LENGTH, is_noncharacter, value_problem
+import capxl10n.core.values as values_mod
+from capxl10n.core.model import normalize_text
+from capxl10n.core.values import MAX_TERM_LENGTH, is_noncharacter, value_problem
 
 
 def problem(text: str, field: str = "label") -> str | None:

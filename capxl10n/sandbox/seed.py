@@ -1,7 +1,7 @@
 """Seeding: the sample directory spread over Metabase, Meta-Wiki and Wikidata, drifting like reality.
 
 Why drift: a sandbox where both sides agree exactly would never exercise the
-merge. From ``capxl10n.sample.generate(capacities, languages, seed)`` (side
+merge. From ``capxl10n.sample.generate.generate(capacities, languages, seed)`` (side
 "sample") the terms are dealt out deterministically (``random.Random(seed)``
 drawn once per term, in the snapshot's sorted order):
 
@@ -29,8 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from capxl10n.model import Snapshot, Term, TermKey
-from capxl10n.sample import generate
+from capxl10n.core.model import Snapshot, Term, TermKey
+from capxl10n.sample.generate import generate
 from capxl10n.sandbox import sparql, translate, wikibase, wikidata
 from capxl10n.sandbox.wiki import BOT_RIGHTS, Wiki
 

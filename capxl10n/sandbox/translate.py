@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from capxl10n import langs
+from capxl10n.core import langs
 from capxl10n.sandbox.core import ApiError, ApiRequest, Site
 from capxl10n.sandbox.mediawiki import EditContext
 from capxl10n.sandbox.wiki import Page, SaveResult, User, Wiki

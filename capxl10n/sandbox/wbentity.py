@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from capxl10n import langs
+from capxl10n.core import langs
 from capxl10n.errors import UnknownLanguage
 
 ENTITY_ID_RE: Final = re.compile(r"^([QP])([1-9][0-9]{0,9})$", re.IGNORECASE)

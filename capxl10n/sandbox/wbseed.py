@@ -59,7 +59,7 @@ def seed_metabase(repo: WikibaseRepo, capacities: Sequence[Any],
     QID) and one capacity item (P5 = Q34531, P67 = index term, P91 = code), with exactly the
     given ``terms``: ``{(wikidata_qid, "label"|"description", lang): text}``.
 
-    ``capacities`` are :class:`capxl10n.model.Capacity` objects (or anything with ``qid`` and
+    ``capacities`` are :class:`capxl10n.core.model.Capacity` objects (or anything with ``qid`` and
     optional ``code``). Terms the wiki would refuse (unknown code, over 250 characters, label =
     description, a duplicate pair) are skipped with a log line, as a real import would fail
     them, so seeding never raises on sample quirks.

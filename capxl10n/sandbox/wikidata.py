@@ -19,7 +19,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from capxl10n.model import qid_sort_key
+from capxl10n.core.model import qid_sort_key
 from capxl10n.sandbox import wbentity as wbe
 from capxl10n.sandbox.core import Site
 from capxl10n.sandbox.wikibase import RepoLayout, WikibaseRepo, install, seed_user
@@ -82,7 +82,7 @@ def seed_wikidata(repo: WikibaseRepo, qids: Iterable[str], *, english: Mapping[s
 
 def seed_from_snapshot(repo: WikibaseRepo, snapshot: Any, rng: random.Random | None = None,
                        languages: Sequence[str] = ("de", "es", "fr", "pt")) -> list[str]:
-    """Seed from a :class:`capxl10n.model.Snapshot`: its QIDs, English labels and, for a few
+    """Seed from a :class:`capxl10n.core.model.Snapshot`: its QIDs, English labels and, for a few
     languages, its labels (Wikidata often has a concept label where the capacity has none)."""
     rng = rng or random.Random(0)
     english = {cap.qid: snapshot.text(cap.qid, "label", "en") or "" for cap in snapshot.capacities}

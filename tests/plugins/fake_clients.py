@@ -13,9 +13,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from capxl10n.adapters.http import PageHistory, RevisionInfo
+from capxl10n.wikis.http import PageHistory, RevisionInfo
 from capxl10n.errors import EditConflictError, PermissionDeniedError, RemoteError, ValidationError
-from capxl10n.model import Capacity, Snapshot, Term, TermKey, normalize_text
+from capxl10n.core.model import Capacity, Snapshot, Term, TermKey, normalize_text
 
 BOT = "CapxBot"
 BUNDLE = "Module:CapacityExchange/capacities.json"
@@ -137,7 +137,7 @@ class FakeWikis:
 
     # -- reading (what pull would return) --------------------------------------------------
     def read(self) -> Any:
-        from capxl10n.sync import Reading
+        from capxl10n.engine.sync import Reading
         self.requests += 3
         mterms: dict[TermKey, Term] = {}
         for cap in self.capacities.values():

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from capxl10n.errors import CapxError
-from capxl10n.model import TermKey
+from capxl10n.core.model import TermKey
 
 from plugins.history_oracle import (I0Provenance, I2NotIdempotent, I6WrittenTwice, I7ExitCode, I10StaleCopy, Inbox,
                                     Oracle, Violation, raise_first, read_inbox)
@@ -472,7 +472,7 @@ class HistoryMachine(RuleBasedStateMachine):
 
     # -- the inbox -------------------------------------------------------------------------------
     def _undecided(self) -> list[Any]:
-        from capxl10n.state import open_state
+        from capxl10n.engine.state import open_state
 
         if not self.profile.state.exists():
             return []
@@ -483,8 +483,8 @@ class HistoryMachine(RuleBasedStateMachine):
     @step
     def resolve(self, pick: int, choice: str) -> None:
         """`conflicts resolve`: take one side's value, or write a new text."""
-        from capxl10n.conflicts import resolve
-        from capxl10n.state import open_state
+        from capxl10n.engine.conflicts import resolve
+        from capxl10n.engine.state import open_state
 
         open_ = self._undecided() if self.inbox_size else []
         if not open_:
@@ -525,8 +525,8 @@ class HistoryMachine(RuleBasedStateMachine):
         """Export a language's conflicts to .po, a translator fills msgstr (maybe relabelling the file), import."""
         import polib
 
-        from capxl10n.conflicts import export_po, import_po
-        from capxl10n.state import open_state
+        from capxl10n.engine.conflicts import export_po, import_po
+        from capxl10n.engine.state import open_state
 
         if not self.inbox_size:
             return

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capxl10n.model import TermKey
+from capxl10n.core.model import TermKey
 
 from plugins.history_world import LANGS, Observed, all_keys, norm
 
@@ -55,7 +55,7 @@ class Inbox:
 
 
 def read_inbox(state_path: Path) -> Inbox:
-    from capxl10n.state import open_state
+    from capxl10n.engine.state import open_state
 
     if not state_path.exists():
         return Inbox({}, frozenset())

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 import requests
 
 from capxl10n.errors import CapxError
-from capxl10n.model import MESSAGE_KEY_RE, Capacity, Field, Snapshot, Term, TermKey, normalize_text
+from capxl10n.core.model import MESSAGE_KEY_RE, Capacity, Field, Snapshot, Term, TermKey, normalize_text
 from capxl10n.sandbox.server import PEER_PASSWORD, Sandbox, credentials_env
 
 BUNDLE = "Module:CapacityExchange/capacities.json"
@@ -374,17 +374,17 @@ class Wiring:
     on_apply: Callable[[], None] | None = None
 
     def reader(self, p: Any, state: Any) -> Any:
-        from capxl10n.pull import pull
-        from capxl10n.sync import Reading, sync_profile
+        from capxl10n.engine.pull import pull
+        from capxl10n.engine.sync import Reading, sync_profile
 
         factory = None if self.session is None else (lambda _p, _s: self.session())  # type: ignore[misc]
         return Reading.from_pull(pull(sync_profile(p), incremental=self.incremental, cache=state,
                                       session_factory=factory, sleep=_no_sleep))
 
     def writers(self, p: Any) -> Any:
-        from capxl10n.apply import Writers
-        from capxl10n.pull import Clients
-        from capxl10n.sync import sync_profile
+        from capxl10n.engine.apply import Writers
+        from capxl10n.engine.pull import Clients
+        from capxl10n.engine.sync import sync_profile
 
         if self.on_apply is not None:
             self.on_apply()
@@ -414,8 +414,8 @@ def documented(call: Callable[[], Any]) -> tuple[Any, Run | None]:
 
 
 def run_sync(profile: Any, wiring: Wiring) -> Run:
-    """:func:`capxl10n.sync.sync` through ``wiring``."""
-    from capxl10n.sync import sync
+    """:func:`capxl10n.engine.sync.sync` through ``wiring``."""
+    from capxl10n.engine.sync import sync
 
     outcome, failed = documented(lambda: sync(profile, incremental=wiring.incremental, reader=wiring.reader,
                                               writers=wiring.writers))
@@ -423,8 +423,8 @@ def run_sync(profile: Any, wiring: Wiring) -> Run:
 
 
 def run_plan(profile: Any, wiring: Wiring) -> tuple[Any, Run]:
-    """:func:`capxl10n.sync.plan` (as `capxl10n plan -o`): the plan to apply later, and the outcome."""
-    from capxl10n.sync import plan
+    """:func:`capxl10n.engine.sync.plan` (as `capxl10n plan -o`): the plan to apply later, and the outcome."""
+    from capxl10n.engine.sync import plan
 
     outcome, failed = documented(lambda: plan(profile, incremental=wiring.incremental, reader=wiring.reader))
     if failed:
@@ -433,8 +433,8 @@ def run_plan(profile: Any, wiring: Wiring) -> tuple[Any, Run]:
 
 
 def run_apply(profile: Any, the_plan: Any, wiring: Wiring) -> Run:
-    """:func:`capxl10n.sync.apply` of a plan made earlier (as `capxl10n apply plan.json`)."""
-    from capxl10n.sync import apply
+    """:func:`capxl10n.engine.sync.apply` of a plan made earlier (as `capxl10n apply plan.json`)."""
+    from capxl10n.engine.sync import apply
 
     outcome, failed = documented(lambda: apply(profile, the_plan, writers=wiring.writers))
     return failed or Run(outcome.exit_code, len(the_plan.operations))

@@ -212,7 +212,7 @@ def test_deletion_on_wikibase_propagates(world: World) -> None:
 
 KILL_AFTER_EDIT = """
 import os, signal, sys
-from capxl10n.adapters import wikibase
+from capxl10n.wikis import wikibase
 original = wikibase.MetabaseClient.edit_item
 def edit_item(self, item, **kw):
     answer = original(self, item, **kw)
@@ -220,7 +220,7 @@ def edit_item(self, item, **kw):
         os.kill(os.getpid(), signal.SIGKILL)  # the edit is stored; its answer is never journaled
     return answer
 wikibase.MetabaseClient.edit_item = edit_item
-from capxl10n.cli import main
+from capxl10n.cli.main import main
 main(sys.argv[1:])
 """
 

@@ -5,10 +5,10 @@ plus a few edits of our own (a two-line ``/qqq``, a unit saved with
 ``!!FUZZY!!``, an English change that outdates a translation), for several
 languages: the export as Translate serves it, and our rendering of the same
 data read through capxl10n's own Meta-Wiki reader
-(:class:`capxl10n.adapters.translate.MetawikiClient`): bundle, translations with
+(:class:`capxl10n.wikis.translate.MetawikiClient`): bundle, translations with
 fuzzy flags and last translators, documentation. They must have the same
 entries in the same order with the same msgctxt, msgid, msgstr, fuzzy flag,
-documentation and ``# Author:`` lines (:mod:`capxl10n.parity`).
+documentation and ``# Author:`` lines (:mod:`capxl10n.catalogs.parity`).
 
 The capacities of the snapshot are the bundle's keys (a Meta-Wiki read has no
 tree; the directory gives every bundle key a capacity) and
@@ -24,12 +24,12 @@ from typing import Any
 import pytest
 import requests
 
-from capxl10n import langs
-from capxl10n.adapters import gettext as po_adapter
-from capxl10n.adapters.http import ApiClient
-from capxl10n.adapters.translate import MetawikiClient
-from capxl10n.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
-from capxl10n.parity import Comparison, compare_texts
+from capxl10n.core import langs
+from capxl10n.catalogs import po as po_adapter
+from capxl10n.wikis.http import ApiClient
+from capxl10n.wikis.translate import MetawikiClient
+from capxl10n.core.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
+from capxl10n.catalogs.parity import Comparison, compare_texts
 from capxl10n.profile import MetabaseProfile, MetawikiProfile, Pacing, Profile, WikidataProfile
 from realwiki.backends import BUNDLE, GROUP, Client
 

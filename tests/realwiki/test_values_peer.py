@@ -6,7 +6,7 @@ what the real Metabase (``wbeditentity`` on a new item, read back with
 unit (``action=edit``, read back with ``list=messagecollection`` as capxl10n's
 reader does) and, for some rows, for the English bundle source (Translate's
 definition). The test sends the value, checks the table, and then checks
-:func:`capxl10n.values.value_problem` against it: a value it accepts must be
+:func:`capxl10n.core.values.value_problem` against it: a value it accepts must be
 kept by every side (after ``normalize_text``); a value it refuses must be
 altered or refused by a side, unless the row is one of capxl10n's own
 policies.
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from capxl10n.model import normalize_text
-from capxl10n.values import MAX_TERM_LENGTH, value_problem
+from capxl10n.core.model import normalize_text
+from capxl10n.core.values import MAX_TERM_LENGTH, value_problem
 from realwiki.backends import BUNDLE, GROUP, Client, make_qid
 
 KEPT = "kept"  # stored as sent, after NFC and trimming (normalize_text)

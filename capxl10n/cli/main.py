@@ -1,0 +1,172 @@
+"""The command line: thin click commands over library functions of the same names.
+
+Each command lives in ``capxl10n/cli/commands/<topic>.py`` and is registered
+at the end of this module by name. This module owns the global options, the
+logging set-up, and the one place where errors become exit codes (README.md,
+"Exit codes"; docs/architecture.md).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from capxl10n import __version__
+from capxl10n.errors import EXIT_ERROR, CapxError, redact
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Env:
+    """What every command gets: the global options, resolved lazily."""
+
+    profile_name: str = "sandbox"
+    output_format: str = "table"
+    verbosity: int = 0
+    log_format: str = "text"
+    state_path: Path | None = None
+    catalogs_path: Path | None = None
+    _profile: Any = field(default=None, repr=False)
+
+    def profile(self) -> Any:
+        if self._profile is None:
+            from capxl10n.profile import load_profile
+
+            self._profile = load_profile(self.profile_name).with_paths(
+                state=self.state_path, catalogs=self.catalogs_path)
+        return self._profile
+
+    @property
+    def interactive(self) -> bool:
+        return self.verbosity >= 0 and sys.stderr.isatty() and self.log_format == "text"
+
+    def echo(self, text: str = "", *, err: bool = False) -> None:
+        """Print unless ``-q``; results go to stdout, progress and notes to stderr."""
+        if self.verbosity >= 0 or not err:
+            click.echo(redact(text), err=err)
+
+
+pass_env = click.make_pass_decorator(Env, ensure=True)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """``--format`` on a command, overriding the global one for that command."""
+    allowed = choices or FORMATS
+
+    def decorate(func: F) -> F:
+        def store(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+            if value is not None:
+                ctx.ensure_object(Env).output_format = value
+            return value
+
+        return click.option("--format", "-f", "fmt", type=click.Choice(allowed), default=None,
+                            expose_value=False, callback=store, is_eager=True,
+                            help="Output format (overrides the global --format).")(func)
+    return decorate
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line for cron and Toolforge logs."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {"level": record.levelname.lower(), "logger": record.name,
+                                 "message": redact(record.getMessage())}
+        extra = getattr(record, "event", None)
+        if isinstance(extra, dict):
+            entry.update(extra)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def setup_logging(verbosity: int, log_format: str) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    if verbosity < 0:
+        level = logging.ERROR
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter() if log_format == "json"
+                         else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("capxl10n")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if log_format == "json" and verbosity >= 0 else level)
+    root.propagate = False
+
+
+class CapxGroup(click.Group):
+    """Turns every :class:`CapxError` into its message, its hint and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CapxError as exc:
+            env = ctx.find_object(Env)
+            if env is not None and env.log_format == "json":
+                click.echo(json.dumps({"level": "error", **exc.to_json()}, ensure_ascii=False), err=True)
+            else:
+                click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except OSError as exc:
+            click.echo(f"error: {redact(str(exc))}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=CapxGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="capxl10n")
+@click.option("--profile", "-p", default="sandbox", show_default=True, envvar="CAPXL10N_PROFILE",
+              help="Profile name in sync/ or a path to a .toml file.")
+@click.option("--format", "-f", "output_format", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="Output format of results.")
+@click.option("--state", "state_path", type=click.Path(path_type=Path), default=None, envvar="CAPXL10N_STATE",
+              help="State database (overrides the profile).")
+@click.option("--catalogs", "catalogs_path", type=click.Path(path_type=Path), default=None,
+              envvar="CAPXL10N_CATALOGS", help="Catalogs directory (overrides the profile).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one JSON object per line on stderr, for cron.")
+@click.option("-v", "--verbose", count=True, help="More detail (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and results.")
+@click.pass_context
+def main(ctx: click.Context, profile: str, output_format: str, state_path: Path | None,
+         catalogs_path: Path | None, log_format: str, verbose: int, quiet: bool) -> None:
+    """Keep the CapX capacity directory's translations in step across Metabase,
+    Meta-Wiki and the app's catalogs."""
+    env = ctx.ensure_object(Env)
+    env.profile_name = profile
+    env.output_format = output_format
+    env.verbosity = -1 if quiet else verbose
+    env.log_format = log_format
+    env.state_path = state_path
+    env.catalogs_path = catalogs_path
+    setup_logging(env.verbosity, log_format)
+
+
+def _register_commands() -> None:
+    """Add every command, imported by name: a command module that is missing or lacks its command
+    is an ImportError at start-up, never a command silently absent (tests/test_cli_commands.py holds
+    them to the README). Imported here, once ``Env`` and ``pass_env`` exist: the command modules
+    import them from this module."""
+    from capxl10n.cli.commands.catalogs import catalogs
+    from capxl10n.cli.commands.coverage import coverage
+    from capxl10n.cli.commands.demo import demo
+    from capxl10n.cli.commands.languages import languages
+    from capxl10n.cli.commands.pull import pull_command
+    from capxl10n.cli.commands.sample import sample
+    from capxl10n.cli.commands.sandbox import sandbox_group
+    from capxl10n.cli.commands.sync import apply_command, conflicts_group, plan_command, sync_command
+
+    for command in (languages, catalogs, coverage, sample, sandbox_group, pull_command, plan_command,
+                    apply_command, sync_command, conflicts_group, demo):
+        main.add_command(command)
+
+
+_register_commands()

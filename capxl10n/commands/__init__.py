@@ -1,6 +1,0 @@
-"""The commands of ``capxl10n``, one module per topic; :mod:`capxl10n.cli` registers them.
-
-The command modules import ``Env`` and ``pass_env`` from :mod:`capxl10n.cli`, and the CLI imports
-every command by name, so the CLI is loaded first whichever module is imported first.
-"""
-import capxl10n.cli  # noqa: F401

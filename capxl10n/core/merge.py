@@ -1,0 +1,537 @@
+"""The three-way merge: base × Metabase × Meta-Wiki → changes and conflicts.
+
+Pure: no I/O. The base is what both sides agreed on at the last sync; with it
+we can tell *who* changed a term, so a deletion is a tombstone (propagated,
+never copied back) and two humans' differing edits are a conflict instead of
+"newest wins", which loses one of the two translations.
+
+Rules per term ``(qid, field, lang)`` with base B, Metabase M, Meta-Wiki W
+(docs/sync.md has the complete table):
+
+* A human's decision comes first, while it still applies: it is bound to the
+  values it was made on, and an edit of either side since makes it stale (the
+  term is a conflict again).
+* An open conflict stays open until a human decides it or both sides hold the
+  same value; nothing later (a deletion, an English change) closes it for one side.
+* M = W: in sync; the base moves forward (a tombstone when both are gone).
+* only one side changed since B: that change (set or delete) goes to the other
+  side; a deletion becomes a conflict instead under ``deletions = "conflict"``.
+* both changed, differently: a conflict; nothing is written for the term.
+* W outdated (fuzzy): its text is never copied to Metabase and never lost. A
+  Metabase change replaces it only if the unit still holds the base; a Metabase
+  deletion makes the term agreed-absent and leaves the unit alone.
+* no base row: one-sided values are copied; differing values are conflicts,
+  unless this is the first contact and the profile names a winner.
+* English is a term like any other, but its Meta-Wiki side is the bundle
+  source page (target ``bundle``). The bundle's keys follow Metabase: a new
+  capacity adds keys, an English value missing from the bundle is restored
+  there, an English deletion on Metabase is a conflict (the key and its
+  translations stay), and a capacity gone from Metabase is reported; its
+  bundle keys go only with ``remove_from_bundle``.
+* Translations of a key missing from the bundle are not merged: Translate
+  hides their units, so their absence proves nothing.
+* A value a wiki would alter or refuse (:func:`capxl10n.core.values.value_problem`)
+  is never written; the term is a conflict saying why.
+* Values compare after :func:`capxl10n.core.model.normalize_text`.
+
+>>> from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
+>>> caps = (Capacity("Q1", item="Q100"),)
+>>> pt, de = TermKey("Q1", "label", "pt"), TermKey("Q1", "label", "de")
+>>> base = {pt: BaseTerm("Olá"), de: BaseTerm("Hallo")}
+>>> mb = Snapshot("metabase", caps, {pt: Term("Olá", revision=7)})
+>>> mw = Snapshot("metawiki", caps, {pt: Term("Oi", side="metawiki", revision=9),
+...                                  de: Term("Hallo", side="metawiki", revision=3)})
+>>> result = merge(base, mb, mw)
+>>> [(c.target, c.key.lang, c.action, c.new, c.reason) for c in result.changes]
+[('metawiki', 'de', 'delete', None, 'deleted on metabase'), ('metabase', 'pt', 'set', 'Oi', 'changed on metawiki')]
+>>> result.conflicts
+()
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from capxl10n.core.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, normalize_text,
+                            qid_sort_key)
+from capxl10n.core.values import value_problem
+
+TARGETS: Final = ("metabase", "metawiki", "bundle")
+
+
+@dataclass(frozen=True)
+class BaseTerm:
+    """What both sides held when they last agreed; ``text=None`` is a tombstone (agreed absent)."""
+
+    text: str | None
+    fuzzy: bool = False
+    metabase_rev: int | None = None
+    metawiki_rev: int | None = None
+
+    @property
+    def normalized(self) -> str | None:
+        return None if self.text is None else normalize_text(self.text)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One term to write on one side, with what we expect to find there (the guard)."""
+
+    key: TermKey
+    target: str
+    action: str
+    new: str | None
+    expected: str | None
+    expected_fuzzy: bool = False
+    base_revision: int | None = None
+    base_timestamp: str | None = None
+    item: str | None = None
+    reason: str = ""
+    #: Save the unit outdated: a decided text whose human saw older English than the bundle holds.
+    outdated: bool = False
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Both sides changed a term differently (or a policy asks a human); nothing is written."""
+
+    key: TermKey
+    base: str | None
+    has_base: bool
+    metabase: Term | None
+    metawiki: Term | None
+    reason: str
+    #: Sticky conflicts (two humans' values) stay in the inbox until decided or equal on both
+    #: sides; others (a value a wiki would refuse) are merged afresh on the next run.
+    sticky: bool = True
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A human's resolution of a conflict: the final text, or ``None`` to delete on both sides.
+
+    ``basis`` holds the two values (Metabase, Meta-Wiki; None = absent) the human
+    saw when deciding. A decision is bound to them: once either side holds
+    something else (neither its basis nor the decided text), somebody edited the
+    term since and the decision no longer applies (the term is a conflict again).
+    """
+
+    text: str | None
+    source: str = "manual"
+    basis: tuple[str | None, str | None] | None = None
+    #: The Meta-Wiki side of the basis was outdated: a translator confirming it since is an edit.
+    basis_outdated: bool = False
+    #: The capacity's English (same field) when the decision was made: the decided text translates it,
+    #: so once the bundle holds other English it is written to Meta-Wiki outdated. None = not recorded.
+    english: str | None = None
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """Everything besides the three snapshots that decides the merge (from the profile and the read)."""
+
+    first_contact: str = "conflict"
+    deletions: str = "propagate"
+    remove_from_bundle: bool = False
+    languages: frozenset[str] | None = None
+    exclude_languages: frozenset[str] = frozenset()
+    unaccepted_languages: frozenset[str] = frozenset()
+    duplicates: frozenset[str] = frozenset()
+    decisions: Mapping[TermKey, Decision] = field(default_factory=dict)
+    #: Undecided conflicts in the inbox (key → reason): they stay until a human decides or
+    #: both sides hold the same value; nothing the merge sees later closes them for one side.
+    open_conflicts: Mapping[TermKey, str] = field(default_factory=dict)
+    #: Whether a first sync has completed; None infers it from a non-empty base.
+    established: bool | None = None
+    #: The message keys the bundle holds now; None when unknown (then every key is taken as listed).
+    bundle_keys: frozenset[str] | None = None
+    #: Message keys still a first contact although a first sync completed: their units were hidden from
+    #: it (keys missing from the bundle), so the first-contact policy still decides their translations.
+    first_contact_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    changes: tuple[Change, ...]
+    conflicts: tuple[Conflict, ...]
+    #: Base rows to write once the plan is applied: a BaseTerm, or None to drop the row.
+    base_updates: Mapping[TermKey, BaseTerm | None]
+    #: Keys whose pending decision is now satisfied on both sides (clear it from the inbox).
+    resolved: tuple[TermKey, ...]
+    unaccepted_languages: tuple[str, ...]
+    removed_capacities: tuple[str, ...]
+    skipped_duplicates: tuple[str, ...]
+    first_contact: bool
+    #: Decisions a later human edit overtook: the inbox forgets them, the term is a conflict again.
+    stale_decisions: tuple[TermKey, ...] = ()
+    #: Message keys missing from the bundle whose translations were not merged (their units are
+    #: invisible to Translate's listing until the key is back, so absence there proves nothing).
+    unlisted_keys: tuple[str, ...] = ()
+    #: Message keys this plan puts back into the bundle that may have hidden units: Meta-Wiki must
+    #: be read in full after it, to see them again.
+    restored_keys: tuple[str, ...] = ()
+    #: Message keys whose English this plan changes: Translate outdates their units.
+    outdated_keys: tuple[str, ...] = ()
+
+
+def _norm(term: Term | None) -> str | None:
+    if term is None:
+        return None
+    text = normalize_text(term.text)
+    return text or None
+
+
+def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapshot,
+          options: MergeOptions | None = None) -> MergeResult:
+    """Merge the two sides against the base; see the module docstring for the rules.
+
+    English first: which keys this plan puts into the bundle decides which
+    translations Meta-Wiki can be trusted to list (see :func:`_listing`).
+    """
+    opts = options or MergeOptions()
+    first_contact = not base if opts.established is None else not opts.established
+    duplicates = set(opts.duplicates)
+    capacities = {c.qid: c for c in metabase.capacities if c.qid not in duplicates}
+    bundle_qids = {k.qid for k in metawiki.terms if k.lang == SOURCE_LANGUAGE}
+    removed = sorted((bundle_qids | {k.qid for k in base}) - set(capacities) - duplicates,
+                     key=lambda q: (len(q), q))
+    ctx = _Context(opts, first_contact, _item_revisions(metabase))
+    unaccepted: set[str] = set()
+    unlisted: set[str] = set()
+    keys = sorted(set(base) | set(metabase.terms) | set(metawiki.terms), key=TermKey.sort_key)
+    english = [k for k in keys if k.lang == SOURCE_LANGUAGE]
+    for key in english:
+        if key.qid in duplicates:
+            continue
+        cap = capacities.get(key.qid)
+        w = metawiki.terms.get(key)
+        if cap is None:
+            if opts.remove_from_bundle and w is not None:
+                ctx.change(key, "bundle", None, w, None, "capacity removed from metabase")
+            continue
+        ctx.merge_term(key, cap, base.get(key), metabase.terms.get(key), w)
+    added = {c.key.message_key for c in ctx.changes if c.target == "bundle" and c.action == "set"
+             and (opts.bundle_keys is None or c.key.message_key not in opts.bundle_keys)}
+    listed, reread = _listing(base, opts.bundle_keys, added)
+    # Translate outdates every unit of a key whose English this plan changes.
+    ctx.outdating = {c.key.message_key for c in ctx.changes if c.target == "bundle" and c.action == "set"
+                     and c.expected is not None and c.key.message_key not in added}
+    ctx.english = {k.message_key: t.text for k, t in metawiki.terms.items() if k.lang == SOURCE_LANGUAGE}
+
+    for key in keys:
+        if key.lang == SOURCE_LANGUAGE or key.qid in duplicates or key.lang == DOC_LANGUAGE \
+                or not _in_scope(key.lang, opts):
+            continue
+        b, m, w = base.get(key), metabase.terms.get(key), metawiki.terms.get(key)
+        cap = capacities.get(key.qid)
+        if cap is None:
+            continue
+        if key.lang in opts.unaccepted_languages:
+            if w is not None:
+                unaccepted.add(key.lang)
+            continue
+        if listed is not None and key.message_key not in listed:
+            unlisted.add(key.message_key)
+            continue
+        ctx.merge_term(key, cap, b, m, w)
+
+    return MergeResult(
+        changes=tuple(ctx.changes), conflicts=tuple(ctx.conflicts), base_updates=ctx.updates,
+        resolved=tuple(ctx.resolved), unaccepted_languages=tuple(sorted(unaccepted)),
+        removed_capacities=tuple(removed), skipped_duplicates=tuple(sorted(duplicates, key=lambda q: (len(q), q))),
+        first_contact=first_contact, stale_decisions=tuple(ctx.stale),
+        outdated_keys=tuple(sorted(ctx.outdating, key=_message_key_order)),
+        unlisted_keys=tuple(sorted(unlisted - reread, key=_message_key_order)),
+        restored_keys=tuple(sorted(reread, key=_message_key_order)))
+
+
+def _message_key_order(message_key: str) -> tuple[tuple[int, str], str]:
+    qid, _, fld = message_key.partition("-")
+    return qid_sort_key(qid), fld
+
+
+def _listing(base: Mapping[TermKey, BaseTerm], bundle_keys: frozenset[str] | None,
+             added: set[str]) -> tuple[set[str] | None, set[str]]:
+    """The message keys whose translations Meta-Wiki lists truthfully, and the keys to read again.
+
+    Translate lists the units of a key only while the key is in the bundle, so a key
+    missing there hides its translations: their absence is not a deletion. A key
+    this plan adds with no agreed translation has nothing a hidden unit could be
+    mistaken to delete: its translations are written right after it (apply
+    creates units only where none exists, so a hidden unit is never
+    overwritten). A key added back with agreed translations waits. Either way
+    the key may have been in the bundle before (removed by hand, perhaps before
+    we ever read it) and have hidden units: Meta-Wiki is read again after the
+    plan (``restored_keys``), and the sync merges once more.
+    """
+    if bundle_keys is None:
+        return None, set()
+    translated = {k.message_key for k in base if k.lang != SOURCE_LANGUAGE}
+    return set(bundle_keys) | (added - translated), set(added)
+
+
+def _in_scope(lang: str, opts: MergeOptions) -> bool:
+    if lang == SOURCE_LANGUAGE:
+        return True
+    if lang in opts.exclude_languages:
+        return False
+    return opts.languages is None or lang in opts.languages
+
+
+def _item_revisions(snapshot: Snapshot) -> dict[str, int]:
+    """The latest item revision seen per capacity (every Metabase term carries its item's lastrevid)."""
+    out: dict[str, int] = {}
+    for key, term in snapshot.terms.items():
+        if term.revision is not None and term.revision > out.get(key.qid, -1):
+            out[key.qid] = term.revision
+    return out
+
+
+@dataclass
+class _Context:
+    opts: MergeOptions
+    first_contact: bool
+    item_revisions: dict[str, int]
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    updates: dict[TermKey, BaseTerm | None] = field(default_factory=dict)
+    resolved: list[TermKey] = field(default_factory=list)
+    stale: list[TermKey] = field(default_factory=list)
+    outdating: set[str] = field(default_factory=set)
+    #: message key → the English the bundle holds while the units are written (before this plan's changes)
+    english: dict[str, str] = field(default_factory=dict)
+
+    def saved_outdated(self, key: TermKey) -> bool:
+        """Whether a decided translation predates the English the bundle holds when it is written.
+
+        Units are written before the plan's English changes (plan stages), so
+        Translate outdates a translation of a message this plan changes by itself;
+        a decision is saved outdated only when the bundle already holds other
+        English than the decision's human saw.
+        """
+        decision = self.opts.decisions.get(key)
+        if decision is None or decision.english is None:
+            return False
+        now = self.english.get(key.message_key)
+        return now is not None and normalize_text(now) != normalize_text(decision.english)
+
+    def first(self, key: TermKey) -> bool:
+        """Whether the term is met for the first time: the first sync, or a key hidden from it."""
+        return self.first_contact or key.message_key in self.opts.first_contact_keys
+
+    def change(self, key: TermKey, target: str, new: str | None, current: Term | None,
+               cap: Capacity | None, reason: str) -> None:
+        """Queue a write of ``new`` (None = delete) on ``target``, guarded by what we read there."""
+        if target == "metabase":
+            revision, timestamp = self.item_revisions.get(key.qid), None
+        else:
+            revision = current.revision if current else None
+            timestamp = current.timestamp if current else None
+        outdated = target == "metawiki" and new is not None and self.saved_outdated(key)
+        if outdated:
+            reason += "; saved outdated (decided against older English)"
+        self.changes.append(Change(
+            key=key, target=target, action="set" if new is not None else "delete", new=new,
+            expected=current.text if current else None, expected_fuzzy=bool(current and current.fuzzy),
+            base_revision=revision, base_timestamp=timestamp,
+            item=cap.item if cap is not None else None, reason=reason, outdated=outdated))
+
+    def copy(self, key: TermKey, target: str, new: str, current: Term | None, cap: Capacity,
+             reason: str, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
+        """Queue a write of a value onto the other side, unless a wiki would alter or refuse it."""
+        problem = value_problem(new, field=key.field, lang=key.lang)
+        if problem is not None:
+            source = "metawiki" if target == "metabase" else "metabase"
+            self.conflict(key, b, m, w, f"{source}'s value is not written: {problem}", sticky=False)
+            return
+        self.change(key, target, new, current, cap, reason)
+
+    def conflict(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None, reason: str,
+                 *, sticky: bool = True) -> None:
+        self.conflicts.append(Conflict(key, b.text if b else None, b is not None, m, w, reason, sticky))
+
+    def agree(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
+        """Both sides hold the same text (or none): move the base forward if it differs."""
+        if m is None:
+            new = BaseTerm(None) if b is not None else None
+        else:
+            fuzzy = bool(w and w.fuzzy)  # an English change of this plan outdates it once written (apply)
+            new = BaseTerm(m.text, fuzzy=fuzzy, metabase_rev=m.revision, metawiki_rev=w.revision if w else None)
+        if new is None:
+            return
+        if b is None or b.normalized != new.normalized or b.fuzzy != new.fuzzy:
+            self.updates[key] = new
+
+    def tombstone(self, key: TermKey, b: BaseTerm) -> None:
+        if b.text is not None:
+            self.updates[key] = BaseTerm(None)
+
+    def merge_term(self, key: TermKey, cap: Capacity, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
+        mt, wt = _norm(m), _norm(w)
+        decision = self.opts.decisions.get(key)
+        if decision is not None:
+            self._decided(key, cap, decision, b, m, w)
+            return
+        still_open = self.opts.open_conflicts.get(key)
+        if still_open is not None:
+            # Only a human closes a conflict: by deciding, or by making both sides the same.
+            if mt == wt:
+                self.agree(key, b, m, w)
+            else:
+                self.conflict(key, b, m, w, still_open)
+            return
+        if mt == wt:
+            self.agree(key, b, m, w)
+        elif key.lang == SOURCE_LANGUAGE:
+            self._english(key, cap, b, m, w)
+        elif w is not None and w.fuzzy:
+            self._outdated(key, cap, b, m, w)
+        elif b is None:
+            self._unbased(key, cap, m, w)
+        else:
+            self._based(key, cap, b, m, w)
+
+    def _based(self, key: TermKey, cap: Capacity, b: BaseTerm, m: Term | None, w: Term | None) -> None:
+        """Current values on both sides (or absent), a base to tell who changed what."""
+        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
+        bt, mt, wt = b.normalized, _norm(m), _norm(w)
+        # Saving an outdated unit unchanged is a translator confirming it: a Meta-Wiki change.
+        confirmed = b.fuzzy and w is not None and not w.fuzzy and key.lang != SOURCE_LANGUAGE
+        m_changed, w_changed = mt != bt, wt != bt or confirmed
+        if m_changed and not w_changed:
+            if m is None:
+                self._delete(key, cap, b, m, w, w_target, "deleted on metabase")
+            else:
+                self.copy(key, w_target, m.text, w, cap, "changed on metabase", b, m, w)
+        elif w_changed and not m_changed:
+            if w is None:
+                self._delete(key, cap, b, m, w, "metabase", "deleted on metawiki")
+            else:
+                self.copy(key, "metabase", w.text, m, cap, "changed on metawiki", b, m, w)
+        else:
+            self.conflict(key, b, m, w, "changed differently on both sides")
+
+    def _english(self, key: TermKey, cap: Capacity, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
+        """The bundle's keys follow Metabase's capacities, but an English deletion never empties the bundle.
+
+        A source value missing from the bundle is restored there (removing a
+        capacity is Metabase's decision). Deleting a capacity's English on
+        Metabase would remove the key from the bundle, hide every translation
+        of it and read as their deletion: a human decides instead.
+        """
+        if w is None and m is not None:
+            self.copy(key, "bundle", m.text, w, cap, "missing from the bundle" if b is not None else "new on metabase",
+                      b, m, w)
+        elif m is None and b is not None and b.text is not None:
+            self.conflict(key, b, m, w, "English deleted on metabase; the bundle keeps the key and its "
+                                        "translations (restore it on metabase, or decide)")
+        elif b is None:
+            self._unbased(key, cap, m, w)
+        else:
+            self._based(key, cap, b, m, w)
+
+    def _outdated(self, key: TermKey, cap: Capacity, b: BaseTerm | None, m: Term | None, w: Term) -> None:
+        """Meta-Wiki's unit is outdated: its text is nobody's current value, yet still somebody's translation.
+
+        Outdated text is never copied to Metabase. A current Metabase value
+        replaces it only when that loses no translator's text: the unit holds
+        the base (just outdated by an English change), or this is the first
+        contact and the policy says Metabase wins.
+        """
+        bt, mt, wt = (b.normalized if b else None), _norm(m), _norm(w)
+        if b is None:
+            if m is None:  # no current value on either side: agreed absent, so a later Metabase value replaces it
+                self.updates[key] = BaseTerm(None)
+                return
+            if self.first(key) and self.opts.first_contact == "metabase":
+                self.copy(key, "metawiki", m.text, w, cap, "differs on first contact; policy: metabase wins "
+                          "(replaces outdated translation)", b, m, w)
+            elif self.first(key):
+                self.conflict(key, b, m, w, "differs on first contact; the metawiki translation is outdated")
+            else:  # both appeared since the last sync: a translator's outdated text is theirs all the same
+                self.conflict(key, b, m, w, "new on both sides (the metawiki translation is outdated)")
+        elif mt == bt:
+            return  # Metabase unchanged: the outdated unit waits for a translator
+        elif m is None:
+            self.tombstone(key, b)  # neither side has a current value: agreed absent, the unit stays
+        elif wt == bt or b.text is None:
+            # The unit holds the base, or the term was agreed absent (an outdated unit is how a deletion
+            # shows when the bot may not delete): a new Metabase value replaces it.
+            self.copy(key, "metawiki", m.text, w, cap, "changed on metabase; replaces outdated translation", b, m, w)
+        else:
+            self.conflict(key, b, m, w, "changed differently on both sides (the metawiki translation is outdated)")
+
+    def _delete(self, key: TermKey, cap: Capacity, b: BaseTerm, m: Term | None, w: Term | None,
+                target: str, reason: str) -> None:
+        if self.opts.deletions == "conflict":
+            self.conflict(key, b, m, w, reason + " (policy: deletions need a human)")
+            return
+        current = m if target == "metabase" else w
+        self.change(key, target, None, current, cap, reason)
+
+    def _unbased(self, key: TermKey, cap: Capacity, m: Term | None, w: Term | None) -> None:
+        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
+        if w is None and m is not None:
+            self.copy(key, w_target, m.text, None, cap, "new on metabase", None, m, w)
+        elif m is None and w is not None:
+            self.copy(key, "metabase", w.text, None, cap, "new on metawiki", None, m, w)
+        elif self.first(key) and self.opts.first_contact == "metabase" and m is not None:
+            self.copy(key, w_target, m.text, w, cap, "differs on first contact; policy: metabase wins", None, m, w)
+        elif self.first(key) and self.opts.first_contact == "metawiki" and w is not None:
+            self.copy(key, "metabase", w.text, m, cap, "differs on first contact; policy: metawiki wins", None, m, w)
+        else:
+            self.conflict(key, None, m, w, "differs and no base to tell who changed it")
+
+    def _decided(self, key: TermKey, cap: Capacity, decision: Decision, b: BaseTerm | None, m: Term | None,
+                 w: Term | None) -> None:
+        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
+        mt, wt = _norm(m), _norm(w)
+        target_text = (normalize_text(decision.text) or None) if decision.text is not None else None
+        moved = _moved_since(decision, mt, wt, target_text)
+        if decision.basis_outdated and w is not None and not w.fuzzy and "metawiki" not in moved \
+                and wt != target_text:
+            moved.append("metawiki")  # the outdated unit the decision saw was confirmed since
+        if moved:
+            self.stale.append(key)
+            if mt == wt:
+                self.agree(key, b, m, w)  # the humans agreed on their own
+            else:
+                self.conflict(key, b, m, w, f"decided on values that changed since: {' and '.join(moved)} edited "
+                                            "after the decision; decide again")
+            return
+        problem = None
+        if decision.text is not None:
+            problem = value_problem(decision.text, field=key.field, lang=key.lang)
+        elif key.lang == SOURCE_LANGUAGE:
+            problem = "a decision never deletes a capacity's English (it would empty the bundle key)"
+        if problem is not None:
+            self.stale.append(key)
+            self.conflict(key, b, m, w, f"decided text is not written: {problem}; decide again")
+            return
+        pending = False
+        if mt != target_text:
+            self.change(key, "metabase", decision.text, m, cap, f"conflict resolved ({decision.source})")
+            pending = True
+        outdated = w is not None and w.fuzzy and key.lang != SOURCE_LANGUAGE
+        if target_text is None and outdated:
+            pass  # an outdated unit is how a deletion shows on Meta-Wiki when the bot may not delete
+        elif wt != target_text or (outdated and target_text is not None and not self.saved_outdated(key)):
+            self.change(key, w_target, decision.text, w, cap, f"conflict resolved ({decision.source})")
+            pending = True
+        if not pending:
+            self.resolved.append(key)
+            self.updates[key] = BaseTerm(decision.text, metabase_rev=m.revision if m else None,
+                                         metawiki_rev=w.revision if w else None)
+
+
+def _moved_since(decision: Decision, mt: str | None, wt: str | None, target: str | None) -> list[str]:
+    """The sides whose value is neither what the decision was made on nor the decided text."""
+    if decision.basis is None:
+        return []
+    moved = []
+    for side, now, then in (("metabase", mt, decision.basis[0]), ("metawiki", wt, decision.basis[1])):
+        then_norm = (normalize_text(then) or None) if then is not None else None
+        if now != then_norm and now != target:
+            moved.append(side)
+    return moved

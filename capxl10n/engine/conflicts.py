@@ -1,0 +1,513 @@
+"""The conflict inbox: list conflicts, export them for translators, take their decisions back.
+
+A conflict stays in the inbox (the state) until a human decides it; it is
+reported on every run, never silenced (docs/sync.md, "The conflict inbox"). A decision — take
+Metabase's value, take Meta-Wiki's, or a new text — is stored with the
+conflict; the next plan turns it into operations on both sides, and the
+conflict leaves the inbox once both sides hold the decided text.
+
+Translators can decide offline: ``export_po`` writes one .po entry per
+conflict (msgctxt = Translate's full message key, msgid = the English source,
+both alternatives and the base in translator comments, msgstr empty);
+``import_po`` reads the file back and records every non-empty, non-fuzzy
+msgstr as a decision — only once the whole file has passed every check
+(complete, the export of this group in one language, each entry bound by its
+``#. conflict id:`` to a conflict still in the inbox as exported, each text one
+both wikis keep): a wrong file must not write one language's text over
+another's humans.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from capxl10n.core import langs
+from capxl10n.errors import CapxError, DataError, UsageError
+from capxl10n.core.merge import Decision
+from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Term, TermKey, full_message_key, normalize_text
+from capxl10n.engine.state import State, StoredConflict
+from capxl10n.core.values import value_problem
+
+if TYPE_CHECKING:
+    import polib
+
+log = logging.getLogger(__name__)
+
+TAKE_CHOICES = ("metabase", "metawiki")
+
+EXPORT_GENERATOR: Final = "capxl10n conflicts export"
+#: Names the file kind where Poedit, which rewrites X-Generator on save, leaves it alone.
+EXPORT_HEADER: Final = "X-Capxl10n-File"
+EXPORT_KIND: Final = "conflicts"
+#: Each exported entry's extracted comment (``#.``) binds it to one conflict, in one language, as exported.
+CONFLICT_ID_LABEL: Final = "conflict id:"
+#: Matched with all whitespace removed: tools that wrap comments (polib, msgcat) may break the id anywhere.
+_CONFLICT_ID_RE: Final = re.compile(r"conflictid:(?P<lang>[^/]+)/(?P<digest>[0-9a-f]{12})(?![0-9a-f])")
+MAX_LISTED_PROBLEMS: Final = 20
+
+
+def parse_key(text: str, lang: str, bundle_page: str) -> TermKey:
+    """``Q7397-label`` or the full ``<bundle page>/Q7397-label`` → a TermKey in ``lang``.
+
+    >>> parse_key("Module:CapacityExchange/capacities.json/Q7-label", "de", "Module:CapacityExchange/capacities.json")
+    TermKey(qid='Q7', field='label', lang='de')
+    """
+    key = text.strip()
+    prefix = bundle_page + "/"
+    if key.startswith(prefix):
+        key = key[len(prefix):]
+    if not MESSAGE_KEY_RE.match(key):
+        raise UsageError(f"not a message key: {text!r}",
+                         hint="use 'Q7397-label' or the full key as `capxl10n conflicts` lists it")
+    return TermKey.from_message_key(key, lang)
+
+
+def resolve(state: State, key: TermKey, *, take: str | None = None, text: str | None = None,
+            source: str = "manual") -> Decision:
+    """Record a human's decision for the conflict on ``key``; the next sync applies it."""
+    if (take is None) == (text is None):
+        raise UsageError("give exactly one of --take metabase|metawiki or --text", hint="see `conflicts resolve -h`")
+    current = {c.key: c for c in state.conflicts(key.lang)}.get(key)
+    if current is None:
+        raise UsageError(f"no open conflict for {key.message_key} in {key.lang}",
+                         hint="run `capxl10n conflicts` to list open conflicts")
+    if take is not None:
+        if take not in TAKE_CHOICES:
+            raise UsageError(f"--take must be metabase or metawiki, got {take!r}")
+        chosen = current.metabase if take == "metabase" else current.metawiki
+        if chosen is None and key.lang == SOURCE_LANGUAGE:
+            raise UsageError(f"the {take} side of {key.message_key} has no English: a decision never deletes a "
+                             "capacity's English (its key would leave the bundle and hide every translation)",
+                             hint="take the side that has it, give --text, or remove the capacity on Metabase "
+                                  "(its keys then leave the bundle only with remove_from_bundle)")
+        decision = Decision(chosen.text if chosen is not None else None, source=f"take {take}")
+    else:
+        assert text is not None
+        if not text.strip():
+            raise UsageError("--text is empty", hint="to delete on both sides take the side that has no value")
+        problem = value_problem(text, field=key.field, lang=key.lang)
+        if problem is not None:
+            raise UsageError(f"--text {problem}", hint="a wiki would alter or refuse it; see docs/values.md")
+        decision = Decision(text, source=source)
+    state.decide(key, decision)
+    log.info("decision recorded for %s/%s (%s)", key.message_key, key.lang, decision.source)
+    return decision
+
+
+@dataclass(frozen=True)
+class ConflictRows:
+    """The inbox as a report (table/JSON/CSV/Markdown through capxl10n.cli.render)."""
+
+    conflicts: tuple[StoredConflict, ...]
+    bundle_page: str
+
+    def columns(self) -> list[str]:
+        return ["key", "lang", "metabase", "metabase_by", "metawiki", "metawiki_by", "base", "decision", "reason"]
+
+    def records(self) -> list[dict[str, Any]]:
+        rows = []
+        for c in self.conflicts:
+            rows.append({
+                "key": c.key.message_key, "lang": c.key.lang,
+                "metabase": c.metabase.text if c.metabase else None,
+                "metabase_by": _who(c.metabase),
+                "metawiki": (c.metawiki.text + (" (fuzzy)" if c.metawiki.fuzzy else "")) if c.metawiki else None,
+                "metawiki_by": _who(c.metawiki),
+                "base": c.base,
+                "decision": None if c.decision is None else (c.decision.text if c.decision.text is not None
+                                                             else "(delete)"),
+                "reason": c.reason,
+            })
+        return rows
+
+    def to_json(self) -> Any:
+        return [{**c.to_json(), "full_key": full_message_key(self.bundle_page, c.key.message_key)}
+                for c in self.conflicts]
+
+
+def _who(term: Any) -> str | None:
+    if term is None:
+        return None
+    parts = [p for p in (term.author, term.timestamp) if p]
+    return " at ".join(parts) if parts else None
+
+
+def export_po(conflicts: Iterable[StoredConflict], lang: str, path: Path, *, bundle_page: str,
+              message_group: str, english: Mapping[TermKey, str]) -> int:
+    """Write the undecided conflicts of ``lang`` as a .po for Poedit; returns the entry count."""
+    import polib
+
+    try:
+        language = langs.get(lang)
+        bcp47, plural = language.bcp47, language.plural_forms
+    except Exception:  # an unknown code still exports; headers fall back to the MediaWiki code
+        bcp47, plural = lang, "nplurals=2; plural=(n != 1);"
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = {
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "Language": bcp47,
+        "X-Language-Code": lang,
+        "X-Message-Group": message_group,
+        "X-Generator": EXPORT_GENERATOR,
+        EXPORT_HEADER: EXPORT_KIND,
+        "Plural-Forms": plural,
+    }
+    po.header = (f"Conflicts of {message_group} in {lang}: pick or write the final text as msgstr.\n"
+                 "Leave msgstr empty to decide later; then run `capxl10n conflicts import` on this file.")
+    count = 0
+    for c in conflicts:
+        if c.key.lang != lang or c.decision is not None:
+            continue
+        comments = [f"conflict: {c.reason}",
+                    f"metabase: {_alt(c.metabase)}",
+                    f"metawiki: {_alt(c.metawiki)}",
+                    f"base (last agreed): {c.base if c.base is not None else '(none)'}"]
+        po.append(polib.POEntry(msgctxt=full_message_key(bundle_page, c.key.message_key),
+                                msgid=source_text(c.key, english), msgstr="",
+                                comment=f"{CONFLICT_ID_LABEL} {conflict_id(c)} (checked on import)",
+                                tcomment="\n".join(comments)))
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    po.save(str(tmp))
+    tmp.replace(path)
+    return count
+
+
+def _alt(term: Term | None) -> str:
+    if term is None:
+        return "(absent)"
+    by = _who(term)
+    return str(term.text) + (" [outdated]" if term.fuzzy else "") + (f"  (by {by})" if by else "")
+
+
+def source_text(key: TermKey, english: Mapping[TermKey, str]) -> str:
+    """The msgid of a conflict's entry: the English source, or the message key when there is none."""
+    return english.get(TermKey(key.qid, key.field, SOURCE_LANGUAGE)) or key.message_key
+
+
+def english_sources(state: State) -> dict[TermKey, str]:
+    """The agreed English of every term: what an export writes as msgid and an import expects back."""
+    return {k: t.text for k, t in state.directory().terms.items() if k.lang == SOURCE_LANGUAGE}
+
+
+def conflict_id(conflict: StoredConflict) -> str:
+    """``<lang>/<digest of the values a translator is shown>``: an entry stays bound to the conflict it was
+    exported for, so a relabelled file or one whose conflict changed since cannot decide anything.
+
+    Authors and timestamps are left out: only the texts a translator chooses between count.
+    """
+    def side(term: Term | None) -> Any:
+        return None if term is None else [term.text, term.fuzzy]
+
+    data = [conflict.key.lang, conflict.key.qid, conflict.key.field, conflict.base,
+            side(conflict.metabase), side(conflict.metawiki)]
+    digest = hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+    return f"{conflict.key.lang}/{digest}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    decided: tuple[TermKey, ...]
+    skipped_empty: int
+    unknown: tuple[str, ...] = ()
+    already: tuple[TermKey, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"decided": [f"{k.message_key}/{k.lang}" for k in self.decided], "skipped_empty": self.skipped_empty,
+                "unknown": list(self.unknown), "already_decided": [f"{k.message_key}/{k.lang}" for k in self.already]}
+
+
+@dataclass(frozen=True)
+class PoProblem:
+    """One reason to refuse a conflicts file, where it is (1-based line) and which key it concerns."""
+
+    line: int
+    message: str
+    key: str | None = None
+
+    def render(self, path: Path) -> str:
+        return f"{path}:{self.line}: " + (f"{self.key}: " if self.key else "") + self.message
+
+
+def import_po(state: State, path: Path, *, bundle_page: str, message_group: str | None = None,
+              english: Mapping[TermKey, str] | None = None) -> ImportResult:
+    """Record each non-empty, non-fuzzy msgstr of an exported conflicts file as a decision.
+
+    Everything is checked before anything is recorded, because one wrong
+    file (another language relabelled, a catalog, an old export) would write
+    a wrong text over humans' translations on both wikis: the file must be a
+    complete, well-formed conflicts export of this profile's message group,
+    its language headers must agree, and every entry must be the export of a
+    conflict still in the inbox in that language, unchanged since (the
+    values shown, the English msgid), with a text both wikis keep. Any
+    problem refuses the whole file with file:line: key: reason.
+    ``message_group`` defaults to Translate's group of ``bundle_page``,
+    ``english`` to the state's agreed English (what ``conflicts export`` wrote).
+    """
+    import polib
+
+    group = message_group or f"messagebundle-{bundle_page}"
+    text = _read_po_text(path)
+    _refuse(path, po_syntax_problems(text))
+    try:
+        po = polib.pofile(text, wrapwidth=0)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable .po file ({exc})", hint=_EXPORT_AGAIN) from None
+    lang = _check_header(po, path, group, _header_line(text))
+    conflicts = {c.key: c for c in state.conflicts(lang)}
+    sources = english_sources(state) if english is None else english
+    problems: list[PoProblem] = []
+    chosen: list[tuple[TermKey, str, StoredConflict]] = []
+    already: list[TermKey] = []
+    skipped = 0
+    seen: dict[str, int] = {}
+    for entry in po:
+        found, key = _entry_problems(entry, lang=lang, bundle_page=bundle_page, conflicts=conflicts,
+                                     english=sources, seen=seen)
+        problems.extend(found)
+        if found or key is None:
+            continue
+        if not entry.msgstr.strip() or entry.fuzzy:
+            skipped += 1
+            continue
+        current = conflicts[key]
+        if current.decision is None:
+            chosen.append((key, entry.msgstr, current))
+        elif _same_decision(current.decision, entry.msgstr):
+            already.append(key)
+        else:
+            problems.append(PoProblem(entry.linenum or 0, f"already decided ({current.decision.source}) as "
+                                      f"{_shown(current.decision.text)}; this file would overwrite that decision: "
+                                      "delete the entry or use `conflicts resolve`", key.message_key))
+    _refuse(path, problems)
+    decided = _record(state, chosen, source=f"po {path.name}")
+    return ImportResult(tuple(decided), skipped, (), tuple(already))
+
+
+_EXPORT_AGAIN = "export it again with `capxl10n conflicts export --lang <code> -o <file>`"
+
+
+def _refuse(path: Path, problems: list[PoProblem]) -> None:
+    if not problems:
+        return
+    listed = [p.render(path) for p in sorted(problems, key=lambda p: p.line)[:MAX_LISTED_PROBLEMS]]
+    more = len(problems) - len(listed)
+    raise DataError(f"{path}: refused, nothing recorded ({len(problems)} problem(s)):\n  " + "\n  ".join(listed)
+                    + (f"\n  … and {more} more" if more else ""),
+                    hint="fix or delete the entries named, or " + _EXPORT_AGAIN,
+                    problems=[(p.line, p.key, p.message) for p in problems])
+
+
+def _read_po_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x})",
+                        hint="conflicts files are UTF-8; " + _EXPORT_AGAIN) from None
+
+
+_KEYWORD_RE: Final = re.compile(r"^(?P<kw>msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)(?:[ \t]+(?P<rest>.*))?$")
+_STRING_RE: Final = re.compile(r'^"(?:[^"\\]|\\.)*"[ \t]*$')
+_ESCAPE_RE: Final = re.compile(r"\\(.)")
+_KNOWN_ESCAPES: Final = frozenset('\\"ntrvbf')
+
+
+def po_syntax_problems(text: str) -> list[PoProblem]:
+    """Lines a .po parser would misread: polib takes an unterminated or cut string as the whole text.
+
+    A file cut short (a download or a copy stopped midway) must not turn a
+    half msgstr into a decision, so every string must close on its line,
+    every msgid must have its msgstr and the file must end with a newline.
+
+    >>> po_syntax_problems('msgid "a"\\nmsgstr "b"\\n')
+    []
+    >>> [p.message for p in po_syntax_problems('msgid "a"\\nmsgstr "Organiz')]
+    ['unterminated string (the file is cut short?)', 'the file ends in the middle of a line (cut short?)']
+    """
+    problems: list[PoProblem] = []
+    lines = text.split("\n")
+    last: tuple[str, int] | None = None  # the entry's last keyword (msgctxt, msgid or msgstr) and its line
+    in_string = False
+    for number, raw in enumerate(lines, 1):
+        line = raw.rstrip("\r").lstrip("\ufeff") if number == 1 else raw.rstrip("\r")
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            in_string = False
+            continue
+        match = _KEYWORD_RE.match(stripped)
+        if match:
+            keyword, literal = match.group("kw"), match.group("rest") or ""
+            problem = _string_problem(literal)
+            if problem:
+                problems.append(PoProblem(number, problem))
+            last = _follow(keyword, number, last, problems)
+            in_string = True
+        elif stripped.startswith('"') and in_string:
+            problem = _string_problem(stripped)
+            if problem:
+                problems.append(PoProblem(number, problem))
+        else:
+            problems.append(PoProblem(number, f"not a .po line: {stripped[:40]!r} (garbled or cut short?)"))
+            in_string = False
+    if last is not None and last[0] != "msgstr":
+        problems.append(PoProblem(last[1], f"{_missing(last[0])} (the file is cut short?)"))
+    if text and not text.endswith("\n"):
+        problems.append(PoProblem(len(lines), "the file ends in the middle of a line (cut short?)"))
+    return problems
+
+
+def _follow(keyword: str, number: int, state: tuple[str, int] | None,
+            problems: list[PoProblem]) -> tuple[str, int] | None:
+    """Track the keyword order of an entry, [msgctxt] msgid [msgid_plural] msgstr…; the state is the last
+    keyword seen (and its line), so that a msgid left without msgstr is found even at the end of the file."""
+    last = state[0] if state else None
+    if keyword in ("msgctxt", "msgid"):
+        if last in ("msgctxt", "msgid") and not (last == "msgctxt" and keyword == "msgid"):
+            problems.append(PoProblem(state[1] if state else number, _missing(last)))
+        return (keyword, number)
+    if keyword == "msgid_plural":
+        return state
+    if last not in ("msgid", "msgstr"):
+        problems.append(PoProblem(number, f"{keyword} without msgid"))
+    return ("msgstr", number)
+
+
+def _missing(keyword: str) -> str:
+    return "msgctxt without msgid" if keyword == "msgctxt" else "msgid without msgstr"
+
+
+def _string_problem(literal: str) -> str | None:
+    if not literal.startswith('"'):
+        return "a keyword without its quoted string"
+    if not _STRING_RE.match(literal):
+        return "unterminated string (the file is cut short?)"
+    body = literal.rstrip(" \t")[1:-1]
+    unknown = sorted({m.group(1) for m in _ESCAPE_RE.finditer(body)} - _KNOWN_ESCAPES)
+    if unknown:
+        return f"unknown escape \\{unknown[0]} (gettext files know \\n \\t \\\" \\\\ and a few more)"
+    return None
+
+
+def _header_line(text: str) -> int:
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.startswith("msgid"):
+            return number
+    return 1
+
+
+def _check_header(po: polib.POFile, path: Path, message_group: str, line: int) -> str:
+    """The file's language, once the headers show a conflicts export of this group in one known language."""
+    meta = po.metadata
+    generator = meta.get("X-Generator", "")
+    if generator != EXPORT_GENERATOR and meta.get(EXPORT_HEADER) != EXPORT_KIND:
+        catalog = generator.startswith("capxl10n ") or generator.startswith("MediaWiki")
+        raise DataError(
+            f"{path}:{line}: not a capxl10n conflicts export (X-Generator: {generator or 'none'}, "
+            f"{EXPORT_HEADER}: {meta.get(EXPORT_HEADER) or 'none'})",
+            hint=("this is a translation catalog (catalogs/ or Translate's export), whose msgstr are translations, "
+                  "not decisions; translate on Meta-Wiki instead, or " if catalog else "") + _EXPORT_AGAIN)
+    group = meta.get("X-Message-Group")
+    if group != message_group:
+        raise UsageError(f"{path}:{line}: exported for message group {group or '(none)'}, this profile's is "
+                         f"{message_group}", hint="import it with the --profile it was exported with")
+    code = meta.get("X-Language-Code", "")
+    try:
+        language = langs.get(code)
+    except CapxError:
+        raise DataError(f"{path}:{line}: X-Language-Code {code or '(none)'} is not a known language",
+                        hint=_EXPORT_AGAIN) from None
+    declared = meta.get("Language", "")
+    if not _same_language(language, declared):
+        raise DataError(f"{path}:{line}: the headers disagree: X-Language-Code {code} is {language.bcp47}, "
+                        f"Language is {declared or '(none)'}",
+                        hint="a file relabelled for another language would write one language's text over "
+                             "another's; " + _EXPORT_AGAIN)
+    return language.code
+
+
+def _same_language(language: langs.Language, tag: str) -> bool:
+    """A Language header names ``language`` as we write it (BCP 47) or as Poedit rewrites it (pt_BR)."""
+    def norm(text: str) -> str:
+        return text.strip().replace("_", "-").lower()
+
+    return bool(tag.strip()) and norm(tag) in {norm(language.bcp47), norm(language.gettext), norm(language.code)}
+
+
+def _entry_problems(entry: polib.POEntry, *, lang: str, bundle_page: str, conflicts: Mapping[TermKey, StoredConflict],
+                    english: Mapping[TermKey, str], seen: dict[str, int]) -> tuple[list[PoProblem], TermKey | None]:
+    """What is wrong with one entry (nothing: its key, an open conflict of ``lang`` as exported)."""
+    line, context = entry.linenum or 0, entry.msgctxt or ""
+    label = context.rsplit("/", 1)[-1] if context else entry.msgid[:40]
+
+    def problem(message: str) -> tuple[list[PoProblem], None]:
+        return [PoProblem(line, message, label)], None
+
+    if entry.obsolete:
+        return problem("an obsolete (#~) entry: the export writes none and it is never a decision; delete it")
+    if entry.msgid_plural or entry.msgstr_plural:
+        return problem("a plural entry (msgid_plural/msgstr[n]): capacity names have no plural forms")
+    prefix = bundle_page + "/"
+    short = context[len(prefix):] if context.startswith(prefix) else None
+    if short is None or not MESSAGE_KEY_RE.match(short):
+        return problem(f"msgctxt is not a full message key of {bundle_page}")
+    if short in seen:
+        return problem(f"the same msgctxt as line {seen[short]}: which one is the decision?")
+    seen[short] = line
+    tag = _CONFLICT_ID_RE.search("".join((entry.comment or "").split()))
+    if tag is None:
+        return problem(f"no '#. {CONFLICT_ID_LABEL}' comment: not an entry of a conflicts export")
+    if tag.group("lang") != lang:
+        return problem(f"exported for {tag.group('lang')}, but the file says {lang}: a relabelled file")
+    key = TermKey.from_message_key(short, lang)
+    current = conflicts.get(key)
+    if current is None:
+        return problem(f"no conflict on this key in {lang} in the inbox (resolved since the export?)")
+    if conflict_id(current) != f"{lang}/{tag.group('digest')}":
+        return problem("the conflict changed since the export (a side was edited): export again and decide again")
+    expected = source_text(key, english)
+    if entry.msgid != expected:
+        return problem(f"msgid is not the English source {_shown(expected)}: the English changed since the export "
+                       "(or the msgid was edited); export again and decide again")
+    if entry.msgstr.strip():
+        bad = value_problem(entry.msgstr, field=key.field, lang=lang)
+        if bad is not None:
+            return problem(f"msgstr {bad}")
+    return [], key
+
+
+def _same_decision(decision: Decision, text: str) -> bool:
+    """Importing the same file twice is harmless: a decision already recorded with this text."""
+    return decision.text is not None and normalize_text(decision.text) == normalize_text(text)
+
+
+def _record(state: State, chosen: list[tuple[TermKey, str, StoredConflict]], *, source: str) -> list[TermKey]:
+    """Record the checked decisions in one transaction: a failure records none of them."""
+    decisions = []
+    for key, text, current in chosen:
+        basis = (current.metabase.text if current.metabase else None,
+                 current.metawiki.text if current.metawiki else None)
+        decisions.append((key, Decision(text, source=source, basis=basis)))
+    state.decide_many(decisions)
+    done = [key for key, _ in decisions]
+    for key in done:
+        log.info("decision recorded for %s/%s (%s)", key.message_key, key.lang, source)
+    return done
+
+
+def _shown(text: str | None) -> str:
+    if text is None:
+        return "(delete)"
+    return repr(text if len(text) <= 60 else text[:57] + "...")

@@ -1,0 +1,231 @@
+"""Recognise the writes of a killed or failed apply as written, and move the base for them.
+
+A write whose answer never came back (SIGKILL between the request and the
+journal's ``done``, or a network error after the request went out) may or may
+not have landed; its operations stay ``sent`` in the journal. Every write's
+summary carries its plan's tag (:func:`capxl10n.core.plan.plan_tag`), so one
+``prop=revisions`` read per page in flight tells: a revision with the tag since
+the plan's read (not one the journal already holds) means the write landed; a
+missing page means a deletion did. Only a handful of pages are ever in flight.
+
+Why it matters: until the base moves for a write that landed, the next merge
+sees our own write as a change of that side — a human's later edit then looks
+like a conflict, or our outdating is sent again over a translator's
+confirmation. :func:`recover_interrupted` runs at the start of every plan/sync
+for the newest plan if it never finished, moves the base exactly as apply's
+``_finish`` would have, and closes the plan (status ``recovered``) so it is
+neither recovered twice nor applied again.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from capxl10n.wikis.http import PageHistory
+from capxl10n.errors import DataError, UsageError
+from capxl10n.core.merge import BaseTerm
+from capxl10n.core.model import TermKey
+from capxl10n.core.plan import Operation, Plan, loads
+from capxl10n.engine.state import State
+
+log = logging.getLogger(__name__)
+
+#: A journal row: (status, attempts, revision, detail).
+JournalRow = tuple[str, int, int | None, str | None]
+#: Plan statuses that may leave writes nobody recorded.
+UNFINISHED = ("running", "partial")
+#: The status of a plan whose interrupted apply was recovered: never resumed again.
+RECOVERED = "recovered"
+
+
+class HistoryReader(Protocol):
+    """What recovery reads: one page's recent revisions (both write clients have it)."""
+
+    def page_history(self, page: str, since: str | None = None) -> PageHistory: ...
+
+
+class WriterPair(Protocol):
+    @property
+    def metabase(self) -> Any: ...
+    @property
+    def metawiki(self) -> Any: ...
+    @property
+    def requests(self) -> Callable[[], int]: ...
+
+
+def read_side(target: str) -> str:
+    """The side a target belongs to (the bundle is on Meta-Wiki)."""
+    return "metabase" if target == "metabase" else "metawiki"
+
+
+def find_landed(plan: Plan, journal: Mapping[str, JournalRow], writers: WriterPair) -> dict[str, int | None]:
+    """Operations left ``sent`` whose write is on the wiki: op id → the revision that carries it.
+
+    One request per page with ``sent`` operations. All ``sent`` operations of a page
+    were sent in the same request, so a tagged revision covers them all; revisions
+    the journal already credits to other operations of the plan are not evidence.
+    """
+    sent: dict[str, list[Operation]] = {}
+    for op in plan.operations:
+        if journal.get(op.id, ("pending",))[0] == "sent":
+            sent.setdefault(op.group, []).append(op)
+    credited = {row[2] for row in journal.values() if row[0] == "done" and row[2] is not None}
+    landed: dict[str, int | None] = {}
+    for ops in sent.values():
+        landed.update(_landed_on_page(plan, ops, writers, credited))
+    return landed
+
+
+def _landed_on_page(plan: Plan, ops: list[Operation], writers: WriterPair,
+                    credited: set[int]) -> dict[str, int | None]:
+    target, page = ops[0].target, ops[0].page
+    reader: HistoryReader = writers.metabase if target == "metabase" else writers.metawiki
+    history = reader.page_history(page, since=plan.reads.get(read_side(target), {}).get("at"))
+    if not history.exists:  # a deletion by action=delete leaves no revision: the missing page is the evidence
+        return {op.id: None for op in ops if op.action == "delete" and target == "metawiki"}
+    tagged = [r.revid for r in history.revisions if plan.tag in r.comment and r.revid not in credited]
+    if not tagged:
+        return {}
+    log.info("recovery: %s %s was written by plan %s (revision %d)", target, page, plan.id, max(tagged))
+    return {op.id: max(tagged) for op in ops}
+
+
+def with_landed(journal: Mapping[str, JournalRow], landed: Mapping[str, int | None]) -> dict[str, JournalRow]:
+    """The journal as it reads once the landed operations are marked done."""
+    out = dict(journal)
+    for op_id, revision in landed.items():
+        old = out.get(op_id, ("pending", 0, None, None))
+        out[op_id] = ("done", old[1], revision if revision is not None else old[2], old[3])
+    return out
+
+
+def outdated_messages(plan: Plan, journal: Mapping[str, JournalRow]) -> set[str]:
+    """Message keys whose English change of this plan went out: Translate outdated all their translations."""
+    return {op.key.message_key for op in plan.operations if op.changes_english and op.action == "set"
+            and journal.get(op.id, ("pending",))[0] == "done"} & set(plan.notes.get("outdated_keys") or ())
+
+
+def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,
+               only: Iterable[TermKey] | None = None) -> tuple[dict[TermKey, BaseTerm | None], list[TermKey]]:
+    """The base rows a plan's outcome moves, and the terms it finished.
+
+    A term moves when all its operations are done (to the value written, with the
+    revisions that carry it); with ``agreed`` the plan's agreed rows and resolved
+    terms come too, minus terms whose operations did not all finish. ``only``
+    restricts the written terms considered (a recovery of a partly finished apply).
+    """
+    wanted = set(only) if only is not None else None
+    by_key: dict[TermKey, list[Operation]] = {}
+    for op in plan.operations:
+        by_key.setdefault(op.key, []).append(op)
+    updates: dict[TermKey, BaseTerm | None] = dict(plan.base) if agreed else {}
+    finished: list[TermKey] = list(plan.resolved) if agreed else []
+    outdated = outdated_messages(plan, journal)
+    for key, ops in by_key.items():
+        if all(journal.get(op.id, ("pending",))[0] == "done" for op in ops):
+            if wanted is None or key in wanted:
+                revs = {op.target: journal[op.id][2] for op in ops}
+                # The English change outdated the unit, whether this plan wrote it or copied it onto
+                # Metabase: the agreed text is an outdated one (a translator's confirmation is a change).
+                fuzzy = (key.message_key in outdated and key.lang != "en") or any(op.outdated for op in ops)
+                updates[key] = BaseTerm(ops[0].new, fuzzy=fuzzy and ops[0].new is not None,
+                                        metabase_rev=revs.get("metabase"),
+                                        metawiki_rev=revs.get("metawiki") or revs.get("bundle"))
+                finished.append(key)
+        else:
+            updates.pop(key, None)
+    return updates, finished
+
+
+def clear_finished_conflicts(plan: Plan, state: State, finished: Iterable[TermKey]) -> None:
+    """Decided conflicts whose decision is now written on both sides leave the inbox."""
+    decided = state.decisions()
+    resolved = set(plan.resolved)
+    state.clear_conflicts([k for k in finished if k in decided or k in resolved])
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What recovering the newest unfinished plan found, and the base moves it made (or would make)."""
+
+    plan_id: str | None = None
+    status: str | None = None
+    landed: Mapping[str, int | None] = field(default_factory=dict)
+    base_updates: Mapping[TermKey, BaseTerm | None] = field(default_factory=dict)
+    persisted: bool = False
+    requests: int = 0
+
+    def base(self, stored: Mapping[TermKey, BaseTerm]) -> dict[TermKey, BaseTerm]:
+        """``stored`` with the moves applied: the base to merge against when they were not persisted."""
+        out = dict(stored)
+        for key, term in self.base_updates.items():
+            if term is None:
+                out.pop(key, None)
+            else:
+                out[key] = term
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"plan": self.plan_id, "status": self.status, "landed": sorted(self.landed),
+                "base_updates": len(self.base_updates), "persisted": self.persisted, "requests": self.requests}
+
+
+def recover_interrupted(profile: Any, state: State, *, writers: Any = None, persist: bool = True) -> Recovery:
+    """Recover the newest plan if its apply never finished; with ``persist=False`` only report (GETs only).
+
+    ``writers`` is a :class:`capxl10n.engine.apply.Writers`, a factory of one from the
+    profile, or None for the real clients (built only when a page must be read).
+    """
+    latest = state.latest_plan()
+    if latest is None or latest[1] not in UNFINISHED:
+        return Recovery()
+    plan_id, status, body = latest
+    try:
+        plan = loads(body, origin=f"plan {plan_id} in the state")
+    except (DataError, UsageError) as exc:
+        log.warning("recovery: plan %s cannot be read back (%s); it is closed without recovery", plan_id,
+                    exc.message)
+        if persist:
+            state.set_plan_status(plan_id, RECOVERED)
+        return Recovery(plan_id, status, persisted=persist)
+    journal = state.journal(plan.id)
+    landed: dict[str, int | None] = {}
+    requests = 0
+    if any(row[0] == "sent" for row in journal.values()):
+        clients = _writers(profile, writers)
+        before = clients.requests()
+        landed = find_landed(plan, journal, clients)
+        requests = clients.requests() - before
+    journal = with_landed(journal, landed)
+    running = status == "running"
+    touched = {op.key for op in plan.operations if op.id in landed}
+    updates, finished = base_moves(plan, journal, agreed=running, only=None if running else touched)
+    if persist:
+        _persist(plan, state, landed, updates, finished, running=running)
+    log.info("recovered plan %s (%s): %d write(s) found landed, %d base row(s) moved", plan.id, status,
+             len(landed), len(updates), extra={"event": {"phase": "recover", "plan": plan.id, "status": status,
+                                                         "landed": sorted(landed), "requests": requests}})
+    return Recovery(plan.id, status, landed, updates, persist, requests)
+
+
+def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
+             updates: Mapping[TermKey, BaseTerm | None], finished: list[TermKey], *, running: bool) -> None:
+    """Journal first, then the base, then close the plan: a crash in between only repeats harmless steps."""
+    for op_id, revision in landed.items():
+        state.mark(plan.id, [op_id], "done", revision=revision, detail="found written after an interruption")
+    if updates or running:
+        state.update_base(updates, plan.capacities if running else ())
+        clear_finished_conflicts(plan, state, finished)
+    state.outdate_translations(outdated_messages(plan, state.journal(plan.id)))
+    state.set_plan_status(plan.id, RECOVERED)
+
+
+def _writers(profile: Any, writers: Any) -> WriterPair:
+    if writers is None:
+        from capxl10n.engine.sync import make_writers
+        return make_writers(profile)
+    if callable(writers) and not hasattr(writers, "metabase"):
+        return writers(profile)
+    return writers

@@ -1,0 +1,531 @@
+"""The state database: one SQLite file holding everything a sync must remember.
+
+* the **base** — per term the value both sides last agreed on (a NULL value is a
+  tombstone), its fuzzy flag and the revisions each side had then;
+* the **apply journal** — every operation of a plan, recorded *before* its request
+  goes out and again after, so a killed apply resumes without writing twice;
+* the **read cache** for incremental pulls (:class:`ReadCache` protocol of the clients);
+* the **conflict inbox** with human decisions, **coverage history** and **run summaries**.
+
+The file is ours only if its ``application_id`` says so; a corrupt or foreign
+file, or one written by a newer capxl10n, is refused with a :class:`StateError`
+and never overwritten. Older schemas are migrated in place.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Final
+
+from capxl10n.core.directory import known_languages_only, whole_directory
+from capxl10n.errors import StateError
+from capxl10n.core.merge import BaseTerm, Conflict, Decision
+from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
+
+log = logging.getLogger(__name__)
+
+APPLICATION_ID: Final = 0x43415058  # "CAPX"
+SCHEMA_VERSION: Final = 2
+SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+
+_SCHEMA_V1: Final = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE base (
+    qid TEXT NOT NULL, field TEXT NOT NULL, lang TEXT NOT NULL,
+    value TEXT, fuzzy INTEGER NOT NULL DEFAULT 0,
+    metabase_rev INTEGER, metawiki_rev INTEGER, updated TEXT NOT NULL,
+    PRIMARY KEY (qid, field, lang));
+CREATE TABLE capacities (qid TEXT PRIMARY KEY, item TEXT, parent TEXT, root TEXT, code TEXT);
+CREATE TABLE plans (plan_id TEXT PRIMARY KEY, profile TEXT NOT NULL, created TEXT NOT NULL,
+    status TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE journal (
+    plan_id TEXT NOT NULL, op_id TEXT NOT NULL, status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, revision INTEGER, detail TEXT, updated TEXT NOT NULL,
+    PRIMARY KEY (plan_id, op_id));
+CREATE TABLE read_cache (side TEXT PRIMARY KEY, snapshot TEXT NOT NULL, high_water TEXT, updated TEXT NOT NULL);
+CREATE TABLE conflicts (
+    qid TEXT NOT NULL, field TEXT NOT NULL, lang TEXT NOT NULL,
+    base TEXT, has_base INTEGER NOT NULL, metabase TEXT, metawiki TEXT, reason TEXT NOT NULL,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+    decided INTEGER NOT NULL DEFAULT 0, decision TEXT, decision_source TEXT,
+    PRIMARY KEY (qid, field, lang));
+CREATE TABLE coverage (taken TEXT NOT NULL, lang TEXT NOT NULL, translated INTEGER NOT NULL,
+    fuzzy INTEGER NOT NULL, total INTEGER NOT NULL, PRIMARY KEY (taken, lang));
+CREATE TABLE runs (run_id TEXT PRIMARY KEY, command TEXT NOT NULL, started TEXT NOT NULL,
+    finished TEXT, exit_code INTEGER, summary TEXT);
+"""
+
+#: Version 2: sticky conflicts, decisions bound to the values they were made on, and the
+#: ``established`` mark (a first sync completed; existing bases count as established).
+_SCHEMA_V2: Final = """
+ALTER TABLE conflicts ADD COLUMN sticky INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE conflicts ADD COLUMN decided_on TEXT;
+INSERT OR IGNORE INTO meta SELECT 'established', '1' WHERE EXISTS (SELECT 1 FROM base);
+"""
+
+#: Migrations from version N-1 to N (index N); version 1 is the initial schema.
+MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+
+#: Journal statuses: ``sent`` means the request may have reached the wiki; ``stale`` means not
+#: written because the copied value's source changed after the plan (the next sync re-merges it).
+JOURNAL_STATUSES: Final = ("pending", "sent", "done", "conflict", "failed", "stale")
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class StoredConflict:
+    """A conflict in the inbox, with the human's decision once there is one."""
+
+    key: TermKey
+    base: str | None
+    has_base: bool
+    metabase: Term | None
+    metawiki: Term | None
+    reason: str
+    first_seen: str
+    last_seen: str
+    decision: Decision | None
+    sticky: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "qid": self.key.qid, "field": self.key.field, "lang": self.key.lang,
+            "message_key": self.key.message_key, "base": self.base, "has_base": self.has_base,
+            "metabase": self.metabase.to_json() if self.metabase else None,
+            "metawiki": self.metawiki.to_json() if self.metawiki else None,
+            "reason": self.reason, "first_seen": self.first_seen, "last_seen": self.last_seen,
+            "sticky": self.sticky,
+            "decision": None if self.decision is None else
+            {"text": self.decision.text, "source": self.decision.source,
+             "made_on": None if self.decision.basis is None else
+             {"metabase": self.decision.basis[0], "metawiki": self.decision.basis[1]}},
+        }
+
+
+class State:
+    """An open state database. Use :func:`open_state`; close it (or use ``with``)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic, durable unit: committed on success, rolled back on error."""
+        try:
+            with self.conn:
+                yield self.conn
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"{self.path}: cannot write the state: {exc}",
+                             hint="check free disk space and file permissions") from None
+
+    # -- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @property
+    def base_generation(self) -> int:
+        """Bumped on every base change; a plan made at another generation is stale."""
+        return int(self.get_meta("base_generation", "0") or 0)
+
+    @property
+    def established(self) -> bool:
+        """True once a sync has completed: from then on no term is a first contact."""
+        return self.get_meta("established") == "1"
+
+    def mark_established(self, *, unexamined: Iterable[str] = (), examined: Iterable[str] = ()) -> None:
+        """A first sync completed. Its ``unexamined`` message keys (their units were hidden from it: keys
+        missing from the bundle) stay a first contact until a completed run has ``examined`` them."""
+        pending = set(self.first_contact_keys())
+        if not self.established:
+            self.set_meta("established", "1")
+            pending |= set(unexamined)
+        pending -= set(examined)
+        if pending != set(self.first_contact_keys()):
+            self.set_meta("first_contact_keys", json.dumps(sorted(pending)))
+
+    def first_contact_keys(self) -> frozenset[str]:
+        """Message keys whose translations no completed run has examined yet (see :meth:`mark_established`)."""
+        raw = self.get_meta("first_contact_keys")
+        return frozenset(json.loads(raw)) if raw else frozenset()
+
+    # -- base -------------------------------------------------------------------------------
+    def load_base(self) -> dict[TermKey, BaseTerm]:
+        out: dict[TermKey, BaseTerm] = {}
+        for qid, fld, lang, value, fuzzy, mrev, wrev in self.conn.execute(
+                "SELECT qid, field, lang, value, fuzzy, metabase_rev, metawiki_rev FROM base"):
+            out[TermKey(qid, fld, lang)] = BaseTerm(value, bool(fuzzy), mrev, wrev)
+        return out
+
+    def update_base(self, updates: Mapping[TermKey, BaseTerm | None],
+                    capacities: Iterable[Capacity] = ()) -> None:
+        """Write base rows (None drops the row) and the capacity tree; bumps the generation."""
+        caps = list(capacities)
+        if not updates and not caps:
+            return
+        now = utcnow()
+        with self.transaction() as db:
+            for key, term in updates.items():
+                if term is None:
+                    db.execute("DELETE FROM base WHERE qid = ? AND field = ? AND lang = ?",
+                               (key.qid, key.field, key.lang))
+                else:
+                    db.execute("INSERT OR REPLACE INTO base VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               (key.qid, key.field, key.lang, term.text, int(term.fuzzy),
+                                term.metabase_rev, term.metawiki_rev, now))
+            for cap in caps:
+                db.execute("INSERT OR REPLACE INTO capacities VALUES (?, ?, ?, ?, ?)",
+                           (cap.qid, cap.item, cap.parent, cap.root, cap.code))
+            generation = self.base_generation + 1
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('base_generation', ?)", (str(generation),))
+
+    def outdate_translations(self, message_keys: Iterable[str]) -> None:
+        """Our English change of these messages went out: Translate outdated every translation of them,
+        so the agreed values are outdated ones (a translator confirming one has made a change)."""
+        rows = [TermKey.from_message_key(k, SOURCE_LANGUAGE) for k in message_keys]
+        if not rows:
+            return
+        with self.transaction() as db:
+            db.executemany("UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN (?, ?) "
+                           "AND value IS NOT NULL", [(k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE) for k in rows])
+
+    def capacities(self) -> tuple[Capacity, ...]:
+        return tuple(Capacity(qid, item, parent, root, code) for qid, item, parent, root, code in
+                     self.conn.execute("SELECT qid, item, parent, root, code FROM capacities"))
+
+    def directory(self) -> Snapshot:
+        """The agreed directory: base values (tombstones left out) over the stored capacity tree."""
+        caps = self.capacities()
+        known = {c.qid for c in caps}
+        terms = {key: Term(b.text, fuzzy=b.fuzzy, revision=b.metabase_rev, side="base")
+                 for key, b in self.load_base().items() if b.text is not None and key.qid in known}
+        return Snapshot("base", caps, terms, {"base_generation": self.base_generation})
+
+    def whole_directory(self) -> Snapshot:
+        """Everything both wikis know (:func:`capxl10n.core.directory.whole_directory`): the base and the read
+        cache, no wiki read. This is what the catalogs and coverage are built from.
+
+        A side whose read is not cached has the base stand in for it (logged); with neither
+        cached (a state from before the read cache) this is the agreed :meth:`directory`.
+        """
+        reads = {side: self.load_side(side) for side in ("metabase", "metawiki")}
+        missing = [side for side, cached in reads.items() if cached is None]
+        if len(missing) == len(reads):
+            log.warning("%s holds no read of either wiki: the directory is the agreed values only (no outdated "
+                        "translations, documentation or one-sided values); the next `capxl10n sync` reads them",
+                        self.path)
+            return self.directory()
+        for side in missing:
+            log.warning("%s holds no read of %s: its agreed values stand in for it until the next sync",
+                        self.path, side)
+        mb, mw = reads["metabase"], reads["metawiki"]
+        whole = whole_directory(self.load_base(), mb[0] if mb else None, mw[0] if mw else None, self.capacities())
+        whole, unknown = known_languages_only(whole)
+        if unknown:
+            log.warning("left out of the directory: terms in languages capxl10n does not know: %s",
+                        ", ".join(unknown))
+        return whole
+
+    # -- read cache (the clients' ReadCache protocol) ---------------------------------------
+    def load_side(self, side: str) -> tuple[Snapshot, str] | None:
+        row = self.conn.execute("SELECT snapshot, high_water FROM read_cache WHERE side = ?", (side,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return Snapshot.loads(row[0], origin=f"{self.path} read cache '{side}'"), row[1]
+        except Exception as exc:  # a damaged cache is only a cache: read everything again
+            log.warning("ignoring damaged read cache for %s: %s", side, exc)
+            return None
+
+    def store_side(self, side: str, snapshot: Snapshot, high_water_mark: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO read_cache VALUES (?, ?, ?, ?)",
+                       (side, snapshot.dumps(), high_water_mark, utcnow()))
+
+    def forget_side(self, side: str) -> None:
+        """Drop one side's cached read: the next pull reads it in full."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM read_cache WHERE side = ?", (side,))
+
+    # -- journal ----------------------------------------------------------------------------
+    def register_plan(self, plan_id: str, profile: str, body: str, op_ids: Iterable[str]) -> bool:
+        """Record a plan and its operations as pending; False when it is already known (a resume)."""
+        if self.conn.execute("SELECT 1 FROM plans WHERE plan_id = ?", (plan_id,)).fetchone():
+            return False
+        now = utcnow()
+        with self.transaction() as db:
+            db.execute("INSERT INTO plans VALUES (?, ?, ?, 'running', ?)", (plan_id, profile, now, body))
+            db.executemany("INSERT INTO journal (plan_id, op_id, status, updated) VALUES (?, ?, 'pending', ?)",
+                           [(plan_id, op, now) for op in op_ids])
+        return True
+
+    def prune_plans(self, keep: int = 20) -> None:
+        """Forget all but the ``keep`` newest plans: an older one is stale anyway (its base moved)."""
+        with self.transaction() as db:
+            old = [r[0] for r in db.execute(
+                "SELECT plan_id FROM plans ORDER BY created DESC, rowid DESC "
+                "LIMIT -1 OFFSET ?", (keep,)).fetchall()]
+            db.executemany("DELETE FROM journal WHERE plan_id = ?", [(p,) for p in old])
+            db.executemany("DELETE FROM plans WHERE plan_id = ?", [(p,) for p in old])
+
+    def plan_status(self, plan_id: str) -> str | None:
+        row = self.conn.execute("SELECT status FROM plans WHERE plan_id = ?", (plan_id,)).fetchone()
+        return row[0] if row else None
+
+    def set_plan_status(self, plan_id: str, status: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE plans SET status = ? WHERE plan_id = ?", (status, plan_id))
+
+    def journal(self, plan_id: str) -> dict[str, tuple[str, int, int | None, str | None]]:
+        """op_id → (status, attempts, revision, detail)."""
+        return {op: (status, attempts, rev, detail) for op, status, attempts, rev, detail in self.conn.execute(
+            "SELECT op_id, status, attempts, revision, detail FROM journal WHERE plan_id = ?", (plan_id,))}
+
+    def mark(self, plan_id: str, op_ids: Iterable[str], status: str, *, revision: int | None = None,
+             detail: str | None = None) -> None:
+        """Move operations to ``status``; committed (durably) before this returns."""
+        if status not in JOURNAL_STATUSES:
+            raise ValueError(status)
+        now = utcnow()
+        bump = 1 if status == "sent" else 0
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE journal SET status = ?, attempts = attempts + ?, revision = COALESCE(?, revision), "
+                "detail = ?, updated = ? WHERE plan_id = ? AND op_id = ?",
+                [(status, bump, revision, detail, now, plan_id, op) for op in op_ids])
+
+    def sent_count(self, plan_id: str | None = None) -> int:
+        """How many operations are sent or done (tests kill an apply when this reaches N)."""
+        sql = "SELECT COUNT(*) FROM journal WHERE status IN ('sent', 'done')"
+        args: tuple[Any, ...] = ()
+        if plan_id:
+            sql += " AND plan_id = ?"
+            args = (plan_id,)
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
+    # -- conflict inbox ---------------------------------------------------------------------
+    def record_conflicts(self, conflicts: Iterable[Conflict], *, replace_all: bool = True,
+                         unexamined: Iterable[str] = ()) -> None:
+        """Upsert the conflicts seen now; with ``replace_all`` undecided ones no longer seen are dropped.
+
+        ``unexamined`` names message keys the merge did not look at (their units were hidden):
+        their conflicts stay as they are.
+        """
+        keep = set(unexamined)
+        now = utcnow()
+        seen = []
+        with self.transaction() as db:
+            for c in conflicts:
+                k = c.key
+                seen.append((k.qid, k.field, k.lang))
+                db.execute(
+                    "INSERT INTO conflicts (qid, field, lang, base, has_base, metabase, metawiki, reason, "
+                    "first_seen, last_seen, sticky) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (qid, field, lang) DO UPDATE SET base = excluded.base, "
+                    "has_base = excluded.has_base, metabase = excluded.metabase, metawiki = excluded.metawiki, "
+                    "reason = excluded.reason, last_seen = excluded.last_seen, sticky = excluded.sticky",
+                    (k.qid, k.field, k.lang, c.base, int(c.has_base), _term_json(c.metabase),
+                     _term_json(c.metawiki), c.reason, now, now, int(c.sticky)))
+            if replace_all:
+                current = set(seen)
+                for row in db.execute("SELECT qid, field, lang FROM conflicts WHERE decided = 0").fetchall():
+                    hidden = f"{row[0]}-{row[1]}" in keep and row[2] != SOURCE_LANGUAGE  # English was merged
+                    if tuple(row) not in current and not hidden:
+                        db.execute("DELETE FROM conflicts WHERE qid = ? AND field = ? AND lang = ?", row)
+
+    def conflicts(self, lang: str | None = None) -> list[StoredConflict]:
+        sql = ("SELECT qid, field, lang, base, has_base, metabase, metawiki, reason, first_seen, last_seen, "
+               "decided, decision, decision_source, sticky, decided_on FROM conflicts")
+        rows = self.conn.execute(sql + (" WHERE lang = ?" if lang else ""), (lang,) if lang else ()).fetchall()
+        out = [StoredConflict(TermKey(q, f, lg), base, bool(hb), _term_from(mj), _term_from(wj), reason, first,
+                              last, _decision(dtext, dsrc, basis) if decided else None,
+                              bool(sticky))
+               for q, f, lg, base, hb, mj, wj, reason, first, last, decided, dtext, dsrc, sticky, basis in rows]
+        return sorted(out, key=lambda c: c.key.sort_key())
+
+    def decide(self, key: TermKey, decision: Decision) -> None:
+        """Record a decision, bound to the two values the inbox showed for the term when it was made."""
+        self.decide_many([(key, decision)])
+
+    def decide_many(self, decisions: Iterable[tuple[TermKey, Decision]]) -> None:
+        """Record several decisions in one transaction: all of them, or none (an import is one act)."""
+        with self.transaction() as db:
+            for key, decision in decisions:
+                row = db.execute("SELECT metabase, metawiki FROM conflicts WHERE qid = ? AND field = ? AND lang = ?",
+                                 (key.qid, key.field, key.lang)).fetchone()
+                if row is None:
+                    raise StateError(f"no conflict for {key.message_key} in {key.lang} in the inbox",
+                                     hint="run `capxl10n conflicts` to list open conflicts")
+                terms = [_term_from(raw) for raw in row]
+                made_on = decision.basis or tuple(t.text if t is not None else None for t in terms)
+                outdated = decision.basis_outdated or bool(terms[1] is not None and terms[1].fuzzy)
+                english = decision.english
+                if english is None:  # the English of the last sync: what the conflict's translations translate
+                    seen = db.execute("SELECT value FROM base WHERE qid = ? AND field = ? AND lang = ?",
+                                      (key.qid, key.field, SOURCE_LANGUAGE)).fetchone()
+                    english = seen[0] if seen is not None else None
+                db.execute("UPDATE conflicts SET decided = 1, decision = ?, decision_source = ?, decided_on = ? "
+                           "WHERE qid = ? AND field = ? AND lang = ?",
+                           (decision.text, decision.source,
+                            json.dumps([*made_on, outdated, english], ensure_ascii=False),
+                            key.qid, key.field, key.lang))
+
+    def undecide(self, keys: Iterable[TermKey]) -> None:
+        """Forget decisions that a later human edit overtook: the terms are open conflicts again."""
+        with self.transaction() as db:
+            db.executemany("UPDATE conflicts SET decided = 0, decision = NULL, decision_source = NULL, "
+                           "decided_on = NULL WHERE qid = ? AND field = ? AND lang = ?",
+                           [(k.qid, k.field, k.lang) for k in keys])
+
+    def decisions(self) -> dict[TermKey, Decision]:
+        return {c.key: c.decision for c in self.conflicts() if c.decision is not None}
+
+    def open_conflicts(self) -> dict[TermKey, str]:
+        """Undecided sticky conflicts, key → reason: the merge keeps them open until a human acts."""
+        return {c.key: c.reason for c in self.conflicts() if c.decision is None and c.sticky}
+
+    def clear_conflicts(self, keys: Iterable[TermKey]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM conflicts WHERE qid = ? AND field = ? AND lang = ?",
+                           [(k.qid, k.field, k.lang) for k in keys])
+
+    # -- coverage and runs ------------------------------------------------------------------
+    def record_coverage(self, rows: Mapping[str, tuple[int, int, int]], taken: str | None = None) -> str:
+        """Store one coverage snapshot: lang → (translated, fuzzy, total)."""
+        stamp = taken or utcnow()
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO coverage VALUES (?, ?, ?, ?, ?)",
+                           [(stamp, lang, *counts) for lang, counts in sorted(rows.items())])
+        return stamp
+
+    def coverage_history(self, lang: str | None = None) -> list[tuple[str, str, int, int, int]]:
+        sql = "SELECT taken, lang, translated, fuzzy, total FROM coverage"
+        args: tuple[Any, ...] = ()
+        if lang:
+            sql, args = sql + " WHERE lang = ?", (lang,)
+        return [(str(t), str(lg), int(tr), int(fz), int(tot))
+                for t, lg, tr, fz, tot in self.conn.execute(sql + " ORDER BY taken, lang", args)]
+
+    def start_run(self, run_id: str, command: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO runs (run_id, command, started) VALUES (?, ?, ?)",
+                       (run_id, command, utcnow()))
+
+    def finish_run(self, run_id: str, exit_code: int, summary: Mapping[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET finished = ?, exit_code = ?, summary = ? WHERE run_id = ?",
+                       (utcnow(), exit_code, json.dumps(summary, ensure_ascii=False, sort_keys=True), run_id))
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT run_id, command, started, finished, exit_code, summary FROM runs "
+                                 "ORDER BY started DESC, rowid DESC LIMIT ?", (limit,)).fetchall()
+        return [{"run_id": r[0], "command": r[1], "started": r[2], "finished": r[3], "exit_code": r[4],
+                 "summary": json.loads(r[5]) if r[5] else None} for r in rows]
+
+    # -- recovery of interrupted applies (capxl10n.engine.recover) ---------------------------------
+    def latest_plan(self) -> tuple[str, str, str] | None:
+        """The newest plan's id, status and body: only it can hold writes no later run took into account."""
+        row = self.conn.execute("SELECT plan_id, status, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+
+def _term_json(term: Term | None) -> str | None:
+    return None if term is None else json.dumps(term.to_json(), ensure_ascii=False, sort_keys=True)
+
+
+def _term_from(raw: str | None) -> Term | None:
+    return None if raw is None else Term.from_json(json.loads(raw))
+
+
+def _decision(text: str | None, source: str | None, made_on: str | None) -> Decision:
+    """A stored decision with the values it was made on (and whether the Meta-Wiki one was outdated)."""
+    if made_on is None:
+        return Decision(text, source or "manual")
+    values = json.loads(made_on)
+    return Decision(text, source or "manual", (values[0], values[1]), bool(values[2]) if len(values) > 2 else False,
+                    values[3] if len(values) > 3 else None)
+
+
+def open_state(path: Path | str, *, create: bool = True) -> State:
+    """Open (and create or migrate) the state at ``path``; refuse anything that is not ours."""
+    path = Path(path)
+    if path.exists():
+        _check_header(path)
+    elif not create:
+        raise StateError(f"no state database at {path}", hint="run `capxl10n sync` (or plan/apply) first")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StateError(f"{path} is not a readable capxl10n state database ({exc})",
+                         hint="move it aside; it is never overwritten") from None
+    if app_id == 0 and version == 0 and tables == 0:
+        pass  # empty or new file: ours to initialise
+    elif app_id != APPLICATION_ID:
+        conn.close()
+        raise StateError(f"{path} is an SQLite file of another application (application_id {app_id:#x})",
+                         hint="point --state (or the profile's state) at a capxl10n state file")
+    elif version > SCHEMA_VERSION:
+        conn.close()
+        raise StateError(f"{path} was written by a newer capxl10n (schema {version}, this one knows "
+                         f"{SCHEMA_VERSION})", hint="upgrade capxl10n; the file is left untouched")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a killed process
+        _migrate(conn, version)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StateError(f"{path}: cannot initialise or migrate the state: {exc}") from None
+    return State(path, conn)
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StateError(f"cannot read the state file {path}: {exc.strerror}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StateError(f"{path} is not an SQLite database (corrupt or a foreign file)",
+                         hint="move it aside or choose another --state; it is never overwritten")
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        log.info("migrating state schema to version %d", target)
+        conn.executescript("BEGIN;" + MIGRATIONS[target] + f"PRAGMA user_version = {target};"
+                           f"PRAGMA application_id = {APPLICATION_ID};COMMIT;")
+
+
+def load_directory(profile: Any) -> Snapshot:
+    """The whole directory of ``profile.state`` (base and read cache; for the catalogs command)."""
+    with open_state(profile.state, create=False) as state:
+        return state.whole_directory()

@@ -1,0 +1,369 @@
+"""Library entry points of the sync: :func:`plan`, :func:`apply` and :func:`sync`.
+
+The CLI commands of the same names call these and render their outcomes. They
+join the pieces: pull both sides (incrementally, through the state's read
+cache), merge against the base, build the plan, apply it through the clients'
+guarded writes, then move the base, rebuild the catalogs and record coverage.
+
+``sync(dry_run=True)`` is strictly read-only: no login, no POST, and no state
+change but the read cache (no conflicts recorded, no run summary written).
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from capxl10n.engine.apply import ApplyResult, Writers, apply_plan
+from capxl10n.catalogs.build import CatalogOptions, build_catalogs
+from capxl10n.core.coverage import coverage
+from capxl10n.core.directory import digest
+from capxl10n.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CatalogError
+from capxl10n.core.merge import BaseTerm, MergeOptions, MergeResult, merge
+from capxl10n.core.model import Snapshot, TermKey
+from capxl10n.core.plan import Plan, build_plan
+from capxl10n.engine.state import State, open_state
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the merge needs from one read of both sides (built from the clients' PullResult)."""
+
+    metabase: Snapshot
+    metawiki: Snapshot
+    duplicates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    unaccepted_languages: tuple[str, ...] = ()
+    unknown_bundle_keys: tuple[str, ...] = ()
+    bundle_revision: int | None = None
+    bundle_timestamp: str | None = None
+    requests: Mapping[str, int] = field(default_factory=dict)
+    #: The bundle's message keys as read; None when unknown (a reader that does not say).
+    bundle_keys: frozenset[str] | None = None
+
+    @classmethod
+    def from_pull(cls, result: Any) -> Reading:
+        bundle = result.bundle
+        return cls(metabase=result.metabase, metawiki=result.metawiki,
+                   duplicates=dict(result.discovery.duplicates),
+                   unaccepted_languages=tuple(result.unaccepted_languages),
+                   unknown_bundle_keys=tuple(result.unknown_bundle_keys),
+                   bundle_revision=bundle.revision, bundle_timestamp=bundle.timestamp,
+                   requests=dict(result.requests), bundle_keys=frozenset(bundle.messages))
+
+
+Reader = Callable[[Any, State], Reading]
+WriterFactory = Callable[[Any], Writers]
+
+
+@dataclass
+class PlanOutcome:
+    run_id: str
+    plan: Plan
+    merge: MergeResult
+    reading: Reading
+    open_conflicts: int
+    elapsed: float
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CONFLICTS if self.open_conflicts or self.plan.conflicts else self.plan.exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        from capxl10n.core.plan import summary_counts
+        return {"run": self.run_id, "plan": self.plan.id, "exit_code": self.exit_code,
+                "summary": summary_counts(self.plan), "open_conflicts": self.open_conflicts,
+                "notes": dict(self.plan.notes), "read_requests": dict(self.reading.requests),
+                "elapsed": round(self.elapsed, 3)}
+
+
+@dataclass
+class ApplyOutcome:
+    run_id: str
+    plan: Plan
+    result: ApplyResult
+    open_conflicts: int
+    catalogs: dict[str, Any] | None
+    elapsed: float
+
+    @property
+    def exit_code(self) -> int:
+        if self.result.failed:
+            return EXIT_PARTIAL
+        if self.catalogs and self.catalogs.get("error"):
+            return EXIT_ERROR
+        if self.open_conflicts:
+            return EXIT_CONFLICTS
+        return EXIT_PENDING if self.result.stale else EXIT_OK  # skipped copies: the next sync re-merges them
+
+    def to_json(self) -> dict[str, Any]:
+        return {"run": self.run_id, "plan": self.plan.id, "exit_code": self.exit_code,
+                "apply": self.result.to_json(), "open_conflicts": self.open_conflicts,
+                "catalogs": self.catalogs, "elapsed": round(self.elapsed, 3)}
+
+
+@dataclass
+class SyncOutcome:
+    planned: PlanOutcome
+    applied: ApplyOutcome | None
+    catalogs_error: bool = False
+    #: The first round, when this sync merged twice (keys put back into the bundle).
+    earlier: SyncOutcome | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.applied is None:
+            return EXIT_ERROR if self.catalogs_error else self.planned.exit_code
+        return self.applied.exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"plan": self.planned.to_json(), "apply": self.applied.to_json() if self.applied else None,
+               "exit_code": self.exit_code}
+        if self.earlier is not None:
+            out["first_round"] = self.earlier.to_json()
+        return out
+
+
+def _event(run_id: str, phase: str, **data: Any) -> dict[str, Any]:
+    return {"event": {"run": run_id, "phase": phase, **data}}
+
+
+def sync_profile(profile: Any) -> Any:
+    """The profile as the sync reads it: Wikidata is not a side of the merge, so it is not read."""
+    if getattr(profile.wikidata, "enabled", False):
+        return replace(profile, wikidata=replace(profile.wikidata, enabled=False))
+    return profile
+
+
+def read_sides(profile: Any, state: State, *, incremental: bool = True) -> Reading:
+    """Pull both sides through the clients, incrementally when the read cache allows it."""
+    from capxl10n.engine.pull import pull
+    return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=state))
+
+
+def make_writers(profile: Any) -> Writers:
+    """Real write clients for both wikis; constructing them touches no network."""
+    from capxl10n.engine.pull import Clients
+    clients = Clients(sync_profile(profile))
+    return Writers(metabase=clients.metabase, metawiki=clients.metawiki,
+                   requests=lambda: sum(clients.requests().values()))
+
+
+def merge_options(profile: Any, reading: Reading, state: State) -> MergeOptions:
+    policy = profile.policy
+    return MergeOptions(
+        first_contact=policy.first_contact, deletions=policy.deletions,
+        remove_from_bundle=policy.remove_from_bundle,
+        languages=frozenset(profile.languages) if profile.languages is not None else None,
+        exclude_languages=frozenset(profile.exclude_languages),
+        unaccepted_languages=frozenset(reading.unaccepted_languages),
+        duplicates=frozenset(reading.duplicates), decisions=state.decisions(),
+        open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys,
+        first_contact_keys=state.first_contact_keys())
+
+
+def make_plan(profile: Any, state: State, reading: Reading,
+              base: Mapping[TermKey, BaseTerm] | None = None) -> tuple[Plan, MergeResult]:
+    """Merge what was read against the base (or ``base``) and make a plan (no I/O besides reading the state)."""
+    base = state.load_base() if base is None else base
+    result = merge(base, reading.metabase, reading.metawiki, merge_options(profile, reading, state))
+    duplicates = set(reading.duplicates)
+    plan = build_plan(
+        result, profile=profile.name, bundle_page=profile.metawiki.bundle_page,
+        base_generation=state.base_generation,
+        fingerprints={"metabase": reading.metabase.fingerprint(), "metawiki": reading.metawiki.fingerprint()},
+        capacities=tuple(c for c in reading.metabase.capacities if c.qid not in duplicates),
+        bundle_revision=reading.bundle_revision, bundle_timestamp=reading.bundle_timestamp,
+        notes=_reading_notes(reading, result), sides={"metabase": reading.metabase, "metawiki": reading.metawiki})
+    return plan, result
+
+
+def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | None:
+    notes: dict[str, Any] = {}
+    if reading.unknown_bundle_keys:
+        notes["unknown_bundle_keys"] = list(reading.unknown_bundle_keys)
+    if result.unlisted_keys:
+        notes["unlisted_bundle_keys"] = list(result.unlisted_keys)
+    if result.restored_keys:
+        notes["restored_bundle_keys"] = list(result.restored_keys)
+    if result.outdated_keys:
+        notes["outdated_keys"] = list(result.outdated_keys)
+    return notes or None
+
+
+def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,
+         run_id: str | None = None, command: str = "plan",
+         writers: Writers | WriterFactory | None = None) -> PlanOutcome:
+    """Read both sides and plan; with ``record`` the conflicts go to the inbox and the run is summarised.
+
+    With ``record``, an earlier apply that never finished is recovered first (its writes that
+    landed move the base), reading pages through ``writers`` (default: the real clients).
+    """
+    run_id = run_id or uuid.uuid4().hex[:12]
+    started = time.monotonic()
+    from capxl10n.engine.recover import recover_interrupted
+    with open_state(profile.state) as state:
+        if record:
+            state.start_run(run_id, command)
+        # A dry run persists nothing: what an interrupted apply wrote moves the base in memory only.
+        recovery = recover_interrupted(profile, state, writers=writers, persist=record)
+        log.info("reading both sides", extra=_event(run_id, "read", incremental=incremental))
+        reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental)))(profile, state)
+        base = None if record or not recovery.base_updates else recovery.base(state.load_base())
+        the_plan, result = make_plan(profile, state, reading, base)
+        if record:
+            state.undecide(result.stale_decisions)
+            state.record_conflicts(result.conflicts, unexamined=(*result.unlisted_keys, *result.restored_keys))
+            open_conflicts = len(state.conflicts())
+        else:
+            open_conflicts = len(result.conflicts)
+        outcome = PlanOutcome(run_id, the_plan, result, reading, open_conflicts, time.monotonic() - started)
+        log.info("planned %d change(s), %d conflict(s)", len(the_plan.operations), len(the_plan.conflicts),
+                 extra=_event(run_id, "plan", counts=outcome.to_json()["summary"], plan=the_plan.id))
+        if record and command == "plan":
+            state.finish_run(run_id, outcome.exit_code, outcome.to_json())
+    return outcome
+
+
+def _hidden_keys(the_plan: Plan) -> set[str]:
+    """Message keys whose units the plan's merge could not see (put back into the bundle, or missing)."""
+    return {*the_plan.notes.get("restored_bundle_keys", ()), *the_plan.notes.get("unlisted_bundle_keys", ())}
+
+
+def check_credentials(profile: Any, the_plan: Plan) -> None:
+    """Fail before any request when a site we must write to has no bot password in the environment."""
+    targets = {op.target for op in the_plan.operations}
+    if "metabase" in targets:
+        profile.metabase.require_credentials()
+    if targets & {"metawiki", "bundle"}:
+        profile.metawiki.require_credentials()
+
+
+def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | None = None,
+          run_id: str | None = None, command: str = "apply", rebuild_catalogs: bool = True) -> ApplyOutcome:
+    """Apply ``the_plan``; the base moves for what was done, catalogs and coverage follow on success."""
+    run_id = run_id or uuid.uuid4().hex[:12]
+    started = time.monotonic()
+    with open_state(profile.state) as state:
+        from capxl10n.engine.apply import check_plan
+        check_plan(the_plan, profile.name, state)
+        if the_plan.operations:
+            check_credentials(profile, the_plan)
+        if command == "apply":
+            state.start_run(run_id, command)
+        if callable(writers) and not isinstance(writers, Writers):
+            writers = writers(profile)
+        if writers is None:
+            writers = make_writers(profile) if the_plan.operations else Writers(None, None)  # type: ignore[arg-type]
+        log.info("applying %d operation(s)", len(the_plan.operations),
+                 extra=_event(run_id, "apply", plan=the_plan.id, operations=len(the_plan.operations)))
+        if the_plan.notes.get("restored_bundle_keys"):
+            # Units of keys put back into the bundle are listed again only once the bundle is saved: from
+            # then on the cached Meta-Wiki read is blind to them, even if this apply stops halfway.
+            state.forget_side("metawiki")
+        result = apply_plan(the_plan, state, writers, profile_name=profile.name)
+        if result.writes:
+            from capxl10n.engine.pull import absorb_writes
+            absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
+        if result.complete and not result.stale:
+            # Keys this plan put back (or could not list) had their units hidden from its merge: they stay
+            # a first contact, for the merge that sees them (the sync's second round, or the next run).
+            hidden = _hidden_keys(the_plan)
+            state.mark_established(unexamined=hidden, examined=state.first_contact_keys() - hidden)
+        catalogs = None
+        if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
+            catalogs = finish_directory(profile, state)
+        outcome = ApplyOutcome(run_id, the_plan, result, len(state.conflicts()), catalogs,
+                               time.monotonic() - started)
+        log.info("applied: %d done (%d written), %d conflict(s), %d failed", len(result.done),
+                 len(result.written), len(result.conflicts), len(result.failed),
+                 extra=_event(run_id, "done", counts=result.to_json(), exit_code=outcome.exit_code))
+        state.finish_run(run_id, outcome.exit_code, outcome.to_json())
+    return outcome
+
+
+#: State meta: the digest of the directory the catalogs were last built from.
+CATALOGS_DIRECTORY = "catalogs_directory"
+
+
+def catalogs_behind(profile: Any, state: State) -> tuple[bool, Snapshot]:
+    """Whether the catalogs miss something the wikis know, and the whole directory.
+
+    A sync with nothing to write still rebuilds them when its read brought anything
+    new (an outdated unit, documentation, a value in a language Metabase refuses), when
+    they go elsewhere now, or when a previous build failed.
+    """
+    directory = state.whole_directory()
+    behind = state.get_meta("catalogs_stale") == "1" or \
+        state.get_meta(CATALOGS_DIRECTORY) != _built_from(profile, directory)
+    return behind, directory
+
+
+def _built_from(profile: Any, directory: Snapshot) -> str:
+    return f"{digest(directory)} {Path(profile.catalogs)}"
+
+
+def finish_directory(profile: Any, state: State, directory: Snapshot | None = None) -> dict[str, Any]:
+    """Rebuild the catalogs from the whole directory (base and read cache: what both wikis know,
+    :meth:`State.whole_directory`) and record a coverage snapshot."""
+    directory = state.whole_directory() if directory is None else directory
+    out: dict[str, Any] = {}
+    report = coverage(directory)
+    rows = {r.lang: (r.all.translated, r.all.fuzzy, r.all.total) for r in report.rows}
+    out["coverage_taken"] = state.record_coverage(rows)
+    try:
+        built = build_catalogs(directory, Path(profile.catalogs), CatalogOptions.from_profile(profile))
+    except CatalogError as exc:  # the wikis are in step; only the app's files are behind
+        log.error("catalogs not rebuilt: %s", exc, extra={"event": {"phase": "catalogs", "error": exc.to_json()}})
+        out["error"] = exc.to_json()
+        state.set_meta("catalogs_stale", "1")
+        return out
+    state.set_meta("catalogs_stale", "0")
+    state.set_meta(CATALOGS_DIRECTORY, _built_from(profile, directory))
+    out["catalogs_written"] = len(built.written)
+    return out
+
+
+def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reader: Reader | None = None,
+         writers: Writers | WriterFactory | None = None, rebuild_catalogs: bool = True,
+         again: bool = True) -> SyncOutcome:
+    """Plan, then apply unless ``dry_run`` (read-only: no login, no write, only the read cache changes)."""
+    run_id = uuid.uuid4().hex[:12]
+    planned = plan(profile, record=not dry_run, incremental=incremental, reader=reader, run_id=run_id,
+                   command="sync", writers=writers)
+    if dry_run:
+        return SyncOutcome(planned, None)
+    the_plan = planned.plan
+    if not (the_plan.operations or the_plan.base or the_plan.resolved):
+        # Nothing to write and nothing to remember: no login, no journal, just the run summary.
+        with open_state(profile.state) as state:
+            summary = planned.to_json()
+            exit_code = planned.exit_code
+            hidden = _hidden_keys(the_plan)
+            state.mark_established(unexamined=hidden, examined=state.first_contact_keys() - hidden)
+            behind, directory = catalogs_behind(profile, state) if rebuild_catalogs else (False, None)
+            if behind:  # a previous build failed, or the read brought something the catalogs lack
+                summary["catalogs"] = finish_directory(profile, state, directory)
+                if "error" in summary["catalogs"]:
+                    exit_code = EXIT_ERROR
+            state.finish_run(run_id, exit_code, summary)
+        log.info("nothing to do", extra=_event(run_id, "done", exit_code=exit_code))
+        return SyncOutcome(planned, None, catalogs_error=exit_code == EXIT_ERROR)
+    applied = apply(profile, planned.plan, writers=writers, run_id=run_id, command="sync",
+                    rebuild_catalogs=rebuild_catalogs)
+    outcome = SyncOutcome(planned, applied)
+    if applied.result.complete and the_plan.notes.get("restored_bundle_keys") and again:
+        # Keys went back into the bundle: their units are listed again only now. Merge once more
+        # (Meta-Wiki read in full) so that one sync leaves both sides in step.
+        log.info("keys put back into the bundle: reading Meta-Wiki again",
+                 extra=_event(run_id, "read", keys=list(the_plan.notes["restored_bundle_keys"])))
+        later = sync(profile, incremental=incremental, reader=reader, writers=writers,
+                     rebuild_catalogs=rebuild_catalogs, again=False)
+        later.earlier = outcome
+        return later
+    return outcome
