@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build ``capxl10n/langdata.py`` (the language table) from recorded sources.
+"""Build ``capxl10n/core/langdata.py`` (the language table) from recorded sources.
 
 Two steps, so the package never reads anything outside itself at run time:
 
@@ -11,7 +11,7 @@ Two steps, so the package never reads anything outside itself at run time:
              languages (``wbcontentlanguages-term.json``) and Translate's
              ``data/plural-gettext.txt``.
 ``build``    turns ``sources.json`` + :data:`overrides.OVERRIDES` + Babel's CLDR
-             data into ``capxl10n/langdata.py`` (deterministic output).
+             data into ``capxl10n/core/langdata.py`` (deterministic output).
 
     python tools/langdata/generate.py refresh --api "$MW_PEER_API" \\
         --names /usr/share/mediawiki/includes/languages/data/Names.php \\
@@ -41,7 +41,7 @@ from gettext import c2py
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SOURCES = HERE / "sources.json"
-TARGET = REPO / "capxl10n" / "langdata.py"
+TARGET = REPO / "capxl10n" / "core" / "langdata.py"
 sys.path.insert(0, str(HERE))
 
 from overrides import (  # noqa: E402
@@ -338,7 +338,7 @@ def main() -> None:
     ref.add_argument("--wikibase", required=True)
     ref.add_argument("--plurals", required=True)
     bld = sub.add_parser("build")
-    bld.add_argument("--out", help="write here instead of capxl10n/langdata.py (to check it is up to date)")
+    bld.add_argument("--out", help="write here instead of capxl10n/core/langdata.py (to check it is up to date)")
     args = parser.parse_args()
     refresh(args) if args.step == "refresh" else build(args)
 
