@@ -245,3 +245,14 @@ def test_i8_applying_a_plan_again_still_reports_its_skipped_copies() -> None:
         m.apply_saved_plan()
         m.sync()
     replay(steps)
+
+
+def test_i8_an_interrupted_first_contact_keeps_only_what_it_wrote() -> None:
+    """A first sync killed before its first write found a term absent on both sides (an outdated unit only):
+    that finding is not kept, so humans writing both sides before the first contact completes are settled
+    by the policy, not turned into a conflict."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync_killed(nth_write=1, when="before")
+        m.both_sides(term="Q12-label/fr")
+    replay(steps)

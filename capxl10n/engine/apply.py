@@ -463,7 +463,10 @@ def _reasons(ops: Sequence[Operation]) -> str:
 def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool = False) -> None:
     """Move the base for every term whose operations are all done; record apply-time conflicts."""
     journal = state.journal(plan.id)
-    updates, finished = base_moves(plan, journal)
+    # A first contact that did not complete keeps only what it wrote: what it found agreed (a term absent
+    # on both sides, say) is for the run that completes it to find again, under the first-contact policy.
+    complete = not (result.failed or interrupted or result.stale)
+    updates, finished = base_moves(plan, journal, agreed=complete or not plan.notes.get("first_contact"))
     state.update_base(updates, plan.capacities)
     state.outdate_translations(outdated_messages(plan, journal))
     if result.conflicts:

@@ -201,7 +201,9 @@ def recover_interrupted(profile: Any, state: State, *, writers: Any = None, pers
     journal = with_landed(journal, landed)
     running = status == "running"
     touched = {op.key for op in plan.operations if op.id in landed}
-    updates, finished = base_moves(plan, journal, agreed=running, only=None if running else touched)
+    # An interrupted first contact keeps only what it wrote (see apply's _finish).
+    agreed = running and not plan.notes.get("first_contact")
+    updates, finished = base_moves(plan, journal, agreed=agreed, only=None if running else touched)
     if persist:
         _persist(plan, state, landed, updates, finished, running=running)
     log.info("recovered plan %s (%s): %d write(s) found landed, %d base row(s) moved", plan.id, status,
