@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 
 from capxl10n.cli.main import main
 
@@ -67,3 +68,18 @@ def test_commands_are_there_whichever_module_is_imported_first() -> None:
             "print(' '.join(sorted(main.commands)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == sorted(main.commands)
+
+
+@pytest.mark.parametrize("command", [["demo"], ["sandbox", "serve"]])
+def test_the_sandbox_commands_say_which_extra_they_need(command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A production install has no werkzeug or pyoxigraph: the demo and the sandbox refuse with the fix."""
+    import importlib.util
+
+    from click.testing import CliRunner
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("werkzeug", "pyoxigraph") else real(name, *a))
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code not in (0, None), result.output
+    assert "werkzeug and pyoxigraph" in result.output and "capxl10n[sandbox]" in result.output
