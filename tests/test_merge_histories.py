@@ -170,7 +170,8 @@ class MergeHistories(RuleBasedStateMachine):
             text = chosen.text if chosen is not None else None
         if text is None and key.lang == "en":
             return  # refused by `conflicts resolve`
-        self.decisions[key] = Decision(text, choice, basis=(m.text if m else None, w.text if w else None))
+        self.decisions[key] = Decision(text, choice, basis=(m.text if m else None, w.text if w else None),
+                                       basis_outdated=bool(w and w.fuzzy))  # as State.decide_many records it
         self.step += 1
         self.humans.setdefault(key, []).append(Human(self.step, "decision", text))
         self.quiet = False
@@ -257,6 +258,12 @@ class MergeHistories(RuleBasedStateMachine):
         for key in (*result.resolved, *(k for k in applied if k in self.decisions)):
             self.inbox.pop(key, None)  # apply clears a decision once all its writes are done
             self.decisions.pop(key, None)
+        for key, (reason, sticky, m_term, w_term) in list(self.inbox.items()):
+            if key.message_key in changed_english and key.lang != "en" and w_term is not None:
+                self.inbox[key] = (reason, sticky, m_term, replace(w_term, fuzzy=True))
+        for key, decision in list(self.decisions.items()):
+            if key.message_key in changed_english and key.lang != "en" and decision.basis and decision.basis[1]:
+                self.decisions[key] = replace(decision, basis_outdated=True)
         if not result.restored_keys:
             self.established = True  # sync.apply: a round that put keys back leaves first contact to the next
 

@@ -317,3 +317,22 @@ def test_state_keeps_hidden_keys_a_first_contact_until_examined(tmp_path) -> Non
         assert state.first_contact_keys() == {"Q1-label"}
         state.mark_established(examined={"Q1-label"})
         assert state.first_contact_keys() == frozenset()
+
+
+def test_found_by_histories_our_english_change_outdates_the_unit_a_decision_saw(tmp_path) -> None:
+    """A conflict recorded on a current unit, then our English change outdates that unit: a translator
+    re-saving it is a confirmation, an edit the decision never saw, so the decision goes stale."""
+    from capxl10n.core.merge import Conflict
+    from capxl10n.engine.state import open_state
+
+    with open_state(tmp_path / "s.sqlite") as state:
+        state.record_conflicts([Conflict(PT, None, False, Term("a"), Term("d", side="metawiki"), "both changed"),
+                                Conflict(DE, None, False, Term("x"), Term("y", side="metawiki"), "both changed")])
+        state.decide(PT, Decision("a", "take metabase"))
+        state.outdate_translations({"Q1-label"})
+        conflicts = {c.key: c for c in state.conflicts()}
+        decision = state.decisions()[PT]
+    assert conflicts[DE].metawiki is not None and conflicts[DE].metawiki.fuzzy
+    assert decision.basis == ("a", "d") and decision.basis_outdated
+    result = run({}, mb(pt="a"), mw(pt="d"), decisions={PT: decision})  # the unit confirmed: current again
+    assert writes(result) == [] and result.stale_decisions == (PT,)

@@ -18,7 +18,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
@@ -204,13 +204,28 @@ class State:
 
     def outdate_translations(self, message_keys: Iterable[str]) -> None:
         """Our English change of these messages went out: Translate outdated every translation of them,
-        so the agreed values are outdated ones (a translator confirming one has made a change)."""
+        so the agreed values are outdated ones, and so is the Meta-Wiki side of their conflicts and of the
+        values decisions were made on (a translator confirming one has made a change)."""
         rows = [TermKey.from_message_key(k, SOURCE_LANGUAGE) for k in message_keys]
         if not rows:
             return
         with self.transaction() as db:
             db.executemany("UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN (?, ?) "
                            "AND value IS NOT NULL", [(k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE) for k in rows])
+            for k in rows:
+                found = db.execute("SELECT lang, metawiki, decided_on FROM conflicts WHERE qid = ? AND field = ? "
+                                   "AND lang NOT IN (?, ?)", (k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE))
+                for lang, metawiki, decided_on in found.fetchall():
+                    unit = _term_from(metawiki)
+                    if unit is not None and not unit.fuzzy:
+                        metawiki = _term_json(replace(unit, fuzzy=True))
+                    if decided_on is not None:
+                        made_on = json.loads(decided_on)
+                        if made_on[1] is not None:
+                            made_on[2:3] = [True]
+                            decided_on = json.dumps(made_on, ensure_ascii=False)
+                    db.execute("UPDATE conflicts SET metawiki = ?, decided_on = ? WHERE qid = ? AND field = ? "
+                               "AND lang = ?", (metawiki, decided_on, k.qid, k.field, lang))
 
     def capacities(self) -> tuple[Capacity, ...]:
         return tuple(Capacity(qid, item, parent, root, code) for qid, item, parent, root, code in
