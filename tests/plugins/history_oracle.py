@@ -300,6 +300,9 @@ class Oracle:
                     continue
                 if where == "metawiki" and self.outdated_at.get(key) == step and after.outdated(key) is not None:
                     continue
+                if where == "metawiki" and after.outdated(key) is not None and any(
+                        w.side == "decision" and w.text == after.outdated(key) for w in self.live(key)):
+                    continue  # a human decided to replace the unit; written outdated, it asks for a review
                 if not any(w.text is None and w.side != "bundle-edit" for w in self.latest(key)):
                     found.setdefault(I4bDeletedByNobody, []).append(
                         f"{where} lost {was!r} during the sync; {self.history(key)}; now {after.show(key)}")
