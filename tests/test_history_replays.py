@@ -256,3 +256,19 @@ def test_i8_an_interrupted_first_contact_keeps_only_what_it_wrote() -> None:
         m.sync_killed(nth_write=1, when="before")
         m.both_sides(term="Q12-label/fr")
     replay(steps)
+
+
+def test_i0_a_decision_on_a_key_out_of_the_bundle_waits_for_its_unit_to_be_read() -> None:
+    """A key removed from the bundle hides its units; put back with a translation in the inbox, it waits for
+    Meta-Wiki to be read again instead of judging the decision against a unit it cannot see (which made the
+    inbox show nothing on Meta-Wiki, and a decision on that display reached Metabase)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="conflict", deletions="propagate")
+        m.both_sides(term="Q11-label/de")
+        m.sync_with_fault(fault="429", during="apply", fault_seed=1)
+        m.bundle_remove_key("Q11-label")
+        m.resolve(pick=0, choice="text")
+        m.plan_for_later()
+        m.resolve(pick=0, choice="text")
+        m.sync_with_fault(fault="html", during="apply", fault_seed=6)
+    replay(steps)

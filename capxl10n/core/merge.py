@@ -49,7 +49,7 @@ Rules per term ``(qid, field, lang)`` with base B, Metabase M, Meta-Wiki W
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -213,7 +213,8 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
         ctx.merge_term(key, cap, base.get(key), metabase.terms.get(key), w)
     added = {c.key.message_key for c in ctx.changes if c.target == "bundle" and c.action == "set"
              and (opts.bundle_keys is None or c.key.message_key not in opts.bundle_keys)}
-    listed, reread = _listing(base, opts.bundle_keys, added)
+    pending = {k.message_key for k in (*opts.decisions, *opts.open_conflicts) if k.lang != SOURCE_LANGUAGE}
+    listed, reread = _listing(base, opts.bundle_keys, added, pending)
     # Translate outdates every unit of a key whose English this plan changes.
     ctx.outdating = {c.key.message_key for c in ctx.changes if c.target == "bundle" and c.action == "set"
                      and c.expected is not None and c.key.message_key not in added}
@@ -252,7 +253,7 @@ def _message_key_order(message_key: str) -> tuple[tuple[int, str], str]:
 
 
 def _listing(base: Mapping[TermKey, BaseTerm], bundle_keys: frozenset[str] | None,
-             added: set[str]) -> tuple[set[str] | None, set[str]]:
+             added: set[str], pending: Collection[str] = ()) -> tuple[set[str] | None, set[str]]:
     """The message keys whose translations Meta-Wiki lists truthfully, and the keys to read again.
 
     Translate lists the units of a key only while the key is in the bundle, so a key
@@ -260,14 +261,16 @@ def _listing(base: Mapping[TermKey, BaseTerm], bundle_keys: frozenset[str] | Non
     this plan adds with no agreed translation has nothing a hidden unit could be
     mistaken to delete: its translations are written right after it (apply
     creates units only where none exists, so a hidden unit is never
-    overwritten). A key added back with agreed translations waits. Either way
+    overwritten). A key added back with agreed translations, or with a translation
+    in the inbox (``pending``: a decision or an open conflict, made on values a
+    hidden unit would belie), waits. Either way
     the key may have been in the bundle before (removed by hand, perhaps before
     we ever read it) and have hidden units: Meta-Wiki is read again after the
     plan (``restored_keys``), and the sync merges once more.
     """
     if bundle_keys is None:
         return None, set()
-    translated = {k.message_key for k in base if k.lang != SOURCE_LANGUAGE}
+    translated = {k.message_key for k in base if k.lang != SOURCE_LANGUAGE} | set(pending)
     return set(bundle_keys) | (added - translated), set(added)
 
 
