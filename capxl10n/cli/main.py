@@ -162,7 +162,8 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.pull import pull_command
     from capxl10n.cli.commands.sample import sample
     from capxl10n.cli.commands.sandbox import sandbox_group
-    from capxl10n.cli.commands.sync import apply_command, conflicts_group, plan_command, sync_command
+    from capxl10n.cli.commands.conflicts import conflicts_group
+    from capxl10n.cli.commands.sync import apply_command, plan_command, sync_command
 
     for command in (languages, catalogs, coverage, sample, sandbox_group, pull_command, plan_command,
                     apply_command, sync_command, conflicts_group, demo):

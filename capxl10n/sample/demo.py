@@ -115,9 +115,9 @@ def run_demo(options: DemoOptions, echo: Echo) -> DemoResult:
     from capxl10n.core import coverage
     from capxl10n.cli import render
     from capxl10n.core.plan import render_summary
-    from capxl10n import sandbox
+    from capxl10n.sandbox import require as require_sandbox
 
-    sandbox.require()
+    require_sandbox()
     from capxl10n.sandbox.server import Sandbox, credentials_env
     from capxl10n.engine.state import open_state
     from capxl10n.engine.sync import sync

@@ -30,9 +30,9 @@ def sandbox_group() -> None:
 def serve(env: Env, port: int, seed: int, capacities: int, languages: int, latency_ms: float,
           faults: str | None) -> None:
     """Serve the sandbox until Ctrl-C or SIGTERM; prints the URLs, profile and credentials."""
-    from capxl10n import sandbox
+    from capxl10n.sandbox import require as require_sandbox
 
-    sandbox.require()
+    require_sandbox()
     from capxl10n.sandbox.faults import FaultSpec
     from capxl10n.sandbox.server import Sandbox, credentials_env
 
