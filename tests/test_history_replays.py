@@ -272,3 +272,28 @@ def test_i0_a_decision_on_a_key_out_of_the_bundle_waits_for_its_unit_to_be_read(
         m.resolve(pick=0, choice="text")
         m.sync_with_fault(fault="html", during="apply", fault_seed=6)
     replay(steps)
+
+
+def test_i5b_an_english_change_waits_for_the_translations_that_failed_to_go_out() -> None:
+    """Units go out before the English they were not made for; when a unit write fails (429s), its message's
+    English change waits too, so the translation written by the next sync is outdated by it, not after it."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.both_sides(term="Q11-description/de")
+        m.english_set("Q11-description")
+        m.sync_with_fault(fault="429", during="apply", fault_seed=1)
+    replay(steps)
+
+
+def test_i7_a_decision_waiting_for_its_key_is_no_conflict_needing_a_human() -> None:
+    """The only thing left in the inbox is a decision whose key is out of the bundle: exit 0, not 3."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.both_sides(term="Q11-description/pt-br")
+        m.english_delete("Q11-description")
+        m.sync()
+        m.bundle_remove_key("Q11-description")
+        m.po_roundtrip(answer="new", lang="pt-br", relabel=None)
+        m.sync_full()
+    replay(steps)

@@ -31,6 +31,9 @@ from plugins.common import REPO, need_tool
 
 #: Any text but lone surrogates (not encodable as UTF-8, never in a wiki's text).
 ANY_TEXT = st.characters(blacklist_categories=("Cs",))
+#: What msgfmt compiles: EOT (U+0004) separates msgctxt from msgid in a .mo, so msgfmt refuses it in any
+#: string; no catalog holds one (control characters are refused before a value is written: docs/values.md).
+MSGFMT_TEXT = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x04")
 #: Texts of every shape the .po writer meets: escapes, line breaks splitlines() knows, non-BMP, RTL, combining marks.
 TRICKY = ['plain', 'quote " and \\ backslash', "tab\tinside", "line one\nline two", "cr\rinside",
           "crlf\r\nand\vvt\fff", "sep\u2028line\u2029para\x85nel\x1cfs\x1dgs\x1ers", "emoji 🎉 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
@@ -264,7 +267,7 @@ def test_msgfmt_accepts_every_entry_shape(tmp_path: Path) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.text(ANY_TEXT, max_size=12), min_size=1, max_size=4))
+@given(st.lists(st.text(MSGFMT_TEXT, max_size=12), min_size=1, max_size=4))
 def test_msgfmt_accepts_any_text(tmp_path_factory: pytest.TempPathFactory, texts: list[str]) -> None:
     assert_msgfmt_accepts_and_compiles_the_same(texts, tmp_path_factory.mktemp("msgfmt"))
 

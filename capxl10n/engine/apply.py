@@ -158,6 +158,8 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str)
             runner.recover()
         runner.check_sources()
         for group, ops in _groups(plan.operations):
+            if ops[0].changes_english:
+                ops = runner.hold_back_english(ops)
             runner.run_group(group, ops)
         interrupted = False
     finally:
@@ -285,6 +287,20 @@ class _Runner:
         return keep
 
     # -- groups ----------------------------------------------------------------------------
+    def hold_back_english(self, ops: list[Operation]) -> list[Operation]:
+        """English changes whose message still has a translation to write wait: sent first, they would have
+        Translate outdate the units, and the translation written later would pass for one of the new English."""
+        waiting = {op.key.message_key for op in self.plan.operations
+                   if op.target == "metawiki" and self.status(op) not in ("done", "conflict", "stale")}
+        held = [op for op in ops if op.key.message_key in waiting and self.status(op) != "done"]
+        if held:
+            self.mark(held, "failed", detail="held back: a translation of this message was not written")
+            for op in held:
+                self.result.failed[op.id] = "held back until the message's translations are written"
+            log.warning("apply: %d English change(s) held back until their translations are written", len(held),
+                        extra={"event": {"phase": "apply", "held": [op.id for op in held]}})
+        return [op for op in ops if op not in held]
+
     def run_group(self, group: str, ops: list[Operation]) -> None:
         todo = [op for op in ops if self.status(op) not in ("done", "conflict", "stale")]
         for op in ops:

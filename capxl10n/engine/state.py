@@ -418,6 +418,10 @@ class State:
     def decisions(self) -> dict[TermKey, Decision]:
         return {c.key: c.decision for c in self.conflicts() if c.decision is not None}
 
+    def undecided_count(self) -> int:
+        """Conflicts that need a human (exit 3); a decided one waits for the sync to write it."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM conflicts WHERE decided = 0").fetchone()[0])
+
     def open_conflicts(self) -> dict[TermKey, str]:
         """Undecided sticky conflicts, key → reason: the merge keeps them open until a human acts."""
         return {c.key: c.reason for c in self.conflicts() if c.decision is None and c.sticky}

@@ -219,7 +219,7 @@ def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader:
         if record:
             state.undecide(result.stale_decisions)
             state.record_conflicts(result.conflicts, unexamined=(*result.unlisted_keys, *result.restored_keys))
-            open_conflicts = len(state.conflicts())
+            open_conflicts = state.undecided_count()
         else:
             open_conflicts = len(result.conflicts)
         outcome = PlanOutcome(run_id, the_plan, result, reading, open_conflicts, time.monotonic() - started)
@@ -278,7 +278,7 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
             catalogs = finish_directory(profile, state)
-        outcome = ApplyOutcome(run_id, the_plan, result, len(state.conflicts()), catalogs,
+        outcome = ApplyOutcome(run_id, the_plan, result, state.undecided_count(), catalogs,
                                time.monotonic() - started)
         log.info("applied: %d done (%d written), %d conflict(s), %d failed", len(result.done),
                  len(result.written), len(result.conflicts), len(result.failed),
