@@ -297,3 +297,15 @@ def test_i7_a_decision_waiting_for_its_key_is_no_conflict_needing_a_human() -> N
         m.po_roundtrip(answer="new", lang="pt-br", relabel=None)
         m.sync_full()
     replay(steps)
+
+
+def test_i8_a_human_writing_a_planned_term_before_its_apply_may_be_asked() -> None:
+    """The first plan copies a value; a human writes the target before the apply: the guard asks a human
+    rather than guess which of the two the policy should favour."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.metabase_set("Q13-description/de")
+        m.apply_saved_plan()
+        m.sync()
+    replay(steps)

@@ -121,6 +121,7 @@ class HistoryMachine(RuleBasedStateMachine):
         self.saves_seen = self.saves_ours = 0
         self.saved_plan: Any = None
         self.plan_obs: Observed | None = None  # the wikis when the saved plan was made
+        self.plan_step = 0
         self.apply_began: dict[str, int] | None = None  # newest revisions when this run's apply began
         self.synced: Observed | None = None  # the wikis as the last sync left them
         self.plan_saves = 0
@@ -347,6 +348,7 @@ class HistoryMachine(RuleBasedStateMachine):
             raise_first({I7ExitCode: [f"plan exited {run.code}: {run.message}"]}, self.skip)
         self.saved_plan, self.plan_saves = the_plan, len(self.saves)
         self.plan_obs = self.observe()
+        self.plan_step = self.step
         self.inbox_size = len(read_inbox(self.profile.state).sides)
         self.synced = self.observe()  # what the plan read: a deletion of these values is one it can tell
         self.oracle.seen_agreeing(self.step, self.synced)
@@ -358,6 +360,11 @@ class HistoryMachine(RuleBasedStateMachine):
         if self.saved_plan is None:
             return
         before = self._begin_sync(since=self.plan_saves, reads=False)
+        planned = {op.key for op in self.saved_plan.operations}
+        for key in planned:  # a human who wrote a planned term after the plan raced it: the guard may ask
+            if any(self.plan_step < w.step < self.step and w.side in ("metabase", "metawiki")
+                   for w in self.oracle.of(key)):
+                self.oracle.raced[key] = self.step
         run = run_apply(self.profile, self.saved_plan, Wiring(self.sb.session))
         self._after_sync("apply of the saved plan", run, before, allowed=EXIT_CODES | {2}, reads=False)
 

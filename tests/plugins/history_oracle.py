@@ -177,6 +177,8 @@ class Oracle:
     #: translations whose key was missing from the bundle when the first contact ended: the sync never saw
     #: their units, so for them the first contact lasts until a run examines them
     pending_contact: set[TermKey] = field(default_factory=set)
+    #: terms a human wrote between a plan and its apply (step of the apply): apply's guard may ask a human
+    raced: dict[TermKey, int] = field(default_factory=dict)
     open_since: dict[TermKey, int] = field(default_factory=dict)
 
     def record(self, step: int, key: TermKey, side: str, text: str | None, *, outdated: bool = False,
@@ -389,7 +391,7 @@ class Oracle:
         if ask and {"metabase", "metawiki"} <= {w.side for w in ws if w.precontact}:
             return True
         since = self.agreed.get(key, -1)
-        if any(w.racing and w.step >= since for w in ws):
+        if any(w.racing and w.step >= since for w in ws) or self.raced.get(key, -1) >= since:
             return True  # apply's guard met a human racing it: asking is right
         after = [w for w in ws if w.step > since and (since >= 0 or w.n not in self.superseded)]
         sides = {w.side for w in after}
