@@ -309,3 +309,27 @@ def test_i8_a_human_writing_a_planned_term_before_its_apply_may_be_asked() -> No
         m.apply_saved_plan()
         m.sync()
     replay(steps)
+
+
+def test_i3_a_decision_on_an_inbox_that_shows_a_since_confirmed_unit_is_made_again() -> None:
+    """The inbox showed the unit outdated; a translator confirmed it before the human decided: the decision
+    was made on a display that no longer matched, so the sync shows the conflict again instead of writing it."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="conflict", deletions="propagate")
+        m.metawiki_set_outdated(term="Q11-label/de")
+        m.plan_for_later()
+        m.metawiki_confirm(term="Q11-label/de")
+        m.resolve(pick=0, choice="text")
+    replay(steps)
+
+
+def test_i8_a_first_contact_conflict_over_an_outdated_unit_is_asked_again_each_run() -> None:
+    """First contact under the metawiki policy: an outdated unit cannot win, so the plan asks a human; once a
+    translator confirms the unit, the policy settles the term (the conflict was not kept open by itself)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metawiki", deletions="propagate")
+        m.plan_for_later()
+        m.metawiki_set_outdated(term="Q11-label/de")
+        m.plan_for_later()
+        m.metawiki_confirm(term="Q11-label/de")
+    replay(steps)

@@ -451,7 +451,10 @@ class _Context:
                 self.copy(key, "metawiki", m.text, w, cap, "differs on first contact; policy: metabase wins "
                           "(replaces outdated translation)", b, m, w)
             elif self.first(key):
-                self.conflict(key, b, m, w, "differs on first contact; the metawiki translation is outdated")
+                # Not kept open by itself: while the first contact lasts, each run asks the policy again
+                # (a translator confirming the unit, say, lets a metawiki policy settle it).
+                self.conflict(key, b, m, w, "differs on first contact; the metawiki translation is outdated",
+                              sticky=False)
             else:  # both appeared since the last sync: a translator's outdated text is theirs all the same
                 self.conflict(key, b, m, w, "new on both sides (the metawiki translation is outdated)")
         elif mt == bt:
@@ -484,7 +487,7 @@ class _Context:
         elif self.first(key) and self.opts.first_contact == "metawiki" and w is not None:
             self.copy(key, "metabase", w.text, m, cap, "differs on first contact; policy: metawiki wins", None, m, w)
         else:
-            self.conflict(key, None, m, w, "differs and no base to tell who changed it")
+            self.conflict(key, None, m, w, "differs and no base to tell who changed it", sticky=not self.first(key))
 
     def _decided(self, key: TermKey, cap: Capacity, decision: Decision, b: BaseTerm | None, m: Term | None,
                  w: Term | None) -> None:

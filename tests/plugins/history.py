@@ -514,7 +514,8 @@ class HistoryMachine(RuleBasedStateMachine):
         obs, key = self.observe(), conflict.key
         shown = (norm(conflict.metabase.text) if conflict.metabase else None,
                  norm(conflict.metawiki.text) if conflict.metawiki else None)
-        if shown != (obs.mb(key), obs.current(key) or obs.outdated(key)):
+        confirmed = conflict.metawiki is not None and conflict.metawiki.fuzzy and obs.current(key) == shown[1]
+        if shown != (obs.mb(key), obs.current(key) or obs.outdated(key)) or confirmed:  # the inbox showed the past
             note(f"step {self.step}: that decision is stale (shown {shown}, now {obs.show(key)})")
             return
         self.oracle.record(self.step, key, "decision", text)
