@@ -333,3 +333,15 @@ def test_i8_a_first_contact_conflict_over_an_outdated_unit_is_asked_again_each_r
         m.plan_for_later()
         m.metawiki_confirm(term="Q11-label/de")
     replay(steps)
+
+
+def test_i3_a_translators_outdated_text_over_an_agreed_absent_term_is_not_replaced() -> None:
+    """The term was agreed absent (only an outdated unit); a translator then saves their own outdated text:
+    a Metabase value new since meets it as a conflict, it does not replace it."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.both_sides(term="Q12-label/fr")
+        m.metawiki_set_outdated(term="Q12-label/fr")
+        m.sync()
+    replay(steps)

@@ -131,9 +131,12 @@ def test_class5_new_metabase_translation_replaces_an_outdated_unit_without_base(
     translation added later replaces the outdated unit (the sides do not stay different for ever)."""
     seen = run({}, mb(), mw(pt="velho", fuzzy=("pt",)))
     assert writes(seen) == [] and seen.conflicts == ()
-    assert seen.base_updates[PT] == BaseTerm(None)
-    result = run({PT: BaseTerm(None)}, mb(pt="novo"), mw(pt="velho", fuzzy=("pt",)))
+    agreed_absent = seen.base_updates[PT]
+    assert agreed_absent.text is None and agreed_absent.metawiki_rev is not None  # the unit as it was seen
+    result = run({PT: agreed_absent}, mb(pt="novo"), mw(pt="velho", fuzzy=("pt",)))
     assert writes(result) == [("metawiki", "pt", "novo")]
+    resaved = run({PT: agreed_absent}, mb(pt="novo"), {PT: Term("meu", side="metawiki", fuzzy=True, revision=10)})
+    assert writes(resaved) == [] and [c.key for c in resaved.conflicts] == [PT]  # a translator's outdated text
 
 
 def test_found_by_histories_outdated_unit_and_metabase_value_both_new_since_the_last_sync_conflict() -> None:

@@ -445,7 +445,7 @@ class _Context:
         bt, mt, wt = (b.normalized if b else None), _norm(m), _norm(w)
         if b is None:
             if m is None:  # no current value on either side: agreed absent, so a later Metabase value replaces it
-                self.updates[key] = BaseTerm(None)
+                self.updates[key] = BaseTerm(None, metawiki_rev=w.revision)  # ...unless the unit is saved again
                 return
             if self.first(key) and self.opts.first_contact == "metabase":
                 self.copy(key, "metawiki", m.text, w, cap, "differs on first contact; policy: metabase wins "
@@ -461,9 +461,10 @@ class _Context:
             return  # Metabase unchanged: the outdated unit waits for a translator
         elif m is None:
             self.tombstone(key, b)  # neither side has a current value: agreed absent, the unit stays
-        elif wt == bt or b.text is None:
+        elif wt == bt or (b.text is None and not _resaved(b, w)):
             # The unit holds the base, or the term was agreed absent (an outdated unit is how a deletion
-            # shows when the bot may not delete): a new Metabase value replaces it.
+            # shows when the bot may not delete) and nobody saved the unit since: a new Metabase value
+            # replaces it.
             self.copy(key, "metawiki", m.text, w, cap, "changed on metabase; replaces outdated translation", b, m, w)
         else:
             self.conflict(key, b, m, w, "changed differently on both sides (the metawiki translation is outdated)")
@@ -529,6 +530,11 @@ class _Context:
             self.resolved.append(key)
             self.updates[key] = BaseTerm(decision.text, metabase_rev=m.revision if m else None,
                                          metawiki_rev=w.revision if w else None)
+
+
+def _resaved(b: BaseTerm, w: Term) -> bool:
+    """An agreed-absent term whose outdated unit was saved again since (a translator's own outdated text)."""
+    return b.metawiki_rev is not None and w.revision is not None and w.revision != b.metawiki_rev
 
 
 def _moved_since(decision: Decision, mt: str | None, wt: str | None, target: str | None) -> list[str]:
