@@ -314,11 +314,11 @@ def test_state_keeps_hidden_keys_a_first_contact_until_examined(tmp_path) -> Non
     from capxl10n.engine.state import open_state
 
     with open_state(tmp_path / "s.sqlite") as state:
-        state.mark_established(unexamined={"Q1-label"})
+        state.mark_established({"Q1-label"})
         assert state.established and state.first_contact_keys() == {"Q1-label"}
-        state.mark_established(unexamined={"Q2-label"})  # already established: nothing new becomes pending
+        state.mark_established({"Q1-label", "Q2-label"})  # already established: nothing new becomes pending
         assert state.first_contact_keys() == {"Q1-label"}
-        state.mark_established(examined={"Q1-label"})
+        state.mark_established()  # a run that saw Q1-label's units
         assert state.first_contact_keys() == frozenset()
 
 

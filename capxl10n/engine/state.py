@@ -156,15 +156,17 @@ class State:
         """True once a sync has completed: from then on no term is a first contact."""
         return self.get_meta("established") == "1"
 
-    def mark_established(self, *, unexamined: Iterable[str] = (), examined: Iterable[str] = ()) -> None:
-        """A first sync completed. Its ``unexamined`` message keys (their units were hidden from it: keys
-        missing from the bundle) stay a first contact until a completed run has ``examined`` them."""
-        pending = set(self.first_contact_keys())
-        if not self.established:
+    def mark_established(self, unexamined: Iterable[str] = ()) -> None:
+        """A run completed. The first one leaves its ``unexamined`` message keys (their units were hidden
+        from it: keys missing from the bundle) a first contact; a later one ends the first contact of every
+        pending key it examined, so only those it could not see either stay pending."""
+        before = self.first_contact_keys()
+        if self.established:
+            pending = before & frozenset(unexamined)
+        else:
             self.set_meta("established", "1")
-            pending |= set(unexamined)
-        pending -= set(examined)
-        if pending != set(self.first_contact_keys()):
+            pending = frozenset(unexamined)
+        if pending != before:
             self.set_meta("first_contact_keys", json.dumps(sorted(pending)))
 
     def first_contact_keys(self) -> frozenset[str]:

@@ -273,8 +273,7 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
         if result.complete and not result.stale:
             # Keys this plan put back (or could not list) had their units hidden from its merge: they stay
             # a first contact, for the merge that sees them (the sync's second round, or the next run).
-            hidden = _hidden_keys(the_plan)
-            state.mark_established(unexamined=hidden, examined=state.first_contact_keys() - hidden)
+            state.mark_established(_hidden_keys(the_plan))
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
             catalogs = finish_directory(profile, state)
@@ -344,8 +343,7 @@ def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reade
         with open_state(profile.state) as state:
             summary = planned.to_json()
             exit_code = planned.exit_code
-            hidden = _hidden_keys(the_plan)
-            state.mark_established(unexamined=hidden, examined=state.first_contact_keys() - hidden)
+            state.mark_established(_hidden_keys(the_plan))
             behind, directory = catalogs_behind(profile, state) if rebuild_catalogs else (False, None)
             if behind:  # a previous build failed, or the read brought something the catalogs lack
                 summary["catalogs"] = finish_directory(profile, state, directory)
