@@ -345,3 +345,36 @@ def test_i3_a_translators_outdated_text_over_an_agreed_absent_term_is_not_replac
         m.metawiki_set_outdated(term="Q12-label/fr")
         m.sync()
     replay(steps)
+
+
+@pytest.mark.parametrize("after", ["english_delete", "both_sides"])
+def test_first_contact_apply_that_skipped_a_stale_copy_still_settles_the_rest(after: str) -> None:
+    """A first contact made as plan + apply: a human edits a planned term in between, the apply skips that
+    copy and meets a guard conflict. The first contact ends for every other key (an English deletion after
+    it is a deletion, a later edit on both sides a conflict); only the skipped key's stays open."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="metabase", deletions="propagate")
+        m.bundle_remove_key("Q11-label")
+        m.plan_for_later()
+        m.both_sides(term="Q11-label/de")
+        m.apply_saved_plan()
+        if after == "english_delete":
+            m.english_delete("Q12-description")
+        else:
+            m.both_sides(term="Q11-description/de")
+    replay(steps)
+
+
+def test_decision_is_not_written_once_a_human_moved_the_other_side_before_apply() -> None:
+    """A decision to write a text to both sides, planned; a human then deletes the Metabase value. The apply
+    writes the decided text nowhere: the decision was made on a value that is gone, so it is stale."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="conflict")
+        m.sync()
+        m.metawiki_delete(term="Q11-label/de")
+        m.plan_for_later()
+        m.resolve(choice="text", pick=0)
+        m.plan_for_later()
+        m.metabase_delete(term="Q11-label/de")
+        m.apply_saved_plan()
+    replay(steps)

@@ -108,10 +108,23 @@ def test_each_copy_names_its_source_and_the_plan_when_each_side_was_read() -> No
     assert loads(dumps(plan)).operations == plan.operations
 
 
-def test_a_decision_has_no_source_side() -> None:
+def test_a_decision_written_to_both_sides_names_the_value_each_other_side_held() -> None:
     decided = make({PT: Decision("Dois!", "manual")})
-    ops = [op for op in decided.operations if op.key == PT]
-    assert ops and all(op.reason.startswith("conflict resolved") and op.source is None for op in ops)
+    ops = {op.target: op for op in decided.operations if op.key == PT}
+    assert all(op.reason.startswith("conflict resolved") for op in ops.values())
+    assert ops["metawiki"].source == Source("metabase", "Q102", 6, basis=("Dois", False))
+    assert ops["metabase"].source == Source("metawiki", f"Translations:{BUNDLE}/Q2-label/pt", None,
+                                            basis=(None, False))
+    assert loads(dumps(decided)).operations == decided.operations
+
+
+@pytest.mark.parametrize("basis", ["Dois", {"text": 3, "outdated": False}, {"text": "Dois"}])
+def test_a_source_basis_of_the_wrong_shape_is_refused(basis: object) -> None:
+    data = json.loads(dumps(make({PT: Decision("Dois!", "manual")})))
+    op = next(o for o in data["operations"] if o["target"] == "metawiki")
+    op["source"]["basis"] = basis
+    with pytest.raises(DataError, match="basis"):
+        Source.from_json(op["source"], "plan.json: operation 1")
 
 
 def test_the_tag_of_a_plan_is_short_and_its_own() -> None:

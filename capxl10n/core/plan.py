@@ -52,9 +52,15 @@ class Source:
     side: str
     page: str
     revision: int | None
+    #: What the source held when the plan was made, for a write of another value (a decision written to
+    #: both sides): (text or None when absent, outdated). None: the source held the very value written.
+    basis: tuple[str | None, bool] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"side": self.side, "page": self.page, "revision": self.revision}
+        out: dict[str, Any] = {"side": self.side, "page": self.page, "revision": self.revision}
+        if self.basis is not None:
+            out["basis"] = {"text": self.basis[0], "outdated": self.basis[1]}
+        return out
 
     @classmethod
     def from_json(cls, raw: Any, where: str) -> Source | None:
@@ -65,7 +71,12 @@ class Source:
         side = _str(raw, "side", where)
         if side not in ("metabase", "metawiki"):
             raise DataError(f"{where}: unknown source side {side!r}", hint="'metabase' or 'metawiki'")
-        return cls(side, _str(raw, "page", where), _opt_int(raw, "revision", where))
+        basis = raw.get("basis")
+        if basis is not None and not (isinstance(basis, dict) and isinstance(basis.get("text"), (str, type(None)))
+                                      and isinstance(basis.get("outdated"), bool)):
+            raise DataError(f"{where}: a source's 'basis' must be {{\"text\": string or null, \"outdated\": bool}}")
+        return cls(side, _str(raw, "page", where), _opt_int(raw, "revision", where),
+                   None if basis is None else (basis["text"], basis["outdated"]))
 
 
 @dataclass(frozen=True)
@@ -252,32 +263,32 @@ def _reads(sides: Mapping[str, Snapshot]) -> dict[str, dict[str, Any]]:
 
 def _with_source(op: Operation, change: Change, sides: Mapping[str, Snapshot], bundle_page: str,
                  bundle_revision: int | None) -> Operation:
-    """Name where a copy's value was read: the other side, when it holds exactly that value.
+    """Name where a copy's value was read: the other side, which holds exactly that value.
 
     A decision written to one side while the other already holds it has that side as
     its source too: an edit there since the plan makes the decision stale, not written.
-    A change whose value the other side does not hold (a decision written to both
-    sides) has no source.
+    A decision written to both sides has the other side as its source with the value
+    it was decided on (``basis``): a human moving either side before the apply makes
+    the decision stale on both (the target guard watches one, the source guard the other).
     """
     side = "metawiki" if op.target == "metabase" else "metabase"
     snapshot = sides.get(side)
     if snapshot is None:
         return op
     term = snapshot.terms.get(op.key)
-    if op.new is None and term is not None:
-        return op
-    if op.new is not None and (term is None or term.fuzzy or normalize_text(term.text) != normalize_text(op.new)):
-        return op
+    holds = (term is None) if op.new is None else \
+        (term is not None and not term.fuzzy and normalize_text(term.text) == normalize_text(op.new))
+    basis = None if holds else ((term.text, term.fuzzy) if term is not None else (None, False))
     if side == "metabase":
         if not change.item:
             return op
-        source = Source("metabase", change.item, _item_revision(snapshot, change.item, op.key.qid))
+        source = Source("metabase", change.item, _item_revision(snapshot, change.item, op.key.qid), basis)
     elif op.key.lang == SOURCE_LANGUAGE:
         source = Source("metawiki", bundle_page, bundle_revision if bundle_revision is not None
-                        else term.revision if term is not None else None)
+                        else term.revision if term is not None else None, basis)
     else:
         page = f"Translations:{full_message_key(bundle_page, op.key.message_key)}/{op.key.lang}"
-        source = Source("metawiki", page, term.revision if term is not None else None)
+        source = Source("metawiki", page, term.revision if term is not None else None, basis)
     return replace(op, source=source)
 
 

@@ -481,7 +481,8 @@ def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool 
     journal = state.journal(plan.id)
     # A first contact that did not complete keeps only what it wrote: what it found agreed (a term absent
     # on both sides, say) is for the run that completes it to find again, under the first-contact policy.
-    complete = not (result.failed or interrupted or result.stale)
+    # Skipped stale copies do not make it incomplete: their keys stay a first contact (see stale_keys).
+    complete = not (result.failed or interrupted)
     updates, finished = base_moves(plan, journal, agreed=complete or not plan.notes.get("first_contact"))
     state.update_base(updates, plan.capacities)
     state.outdate_translations(outdated_messages(plan, journal))

@@ -3,7 +3,8 @@
 The target guard (the revision the plan read on the target) cannot see a human
 who changes the *source* between plan and apply: the old value would be
 written and the human's newer one would then look like a conflict, or be lost.
-So every copy names its source (side, page, revision read) and, once per apply,
+So every copy names its source (side, page, revision read; for a decision
+written to both sides, the value the other side held when decided) and, once per apply,
 before any write, the guard asks each wiki with sources in the plan what
 changed since the plan's read — one ``recentchanges`` query per wiki, the
 pull's incremental helpers — and re-reads only the sources that moved. A copy
@@ -125,10 +126,18 @@ class _Current:
 
 
 def _holds(op: Operation, now: Value) -> bool:
-    """Whether the source still holds what the copy writes (absence, for a copied deletion)."""
-    if op.new is None:
-        return now is None
-    return now is not None and not now[1] and normalize_text(now[0]) == normalize_text(op.new)
+    """Whether the source still holds what the copy writes (absence, for a copied deletion), or, for a
+    decision written to both sides, what it held when decided (or the decided text, written by a human)."""
+    if _same(now, None if op.new is None else (op.new, False)):
+        return True
+    basis = op.source.basis if op.source is not None else None
+    return basis is not None and _same(now, None if basis[0] is None else (basis[0], basis[1]))
+
+
+def _same(now: Value, then: Value) -> bool:
+    if now is None or then is None:
+        return now is then
+    return now[1] == then[1] and normalize_text(now[0]) == normalize_text(then[0])
 
 
 def _describe(now: Value) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -230,9 +230,13 @@ def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader:
     return outcome
 
 
-def _hidden_keys(the_plan: Plan) -> set[str]:
-    """Message keys whose units the plan's merge could not see (put back into the bundle, or missing)."""
-    return {*the_plan.notes.get("restored_bundle_keys", ()), *the_plan.notes.get("unlisted_bundle_keys", ())}
+def _hidden_keys(the_plan: Plan, skipped: Iterable[str] = ()) -> set[str]:
+    """Message keys the run did not settle: their units were hidden from the plan's merge (put back into
+    the bundle, or missing), or the apply ``skipped`` a copy of theirs whose source a human changed since
+    the plan (the merge that sees the new value decides it, under the first-contact policy if it applies)."""
+    by_id = {op.id: op.key.message_key for op in the_plan.operations}
+    return {*the_plan.notes.get("restored_bundle_keys", ()), *the_plan.notes.get("unlisted_bundle_keys", ()),
+            *(by_id[op_id] for op_id in skipped if op_id in by_id)}
 
 
 def check_credentials(profile: Any, the_plan: Plan) -> None:
@@ -270,10 +274,11 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
         if result.writes:
             from capxl10n.engine.pull import absorb_writes
             absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
-        if result.complete and not result.stale:
-            # Keys this plan put back (or could not list) had their units hidden from its merge: they stay
-            # a first contact, for the merge that sees them (the sync's second round, or the next run).
-            state.mark_established(_hidden_keys(the_plan))
+        if result.complete:
+            # Keys this plan put back (or could not list) had their units hidden from its merge, and keys
+            # of skipped stale copies changed since it: they stay a first contact, for the merge that sees
+            # them (the sync's second round, or the next run).
+            state.mark_established(_hidden_keys(the_plan, result.stale))
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
             catalogs = finish_directory(profile, state)

@@ -398,14 +398,13 @@ class HistoryMachine(RuleBasedStateMachine):
             raise_first({I7ExitCode: [f"{what} exited {run.code} (allowed {sorted(allowed)}): {run.message}"]},
                         self.skip)
         obs = self.observe()
-        if self.oracle.first_contact_end is None:
-            # A human racing a first-contact sync may be read by its later round: the policy may overrule it.
-            self._absorb_foreign_edits()
-        if run.code in (0, 3):
+        # A human racing a first-contact sync may be read by its later round: the policy may overrule it.
+        self._absorb_foreign_edits()
+        if run.code in (0, 3, 4):  # the run completed (an apply exits 4 when it skipped stale copies)
             # Translations whose key its plan could not list stay a first contact: a sync (which lists keys
             # it puts back in a second round) leaves the ones still missing; an apply, those its plan lacked.
             seen_by_plan = obs if reads or self.plan_obs is None else self.plan_obs
-            hidden = {k for k in all_keys() if seen_by_plan.parked(k)}
+            hidden = {k for k in all_keys() if seen_by_plan.parked(k)} | self._raced_keys()
             if self.oracle.first_contact_end is None:
                 self.oracle.end_first_contact(self.step, hidden)  # on what the sync read: before it outdated
             else:
@@ -430,6 +429,14 @@ class HistoryMachine(RuleBasedStateMachine):
             found[I10StaleCopy] = stale
         raise_first(found, self.skip)
         self.inbox_size = len(read_inbox(self.profile.state).sides)
+
+    def _raced_keys(self) -> set[TermKey]:
+        """Terms of every message key a human wrote while this run's plan waited or its apply ran: the apply
+        may skip a copy whose source they changed, and the merge that sees the change settles the key."""
+        messages = {key.message_key for key, step in self.oracle.raced.items() if step == self.step}
+        messages |= {w.key.message_key for ws in self.oracle.writes.values() for w in ws
+                     if w.racing and w.step == self.step}
+        return {k for k in all_keys() if k.message_key in messages}
 
     def _written_by_this_run(self) -> set[TermKey]:
         keys: set[TermKey] = set()
