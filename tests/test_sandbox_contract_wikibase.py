@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from capxl10n.sandbox import wbentity as wbe
+from capxl10n.sandbox.wikibase import entity as wbe
 from test_sandbox_wikibase import Answer, Harness, LagFaults
 
 CORE_CASES = {"login-success", "recentchanges-ns120", "revisions-by-revid", "revisions-item", "siteinfo",
@@ -51,7 +51,7 @@ TEST_ITEM = {"labels": {"en": {"language": "en", "value": "peer test item"},
 
 def peer_state() -> Harness:
     """The peer wiki's Wikibase seed, with the same ids."""
-    from capxl10n.sandbox.wikibase import seed_metabase, seed_user
+    from capxl10n.sandbox.wikibase.seed import seed_metabase, seed_user
     h = Harness()
     seed_metabase(h.repo, [], {})
     user = seed_user(h.repo)

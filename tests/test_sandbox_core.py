@@ -1,4 +1,4 @@
-"""The Action API frame (core.py) and the edit-conflict rules, through the in-process transport.
+"""The Action API frame (sandbox/api/) and the edit-conflict rules, through the in-process transport.
 
 Expected answers are the real MediaWiki 1.39 ones (checked on the peer; see
 docs/sandbox-differences.md): parameter errors, fv1/fv2, errorformat, warnings,
@@ -18,8 +18,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capxl10n.sandbox.merge3 import merge3
 from capxl10n.sandbox.server import BOT_PASSWORD, PEER_PASSWORD, Sandbox
+from capxl10n.sandbox.store.merge3 import merge3
 
 
 @pytest.fixture(scope="module")

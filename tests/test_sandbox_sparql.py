@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from capxl10n.sandbox.sparql import SparqlService, antibot_response, install_sparql, repo_source
+from capxl10n.sandbox.sparql.service import SparqlService, antibot_response, install_sparql, repo_source
 from test_sandbox_wikibase import Harness, small_seed
 
 DISCOVER = """SELECT ?item ?qid ?label WHERE {

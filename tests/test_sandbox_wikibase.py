@@ -15,19 +15,15 @@ import pytest
 from werkzeug.test import Client
 
 from capxl10n.core.model import Capacity
-from capxl10n.sandbox import wbentity as wbe
+from capxl10n.sandbox.api.site import NoFaults, Site
 from capxl10n.sandbox.app import SandboxApp
-from capxl10n.sandbox.core import NoFaults, Site
-from capxl10n.sandbox.wbedit import TermChange, apply_changes, parse_data, patch, validate
-from capxl10n.sandbox.wbvalidate import WikibaseError, normalize_value
-from capxl10n.sandbox.wiki import METABASE_NAMESPACES, WIKIDATA_NAMESPACES, Wiki
-from capxl10n.sandbox.wikibase import (
-    CAPACITY_CLASS,
-    WikibaseRepo,
-    concurrent_edit,
-    install_metabase,
-    seed_metabase,
-)
+from capxl10n.sandbox.store.wiki import METABASE_NAMESPACES, WIKIDATA_NAMESPACES, Wiki
+from capxl10n.sandbox.wikibase import entity as wbe
+from capxl10n.sandbox.wikibase.api import install_metabase
+from capxl10n.sandbox.wikibase.edit import TermChange, apply_changes, parse_data, patch, validate
+from capxl10n.sandbox.wikibase.repo import WikibaseRepo
+from capxl10n.sandbox.wikibase.seed import CAPACITY_CLASS, concurrent_edit, seed_metabase
+from capxl10n.sandbox.wikibase.validate import WikibaseError, normalize_value
 
 
 @dataclass
@@ -66,7 +62,7 @@ class Harness:
         self.wiki = Wiki(name, namespaces, content_namespaces=models)
         self.site = Site(name, self.wiki, base_path=f"/{name}", server="http://sandbox.invalid")
         if wikidata:
-            from capxl10n.sandbox.wikidata import install_wikidata
+            from capxl10n.sandbox.wikidata.site import install_wikidata
             self.repo: WikibaseRepo = install_wikidata(self.site)
         else:
             self.repo = install_metabase(self.site)

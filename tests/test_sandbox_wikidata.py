@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from capxl10n.sandbox.wikidata import seed_wikidata
+from capxl10n.sandbox.wikidata.site import seed_wikidata
 from test_sandbox_wikibase import Harness
 
 

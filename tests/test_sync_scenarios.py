@@ -367,7 +367,7 @@ def test_edit_conflict_on_other_term_of_same_item_retried(world: World) -> None:
 
 def test_new_capacity_keys_added_to_bundle(world: World) -> None:
     from capxl10n.core.model import Capacity
-    from capxl10n.sandbox.wikibase import seed_metabase
+    from capxl10n.sandbox.wikibase.seed import seed_metabase
     repo = world.sb.extras["metabase_repo"]
     seed_metabase(repo, [Capacity("Q424242")], {("Q424242", "label", "en"): "Brand new capacity",
                                                 ("Q424242", "description", "en"): "Added on Metabase today",

@@ -1,5 +1,20 @@
 """The sandbox: a faithful local Metabase, Meta-Wiki and Wikidata over real HTTP (docs/sandbox.md).
 
+One sub-package per piece of software it imitates, each importing only those below it
+(tests/test_layers.py keeps this true):
+
+- :mod:`.store`: MediaWiki core's storage (users, sessions, pages, revisions, recent changes, 3-way merge)
+- :mod:`.api`: MediaWiki's Action API frame (ApiMain: parameters, errors, rendering, query, dispatch)
+- :mod:`.mediawiki`: MediaWiki core's API modules (login, tokens, siteinfo, edit, delete, page readers)
+- :mod:`.translate`: the Translate extension (Meta-Wiki's message bundle)
+- :mod:`.wikibase`: the Wikibase repository (Metabase's items and terms)
+- :mod:`.sparql`: a Wikibase's query service (WDQS, for Metabase)
+- :mod:`.wikidata`: wikidata.org (a read-only Wikibase)
+
+The modules at this level are the sandbox itself, imitating nothing: :mod:`.server` (the
+``Sandbox`` object, the entry point), :mod:`.seed`, :mod:`.app` (WSGI routing and control),
+:mod:`.httpd`, :mod:`.faults` and :mod:`.stats`.
+
 Its web stack (werkzeug) and SPARQL store (pyoxigraph) come with the ``sandbox``
 extra; a production install needs neither.
 """

@@ -22,7 +22,10 @@ from typing import Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from capxl10n.sandbox.core import ApiRequest, Site, dispatch, encode
+from capxl10n.sandbox.api.dispatch import dispatch
+from capxl10n.sandbox.api.render import encode
+from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.site import Site
 from capxl10n.sandbox.stats import Stats
 
 log = logging.getLogger(__name__)

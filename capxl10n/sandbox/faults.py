@@ -37,7 +37,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from capxl10n.sandbox.core import ApiRequest, Site
+from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.site import Site
 
 ANTI_BOT_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Checking your browser…</title></head>

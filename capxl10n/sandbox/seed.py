@@ -15,7 +15,7 @@ drawn once per term, in the snapshot's sorted order):
   Meta-Wiki; u < 0.15 on both with different values (Meta-Wiki gets the text
   with " (rev.)" appended); else identical on both.
 - Wikidata: the linked concepts' labels/descriptions
-  (:func:`capxl10n.sandbox.wikidata.seed_from_snapshot`).
+  (:func:`capxl10n.sandbox.wikidata.site.seed_from_snapshot`).
 
 Seed edits are back-dated (one second apart, ending before "now") and made by
 the users ``Admin`` (Metabase import), ``FuzzyBot`` and a few translators.
@@ -31,11 +31,15 @@ from typing import TYPE_CHECKING, Any
 
 from capxl10n.core.model import Snapshot, Term, TermKey
 from capxl10n.sample.generate import generate
-from capxl10n.sandbox import sparql, translate, wikibase, wikidata
-from capxl10n.sandbox.wiki import BOT_RIGHTS, Wiki
+from capxl10n.sandbox.sparql import service as sparql
+from capxl10n.sandbox.store.wiki import BOT_RIGHTS, Wiki
+from capxl10n.sandbox.translate import extension as translate
+from capxl10n.sandbox.wikibase.api import install_metabase
+from capxl10n.sandbox.wikibase.seed import concurrent_edit, seed_metabase
+from capxl10n.sandbox.wikidata import site as wikidata
 
 if TYPE_CHECKING:  # pragma: no cover
-    from capxl10n.sandbox.core import Site
+    from capxl10n.sandbox.api.site import Site
     from capxl10n.sandbox.server import Sandbox
 
 
@@ -168,11 +172,11 @@ def _seed_metawiki(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict
 
 def _seed_metabase(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict[TermKey, Term],
                    report: SeedReport, start: float) -> None:
-    repo = wikibase.install_metabase(site)
+    repo = install_metabase(site)
     sandbox.extras["metabase_repo"] = repo
     flat: dict[tuple[str, str, str], str] = {(k.qid, k.field, k.lang): t.text for k, t in terms.items()}
     with _BackDated(site.wiki, start):
-        seeded = wikibase.seed_metabase(repo, snapshot.capacities, flat)
+        seeded = seed_metabase(repo, snapshot.capacities, flat)
     report.metabase_items = dict(seeded.capacity_items)
     report.metabase_terms = len(flat)
     items = set(seeded.capacity_items.values())
@@ -180,7 +184,7 @@ def _seed_metabase(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict
     def concurrent(req: Any, rng: random.Random) -> Any:
         target = req.params.get("id")
         pool = [target] if target in items else sorted(items)
-        return wikibase.concurrent_edit(repo, rng, items=pool)
+        return concurrent_edit(repo, rng, items=pool)
 
     sandbox.faults.concurrent_hooks["metabase"] = concurrent
     _install_sparql(sandbox, site, repo)

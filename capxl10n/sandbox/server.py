@@ -26,13 +26,14 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
 from werkzeug.test import EnvironBuilder
 
-from capxl10n.sandbox import mediawiki, seed as seeding
+from capxl10n.sandbox import seed as seeding
+from capxl10n.sandbox.api.site import Site
 from capxl10n.sandbox.app import HangSignal, SandboxApp
-from capxl10n.sandbox.core import Site
 from capxl10n.sandbox.faults import FaultInjector, FaultSpec
 from capxl10n.sandbox.httpd import KeepAliveWSGIServer
+from capxl10n.sandbox.mediawiki import modules as mediawiki
 from capxl10n.sandbox.stats import Stats
-from capxl10n.sandbox.wiki import METABASE_NAMESPACES, METAWIKI_NAMESPACES, WIKIDATA_NAMESPACES, Wiki
+from capxl10n.sandbox.store.wiki import METABASE_NAMESPACES, METAWIKI_NAMESPACES, WIKIDATA_NAMESPACES, Wiki
 
 log = logging.getLogger(__name__)
 

@@ -230,7 +230,7 @@ class Observed:
 
 def observe(sb: Sandbox, items: Mapping[str, str]) -> Observed:
     """Read Metabase's items, every unit page of the bundle (orphans too) and the bundle, from the store."""
-    from capxl10n.sandbox import wbentity
+    from capxl10n.sandbox.wikibase import entity as wbentity
 
     repo = sb.extras["metabase_repo"]
     metabase: dict[TermKey, str] = {}
@@ -279,7 +279,7 @@ def repeated_bot_writes(sb: Sandbox) -> list[str]:
 
 def revision_terms(sb: Sandbox, site: str, revid: int, items: Mapping[str, str]) -> dict[TermKey, str | None]:
     """The terms one revision set (text, or None when removed); outdated saves of units are left out."""
-    from capxl10n.sandbox import wbentity
+    from capxl10n.sandbox.wikibase import entity as wbentity
 
     wiki = sb.site(site).wiki
     rev = wiki.revisions.get(revid)

@@ -10,11 +10,11 @@ import builtins
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from capxl10n.sandbox.apierrors import ANON_RIGHTS, MAIN_PARAMS, ApiError
+from capxl10n.sandbox.api.errors import ANON_RIGHTS, MAIN_PARAMS, ApiError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from capxl10n.sandbox.apisite import Site
-    from capxl10n.sandbox.wiki import Session, User
+    from capxl10n.sandbox.api.site import Site
+    from capxl10n.sandbox.store.wiki import Session, User
 
 
 class ApiRequest:
@@ -140,7 +140,7 @@ class ApiRequest:
         raw = self.params.get(name)
         if raw is None or raw == "":
             return raw
-        from capxl10n.sandbox.wiki import parse_ts
+        from capxl10n.sandbox.store.wiki import parse_ts
 
         try:
             parse_ts(raw)

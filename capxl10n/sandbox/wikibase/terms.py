@@ -1,7 +1,7 @@
 """The whole Wikibase term edit as one transaction: resolve, base revision, validate, patch, save.
 
 Why apart: wbeditentity, wbsetlabel/description, seeding and the "concurrent editor" fault
-all change terms the same way (the ``baserevid`` patching of :mod:`.wbedit` included), so
+all change terms the same way (the ``baserevid`` patching of :mod:`.edit` included), so
 the rules live once, below both the API glue and the seeding.
 """
 from __future__ import annotations
@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from capxl10n.sandbox import wbentity as wbe
-from capxl10n.sandbox.wbedit import TermChange, apply_changes, patch, validate
-from capxl10n.sandbox.wbrepo import WikibaseRepo
-from capxl10n.sandbox.wbvalidate import (
+from capxl10n.sandbox.store.wiki import User
+from capxl10n.sandbox.wikibase import entity as wbe
+from capxl10n.sandbox.wikibase.edit import TermChange, apply_changes, patch, validate
+from capxl10n.sandbox.wikibase.repo import WikibaseRepo
+from capxl10n.sandbox.wikibase.validate import (
     edit_conflict,
     invalid_entity_id,
     no_such_entity_on_write,
     no_such_revision,
 )
-from capxl10n.sandbox.wiki import User
 
 
 def _resolve(repo: WikibaseRepo, raw_id: str | None) -> tuple[str, wbe.Entity, wbe.PageInfo]:

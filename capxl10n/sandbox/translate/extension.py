@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capxl10n.core import langs
-from capxl10n.sandbox.core import ApiError, ApiRequest, Site
-from capxl10n.sandbox.mediawiki import EditContext
-from capxl10n.sandbox.wiki import Page, SaveResult, User, Wiki
+from capxl10n.sandbox.api.errors import ApiError
+from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.site import Site
+from capxl10n.sandbox.mediawiki.modules import EditContext
+from capxl10n.sandbox.store.wiki import Page, SaveResult, User, Wiki
 
 BUNDLE_MODEL = "translate-messagebundle"
 TRANSLATIONS_NS = 1198

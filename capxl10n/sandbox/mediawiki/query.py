@@ -1,6 +1,6 @@
 """MediaWiki core query modules: prop=revisions|info, list/generator=allpages, recentchanges, backlinks.
 
-Why separate from mediawiki.py: these are the readers, with MediaWiki's limits
+Why separate from :mod:`.modules`: these are the readers, with MediaWiki's limits
 and continuation formats (``rvcontinue``, ``apcontinue``, ``rccontinue``
 ``<YYYYMMDDHHMMSS>|<rcid>``, ``blcontinue``), and they are shared unchanged by
 Metabase and Meta-Wiki.
@@ -11,8 +11,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from capxl10n.sandbox.core import ApiError, ApiRequest, PageOut, Site
-from capxl10n.sandbox.wiki import Page, Revision, parse_ts
+from capxl10n.sandbox.api.errors import ApiError
+from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.site import PageOut, Site
+from capxl10n.sandbox.store.wiki import Page, Revision, parse_ts
 
 RVPROPS = ("ids", "flags", "timestamp", "user", "userid", "size", "slotsize", "sha1", "slotsha1", "contentmodel",
            "comment", "parsedcomment", "content", "tags", "roles", "oresscores")

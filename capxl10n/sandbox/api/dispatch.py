@@ -9,11 +9,11 @@ import logging
 import traceback
 from typing import Any
 
-from capxl10n.sandbox.apierrors import ERROR_FORMATS, ApiError
-from capxl10n.sandbox.apiquery import run_query
-from capxl10n.sandbox.apirender import render_error, render_warnings
-from capxl10n.sandbox.apirequest import ApiRequest
-from capxl10n.sandbox.apisite import ActionSpec
+from capxl10n.sandbox.api.errors import ERROR_FORMATS, ApiError
+from capxl10n.sandbox.api.query import run_query
+from capxl10n.sandbox.api.render import render_error, render_warnings
+from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.site import ActionSpec
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """The Wikibase repository of one sandbox wiki: entities as pages of its store, plus indexes.
 
-Entities are pages of the site's :class:`~capxl10n.sandbox.wiki.Wiki` store (``Item:Q123``,
+Entities are pages of the site's :class:`~capxl10n.sandbox.store.wiki.Wiki` store (``Item:Q123``,
 content model ``wikibase-item``, content = entity JSON in storage form), so every write is a
 revision and a recentchanges row like any edit. Why a module of its own: the API handlers
-(:mod:`.wbapi`), the term edit (:mod:`.wbterms`), seeding (:mod:`.wbseed`), SPARQL and Wikidata
+(:mod:`.api`), the term edit (:mod:`.terms`), seeding (:mod:`.seed`), SPARQL and Wikidata
 all read and write through this one class; it keeps the label+description index for the
 uniqueness rule, the page links for ``list=backlinks`` and the change listeners.
 """
@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from capxl10n.sandbox import wbentity as wbe
-from capxl10n.sandbox.apierrors import ANON_RIGHTS
-from capxl10n.sandbox.wblanguages import MUL, TERM_LANGUAGES
-from capxl10n.sandbox.wiki import SaveResult, User, Wiki
+from capxl10n.sandbox.api.errors import ANON_RIGHTS
+from capxl10n.sandbox.store.wiki import SaveResult, User, Wiki
+from capxl10n.sandbox.wikibase import entity as wbe
+from capxl10n.sandbox.wikibase.languages import MUL, TERM_LANGUAGES
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ REL1_39 repository writes (``wikibase-responses/revisions-item.json``): ``aliase
 *output* form: empty maps as ``{}`` and every main snak with its property's datatype. This
 module converts between the two, builds statements in the real shape, and renders
 ``wbgetentities`` answers (``props``, ``languages``, ``languagefallback``), so the HTTP
-handlers in :mod:`capxl10n.sandbox.wikibase` stay thin.
+handlers in :mod:`capxl10n.sandbox.wikibase.api` stay thin.
 """
 from __future__ import annotations
 

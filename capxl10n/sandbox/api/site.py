@@ -1,7 +1,7 @@
 """The site registry: one wiki's store, its registered action and query modules, its fault hooks.
 
-Why apart from dispatch: modules (mediawiki.py, translate.py, wikibase.py,
-wikidata.py) only register handlers on a :class:`Site`; they never need the
+Why apart from dispatch: modules (mediawiki/, translate/, wikibase/,
+wikidata/) only register handlers on a :class:`Site`; they never need the
 request flow, and the flow only looks modules up here.
 """
 from __future__ import annotations
@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from capxl10n.sandbox.apierrors import QUERY_KINDS
+from capxl10n.sandbox.api.errors import QUERY_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from capxl10n.sandbox.apirequest import ApiRequest
-    from capxl10n.sandbox.wiki import Page, Wiki
+    from capxl10n.sandbox.api.request import ApiRequest
+    from capxl10n.sandbox.store.wiki import Page, Wiki
 
 
 class FaultHooks(Protocol):

@@ -20,9 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from capxl10n.core.model import qid_sort_key
-from capxl10n.sandbox import wbentity as wbe
-from capxl10n.sandbox.core import Site
-from capxl10n.sandbox.wikibase import RepoLayout, WikibaseRepo, install, seed_user
+from capxl10n.sandbox.api.site import Site
+from capxl10n.sandbox.wikibase import entity as wbe
+from capxl10n.sandbox.wikibase.api import install
+from capxl10n.sandbox.wikibase.repo import RepoLayout, WikibaseRepo
+from capxl10n.sandbox.wikibase.seed import seed_user
 
 log = logging.getLogger(__name__)
 

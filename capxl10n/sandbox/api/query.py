@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from capxl10n.sandbox.apierrors import ApiError
-from capxl10n.sandbox.apirequest import ApiRequest
-from capxl10n.sandbox.apisite import PageOut
+from capxl10n.sandbox.api.errors import ApiError
+from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.site import PageOut
 
 def _parse_continue(req: ApiRequest) -> tuple[str | None, set[str]]:
     raw = req.get("continue")

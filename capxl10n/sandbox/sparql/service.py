@@ -35,7 +35,7 @@ from typing import Any, Final
 import pyoxigraph as ox
 from werkzeug.wrappers import Request, Response
 
-from capxl10n.sandbox import wbentity as wbe
+from capxl10n.sandbox.wikibase import entity as wbe
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +295,7 @@ def error_text(query: str, exc: Exception) -> str:
 
 
 def repo_source(repo: Any) -> Callable[[], Iterable[tuple[str, wbe.Entity, int, str]]]:
-    """Adapt a :class:`~capxl10n.sandbox.wikibase.WikibaseRepo` as a service source."""
+    """Adapt a :class:`~capxl10n.sandbox.wikibase.repo.WikibaseRepo` as a service source."""
     def source() -> Iterable[tuple[str, wbe.Entity, int, str]]:
         with repo.wiki.lock:
             rows = []

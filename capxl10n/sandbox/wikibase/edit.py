@@ -20,9 +20,8 @@ import json
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from capxl10n.sandbox.wbentity import Entity, changed_terms, set_term, term_value
-from capxl10n.sandbox.wbvalidate import (
-    WikibaseError,
+from capxl10n.sandbox.wikibase.entity import Entity, changed_terms, set_term, term_value
+from capxl10n.sandbox.wikibase.validate import (
     check_label_not_description,
     check_language,
     check_length,
@@ -153,5 +152,5 @@ def summary_for_edit(changes: Iterable[TermChange], *, created: bool, cleared: b
     return f"{text} {user_summary}" if user_summary else text
 
 
-__all__ = ["PairLookup", "TermChange", "WikibaseError", "apply_changes", "parse_data", "patch",
+__all__ = ["PairLookup", "TermChange", "apply_changes", "parse_data", "patch",
            "summary_for_edit", "summary_for_set", "validate"]

@@ -3,7 +3,7 @@
 Why these shapes: they are what mwclient and our adapters read, copied from
 the recordings in ``mediawiki-responses/`` (MediaWiki 1.39). Query modules
 that list pages (revisions, info, allpages, recentchanges, backlinks) are in
-:mod:`capxl10n.sandbox.mwquery`. Extensions hook into ``action=edit`` with
+:mod:`capxl10n.sandbox.mediawiki.query`. Extensions hook into ``action=edit`` with
 ``site.edit_filters`` (before the save: may change text/model/tags, refuse,
 or disable the pre-save transform) — Translate uses it for unit pages and the
 message bundle.
@@ -16,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from capxl10n.sandbox import mwquery
-from capxl10n.sandbox.core import ApiError, ApiRequest, Site
-from capxl10n.sandbox.wiki import (EditConflict, InvalidTitle, NoSuchRevision, Page, PageExists, PageMissing,
-                                   SaveResult, User)
+from capxl10n.sandbox.api.errors import ApiError
+from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.site import Site
+from capxl10n.sandbox.mediawiki import query as mwquery
+from capxl10n.sandbox.store.wiki import (EditConflict, InvalidTitle, NoSuchRevision, Page, PageExists,
+                                         PageMissing, SaveResult, User)
 
 GENERATOR = "MediaWiki 1.39.17"
 TOKEN_TYPES = ("createaccount", "csrf", "deleteglobalaccount", "login", "patrol", "rollback",

@@ -1,24 +1,25 @@
 """Wikibase's API modules on a sandbox site: wbgetentities, wbeditentity, wbsetlabel/description,
 meta=wbcontentlanguages, and :func:`install` that registers them.
 
-Why apart: this is only the glue between the API frame (:mod:`.core`) and the repository
-(:mod:`.wbrepo`, :mod:`.wbterms`): reading parameters, turning ``WikibaseError`` into API
+Why apart: this is only the glue between the API frame (:mod:`capxl10n.sandbox.api`) and the repository
+(:mod:`.repo`, :mod:`.terms`): reading parameters, turning ``WikibaseError`` into API
 errors (reported for module ``main``) and shaping Wikibase's answers and warnings.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from capxl10n.sandbox import wbentity as wbe
-from capxl10n.sandbox.apierrors import ApiError
-from capxl10n.sandbox.apirender import render_warnings
-from capxl10n.sandbox.apirequest import ApiRequest
-from capxl10n.sandbox.apisite import Site
-from capxl10n.sandbox.wbedit import TermChange, parse_data, summary_for_edit, summary_for_set
-from capxl10n.sandbox.wblanguages import MUL, MUL_AUTONYM, TERM_LANGUAGES
-from capxl10n.sandbox.wbrepo import METABASE_LAYOUT, RepoLayout, WikibaseRepo
-from capxl10n.sandbox.wbterms import EditOutcome, edit_terms
-from capxl10n.sandbox.wbvalidate import (
+from capxl10n.sandbox.api.errors import ApiError
+from capxl10n.sandbox.api.render import render_warnings
+from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.site import Site
+from capxl10n.sandbox.store.wiki import User
+from capxl10n.sandbox.wikibase import entity as wbe
+from capxl10n.sandbox.wikibase.edit import TermChange, parse_data, summary_for_edit, summary_for_set
+from capxl10n.sandbox.wikibase.languages import MUL, MUL_AUTONYM, TERM_LANGUAGES
+from capxl10n.sandbox.wikibase.repo import METABASE_LAYOUT, RepoLayout, WikibaseRepo
+from capxl10n.sandbox.wikibase.terms import EditOutcome, edit_terms
+from capxl10n.sandbox.wikibase.validate import (
     NON_NORMALIZED_WARNING,
     WikibaseError,
     illegal_id_or_site_page,
@@ -27,7 +28,6 @@ from capxl10n.sandbox.wbvalidate import (
     normalize_value,
     permission_denied,
 )
-from capxl10n.sandbox.wiki import User
 
 PATCHED_TEXT = "Your edit was patched into the latest version."
 

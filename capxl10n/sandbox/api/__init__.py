@@ -1,14 +1,14 @@
-"""The MediaWiki Action API frame every sandbox site shares: parameters, errors, rendering.
+"""MediaWiki's Action API frame (ApiMain of MediaWiki 1.39) that every sandbox site shares.
 
 Why a frame of our own: the sandbox's value is fidelity. Parameter validation,
 error shapes, formatversion 1/2, warnings, continuation and the order of the
 checks (ApiMain 1.39: docs/sandbox.md, "What is imitated") are the same for Metabase, Meta-Wiki and Wikidata, so
 they live here once and the modules only say what they answer.
 
-Handler interface (for mediawiki.py, translate.py, wikibase.py, wikidata.py)
----------------------------------------------------------------------------
-A :class:`Site` is one wiki (``site.name`` in {"metabase", "metawiki",
-"wikidata"}; ``site.wiki`` is its :class:`capxl10n.sandbox.wiki.Wiki` store).
+Handler interface (for the sandbox's mediawiki, translate, wikibase and wikidata packages)
+------------------------------------------------------------------------------------------
+A :class:`~.site.Site` is one wiki (``site.name`` in {"metabase", "metawiki",
+"wikidata"}; ``site.wiki`` is its :class:`capxl10n.sandbox.store.wiki.Wiki` store).
 
 ``site.register_action(name, handler, *, must_post=False, token=None, write=False)``
     ``handler(req: ApiRequest) -> dict`` for ``action=name``. The dict is merged
@@ -27,46 +27,27 @@ A :class:`Site` is one wiki (``site.name`` in {"metabase", "metawiki",
     the core builds ``continue``/``batchcomplete`` as ApiContinuationManager does
     and skips modules the client reports done. A generator passes ``generator=True``.
 
-Handlers raise :class:`ApiError` for errors (never anything else for bad input;
+Handlers raise :class:`~.errors.ApiError` for errors (never anything else for bad input;
 an unexpected exception becomes ``internal_api_error_<Class>`` with HTTP 200,
 as MediaWiki does). Handlers write fv2-style data: Python ``True``/``False``
 become ``""``/absent under formatversion 1 (MediaWiki's BC booleans); wrap a
-value in :class:`Raw` to keep it a JSON boolean in both versions. Text goes
+value in :class:`~.errors.Raw` to keep it a JSON boolean in both versions. Text goes
 under ``req.text_key("content")`` ("*" under fv1). ``query.pages`` is rendered
 by the core (object keyed by page id under fv1, list under fv2).
 
-Parameter helpers on :class:`ApiRequest` mirror MediaWiki's ParamValidator:
+Parameter helpers on :class:`~.request.ApiRequest` mirror MediaWiki's ParamValidator:
 ``get``, ``require`` (``missingparam``), ``flag``, ``int`` (``badinteger``,
 clamping warning), ``limit`` ("max" and apihighlimits), ``multi``
 (``toomanyvalues``, unknown values dropped with a warning), ``enum``
 (``badvalue``). Parameters never read by anyone are reported as
 "Unrecognized parameter" warnings, as MediaWiki does.
 
-Where the frame lives (this module only re-exports, so ``from
-capxl10n.sandbox.core import …`` keeps working): ``apierrors`` (ApiError, Raw,
-ApiMain's constants), ``apirequest`` (ApiRequest and its parameter helpers),
-``apisite`` (Site registry, fault hooks, PageOut), ``apirender`` (fv1/fv2,
-warnings, errors, JSON body), ``apiquery`` (action=query and continuation),
-``apidispatch`` (check order and the request flow).
+The modules:
+``errors`` (ApiError, Raw, ApiMain's constants), ``request`` (ApiRequest and its
+parameter helpers), ``site`` (the Site registry, fault hooks, PageOut), ``render``
+(fv1/fv2, warnings, errors, JSON body), ``query`` (action=query and continuation),
+``dispatch`` (the check order and the request flow). The frame sits on the
+MediaWiki-core store (:mod:`capxl10n.sandbox.store`): a request's session and user
+and a site's pages are the store's. This package imports nothing here: import each
+name from the module that defines it.
 """
-from __future__ import annotations
-
-from capxl10n.sandbox.apidispatch import check_asserts, check_maxlag, dispatch, parse_format
-from capxl10n.sandbox.apierrors import (
-    ANON_RIGHTS, DOCREF, ERROR_FORMATS, MAIN_PARAMS, QUERY_KINDS, ApiError, Raw,
-)
-from capxl10n.sandbox.apiquery import run_query
-from capxl10n.sandbox.apirender import (
-    encode, now_ts, render_error, render_warnings, to_fv1, to_fv2,
-)
-from capxl10n.sandbox.apirequest import ApiRequest
-from capxl10n.sandbox.apisite import (
-    ActionHandler, ActionSpec, FaultHooks, NoFaults, PageOut, QueryHandler, Site,
-)
-
-__all__ = [
-    "ANON_RIGHTS", "DOCREF", "ERROR_FORMATS", "MAIN_PARAMS", "QUERY_KINDS",
-    "ActionHandler", "ActionSpec", "ApiError", "ApiRequest", "FaultHooks", "NoFaults", "PageOut",
-    "QueryHandler", "Raw", "Site", "check_asserts", "check_maxlag", "dispatch", "encode", "now_ts",
-    "parse_format", "render_error", "render_warnings", "run_query", "to_fv1", "to_fv2",
-]

@@ -14,12 +14,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from capxl10n.sandbox import wbentity as wbe
-from capxl10n.sandbox.wbedit import TermChange, summary_for_set
-from capxl10n.sandbox.wbrepo import WikibaseRepo
-from capxl10n.sandbox.wbterms import edit_terms
-from capxl10n.sandbox.wbvalidate import WikibaseError, normalize_value
-from capxl10n.sandbox.wiki import User
+from capxl10n.sandbox.store.wiki import User
+from capxl10n.sandbox.wikibase import entity as wbe
+from capxl10n.sandbox.wikibase.edit import TermChange, summary_for_set
+from capxl10n.sandbox.wikibase.repo import WikibaseRepo
+from capxl10n.sandbox.wikibase.terms import edit_terms
+from capxl10n.sandbox.wikibase.validate import WikibaseError, normalize_value
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def seed_metabase(repo: WikibaseRepo, capacities: Sequence[Any],
 
 def _fill_terms(repo: WikibaseRepo, item: wbe.Entity, qid: str,
                 mine: Sequence[tuple[tuple[str, str, str], str]]) -> None:
-    from capxl10n.sandbox.wbvalidate import check_length
+    from capxl10n.sandbox.wikibase.validate import check_length
 
     for (_qid, fld, lang), raw in mine:
         field_ = "labels" if fld == "label" else "descriptions"

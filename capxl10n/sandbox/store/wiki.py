@@ -12,7 +12,7 @@ when ``base_timestamp`` is not the page's timestamp or ``base_revid`` is not
 its latest revision; a conflict is suppressed only when ``base_timestamp`` is
 given and every revision after it is by the same (registered) user — with
 ``base_revid`` alone own edits conflict too; otherwise the three-way text merge
-of :mod:`capxl10n.sandbox.merge3` is tried (base revision, new text, current
+of :mod:`capxl10n.sandbox.store.merge3` is tried (base revision, new text, current
 text) and saved when clean, else ``editconflict``. Without a base the save is a
 blind overwrite.
 
@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from capxl10n.sandbox.merge3 import merge3
+from capxl10n.sandbox.store.merge3 import merge3
 
 #: Namespace id -> canonical name, per site family.
 BASE_NAMESPACES: dict[int, str] = {

@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from capxl10n.sandbox.apierrors import DOCREF, ApiError, Raw
+from capxl10n.sandbox.api.errors import DOCREF, ApiError, Raw
 
 if TYPE_CHECKING:  # pragma: no cover
-    from capxl10n.sandbox.apirequest import ApiRequest
+    from capxl10n.sandbox.api.request import ApiRequest
 
 _SCALARS = (str, int, float, type(None))
 
