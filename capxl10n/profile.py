@@ -16,13 +16,14 @@ from importlib import resources
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from capxl10n.core.model import DELETION_POLICIES, FIRST_CONTACT_POLICIES, DeletionPolicy, FirstContactPolicy
 from capxl10n.errors import ConfigError, register_secret
 
-FIRST_CONTACT_POLICIES: Final = ("conflict", "metabase", "metawiki")
-DELETION_POLICIES: Final = ("propagate", "conflict")
+Choice = TypeVar("Choice", bound=str)
+
 #: Where profiles are looked up by name before the shipped ones: the working directory's own.
 PROFILE_DIRS: Final = (Path("sync"),)
 SHIPPED_PROFILES: Final = "profiles"
@@ -97,8 +98,8 @@ class WikidataProfile(SiteProfile):
 
 @dataclass(frozen=True)
 class Policy:
-    first_contact: str = "conflict"
-    deletions: str = "propagate"
+    first_contact: FirstContactPolicy = "conflict"
+    deletions: DeletionPolicy = "propagate"
     remove_from_bundle: bool = False
 
 
@@ -215,11 +216,11 @@ class _Reader:
             raise self.fail(key, f"must be an http(s) URL, got {value!r}")
         return value
 
-    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+    def choice(self, key: str, choices: tuple[Choice, ...], default: Choice) -> Choice:
         value = self.get(key, str, default)
         if value not in choices:
             raise self.fail(key, f"must be one of {', '.join(choices)}, got {value!r}")
-        return str(value)
+        return choices[choices.index(value)]
 
     def positive(self, key: str, kind: type, default: Any) -> Any:
         value = self.get(key, kind, default)

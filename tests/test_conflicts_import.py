@@ -21,7 +21,7 @@ from capxl10n.engine.conflicts import (EXPORT_GENERATOR, ImportResult, conflict_
 from capxl10n.errors import CapxError, DataError, UsageError
 from capxl10n.core.merge import BaseTerm, Conflict
 from capxl10n.core.model import Capacity, Term, TermKey
-from capxl10n.engine.state import State, StoredConflict, open_state
+from capxl10n.engine.state import State, InboxEntry, open_state
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE = "Module:CapacityExchange/capacities.json"
@@ -386,8 +386,8 @@ def test_resolve_text_refuses_what_a_wiki_would_alter(state: State) -> None:
 
 
 def test_conflict_id_ignores_authors_but_not_texts() -> None:
-    def stored(metawiki: Term) -> StoredConflict:
-        return StoredConflict(PT_LABEL, None, False, Term("a"), metawiki, "r", "t0", "t1", None)
+    def stored(metawiki: Term) -> InboxEntry:
+        return InboxEntry(PT_LABEL, None, False, Term("a"), metawiki, "r", first_seen="t0", last_seen="t1")
 
     assert conflict_id(stored(Term("b", author="X"))) == conflict_id(stored(Term("b", author="Y")))
     assert conflict_id(stored(Term("b"))) != conflict_id(stored(Term("c")))

@@ -56,6 +56,7 @@ from capxl10n.core.coverage import coverage as compute_coverage
 from capxl10n.core.coverage import is_translation_language
 from capxl10n.errors import CapxError, CatalogError, DataError, UnknownLanguage
 from capxl10n.core.model import SNAPSHOT_FORMAT, SOURCE_LANGUAGE, Snapshot
+from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class CatalogOptions:
     exclude_authors: tuple[str, ...] = ()
 
     @classmethod
-    def from_profile(cls, profile: Any, **overrides: Any) -> CatalogOptions:
+    def from_profile(cls, profile: Profile, **overrides: Any) -> CatalogOptions:
         """The profile's bundle and group; our bot accounts (as the environment names them) are no translators."""
         bots = sorted({user for site in (profile.metabase, profile.metawiki)
                        if (user := _account(getattr(site, "user_env", None)))})

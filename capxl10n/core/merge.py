@@ -51,14 +51,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
-from capxl10n.core.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, normalize_text,
-                            qid_sort_key)
+from capxl10n.core.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Action, Capacity, DeletionPolicy, FirstContactPolicy,
+                                 Side, Snapshot, Target, Term, TermKey, normalize_text, qid_sort_key)
 from capxl10n.core.values import value_problem
-
-TARGETS: Final = ("metabase", "metawiki", "bundle")
-
 
 @dataclass(frozen=True)
 class BaseTerm:
@@ -79,8 +76,8 @@ class Change:
     """One term to write on one side, with what we expect to find there (the guard)."""
 
     key: TermKey
-    target: str
-    action: str
+    target: Target
+    action: Action
     new: str | None
     expected: str | None
     expected_fuzzy: bool = False
@@ -105,6 +102,19 @@ class Conflict:
     #: Sticky conflicts (two humans' values) stay in the inbox until decided or equal on both
     #: sides; others (a value a wiki would refuse) are merged afresh on the next run.
     sticky: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"qid": self.key.qid, "field": self.key.field, "lang": self.key.lang, "base": self.base,
+                "has_base": self.has_base, "metabase": self.metabase.to_json() if self.metabase else None,
+                "metawiki": self.metawiki.to_json() if self.metawiki else None, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Conflict:
+        """Read :meth:`to_json`'s form (a plan's conflicts); KeyError/TypeError on a malformed one."""
+        def term(value: Any) -> Term | None:
+            return Term.from_json(value) if isinstance(value, dict) else None
+        return cls(TermKey(raw["qid"], raw["field"], raw["lang"]), raw.get("base"), bool(raw.get("has_base")),
+                   term(raw.get("metabase")), term(raw.get("metawiki")), str(raw.get("reason", "")))
 
 
 @dataclass(frozen=True)
@@ -131,8 +141,8 @@ class Decision:
 class MergeOptions:
     """Everything besides the three snapshots that decides the merge (from the profile and the read)."""
 
-    first_contact: str = "conflict"
-    deletions: str = "propagate"
+    first_contact: FirstContactPolicy = "conflict"
+    deletions: DeletionPolicy = "propagate"
     remove_from_bundle: bool = False
     languages: frozenset[str] | None = None
     exclude_languages: frozenset[str] = frozenset()
@@ -323,7 +333,7 @@ class _Context:
         """Whether the term is met for the first time: the first sync, or a key hidden from it."""
         return self.first_contact or key.message_key in self.opts.first_contact_keys
 
-    def change(self, key: TermKey, target: str, new: str | None, current: Term | None,
+    def change(self, key: TermKey, target: Target, new: str | None, current: Term | None,
                cap: Capacity | None, reason: str) -> None:
         """Queue a write of ``new`` (None = delete) on ``target``, guarded by what we read there."""
         if target == "metabase":
@@ -340,7 +350,7 @@ class _Context:
             base_revision=revision, base_timestamp=timestamp,
             item=cap.item if cap is not None else None, reason=reason, outdated=outdated))
 
-    def copy(self, key: TermKey, target: str, new: str, current: Term | None, cap: Capacity,
+    def copy(self, key: TermKey, target: Target, new: str, current: Term | None, cap: Capacity,
              reason: str, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
         """Queue a write of a value onto the other side, unless a wiki would alter or refuse it."""
         problem = value_problem(new, field=key.field, lang=key.lang)
@@ -397,7 +407,7 @@ class _Context:
 
     def _based(self, key: TermKey, cap: Capacity, b: BaseTerm, m: Term | None, w: Term | None) -> None:
         """Current values on both sides (or absent), a base to tell who changed what."""
-        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
+        w_target: Target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
         bt, mt, wt = b.normalized, _norm(m), _norm(w)
         # Saving an outdated unit unchanged is a translator confirming it: a Meta-Wiki change.
         confirmed = b.fuzzy and w is not None and not w.fuzzy and key.lang != SOURCE_LANGUAGE
@@ -470,7 +480,7 @@ class _Context:
             self.conflict(key, b, m, w, "changed differently on both sides (the metawiki translation is outdated)")
 
     def _delete(self, key: TermKey, cap: Capacity, b: BaseTerm, m: Term | None, w: Term | None,
-                target: str, reason: str) -> None:
+                target: Target, reason: str) -> None:
         if self.opts.deletions == "conflict":
             self.conflict(key, b, m, w, reason + " (policy: deletions need a human)")
             return
@@ -478,7 +488,7 @@ class _Context:
         self.change(key, target, None, current, cap, reason)
 
     def _unbased(self, key: TermKey, cap: Capacity, m: Term | None, w: Term | None) -> None:
-        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
+        w_target: Target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
         if w is None and m is not None:
             self.copy(key, w_target, m.text, None, cap, "new on metabase", None, m, w)
         elif m is None and w is not None:
@@ -492,7 +502,7 @@ class _Context:
 
     def _decided(self, key: TermKey, cap: Capacity, decision: Decision, b: BaseTerm | None, m: Term | None,
                  w: Term | None) -> None:
-        w_target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
+        w_target: Target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
         mt, wt = _norm(m), _norm(w)
         target_text = (normalize_text(decision.text) or None) if decision.text is not None else None
         moved = _moved_since(decision, mt, wt, target_text)

@@ -34,6 +34,22 @@ FIELDS: Final[tuple[Field, ...]] = ("label", "description")
 SOURCE_LANGUAGE: Final = "en"
 DOC_LANGUAGE: Final = "qqq"
 
+#: The two wikis a term lives on: the sides of the merge.
+Side = Literal["metabase", "metawiki"]
+SIDES: Final[tuple[Side, ...]] = ("metabase", "metawiki")
+#: Where an operation writes: a Metabase item, a Translate unit, or the bundle (the English).
+Target = Literal["metabase", "metawiki", "bundle"]
+TARGETS: Final[tuple[Target, ...]] = ("metabase", "metawiki", "bundle")
+#: What an operation does to its term.
+Action = Literal["set", "delete"]
+ACTIONS: Final[tuple[Action, ...]] = ("set", "delete")
+#: Who wins where the two sides differ and no sync has agreed on the term yet (no base).
+FirstContactPolicy = Literal["conflict", "metabase", "metawiki"]
+FIRST_CONTACT_POLICIES: Final[tuple[FirstContactPolicy, ...]] = ("conflict", "metabase", "metawiki")
+#: Whether a deletion on one side is copied to the other or asked of a human.
+DeletionPolicy = Literal["propagate", "conflict"]
+DELETION_POLICIES: Final[tuple[DeletionPolicy, ...]] = ("propagate", "conflict")
+
 SNAPSHOT_FORMAT: Final = "capxl10n-snapshot/1"
 
 QID_RE: Final = re.compile(r"^Q[1-9][0-9]*$")

@@ -22,12 +22,12 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from capxl10n.errors import DataError, UsageError
-from capxl10n.core.merge import TARGETS, BaseTerm, Change, Conflict, MergeResult
-from capxl10n.core.model import (SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, full_message_key,
-                            normalize_text)
+from capxl10n.core.merge import BaseTerm, Change, Conflict, MergeResult
+from capxl10n.core.model import (ACTIONS, SOURCE_LANGUAGE, SIDES, TARGETS, Action, Capacity, Side, Snapshot, Target, Term, TermKey,
+                                 full_message_key, normalize_text)
 
 PLAN_FORMAT: Final = "capxl10n-plan/2"
 #: Formats of older capxl10n versions: refused with a clear message (no content hash, no sources).
@@ -49,7 +49,7 @@ class Source:
     bundle's revision; None when the page was absent, for a copied deletion).
     """
 
-    side: str
+    side: Side
     page: str
     revision: int | None
     #: What the source held when the plan was made, for a write of another value (a decision written to
@@ -68,9 +68,7 @@ class Source:
             return None
         if not isinstance(raw, dict):
             raise DataError(f"{where}: 'source' must be an object or null")
-        side = _str(raw, "side", where)
-        if side not in ("metabase", "metawiki"):
-            raise DataError(f"{where}: unknown source side {side!r}", hint="'metabase' or 'metawiki'")
+        side = _one_of(raw, "side", SIDES, where, what="source side")
         basis = raw.get("basis")
         if basis is not None and not (isinstance(basis, dict) and isinstance(basis.get("text"), (str, type(None)))
                                       and isinstance(basis.get("outdated"), bool)):
@@ -84,10 +82,10 @@ class Operation:
     """One term to write: a :class:`Change` plus where exactly it goes (and where its value came from)."""
 
     id: str
-    target: str
+    target: Target
     page: str  # Metabase item id, Meta-Wiki unit page, or the bundle page
     key: TermKey
-    action: str
+    action: Action
     new: str | None
     expected: str | None
     expected_fuzzy: bool
@@ -130,12 +128,8 @@ class Operation:
         try:
             key = TermKey(_str(raw, "qid", where), _str(raw, "field", where),  # type: ignore[arg-type]
                           _str(raw, "lang", where))
-            target = _str(raw, "target", where)
-            action = _str(raw, "action", where)
-            if target not in TARGETS:
-                raise DataError(f"{where}: unknown target {target!r}", hint=f"one of {', '.join(TARGETS)}")
-            if action not in ("set", "delete"):
-                raise DataError(f"{where}: unknown action {action!r}", hint="'set' or 'delete'")
+            target = _one_of(raw, "target", TARGETS, where, what="target")
+            action = _one_of(raw, "action", ACTIONS, where, what="action")
             new = _opt_str(raw, "new", where)
             if (action == "set") != (new is not None):
                 raise DataError(f"{where}: 'new' must be a string for set and null for delete")
@@ -157,7 +151,7 @@ class Plan:
     base_generation: int
     fingerprints: Mapping[str, str]
     operations: tuple[Operation, ...]
-    conflicts: tuple[Mapping[str, Any], ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
     base: tuple[tuple[TermKey, BaseTerm | None], ...] = ()
     resolved: tuple[TermKey, ...] = ()
     capacities: tuple[Capacity, ...] = ()
@@ -196,7 +190,7 @@ class Plan:
             "reads": {side: dict(sorted(r.items())) for side, r in sorted(self.reads.items())},
             "summary": summary_counts(self),
             "operations": [op.to_json() for op in self.operations],
-            "conflicts": [dict(c) for c in self.conflicts],
+            "conflicts": [c.to_json() for c in self.conflicts],
             "base": [_base_json(k, b) for k, b in self.base],
             "resolved": [{"qid": k.qid, "field": k.field, "lang": k.lang} for k in self.resolved],
             "capacities": [c.to_json() for c in self.capacities],
@@ -237,7 +231,7 @@ def build_plan(result: MergeResult, *, profile: str, bundle_page: str, base_gene
     }
     base = tuple(sorted(result.base_updates.items(), key=lambda kv: kv[0].sort_key()))
     return Plan(profile=profile, base_generation=base_generation, fingerprints=dict(fingerprints),
-                operations=tuple(ops), conflicts=tuple(conflict_json(c) for c in result.conflicts),
+                operations=tuple(ops), conflicts=tuple(result.conflicts),
                 base=base, resolved=tuple(sorted(result.resolved, key=TermKey.sort_key)),
                 capacities=tuple(capacities), notes=all_notes, reads=_reads(sides))
 
@@ -326,19 +320,6 @@ def _operation(change: Change, bundle_page: str, bundle_revision: int | None,
                      reason=change.reason, outdated=change.outdated)
 
 
-def conflict_json(c: Conflict) -> dict[str, Any]:
-    return {"qid": c.key.qid, "field": c.key.field, "lang": c.key.lang, "base": c.base,
-            "has_base": c.has_base, "metabase": c.metabase.to_json() if c.metabase else None,
-            "metawiki": c.metawiki.to_json() if c.metawiki else None, "reason": c.reason}
-
-
-def conflict_from_json(raw: Mapping[str, Any]) -> Conflict:
-    def term(value: Any) -> Term | None:
-        return Term.from_json(value) if isinstance(value, dict) else None
-    return Conflict(TermKey(raw["qid"], raw["field"], raw["lang"]), raw.get("base"), bool(raw.get("has_base")),
-                    term(raw.get("metabase")), term(raw.get("metawiki")), str(raw.get("reason", "")))
-
-
 def _base_json(key: TermKey, b: BaseTerm | None) -> dict[str, Any]:
     out: dict[str, Any] = {"qid": key.qid, "field": key.field, "lang": key.lang}
     if b is None:
@@ -384,9 +365,7 @@ def loads(text: str, *, origin: str = "plan") -> Plan:
         base = tuple(_base_from(raw) for raw in data.get("base", []))
         resolved = tuple(TermKey(r["qid"], r["field"], r["lang"]) for r in data.get("resolved", []))
         capacities = tuple(Capacity.from_json(c) for c in data.get("capacities", []))
-        conflicts = tuple(dict(c) for c in data.get("conflicts", []))
-        for c in conflicts:
-            conflict_from_json(c)
+        conflicts = tuple(Conflict.from_json(c) for c in data.get("conflicts", []))
         generation = int(data.get("base_generation", 0))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DataError(f"{origin}: malformed plan section ({type(exc).__name__}: {exc})",
@@ -440,7 +419,7 @@ def summary_counts(plan: Plan) -> dict[str, Any]:
         "per_language": {t: dict(sorted(c.items())) for t, c in sorted(per_lang.items())},
         "deletions": sum(1 for op in plan.operations if op.action == "delete"),
         "conflicts": len(plan.conflicts),
-        "conflicts_per_language": dict(sorted(Counter(c["lang"] for c in plan.conflicts).items())),
+        "conflicts_per_language": dict(sorted(Counter(c.key.lang for c in plan.conflicts).items())),
     }
 
 
@@ -463,10 +442,10 @@ def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST) -> str:
     if plan.conflicts:
         lines.append("conflicts (a human decides: `capxl10n conflicts`):")
         for c in plan.conflicts[:first]:
-            m = c["metabase"]["text"] if c.get("metabase") else None
-            w = c["metawiki"]["text"] if c.get("metawiki") else None
-            lines.append(f"  {c['qid']}-{c['field']}/{c['lang']}: metabase {_short(m)} vs metawiki {_short(w)}"
-                         f" (base {_short(c.get('base'))})")
+            m = c.metabase.text if c.metabase else None
+            w = c.metawiki.text if c.metawiki else None
+            lines.append(f"  {c.key.message_key}/{c.key.lang}: metabase {_short(m)} vs metawiki {_short(w)}"
+                         f" (base {_short(c.base)})")
         if len(plan.conflicts) > first:
             lines.append(f"  … and {len(plan.conflicts) - first} more")
     notes = plan.notes
@@ -491,6 +470,16 @@ def _short(text: str | None, width: int = 40) -> str:
         return "(none)"
     text = text.replace("\n", " ")
     return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+Word = TypeVar("Word", bound=str)
+
+
+def _one_of(raw: Mapping[str, Any], name: str, choices: tuple[Word, ...], where: str, *, what: str) -> Word:
+    value = _str(raw, name, where)
+    if value not in choices:
+        raise DataError(f"{where}: unknown {what} {value!r}", hint=f"one of {', '.join(choices)}")
+    return choices[choices.index(value)]
 
 
 def _str(raw: Mapping[str, Any], name: str, where: str) -> str:

@@ -31,7 +31,7 @@ from capxl10n.core import langs
 from capxl10n.errors import CapxError, DataError, UsageError
 from capxl10n.core.merge import Decision
 from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Term, TermKey, full_message_key, normalize_text
-from capxl10n.engine.state import State, StoredConflict
+from capxl10n.engine.state import State, InboxEntry
 from capxl10n.core.values import value_problem
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def resolve(state: State, key: TermKey, *, take: str | None = None, text: str | 
 class ConflictRows:
     """The inbox as a report (table/JSON/CSV/Markdown through capxl10n.cli.render)."""
 
-    conflicts: tuple[StoredConflict, ...]
+    conflicts: tuple[InboxEntry, ...]
     bundle_page: str
 
     def columns(self) -> list[str]:
@@ -138,7 +138,7 @@ def _who(term: Any) -> str | None:
     return " at ".join(parts) if parts else None
 
 
-def export_po(conflicts: Iterable[StoredConflict], lang: str, path: Path, *, bundle_page: str,
+def export_po(conflicts: Iterable[InboxEntry], lang: str, path: Path, *, bundle_page: str,
               message_group: str, english: Mapping[TermKey, str]) -> int:
     """Write the undecided conflicts of ``lang`` as a .po for Poedit; returns the entry count."""
     import polib
@@ -198,7 +198,7 @@ def english_sources(state: State) -> dict[TermKey, str]:
     return {k: t.text for k, t in state.directory().terms.items() if k.lang == SOURCE_LANGUAGE}
 
 
-def conflict_id(conflict: StoredConflict) -> str:
+def conflict_id(conflict: InboxEntry) -> str:
     """``<lang>/<digest of the values a translator is shown>``: an entry stays bound to the conflict it was
     exported for, so a relabelled file or one whose conflict changed since cannot decide anything.
 
@@ -265,7 +265,7 @@ def import_po(state: State, path: Path, *, bundle_page: str, message_group: str 
     conflicts = {c.key: c for c in state.conflicts(lang)}
     sources = english_sources(state) if english is None else english
     problems: list[PoProblem] = []
-    chosen: list[tuple[TermKey, str, StoredConflict]] = []
+    chosen: list[tuple[TermKey, str, InboxEntry]] = []
     already: list[TermKey] = []
     skipped = 0
     seen: dict[str, int] = {}
@@ -446,7 +446,7 @@ def _same_language(language: langs.Language, tag: str) -> bool:
     return bool(tag.strip()) and norm(tag) in {norm(language.bcp47), norm(language.gettext), norm(language.code)}
 
 
-def _entry_problems(entry: polib.POEntry, *, lang: str, bundle_page: str, conflicts: Mapping[TermKey, StoredConflict],
+def _entry_problems(entry: polib.POEntry, *, lang: str, bundle_page: str, conflicts: Mapping[TermKey, InboxEntry],
                     english: Mapping[TermKey, str], seen: dict[str, int]) -> tuple[list[PoProblem], TermKey | None]:
     """What is wrong with one entry (nothing: its key, an open conflict of ``lang`` as exported)."""
     line, context = entry.linenum or 0, entry.msgctxt or ""
@@ -493,7 +493,7 @@ def _same_decision(decision: Decision, text: str) -> bool:
     return decision.text is not None and normalize_text(decision.text) == normalize_text(text)
 
 
-def _record(state: State, chosen: list[tuple[TermKey, str, StoredConflict]], *, source: str) -> list[TermKey]:
+def _record(state: State, chosen: list[tuple[TermKey, str, InboxEntry]], *, source: str) -> list[TermKey]:
     """Record the checked decisions in one transaction: a failure records none of them."""
     decisions = []
     for key, text, current in chosen:

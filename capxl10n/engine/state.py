@@ -27,6 +27,7 @@ from capxl10n.core.directory import known_languages_only, whole_directory
 from capxl10n.errors import StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
 from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
+from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -82,28 +83,17 @@ def utcnow() -> str:
 
 
 @dataclass(frozen=True)
-class StoredConflict:
-    """A conflict in the inbox, with the human's decision once there is one."""
+class InboxEntry(Conflict):
+    """A conflict as the inbox keeps it: when it was first and last seen, and the human's decision."""
 
-    key: TermKey
-    base: str | None
-    has_base: bool
-    metabase: Term | None
-    metawiki: Term | None
-    reason: str
-    first_seen: str
-    last_seen: str
-    decision: Decision | None
-    sticky: bool = True
+    first_seen: str = ""
+    last_seen: str = ""
+    decision: Decision | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "qid": self.key.qid, "field": self.key.field, "lang": self.key.lang,
-            "message_key": self.key.message_key, "base": self.base, "has_base": self.has_base,
-            "metabase": self.metabase.to_json() if self.metabase else None,
-            "metawiki": self.metawiki.to_json() if self.metawiki else None,
-            "reason": self.reason, "first_seen": self.first_seen, "last_seen": self.last_seen,
-            "sticky": self.sticky,
+            **super().to_json(), "message_key": self.key.message_key,
+            "first_seen": self.first_seen, "last_seen": self.last_seen, "sticky": self.sticky,
             "decision": None if self.decision is None else
             {"text": self.decision.text, "source": self.decision.source,
              "made_on": None if self.decision.basis is None else
@@ -373,13 +363,12 @@ class State:
                     if tuple(row) not in current and not hidden:
                         db.execute("DELETE FROM conflicts WHERE qid = ? AND field = ? AND lang = ?", row)
 
-    def conflicts(self, lang: str | None = None) -> list[StoredConflict]:
+    def conflicts(self, lang: str | None = None) -> list[InboxEntry]:
         sql = ("SELECT qid, field, lang, base, has_base, metabase, metawiki, reason, first_seen, last_seen, "
                "decided, decision, decision_source, sticky, decided_on FROM conflicts")
         rows = self.conn.execute(sql + (" WHERE lang = ?" if lang else ""), (lang,) if lang else ()).fetchall()
-        out = [StoredConflict(TermKey(q, f, lg), base, bool(hb), _term_from(mj), _term_from(wj), reason, first,
-                              last, _decision(dtext, dsrc, basis) if decided else None,
-                              bool(sticky))
+        out = [InboxEntry(TermKey(q, f, lg), base, bool(hb), _term_from(mj), _term_from(wj), reason, bool(sticky),
+                          first, last, _decision(dtext, dsrc, basis) if decided else None)
                for q, f, lg, base, hb, mj, wj, reason, first, last, decided, dtext, dsrc, sticky, basis in rows]
         return sorted(out, key=lambda c: c.key.sort_key())
 
@@ -546,7 +535,7 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
                            f"PRAGMA application_id = {APPLICATION_ID};COMMIT;")
 
 
-def load_directory(profile: Any) -> Snapshot:
+def load_directory(profile: Profile) -> Snapshot:
     """The whole directory of ``profile.state`` (base and read cache; for the catalogs command)."""
     with open_state(profile.state, create=False) as state:
         return state.whole_directory()

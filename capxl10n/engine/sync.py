@@ -27,6 +27,7 @@ from capxl10n.core.merge import BaseTerm, MergeOptions, MergeResult, merge
 from capxl10n.core.model import Snapshot, TermKey
 from capxl10n.core.plan import Plan, build_plan
 from capxl10n.engine.state import State, open_state
+from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -133,20 +134,20 @@ def _event(run_id: str, phase: str, **data: Any) -> dict[str, Any]:
     return {"event": {"run": run_id, "phase": phase, **data}}
 
 
-def sync_profile(profile: Any) -> Any:
+def sync_profile(profile: Profile) -> Profile:
     """The profile as the sync reads it: Wikidata is not a side of the merge, so it is not read."""
     if getattr(profile.wikidata, "enabled", False):
         return replace(profile, wikidata=replace(profile.wikidata, enabled=False))
     return profile
 
 
-def read_sides(profile: Any, state: State, *, incremental: bool = True) -> Reading:
+def read_sides(profile: Profile, state: State, *, incremental: bool = True) -> Reading:
     """Pull both sides through the clients, incrementally when the read cache allows it."""
     from capxl10n.engine.pull import pull
     return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=state))
 
 
-def make_writers(profile: Any) -> Writers:
+def make_writers(profile: Profile) -> Writers:
     """Real write clients for both wikis; constructing them touches no network."""
     from capxl10n.engine.pull import Clients
     clients = Clients(sync_profile(profile))
@@ -154,7 +155,7 @@ def make_writers(profile: Any) -> Writers:
                    requests=lambda: sum(clients.requests().values()))
 
 
-def merge_options(profile: Any, reading: Reading, state: State) -> MergeOptions:
+def merge_options(profile: Profile, reading: Reading, state: State) -> MergeOptions:
     policy = profile.policy
     return MergeOptions(
         first_contact=policy.first_contact, deletions=policy.deletions,
@@ -167,7 +168,7 @@ def merge_options(profile: Any, reading: Reading, state: State) -> MergeOptions:
         first_contact_keys=state.first_contact_keys())
 
 
-def make_plan(profile: Any, state: State, reading: Reading,
+def make_plan(profile: Profile, state: State, reading: Reading,
               base: Mapping[TermKey, BaseTerm] | None = None) -> tuple[Plan, MergeResult]:
     """Merge what was read against the base (or ``base``) and make a plan (no I/O besides reading the state)."""
     base = state.load_base() if base is None else base
@@ -196,7 +197,7 @@ def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | No
     return notes or None
 
 
-def plan(profile: Any, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,
+def plan(profile: Profile, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,
          run_id: str | None = None, command: str = "plan",
          writers: Writers | WriterFactory | None = None) -> PlanOutcome:
     """Read both sides and plan; with ``record`` the conflicts go to the inbox and the run is summarised.
@@ -239,7 +240,7 @@ def _hidden_keys(the_plan: Plan, skipped: Iterable[str] = ()) -> set[str]:
             *(by_id[op_id] for op_id in skipped if op_id in by_id)}
 
 
-def check_credentials(profile: Any, the_plan: Plan) -> None:
+def check_credentials(profile: Profile, the_plan: Plan) -> None:
     """Fail before any request when a site we must write to has no bot password in the environment."""
     targets = {op.target for op in the_plan.operations}
     if "metabase" in targets:
@@ -248,7 +249,7 @@ def check_credentials(profile: Any, the_plan: Plan) -> None:
         profile.metawiki.require_credentials()
 
 
-def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | None = None,
+def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory | None = None,
           run_id: str | None = None, command: str = "apply", rebuild_catalogs: bool = True) -> ApplyOutcome:
     """Apply ``the_plan``; the base moves for what was done, catalogs and coverage follow on success."""
     run_id = run_id or uuid.uuid4().hex[:12]
@@ -295,7 +296,7 @@ def apply(profile: Any, the_plan: Plan, *, writers: Writers | WriterFactory | No
 CATALOGS_DIRECTORY = "catalogs_directory"
 
 
-def catalogs_behind(profile: Any, state: State) -> tuple[bool, Snapshot]:
+def catalogs_behind(profile: Profile, state: State) -> tuple[bool, Snapshot]:
     """Whether the catalogs miss something the wikis know, and the whole directory.
 
     A sync with nothing to write still rebuilds them when its read brought anything
@@ -308,11 +309,11 @@ def catalogs_behind(profile: Any, state: State) -> tuple[bool, Snapshot]:
     return behind, directory
 
 
-def _built_from(profile: Any, directory: Snapshot) -> str:
+def _built_from(profile: Profile, directory: Snapshot) -> str:
     return f"{digest(directory)} {Path(profile.catalogs)}"
 
 
-def finish_directory(profile: Any, state: State, directory: Snapshot | None = None) -> dict[str, Any]:
+def finish_directory(profile: Profile, state: State, directory: Snapshot | None = None) -> dict[str, Any]:
     """Rebuild the catalogs from the whole directory (base and read cache: what both wikis know,
     :meth:`State.whole_directory`) and record a coverage snapshot."""
     directory = state.whole_directory() if directory is None else directory
@@ -333,7 +334,7 @@ def finish_directory(profile: Any, state: State, directory: Snapshot | None = No
     return out
 
 
-def sync(profile: Any, *, dry_run: bool = False, incremental: bool = True, reader: Reader | None = None,
+def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, reader: Reader | None = None,
          writers: Writers | WriterFactory | None = None, rebuild_catalogs: bool = True,
          again: bool = True) -> SyncOutcome:
     """Plan, then apply unless ``dry_run`` (read-only: no login, no write, only the read cache changes)."""

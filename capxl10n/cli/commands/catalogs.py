@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -28,6 +28,9 @@ from capxl10n.cli.main import Env, emit_json, format_option, pass_env
 from capxl10n.errors import CatalogError, ConfigError, UnknownLanguage, UsageError
 from capxl10n.core.model import Snapshot
 from capxl10n.cli.render import Records, render
+
+if TYPE_CHECKING:
+    from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,7 +48,7 @@ def optional_profile(env: Env) -> Any | None:
     (or needed for a ``--state``) must exist, and a broken one is always an
     error.
     """
-    from capxl10n.profile import find_profile
+    from capxl10n.profile import Profile, find_profile
 
     ctx = click.get_current_context(silent=True)
     source = ctx.find_root().get_parameter_source("profile") if ctx is not None else None
@@ -101,7 +104,7 @@ def directory_source(env: Env, snapshot: Path | None = None, sample: bool = Fals
     return catalog_source(env, snapshot, sample, seed=seed, capacities=capacities, languages=languages).snapshot
 
 
-def catalogs_dir(env: Env, profile: Any | None, out: Path | None = None) -> Path:
+def catalogs_dir(env: Env, profile: Profile | None, out: Path | None = None) -> Path:
     """``--out``, else the global ``--catalogs``, else the profile's, else ``./catalogs``."""
     return Path(out or env.catalogs_path or (profile.catalogs if profile is not None else None) or "catalogs")
 
