@@ -156,6 +156,7 @@ def _register_commands() -> None:
     them to the README). Imported here, once ``Env`` and ``pass_env`` exist: the command modules
     import them from this module."""
     from capxl10n.cli.commands.catalogs import catalogs
+    from capxl10n.cli.commands.check import check
     from capxl10n.cli.commands.coverage import coverage
     from capxl10n.cli.commands.demo import demo
     from capxl10n.cli.commands.languages import languages
@@ -165,7 +166,7 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.conflicts import conflicts_group
     from capxl10n.cli.commands.sync import apply_command, plan_command, sync_command
 
-    for command in (languages, catalogs, coverage, sample, sandbox_group, pull_command, plan_command,
+    for command in (languages, catalogs, coverage, check, sample, sandbox_group, pull_command, plan_command,
                     apply_command, sync_command, conflicts_group, demo):
         main.add_command(command)
 
