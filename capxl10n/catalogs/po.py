@@ -30,7 +30,7 @@ import logging
 import re
 import struct
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,14 +59,21 @@ HEADER_PROBE_BYTES: Final = 16384
 
 
 class LanguageLike(Protocol):
-    """The part of :class:`capxl10n.core.langs.Language` a catalog header needs."""
+    """The part of :class:`capxl10n.core.langs.Language` a catalog header needs (read only: a frozen
+    dataclass such as ``Language`` is one)."""
 
-    code: str
-    bcp47: str
-    gettext: str
-    plural_forms: str
-    name: str
-    autonym: str
+    @property
+    def code(self) -> str: ...
+    @property
+    def bcp47(self) -> str: ...
+    @property
+    def gettext(self) -> str: ...
+    @property
+    def plural_forms(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def autonym(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -222,6 +229,29 @@ def _metadata(options: PoOptions, language: LanguageLike | None, dates: Mapping[
     if language is not None:
         meta["Plural-Forms"] = language.plural_forms
     return meta
+
+
+def header_fields(options: PoOptions, language: LanguageLike | None,
+                  dates: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """The header fields of a file for ``language`` (None: the template), in Translate's order.
+
+    What :func:`render_po` writes (see :func:`_metadata`); ``dates`` maps
+    ``PO-Revision-Date``/``POT-Creation-Date`` to :func:`po_date` values, a None
+    value leaving the field out. For other writers of our format (the translator
+    export, :mod:`capxl10n.catalogs.translator`).
+    """
+    return _metadata(options, language, dates or {})
+
+
+def po_date(timestamps: Iterable[str | None], *, seconds: bool = True) -> str | None:
+    """The newest parseable ISO timestamp as a gettext header date, or None.
+
+    With seconds as Translate's export writes it (``2026-11-05 00:09:51+0000``);
+    without, in gettext's own ``YEAR-MO-DA HO:MI+ZONE`` (``2026-11-05 00:09+0000``),
+    the only form Babel's ``read_po`` parses (2.19 raises on the other).
+    """
+    value = _po_date(iter(timestamps))
+    return value if value is None or seconds else value[:16] + value[19:]
 
 
 # -- the .po text: our own writer ------------------------------------------------------------------
@@ -613,6 +643,6 @@ def load_translations(path: Path) -> dict[str, Any]:
 
 
 __all__ = ["DOC_PREFIX", "DOMAIN", "MESSAGE_ORDER_META", "PO_ESCAPES", "PREVIOUS_SOURCE_META", "LanguageLike",
-           "ParsedEntry", "ParsedPo", "PoOptions", "Prepared", "SourceEntry", "catalog_keys", "prepare", "pot_bytes",
-           "render_po", "load_translations", "parse_po", "po_entry", "po_escape", "po_field", "po_head", "read_header",
-           "source_entries"]
+           "ParsedEntry", "ParsedPo", "PoOptions", "Prepared", "SourceEntry", "catalog_keys", "header_fields",
+           "prepare", "pot_bytes", "render_po", "load_translations", "parse_po", "po_date", "po_entry", "po_escape",
+           "po_field", "po_head", "read_header", "source_entries"]

@@ -159,14 +159,16 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.check import check
     from capxl10n.cli.commands.coverage import coverage
     from capxl10n.cli.commands.demo import demo
+    from capxl10n.cli.commands.export import export
     from capxl10n.cli.commands.languages import languages
     from capxl10n.cli.commands.pull import pull_command
     from capxl10n.cli.commands.sample import sample
     from capxl10n.cli.commands.sandbox import sandbox_group
     from capxl10n.cli.commands.conflicts import conflicts_group
     from capxl10n.cli.commands.sync import apply_command, plan_command, sync_command
+    from capxl10n.cli.commands.todo import todo
 
-    for command in (languages, catalogs, coverage, check, sample, sandbox_group, pull_command, plan_command,
+    for command in (languages, catalogs, coverage, check, todo, export, sample, sandbox_group, pull_command, plan_command,
                     apply_command, sync_command, conflicts_group, demo):
         main.add_command(command)
 
