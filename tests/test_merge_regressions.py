@@ -226,6 +226,7 @@ def test_found_by_histories_english_change_outdates_the_agreed_base_once_it_went
     """The plan changes the English: its translations' base rows become outdated ones, but only once that
     English change is written (an apply stopped before it leaves them current, as Translate does)."""
     from capxl10n.core.plan import build_plan
+    from capxl10n.engine.journal import JournalRow
     from capxl10n.engine.recover import outdated_messages
     from capxl10n.engine.state import open_state
 
@@ -237,7 +238,7 @@ def test_found_by_histories_english_change_outdates_the_agreed_base_once_it_went
                       notes={"outdated_keys": list(result.outdated_keys)})
     english = plan.operations[0]
     assert outdated_messages(plan, {}) == set()
-    assert outdated_messages(plan, {english.id: ("done", 1, 7, None)}) == {"Q1-label"}
+    assert outdated_messages(plan, {english.id: JournalRow("done", 1, 7, None)}) == {"Q1-label"}
     with open_state(tmp_path / "s.sqlite") as state:
         state.update_base({EN: BaseTerm("One"), PT: BaseTerm("a"), DE: BaseTerm("d"), OTHER: BaseTerm("x")})
         state.outdate_translations({"Q1-label"})

@@ -481,6 +481,7 @@ class _RecentChanges:
 
 def _own_write_world(patched):
     from capxl10n.engine.apply import Written
+    from capxl10n.wikis.results import WriteResult
     from capxl10n.core.model import Capacity, Snapshot, Term
     from capxl10n.core.plan import Operation
     from capxl10n.engine.pull import absorb_writes
@@ -490,7 +491,7 @@ def _own_write_world(patched):
                     {"item_revisions": {"Q1": 10}, "index_terms": {"Q1": "Q99"}, "high_water": "2024-01-01T00:00:00Z"})
     cache = _DictCache(metabase=(snap, "2024-01-01T00:00:00Z"))
     op = Operation("op1", "metabase", "Q1", key, "update", "novo", "velho", False, 10, None, "test")
-    absorb_writes(cache, [op], [Written("metabase", "Q1", ("op1",), 12, patched=patched)], "B")
+    absorb_writes(cache, [op], [Written("metabase", "Q1", ("op1",), WriteResult(12, patched=patched))], "B")
     return cache, key
 
 

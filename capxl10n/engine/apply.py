@@ -10,6 +10,9 @@ Guards: every write carries the base revision the plan read. When the target
 moved, it is re-read; an operation is retried on the new revision only if its
 term still holds the value the plan expected; a term that already holds the new
 value is done without a write; anything else becomes a conflict for a human.
+One loop does this for every page (``_Runner.write_guarded``); a ``_Target`` per
+kind of page (``_Item``, ``_UnitPage``, ``_BundlePage``) says how to read it, how
+to send a write, and what a refusal means there.
 
 Sources: a copy is written only while its source still holds the value
 (:mod:`capxl10n.engine.sources`); one whose source a human changed since the plan is
@@ -30,11 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from capxl10n.wikis.http import PageHistory
+from capxl10n.wikis.results import WriteResult
 from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, NetworkError, NotJSONError,
                              PermissionDeniedError, RemoteError, StateError, UsageError, ValidationError)
 from capxl10n.core.merge import Conflict
 from capxl10n.core.model import Term, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, dumps
+from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, read_journal
 from capxl10n.engine.recover import RECOVERED, base_moves, clear_finished_conflicts, find_landed, outdated_messages
 from capxl10n.engine.sources import stale_sources
 from capxl10n.engine.state import State
@@ -54,18 +59,29 @@ class MetabaseWriter(Protocol):
     def read_item(self, item: str) -> tuple[int, dict[tuple[str, str], str]]: ...
     def page_history(self, item: str, since: str | None = None) -> PageHistory: ...
     def edit_item(self, item: str, *, labels: Mapping[str, str | None], descriptions: Mapping[str, str | None],
-                  baserevid: int, summary: str) -> Any: ...
+                  baserevid: int, summary: str) -> WriteResult: ...
+
+
+class BundleRead(Protocol):
+    """What apply reads of the bundle source page (``wikis.translate.Bundle``)."""
+
+    @property
+    def messages(self) -> Mapping[str, str]: ...
+    @property
+    def revision(self) -> int | None: ...
+    @property
+    def timestamp(self) -> str | None: ...
 
 
 class MetawikiWriter(Protocol):
-    def read_bundle(self) -> Any: ...
+    def read_bundle(self) -> BundleRead: ...
     def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]: ...
     def page_history(self, title: str, since: str | None = None) -> PageHistory: ...
     def save_unit(self, key: TermKey, text: str, *, fuzzy: bool = False, baserevid: int | None,
-                  basetimestamp: str | None, create: bool, summary: str) -> Any: ...
-    def delete_unit(self, key: TermKey, *, summary: str) -> Any: ...
+                  basetimestamp: str | None, create: bool, summary: str) -> WriteResult: ...
+    def delete_unit(self, key: TermKey, *, summary: str) -> WriteResult: ...
     def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
-                    summary: str) -> Any: ...
+                    summary: str) -> WriteResult: ...
 
 
 @dataclass
@@ -79,20 +95,12 @@ class Writers:
 
 @dataclass(frozen=True)
 class Written:
-    """One write this run made and what the wiki answered: the read cache absorbs it (pull.absorb_writes).
-
-    ``revision`` is the new revision (None for ``nochange``); ``patched`` means
-    Wikibase merged our edit with someone else's (``wikibase-conflict-patched``):
-    the revision is ours but the content is not only ours, so it must be re-read.
-    """
+    """One write this run made and what the wiki answered: the read cache absorbs it (pull.absorb_writes)."""
 
     target: str
     page: str
     op_ids: tuple[str, ...]
-    revision: int | None
-    nochange: bool = False
-    patched: bool = False
-    timestamp: str | None = None
+    answer: WriteResult
 
 
 @dataclass
@@ -142,13 +150,13 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str)
     if not resumed:
         state.register_plan(plan.id, plan.profile, dumps(plan), (op.id for op in plan.operations))
     result = ApplyResult(plan.id, resumed)
-    journal = state.journal(plan.id)
+    journal = read_journal(state, plan.id)
     # Copies an earlier run of this plan skipped stay skipped: applying it again still reports them.
-    result.stale = {op_id: row[3] or "its source changed since the plan" for op_id, row in journal.items()
-                    if row[0] == "stale"}
+    result.stale = {op_id: row.detail or "its source changed since the plan" for op_id, row in journal.items()
+                    if row.status == Status.STALE}
     if state.plan_status(plan.id) == "done":
         log.info("plan %s was already applied completely: nothing to do", plan.id)
-        result.done = [op.id for op in plan.operations if journal.get(op.id, ("",))[0] == "done"]
+        result.done = [op.id for op in plan.operations if journal.get(op.id, PENDING).status == Status.DONE]
         return result
     runner = _Runner(plan, state, writers, result, journal)
     start = writers.requests()
@@ -181,17 +189,23 @@ def _same(a: str | None, b: str | None) -> bool:
     return na == nb
 
 
+#: What a target holds now for an operation: (text or None, outdated).
+Current = Callable[[Operation], tuple[str | None, bool]]
+#: Statuses an operation never leaves in this run.
+SETTLED = (Status.DONE, Status.CONFLICT, Status.STALE)
+
+
 @dataclass
 class _Runner:
     plan: Plan
     state: State
     writers: Writers
     result: ApplyResult
-    journal: dict[str, tuple[str, int, int | None, str | None]]
+    journal: dict[str, JournalRow]
 
     # -- bookkeeping -----------------------------------------------------------------------
     def status(self, op: Operation) -> str:
-        return self.journal.get(op.id, ("pending", 0, None, None))[0]
+        return self.journal.get(op.id, PENDING).status
 
     def summary(self, reason: str) -> str:
         return SUMMARY.format(tag=self.plan.tag, reason=reason)
@@ -206,38 +220,36 @@ class _Runner:
 
     def check_sources(self) -> None:
         """Skip copies whose source changed since the plan (journaled ``stale``; the next sync re-merges)."""
-        todo = [op for op in self.plan.operations if self.status(op) in ("pending", "sent", "failed")]
-        ours = {int(row[2]) for row in self.journal.values() if row[0] == "done" and row[2] is not None}
+        todo = [op for op in self.plan.operations if self.status(op) in (Status.PENDING, Status.SENT, Status.FAILED)]
+        ours = {int(row.revision) for row in self.journal.values()
+                if row.status == Status.DONE and row.revision is not None}
         stale = stale_sources(self.plan, todo, self.writers, ours=ours)
         by_id = {op.id: op for op in todo}
         for op_id, why in sorted(stale.items()):
-            self.mark([by_id[op_id]], "stale", detail=why)
+            self.mark([by_id[op_id]], Status.STALE, detail=why)
             self.result.stale[op_id] = why
             log.warning("source guard: %s not written: %s", op_id, why,
                         extra={"event": {"phase": "apply", "stale": op_id}})
 
-    def mark(self, ops: Iterable[Operation], status: str, *, revision: int | None = None,
+    def mark(self, ops: Iterable[Operation], status: Status, *, revision: int | None = None,
              detail: str | None = None) -> None:
         ops = list(ops)
         if not ops:
             return
         self.state.mark(self.plan.id, [o.id for o in ops], status, revision=revision, detail=detail)
         for op in ops:
-            old = self.journal.get(op.id, ("pending", 0, None, None))
-            self.journal[op.id] = (status, old[1] + (status == "sent"), revision or old[2], detail)
+            old = self.journal.get(op.id, PENDING)
+            self.journal[op.id] = JournalRow(status, old.attempts + (status == Status.SENT), revision or old.revision,
+                                             detail)
 
-    def record(self, ops: Sequence[Operation], res: Any) -> None:
+    def record(self, ops: Sequence[Operation], answer: WriteResult) -> None:
         """Remember a write's answer so the read cache can reflect it without reading it back."""
-        if res is None or not ops:
-            return
-        self.result.writes.append(Written(
-            target=ops[0].target, page=ops[0].page, op_ids=tuple(o.id for o in ops),
-            revision=getattr(res, "revision", None), nochange=bool(getattr(res, "nochange", False)),
-            patched=bool(getattr(res, "patched", False)), timestamp=getattr(res, "timestamp", None)))
+        if ops:
+            self.result.writes.append(Written(ops[0].target, ops[0].page, tuple(o.id for o in ops), answer))
 
     def done(self, ops: Iterable[Operation], revision: int | None, *, written: bool) -> None:
         ops = list(ops)
-        self.mark(ops, "done", revision=revision)
+        self.mark(ops, Status.DONE, revision=revision)
         if written:
             self.result.written.extend(o.id for o in ops)
 
@@ -254,23 +266,30 @@ class _Runner:
         # policy; a unit the plan could not see, its key missing from the bundle, is merged at last).
         self.result.conflicts.append(Conflict(op.key, op.expected, op.expected is not None, m, w, reason,
                                               sticky=False))
-        self.mark([op], "conflict", detail=f"now {current!r}")
+        self.mark([op], Status.CONFLICT, detail=f"now {current!r}")
         log.warning("guard: %s %s/%s changed since the plan; not overwritten", op.target, op.key.message_key,
                     op.key.lang, extra={"event": {"phase": "apply", "guard": op.id}})
+
+    def rejected(self, op: Operation, exc: ValidationError) -> None:
+        """Metabase refused the value itself: a human must change it; never retried blindly."""
+        reason = f"metabase refused the value: {exc.message} ({exc.code or 'validation'})"
+        other = Term(op.new, side="metawiki") if op.new is not None else None
+        current = Term(op.expected, side="metabase") if op.expected is not None else None
+        self.result.conflicts.append(Conflict(op.key, op.expected, op.expected is not None, current, other, reason))
+        self.mark([op], Status.CONFLICT, detail=reason)
 
     def failed(self, ops: Iterable[Operation], exc: Exception) -> None:
         """Record a failure; an unanswered request may have landed, so its operations stay ``sent``."""
         ops = list(ops)
         text = str(exc).splitlines()[0]
         unanswered = isinstance(exc, UNANSWERED)
-        self.mark([op for op in ops if not (unanswered and self.status(op) == "sent")], "failed", detail=text)
+        self.mark([op for op in ops if not (unanswered and self.status(op) == Status.SENT)], Status.FAILED, detail=text)
         for op in ops:
             self.result.failed[op.id] = text
         log.error("apply: %s", text, extra={"event": {"phase": "apply", "error": type(exc).__name__,
                                                       "operations": [o.id for o in ops]}})
 
-    def classify(self, ops: Sequence[Operation], current: Callable[[Operation], tuple[str | None, bool]],
-                 revision: int | None) -> list[Operation]:
+    def classify(self, ops: Sequence[Operation], current: Current, revision: int | None) -> list[Operation]:
         """Split ops by what the target holds now: done, still expected (returned), or a conflict."""
         keep = []
         for op in ops:
@@ -278,7 +297,7 @@ class _Runner:
             if _same(text, op.new) and (fuzzy == op.outdated or op.new is None or op.target == "bundle"):
                 self.done([op], revision, written=False)
             elif op.action == "delete" and fuzzy and text is not None and op.target == "metawiki" \
-                    and self.status(op) == "sent":
+                    and self.status(op) == Status.SENT:
                 self.done([op], revision, written=False)  # our fuzzy fallback for a deletion landed
             elif _same(text, op.expected):
                 keep.append(op)
@@ -291,10 +310,10 @@ class _Runner:
         """English changes whose message still has a translation to write wait: sent first, they would have
         Translate outdate the units, and the translation written later would pass for one of the new English."""
         waiting = {op.key.message_key for op in self.plan.operations
-                   if op.target == "metawiki" and self.status(op) not in ("done", "conflict", "stale")}
-        held = [op for op in ops if op.key.message_key in waiting and self.status(op) != "done"]
+                   if op.target == "metawiki" and self.status(op) not in SETTLED}
+        held = [op for op in ops if op.key.message_key in waiting and self.status(op) != Status.DONE]
         if held:
-            self.mark(held, "failed", detail="held back: a translation of this message was not written")
+            self.mark(held, Status.FAILED, detail="held back: a translation of this message was not written")
             for op in held:
                 self.result.failed[op.id] = "held back until the message's translations are written"
             log.warning("apply: %d English change(s) held back until their translations are written", len(held),
@@ -302,171 +321,211 @@ class _Runner:
         return [op for op in ops if op not in held]
 
     def run_group(self, group: str, ops: list[Operation]) -> None:
-        todo = [op for op in ops if self.status(op) not in ("done", "conflict", "stale")]
+        todo = [op for op in ops if self.status(op) not in SETTLED]
         for op in ops:
-            if self.status(op) == "done":
+            if self.status(op) == Status.DONE:
                 self.result.done.append(op.id)
         if not todo:
             return
         target = todo[0].target
         try:
             if target == "metabase":
-                self._item(todo)
+                self.write_guarded(_Item(self, todo[0].page, todo[0].base_revision), todo)
             elif target == "bundle":
-                self._bundle(todo)
+                self.write_guarded(_BundlePage(self), todo)
             else:
                 for op in todo:
-                    self._unit(op)
+                    self.write_guarded(_UnitPage(self, op), [op])
         except FATAL:
             raise
         except RemoteError as exc:
-            self.failed([op for op in todo if self.status(op) not in ("done", "conflict", "stale")], exc)
-        self.result.done.extend(op.id for op in todo if self.status(op) == "done")
+            self.failed([op for op in todo if self.status(op) not in SETTLED], exc)
+        self.result.done.extend(op.id for op in todo if self.status(op) == Status.DONE)
 
-    def _item(self, ops: list[Operation]) -> None:
-        item = ops[0].page
-        api = self.writers.metabase
-        revision = ops[0].base_revision
-        pending = ops
-        if revision is None or any(self.status(op) in ("sent", "failed") for op in ops):
-            revision, terms = api.read_item(item)
-            pending = self.classify(pending, lambda o: (terms.get((o.key.field, o.key.lang)), False), None)
-        for _attempt in range(MAX_ATTEMPTS):
+    # -- the guarded write loop ------------------------------------------------------------
+    def write_guarded(self, target: _Target, ops: list[Operation]) -> None:
+        """Write ``ops`` to one page, guarded: classify what it holds → ``sent`` → write on the revision read
+        → on an edit conflict re-read and classify again, at most MAX_ATTEMPTS writes → record, ``done``."""
+        pending = self.classify(ops, *target.read()) if target.read_first(ops) else ops
+        for attempt in range(1, MAX_ATTEMPTS + 1):
             if not pending:
                 return
-            labels = {o.key.lang: o.new for o in pending if o.key.field == "label"}
-            descriptions = {o.key.lang: o.new for o in pending if o.key.field == "description"}
-            self.mark(pending, "sent")
+            self.mark(pending, Status.SENT)
+            refusal: ValidationError | None = None
             try:
-                res = api.edit_item(item, labels=labels, descriptions=descriptions, baserevid=int(revision or 0),
-                                    summary=self.summary(_reasons(pending)))
+                answer = target.send(pending)
             except EditConflictError:
-                log.info("edit conflict on %s: re-reading", item)
+                if target.logs_conflicts:
+                    log.info("edit conflict on %s: re-reading", target.name)
             except ValidationError as exc:
-                if len(pending) > 1:
-                    self.mark(pending, "pending")  # refused as a whole: none of it was saved
-                    for op in pending:  # find the term Metabase refuses; the others still go through
-                        revision = self._item_single(op, revision)
-                    return
-                self.rejected(pending[0], exc)
-                return
+                refusal = exc
             else:
-                self.record(pending, res)
-                self.done(pending, getattr(res, "revision", None), written=not getattr(res, "nochange", False))
+                self.record(pending, answer)
+                self.done(pending, answer.revision, written=not answer.nochange)
                 return
-            revision, terms = api.read_item(item)
-            pending = self.classify(pending, lambda o: (terms.get((o.key.field, o.key.lang)), False), None)
+            if refusal is not None and not target.refused(pending, refusal):
+                return  # the target settled the refused operations itself
+            if attempt == MAX_ATTEMPTS and not target.reads_before_giving_up:
+                break
+            pending = self.classify(pending, *target.read())
         if pending:
-            raise EditConflictError(f"{item} kept changing during {MAX_ATTEMPTS} attempts", site="metabase",
-                                    term=item, hint="rerun apply later")
+            raise EditConflictError(f"{target.name} kept changing during {MAX_ATTEMPTS} attempts", site=target.site,
+                                    term=target.term, hint="rerun apply later")
 
-    def _item_single(self, op: Operation, revision: int | None) -> int | None:
-        """Write one term alone; returns the item's revision after it (the next single edit's base)."""
-        api = self.writers.metabase
-        self.mark([op], "sent")  # one term per request now: the journal says which one may have landed
+
+class _Target:
+    """One page the guarded write loop writes: how to read what it holds now, how to send a write.
+
+    ``read`` returns what the page holds per operation and the revision that ``done``
+    records for an operation found already written; it keeps the base revision the next
+    ``send`` writes on. ``refused`` decides what a ``ValidationError`` means: True to
+    re-read and retry, False when the operations are settled; by default it is an error.
+    """
+
+    name: str
+    site: str
+    term: Any = None
+    logs_conflicts = True         # log "edit conflict on …: re-reading"
+    reads_before_giving_up = True  # after the last edit conflict, read once more (it may be done by now)
+
+    def __init__(self, runner: _Runner) -> None:
+        self.runner = runner
+
+    def read_first(self, ops: Sequence[Operation]) -> bool:
+        """Whether the plan's base revision cannot be written on as it is (read the page first)."""
+        return any(self.runner.status(op) in (Status.SENT, Status.FAILED) for op in ops)
+
+    def read(self) -> tuple[Current, int | None]:
+        raise NotImplementedError
+
+    def send(self, ops: Sequence[Operation]) -> WriteResult:
+        raise NotImplementedError
+
+    def refused(self, ops: Sequence[Operation], exc: ValidationError) -> bool:
+        raise exc
+
+
+class _Item(_Target):
+    """A Metabase item: one ``wbeditentity`` carries every term of it (``single``: one term, after a refusal)."""
+
+    site = "metabase"
+
+    def __init__(self, runner: _Runner, item: str, revision: int | None, *, single: bool = False) -> None:
+        super().__init__(runner)
+        self.api = runner.writers.metabase
+        self.name = self.term = item
+        self.revision = revision  # the base of the next write; after a single term's write, the item's new one
+        self.single = single
+        self.logs_conflicts = not single
+
+    def read_first(self, ops: Sequence[Operation]) -> bool:
+        return not self.single and (self.revision is None or super().read_first(ops))
+
+    def read(self) -> tuple[Current, int | None]:
+        self.revision, terms = self.api.read_item(self.name)
+        return (lambda o: (terms.get((o.key.field, o.key.lang)), False)), None
+
+    def send(self, ops: Sequence[Operation]) -> WriteResult:
+        labels = {o.key.lang: o.new for o in ops if o.key.field == "label"}
+        descriptions = {o.key.lang: o.new for o in ops if o.key.field == "description"}
+        reason = ops[0].reason if self.single else _reasons(ops)
+        answer = self.api.edit_item(self.name, labels=labels, descriptions=descriptions,
+                                    baserevid=int(self.revision or 0), summary=self.runner.summary(reason))
+        if answer.revision is not None and not answer.nochange:
+            self.revision = int(answer.revision)
+        return answer
+
+    def refused(self, ops: Sequence[Operation], exc: ValidationError) -> bool:
+        """Metabase refused the batch: none of it was saved. Alone, the term is rejected; in a batch, each
+        term is sent alone (one per request: the journal says which may have landed) to find the one refused."""
+        if len(ops) == 1:
+            self.runner.rejected(ops[0], exc)
+            return False
+        self.runner.mark(ops, Status.PENDING)
+        revision = self.revision
+        for op in ops:
+            one = _Item(self.runner, self.name, revision, single=True)
+            self.runner.write_guarded(one, [op])
+            revision = one.revision
+        return False
+
+
+class _UnitPage(_Target):
+    """A Meta-Wiki translation unit page: created where none exists, deleted (or outdated) for a deletion."""
+
+    site = "metawiki"
+
+    def __init__(self, runner: _Runner, op: Operation) -> None:
+        super().__init__(runner)
+        self.api = runner.writers.metawiki
+        self.op = op
+        self.name, self.term = op.page, op.key
+        self.revision, self.timestamp = op.base_revision, op.base_timestamp
+        self.create = op.expected is None
+
+    def read(self) -> tuple[Current, int | None]:
+        term, self.revision, self.timestamp = self.api.read_unit(self.op.key)
+        self.create = term is None
+        return (lambda o: (term.text if term else None, bool(term and term.fuzzy))), self.revision
+
+    def send(self, ops: Sequence[Operation]) -> WriteResult:
+        op = self.op
+        summary = self.runner.summary(op.reason)
+        if op.new is None:
+            return self._delete(summary)
+        return self.api.save_unit(op.key, op.new, fuzzy=op.outdated, baserevid=self.revision,
+                                  basetimestamp=self.timestamp, create=self.create, summary=summary)
+
+    def _delete(self, summary: str) -> WriteResult:
+        op = self.op
         try:
-            res = api.edit_item(op.page, labels={op.key.lang: op.new} if op.key.field == "label" else {},
-                                descriptions={op.key.lang: op.new} if op.key.field == "description" else {},
-                                baserevid=int(revision or 0), summary=self.summary(op.reason))
-        except ValidationError as exc:
-            self.rejected(op, exc)
-        except EditConflictError:
-            rev, terms = api.read_item(op.page)
-            if self.classify([op], lambda o: (terms.get((o.key.field, o.key.lang)), False), None):
-                return self._item_single(op, rev)
-            return rev
-        else:
-            self.record([op], res)
-            self.done([op], getattr(res, "revision", None), written=not getattr(res, "nochange", False))
-            new_rev = getattr(res, "revision", None)
-            return int(new_rev) if new_rev is not None and not getattr(res, "nochange", False) else revision
-        return revision
-
-    def rejected(self, op: Operation, exc: ValidationError) -> None:
-        """Metabase refused the value itself: a human must change it; never retried blindly."""
-        reason = f"metabase refused the value: {exc.message} ({exc.code or 'validation'})"
-        other = Term(op.new, side="metawiki") if op.new is not None else None
-        current = Term(op.expected, side="metabase") if op.expected is not None else None
-        self.result.conflicts.append(Conflict(op.key, op.expected, op.expected is not None, current, other, reason))
-        self.mark([op], "conflict", detail=reason)
-
-    def _unit(self, op: Operation) -> None:
-        api = self.writers.metawiki
-        revision, timestamp = op.base_revision, op.base_timestamp
-        create = op.expected is None
-        if self.status(op) in ("sent", "failed"):
-            term, revision, timestamp = api.read_unit(op.key)
-            if not self.classify([op], lambda o: (term.text if term else None, bool(term and term.fuzzy)),
-                                 revision):
-                return
-            create = term is None
-        for _attempt in range(MAX_ATTEMPTS):
-            self.mark([op], "sent")
-            summary = self.summary(op.reason)
-            try:
-                if op.new is None:
-                    res = self._delete_unit(op, revision, timestamp, summary)
-                else:
-                    res = api.save_unit(op.key, op.new, fuzzy=op.outdated, baserevid=revision,
-                                        basetimestamp=timestamp, create=create, summary=summary)
-            except EditConflictError:
-                log.info("edit conflict on %s: re-reading", op.page)
-            except ValidationError as exc:
-                if exc.code != "articleexists":
-                    raise
-            else:
-                self.record([op], res)
-                self.done([op], getattr(res, "revision", None), written=not getattr(res, "nochange", False))
-                return
-            term, revision, timestamp = api.read_unit(op.key)
-            if not self.classify([op], lambda o: (term.text if term else None, bool(term and term.fuzzy)),
-                                 revision):
-                return
-            create = term is None
-        raise EditConflictError(f"{op.page} kept changing during {MAX_ATTEMPTS} attempts", site="metawiki",
-                                term=op.key, hint="rerun apply later")
-
-    def _delete_unit(self, op: Operation, revision: int | None, timestamp: str | None, summary: str) -> Any:
-        api = self.writers.metawiki
-        try:
-            return api.delete_unit(op.key, summary=summary)
+            return self.api.delete_unit(op.key, summary=summary)
         except PermissionDeniedError:
             # Bot passwords rarely may delete: mark the unit outdated instead. Fuzzy text is never
             # copied back nor counted as translated, so the deletion still holds (a tombstone).
             if op.expected is None:
                 raise
             log.info("no delete right on Meta-Wiki: marking %s outdated instead", op.page)
-            return api.save_unit(op.key, op.expected, fuzzy=True, baserevid=revision, basetimestamp=timestamp,
-                                 create=False, summary=summary + " (outdated; deletion needs a sysop)")
+            return self.api.save_unit(op.key, op.expected, fuzzy=True, baserevid=self.revision,
+                                      basetimestamp=self.timestamp, create=False,
+                                      summary=summary + " (outdated; deletion needs a sysop)")
 
-    def _bundle(self, ops: list[Operation]) -> None:
-        api = self.writers.metawiki
-        pending = ops
-        for _attempt in range(MAX_ATTEMPTS):
-            bundle = api.read_bundle()
-            messages: dict[str, str] = dict(bundle.messages)
-            pending = self.classify(pending, lambda o: (messages.get(o.key.message_key), False),
-                                    getattr(bundle, "revision", None))
-            if not pending:
-                return
-            for op in pending:
-                if op.new is None:
-                    messages.pop(op.key.message_key, None)
-                else:
-                    messages[op.key.message_key] = op.new
-            self.mark(pending, "sent")
-            try:
-                res = api.save_bundle(messages, baserevid=getattr(bundle, "revision", None),
-                                      basetimestamp=getattr(bundle, "timestamp", None),
-                                      summary=self.summary(_reasons(pending)))
-            except EditConflictError:
-                log.info("edit conflict on the bundle: re-reading")
-                continue
-            self.record(pending, res)
-            self.done(pending, getattr(res, "revision", None), written=not getattr(res, "nochange", False))
-            return
-        raise EditConflictError(f"the bundle kept changing during {MAX_ATTEMPTS} attempts", site="metawiki",
-                                hint="rerun apply later")
+    def refused(self, ops: Sequence[Operation], exc: ValidationError) -> bool:
+        """``articleexists``: someone created the unit since it was read; read it and decide again."""
+        if exc.code != "articleexists":
+            raise exc
+        return True
+
+
+class _BundlePage(_Target):
+    """The bundle source page: its whole JSON is written, so it is read right before every write."""
+
+    site = "metawiki"
+    name = "the bundle"
+    reads_before_giving_up = False
+
+    def __init__(self, runner: _Runner) -> None:
+        super().__init__(runner)
+        self.api = runner.writers.metawiki
+        self.bundle: BundleRead | None = None
+
+    def read_first(self, ops: Sequence[Operation]) -> bool:
+        return True
+
+    def read(self) -> tuple[Current, int | None]:
+        bundle = self.bundle = self.api.read_bundle()
+        return (lambda o: (bundle.messages.get(o.key.message_key), False)), bundle.revision
+
+    def send(self, ops: Sequence[Operation]) -> WriteResult:
+        assert self.bundle is not None
+        messages = dict(self.bundle.messages)
+        for op in ops:
+            if op.new is None:
+                messages.pop(op.key.message_key, None)
+            else:
+                messages[op.key.message_key] = op.new
+        return self.api.save_bundle(messages, baserevid=self.bundle.revision, basetimestamp=self.bundle.timestamp,
+                                    summary=self.runner.summary(_reasons(ops)))
 
 
 def _reasons(ops: Sequence[Operation]) -> str:
@@ -478,7 +537,7 @@ def _reasons(ops: Sequence[Operation]) -> str:
 
 def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool = False) -> None:
     """Move the base for every term whose operations are all done; record apply-time conflicts."""
-    journal = state.journal(plan.id)
+    journal = read_journal(state, plan.id)
     # A first contact that did not complete keeps only what it wrote: what it found agreed (a term absent
     # on both sides, say) is for the run that completes it to find again, under the first-contact policy.
     # Skipped stale copies do not make it incomplete: their keys stay a first contact (see stale_keys).

@@ -30,12 +30,14 @@ from typing import Any, Protocol
 import requests
 
 from capxl10n.wikis.http import ApiClient, make_session
+from capxl10n.wikis.results import WriteResult
 from capxl10n.wikis.translate import NOT_TRANSLATIONS, Bundle, MetawikiClient, PlainMetawikiClient
 from capxl10n.wikis.wikibase import Discovery, MetabaseClient, claim_values, entity_terms
 from capxl10n.wikis.wikidata import WikidataClient
 from capxl10n.core.model import (DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
                             qid_sort_key)
 from capxl10n.profile import Profile, SiteProfile
+from capxl10n.engine.apply import Written
 from capxl10n.engine.state import State, open_state
 
 log = logging.getLogger(__name__)
@@ -493,27 +495,7 @@ def _read_revision(own: Mapping[str, Mapping[str, Any]], page: str, cached: int 
     return int(cached or 0)
 
 
-class WrittenLike(Protocol):
-    """What absorb_writes reads of a write (apply.Written); read-only, so frozen dataclasses match."""
-
-    @property
-    def target(self) -> str: ...
-    @property
-    def page(self) -> str: ...
-    @property
-    def op_ids(self) -> tuple[str, ...]: ...
-    @property
-    def revision(self) -> int | None: ...
-    @property
-    def nochange(self) -> bool: ...
-    @property
-    def patched(self) -> bool: ...
-    @property
-    def timestamp(self) -> str | None: ...
-
-
-def absorb_writes(cache: ReadCache, operations: Sequence[Any], writes: Sequence[WrittenLike],
-                  bundle_page: str) -> None:
+def absorb_writes(cache: ReadCache, operations: Sequence[Any], writes: Sequence[Written], bundle_page: str) -> None:
     """Make the read cache show what apply wrote, so the next incremental pull need not read it back.
 
     Each answered write puts its new values (fuzzy cleared) and revision into the
@@ -536,11 +518,11 @@ def absorb_writes(cache: ReadCache, operations: Sequence[Any], writes: Sequence[
         if not wops:
             continue
         if w.target == "metabase" and mb_state is not None:
-            mb_state.item(w, wops)
+            mb_state.item(w.page, w.answer, wops)
         elif w.target == "metawiki" and mw_state is not None:
-            mw_state.unit(w, wops[0])
+            mw_state.unit(w.page, w.answer, wops[0])
         elif w.target == "bundle" and mw_state is not None:
-            mw_state.bundle(w, wops, bundle_page)
+            mw_state.bundle(w.answer, wops, bundle_page)
     if mb is not None and mb_state is not None and mb_state.touched:
         cache.store_side("metabase", mb_state.snapshot(), mb[1])
     if mw is not None and mw_state is not None and mw_state.touched:
@@ -573,12 +555,12 @@ class _Absorbing:
         """Content unknown: keep the read revision so any later revision re-reads the page."""
         self.own.setdefault(page, {"from": int(read_revision or 0), "revisions": []})
 
-    def item(self, w: WrittenLike, ops: Sequence[Any]) -> None:
+    def item(self, page: str, w: WriteResult, ops: Sequence[Any]) -> None:
         self.touched = True
         revisions = dict(self.meta.get("item_revisions") or {})
-        read = revisions.get(w.page)
+        read = revisions.get(page)
         if w.patched or (w.revision is None and not w.nochange):
-            self._dirty(w.page, read)
+            self._dirty(page, read)
             return
         qid = ops[0].key.qid
         for op in ops:
@@ -594,23 +576,23 @@ class _Absorbing:
             if key.qid == qid:
                 self.terms[key] = Term(term.text, term.fuzzy, w.revision, term.author, term.side,
                                        w.timestamp or term.timestamp)
-        self._own(w.page, read, w.revision)
+        self._own(page, read, w.revision)
 
-    def unit(self, w: WrittenLike, op: Any) -> None:
+    def unit(self, page: str, w: WriteResult, op: Any) -> None:
         self.touched = True
         old = self.terms.get(op.key)
         read = old.revision if old else None
         if op.new is None or w.patched or (w.revision is None and not w.nochange):
-            self._dirty(w.page, read)
+            self._dirty(page, read)
             return
         if w.nochange:  # identical text: Translate removed the fuzzy tag without a new revision
             self.terms[op.key] = Term(op.new, False, read, old.author if old else None, "metawiki",
                                       old.timestamp if old else None)
             return
         self.terms[op.key] = Term(op.new, bool(getattr(op, "outdated", False)), w.revision, None, "metawiki", None)
-        self._own(w.page, read, int(w.revision or 0))
+        self._own(page, read, int(w.revision or 0))
 
-    def bundle(self, w: WrittenLike, ops: Sequence[Any], page: str) -> None:
+    def bundle(self, w: WriteResult, ops: Sequence[Any], page: str) -> None:
         self.touched = True
         raw = dict(self.meta.get("bundle") or {})
         read = raw.get("revision")

@@ -28,12 +28,12 @@ from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import BaseTerm
 from capxl10n.core.model import TermKey
 from capxl10n.core.plan import Operation, Plan, loads
+from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus, read_journal
 from capxl10n.engine.state import State
+from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
 
-#: A journal row: (status, attempts, revision, detail).
-JournalRow = tuple[str, int, int | None, str | None]
 #: Plan statuses that may leave writes nobody recorded.
 UNFINISHED = ("running", "partial")
 #: The status of a plan whose interrupted apply was recovered: never resumed again.
@@ -69,9 +69,10 @@ def find_landed(plan: Plan, journal: Mapping[str, JournalRow], writers: WriterPa
     """
     sent: dict[str, list[Operation]] = {}
     for op in plan.operations:
-        if journal.get(op.id, ("pending",))[0] == "sent":
+        if journal.get(op.id, PENDING).status == JournalStatus.SENT:
             sent.setdefault(op.group, []).append(op)
-    credited = {row[2] for row in journal.values() if row[0] == "done" and row[2] is not None}
+    credited = {row.revision for row in journal.values()
+                if row.status == JournalStatus.DONE and row.revision is not None}
     landed: dict[str, int | None] = {}
     for ops in sent.values():
         landed.update(_landed_on_page(plan, ops, writers, credited))
@@ -96,15 +97,16 @@ def with_landed(journal: Mapping[str, JournalRow], landed: Mapping[str, int | No
     """The journal as it reads once the landed operations are marked done."""
     out = dict(journal)
     for op_id, revision in landed.items():
-        old = out.get(op_id, ("pending", 0, None, None))
-        out[op_id] = ("done", old[1], revision if revision is not None else old[2], old[3])
+        old = out.get(op_id, PENDING)
+        out[op_id] = old._replace(status=JournalStatus.DONE,
+                                  revision=revision if revision is not None else old.revision)
     return out
 
 
 def outdated_messages(plan: Plan, journal: Mapping[str, JournalRow]) -> set[str]:
     """Message keys whose English change of this plan went out: Translate outdated all their translations."""
     return {op.key.message_key for op in plan.operations if op.changes_english and op.action == "set"
-            and journal.get(op.id, ("pending",))[0] == "done"} & set(plan.notes.get("outdated_keys") or ())
+            and journal.get(op.id, PENDING).status == JournalStatus.DONE} & set(plan.notes.get("outdated_keys") or ())
 
 
 def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,
@@ -124,9 +126,9 @@ def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = 
     finished: list[TermKey] = list(plan.resolved) if agreed else []
     outdated = outdated_messages(plan, journal)
     for key, ops in by_key.items():
-        if all(journal.get(op.id, ("pending",))[0] == "done" for op in ops):
+        if all(journal.get(op.id, PENDING).status == JournalStatus.DONE for op in ops):
             if wanted is None or key in wanted:
-                revs = {op.target: journal[op.id][2] for op in ops}
+                revs = {op.target: journal[op.id].revision for op in ops}
                 # The English change outdated the unit, whether this plan wrote it or copied it onto
                 # Metabase: the agreed text is an outdated one (a translator's confirmation is a change).
                 fuzzy = (key.message_key in outdated and key.lang != "en") or any(op.outdated for op in ops)
@@ -172,7 +174,7 @@ class Recovery:
                 "base_updates": len(self.base_updates), "persisted": self.persisted, "requests": self.requests}
 
 
-def recover_interrupted(profile: Any, state: State, *, writers: Any = None, persist: bool = True) -> Recovery:
+def recover_interrupted(profile: Profile, state: State, *, writers: Any = None, persist: bool = True) -> Recovery:
     """Recover the newest plan if its apply never finished; with ``persist=False`` only report (GETs only).
 
     ``writers`` is a :class:`capxl10n.engine.apply.Writers`, a factory of one from the
@@ -190,10 +192,10 @@ def recover_interrupted(profile: Any, state: State, *, writers: Any = None, pers
         if persist:
             state.set_plan_status(plan_id, RECOVERED)
         return Recovery(plan_id, status, persisted=persist)
-    journal = state.journal(plan.id)
+    journal = read_journal(state, plan.id)
     landed: dict[str, int | None] = {}
     requests = 0
-    if any(row[0] == "sent" for row in journal.values()):
+    if any(row.status == JournalStatus.SENT for row in journal.values()):
         clients = _writers(profile, writers)
         before = clients.requests()
         landed = find_landed(plan, journal, clients)
@@ -216,15 +218,16 @@ def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
              updates: Mapping[TermKey, BaseTerm | None], finished: list[TermKey], *, running: bool) -> None:
     """Journal first, then the base, then close the plan: a crash in between only repeats harmless steps."""
     for op_id, revision in landed.items():
-        state.mark(plan.id, [op_id], "done", revision=revision, detail="found written after an interruption")
+        state.mark(plan.id, [op_id], JournalStatus.DONE, revision=revision,
+                   detail="found written after an interruption")
     if updates or running:
         state.update_base(updates, plan.capacities if running else ())
         clear_finished_conflicts(plan, state, finished)
-    state.outdate_translations(outdated_messages(plan, state.journal(plan.id)))
+    state.outdate_translations(outdated_messages(plan, read_journal(state, plan.id)))
     state.set_plan_status(plan.id, RECOVERED)
 
 
-def _writers(profile: Any, writers: Any) -> WriterPair:
+def _writers(profile: Profile, writers: Any) -> WriterPair:
     if writers is None:
         from capxl10n.engine.sync import make_writers
         return make_writers(profile)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from capxl10n.wikis.http import ApiClient, PageHistory
-from capxl10n.wikis.wikibase import EditResult
+from capxl10n.wikis.results import WriteResult
 from capxl10n.errors import DataError, RemoteError
 from capxl10n.core.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Snapshot, Term, TermKey
 from capxl10n.profile import MetawikiProfile
@@ -520,7 +520,7 @@ class MetawikiClient:
 
     # ------------------------------------------------------------------ writes
     def save_unit(self, key: TermKey, text: str, *, fuzzy: bool = False, baserevid: int | None,
-                  basetimestamp: str | None, create: bool, summary: str) -> EditResult:
+                  basetimestamp: str | None, create: bool, summary: str) -> WriteResult:
         """Save one translation unit page with its guards (``createonly`` or ``nocreate``)."""
         if key.lang in NOT_TRANSLATIONS:
             raise DataError(f"refusing to write {key.lang!r} unit {key.message_key}",
@@ -531,14 +531,14 @@ class MetawikiClient:
         params["createonly" if create else "nocreate"] = 1
         return _edit_result(self.api.write("edit", term=key, **params), self.api.name, key)
 
-    def delete_unit(self, key: TermKey, *, summary: str) -> EditResult:
+    def delete_unit(self, key: TermKey, *, summary: str) -> WriteResult:
         """Delete one unit page; needs the delete right (PermissionDeniedError otherwise)."""
         answer = self.api.write("delete", term=key, title=self.unit_title(key), reason=summary)
         deleted = answer.get("delete") or {}
-        return EditResult(revision=int(deleted["logid"]) if deleted.get("logid") else None)
+        return WriteResult(revision=int(deleted["logid"]) if deleted.get("logid") else None)
 
     def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
-                    summary: str) -> EditResult:
+                    summary: str) -> WriteResult:
         """Save the bundle source page (keeping its @metadata), guarded by its base revision."""
         metadata = dict(self.bundle.metadata) if self.bundle and self.bundle.metadata else {}
         body: dict[str, Any] = {"@metadata": metadata} if metadata else {}
@@ -619,13 +619,13 @@ def _newest(previous: int | None, revid: int) -> int:
     return max(previous or 0, revid)
 
 
-def _edit_result(answer: Mapping[str, Any], site: str, term: Any) -> EditResult:
+def _edit_result(answer: Mapping[str, Any], site: str, term: Any) -> WriteResult:
     edit = answer.get("edit") or {}
     if edit.get("result") != "Success":
         raise RemoteError(f"edit of {term} was not saved: {json.dumps(edit, ensure_ascii=False)[:200]}",
                           code="edit-failure", site=site, term=term,
                           hint="an extension hook (abuse filter, captcha) refused the edit")
     if edit.get("nochange") is not None and edit.get("nochange") is not False:
-        return EditResult(revision=None, nochange=True)
+        return WriteResult(revision=None, nochange=True)
     revision = edit.get("newrevid")
-    return EditResult(revision=int(revision) if revision is not None else None, timestamp=edit.get("newtimestamp"))
+    return WriteResult(revision=int(revision) if revision is not None else None, timestamp=edit.get("newtimestamp"))

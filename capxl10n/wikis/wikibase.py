@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from capxl10n.wikis.http import ApiClient, PageHistory
+from capxl10n.wikis.results import WriteResult
 from capxl10n.errors import DataError, NotJSONError, RemoteError, ValidationError
 from capxl10n.core.model import QID_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import MetabaseProfile
@@ -37,14 +38,6 @@ class Discovery:
     source: str = "backlinks"
     sparql_missing: tuple[str, ...] = ()   # items the wiki knows but the query service did not list (lag)
     index_terms: dict[str, str] = field(default_factory=dict)  # capacity item -> index term item
-
-
-@dataclass(frozen=True)
-class EditResult:
-    revision: int | None
-    nochange: bool = False
-    patched: bool = False
-    timestamp: str | None = None
 
 
 def batched(values: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -327,7 +320,7 @@ class MetabaseClient:
 
     # ------------------------------------------------------------------ writes
     def edit_item(self, item: str, *, labels: Mapping[str, str | None], descriptions: Mapping[str, str | None],
-                  baserevid: int, summary: str) -> EditResult:
+                  baserevid: int, summary: str) -> WriteResult:
         """One ``wbeditentity`` carrying every changed term of the item; ``None`` removes a term."""
         data: dict[str, dict[str, dict[str, str]]] = {}
         for key, terms in (("labels", labels), ("descriptions", descriptions)):
@@ -340,10 +333,10 @@ class MetabaseClient:
                                 data=json.dumps(data, ensure_ascii=False, sort_keys=True))
         entity = answer.get("entity") or {}
         warnings = json.dumps(answer.get("warnings") or {})
-        return EditResult(revision=int(entity["lastrevid"]) if entity.get("lastrevid") is not None else None,
-                          nochange="nochange" in entity or "nochange" in answer,
-                          patched="wikibase-conflict-patched" in warnings,
-                          timestamp=entity.get("modified"))
+        return WriteResult(revision=int(entity["lastrevid"]) if entity.get("lastrevid") is not None else None,
+                           nochange="nochange" in entity or "nochange" in answer,
+                           patched="wikibase-conflict-patched" in warnings,
+                           timestamp=entity.get("modified"))
 
 
 def _entity_id(binding: Any, prefix: str) -> str | None:
@@ -358,4 +351,4 @@ def _qnum(item: str) -> tuple[int, str]:
     return (int(item[1:]) if QID_RE.match(item) else 1 << 62, item)
 
 
-__all__ = ["Discovery", "EditResult", "MetabaseClient", "claim_values", "entity_terms"]
+__all__ = ["Discovery", "MetabaseClient", "claim_values", "entity_terms"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capxl10n.wikis.http import PageHistory, RevisionInfo
+from capxl10n.wikis.results import WriteResult
 from capxl10n.errors import EditConflictError, PermissionDeniedError, RemoteError, ValidationError
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey, normalize_text
 
@@ -23,14 +24,6 @@ BUNDLE = "Module:CapacityExchange/capacities.json"
 
 def unit_title(key: TermKey) -> str:
     return f"Translations:{BUNDLE}/{key.message_key}/{key.lang}"
-
-
-@dataclass(frozen=True)
-class FakeEditResult:
-    revision: int | None
-    nochange: bool = False
-    patched: bool = False
-    timestamp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +178,7 @@ class FakeMetabase:
         return it.revision, dict(it.terms)
 
     def edit_item(self, item: str, *, labels: Mapping[str, str | None], descriptions: Mapping[str, str | None],
-                  baserevid: int, summary: str) -> FakeEditResult:
+                  baserevid: int, summary: str) -> WriteResult:
         self.w.hook("wbeditentity", item)
         it = self.w.items[item]
         changes = {("label", lang): text for lang, text in labels.items()}
@@ -203,7 +196,7 @@ class FakeMetabase:
         effective = {k: v for k, v in changes.items()
                      if (normalize_text(v) if v is not None else None) != it.terms.get(k)}
         if not effective:
-            return FakeEditResult(it.revision, nochange=True)
+            return WriteResult(it.revision, nochange=True)
         rev = self.w.tick()
         for k, v in effective.items():
             if v is None:
@@ -214,7 +207,7 @@ class FakeMetabase:
         it.revision = rev
         self.w.writes.append(("wbeditentity", item))
         self.w.log(item, rev, BOT, summary)
-        return FakeEditResult(rev, patched=baserevid != rev - 1)
+        return WriteResult(rev, patched=baserevid != rev - 1)
 
     def page_history(self, item: str, since: str | None = None) -> PageHistory:
         return self.w.page_history(item)
@@ -238,7 +231,7 @@ class FakeMetawiki:
                      timestamp=unit.timestamp), unit.revision, unit.timestamp)
 
     def save_unit(self, key: TermKey, text: str, *, fuzzy: bool = False, baserevid: int | None,
-                  basetimestamp: str | None, create: bool, summary: str) -> FakeEditResult:
+                  basetimestamp: str | None, create: bool, summary: str) -> WriteResult:
         self.w.hook("edit", f"unit:{key.message_key}/{key.lang}")
         if key.message_key not in self.w.bundle:
             raise ValidationError("unknown message", code="tpt-unknown-page", site="metawiki", term=key)
@@ -250,17 +243,17 @@ class FakeMetawiki:
             raise EditConflictError("Edit conflict.", code="editconflict", site="metawiki", term=key)
         if unit is not None and unit.text == text and unit.marked == fuzzy:
             unit.fuzzy = fuzzy  # identical stored text: nochange, and fuzzy follows the marker
-            return FakeEditResult(None, nochange=True)
+            return WriteResult(None, nochange=True)
         new = Unit(text, fuzzy, self.w.tick(), self.w.stamp(), BOT, marked=fuzzy)
         self.w.units[key] = new
         self.w.writes.append(("edit", f"unit:{key.message_key}/{key.lang}"))
         self.w.log(unit_title(key), new.revision, BOT, summary)
-        return FakeEditResult(new.revision, timestamp=new.timestamp)
+        return WriteResult(new.revision, timestamp=new.timestamp)
 
     def page_history(self, title: str, since: str | None = None) -> PageHistory:
         return self.w.page_history(title)
 
-    def delete_unit(self, key: TermKey, *, summary: str) -> FakeEditResult:
+    def delete_unit(self, key: TermKey, *, summary: str) -> WriteResult:
         self.w.hook("delete", f"unit:{key.message_key}/{key.lang}")
         if not self.w.can_delete:
             raise PermissionDeniedError("You do not have permission to delete pages.", code="permissiondenied",
@@ -268,18 +261,18 @@ class FakeMetawiki:
         if self.w.units.pop(key, None) is not None:
             self.w.writes.append(("delete", f"unit:{key.message_key}/{key.lang}"))
             self.w.history.pop(unit_title(key), None)
-        return FakeEditResult(None)
+        return WriteResult(None)
 
     def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
-                    summary: str) -> FakeEditResult:
+                    summary: str) -> WriteResult:
         self.w.hook("edit", "bundle")
         if baserevid != self.w.bundle_revision and self.w.bundle_author != BOT:
             raise EditConflictError("Edit conflict.", code="editconflict", site="metawiki")
         if dict(messages) == self.w.bundle:
-            return FakeEditResult(None, nochange=True)
+            return WriteResult(None, nochange=True)
         rev = self.w._store_bundle(dict(messages), BOT, summary)
         self.w.writes.append(("edit", "bundle"))
-        return FakeEditResult(rev)
+        return WriteResult(rev)
 
 
 def fail_n_times(wikis: FakeWikis, n: int, error: Callable[[], RemoteError]) -> None:
