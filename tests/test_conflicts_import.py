@@ -17,7 +17,8 @@ from click.testing import CliRunner, Result
 
 from capxl10n.cli.main import main
 from capxl10n.engine.conflicts import (EXPORT_GENERATOR, ImportResult, conflict_id, english_sources, export_po, import_po,
-                                po_syntax_problems, resolve)
+                                resolve)
+from capxl10n.engine.po_files import po_syntax_problems
 from capxl10n.errors import CapxError, DataError, UsageError
 from capxl10n.core.merge import BaseTerm, Conflict
 from capxl10n.core.model import Capacity, Term, TermKey
@@ -171,12 +172,20 @@ def test_relabelled_language_is_refused(state: State, tmp_path: Path) -> None:
 
 def test_relabelled_language_with_consistent_headers_is_refused_by_entry(state: State, tmp_path: Path) -> None:
     """Both headers say fr, and fr has conflicts on the same keys: the entries' conflict ids still say pt-br."""
-    path = decided_export(state, tmp_path)
-    text = path.read_text(encoding="utf-8").replace("X-Language-Code: pt-br", "X-Language-Code: fr")
+    exported = decided_export(state, tmp_path)
+    text = exported.read_text(encoding="utf-8").replace("X-Language-Code: pt-br", "X-Language-Code: fr")
+    path = tmp_path / "decisions.po"  # a name that states no language: the entries still tell
     path.write_text(text.replace("Language: pt-BR", "Language: fr"), encoding="utf-8")
     message = refused(state, path, line=entry_line(path, "Q7397-label"), key="Q7397-label",
                       match="exported for pt-br, but the file says fr")
     assert "Q8-label" in message
+
+
+def test_a_file_named_for_another_language_than_its_headers_is_refused(state: State, tmp_path: Path) -> None:
+    exported = decided_export(state, tmp_path)
+    text = exported.read_text(encoding="utf-8").replace("X-Language-Code: pt-br", "X-Language-Code: fr")
+    exported.write_text(text.replace("Language: pt-BR", "Language: fr"), encoding="utf-8")
+    refused(state, exported, match="the file name says pt-br, its headers say fr")
 
 
 @pytest.mark.parametrize("header,value,match", [
@@ -208,7 +217,7 @@ def test_a_catalog_po_is_refused_with_a_hint(state: State, tmp_path: Path) -> No
     catalog.save(str(path))
     with pytest.raises(DataError) as caught:
         do_import(state, path)
-    assert "not a capxl10n conflicts export" in str(caught.value) and "translation catalog" in str(caught.value)
+    assert "not a capxl10n conflicts export" in str(caught.value) and "capxl10n import" in str(caught.value)
     assert state.decisions() == {}
 
 

@@ -347,6 +347,13 @@ def test_cli_on_the_synced_sandbox(sandbox_profile: Any, tmp_path: Path) -> None
     assert any(not e.fuzzy and e.msgstr for e in got.values())  # --only all: the translated ones too
     po = polib.pofile(str(out))
     assert po.metadata["X-Message-Group"] == world.profile.metawiki.message_group
+    # the state remembers what the file showed, under its id, for the importer
+    from capxl10n.engine.state import open_state
+
+    with open_state(world.state) as state:
+        shown = state.exported(po.metadata[EXPORT_HEADER], "pt-br")
+    assert shown == {TermKey.from_message_key(e.msgctxt.rsplit("/", 1)[1], "pt-br"):
+                     e.msgstr if e.msgstr and not e.fuzzy else None for e in po}
     assert f"Translate: {world.sb.url}/metawiki/w/index.php?title=Special:Translate" in got[target["key"]].comment
     # nothing of Wikidata's reaches the wikis, the base or the catalogs, even after another sync
     assert world.cli("sync").exit_code == 0

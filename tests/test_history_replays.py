@@ -378,3 +378,18 @@ def test_decision_is_not_written_once_a_human_moved_the_other_side_before_apply(
         m.metabase_delete(term="Q11-label/de")
         m.apply_saved_plan()
     replay(steps)
+
+
+def test_a_first_contact_conflict_stays_once_the_first_contact_ends() -> None:
+    """Under the conflict policy a first contact asks a human about a term; a killed run, then a run that
+    completes: the first contact ends with the question open. An admin then deletes the unit: the conflict
+    stays (Metabase's value against nothing), it is not read as a value new on Metabase and copied back."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="conflict", deletions="propagate")
+        m.both_sides(term="Q11-label/de")
+        m.plan_for_later()
+        m.both_sides(term="Q11-label/de")
+        m.sync_killed(nth_write=1, when="after")
+        m.sync_killed(nth_write=3, when="before")
+        m.metawiki_delete(term="Q11-label/de")
+    replay(steps)

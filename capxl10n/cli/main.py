@@ -160,6 +160,7 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.coverage import coverage
     from capxl10n.cli.commands.demo import demo
     from capxl10n.cli.commands.export import export
+    from capxl10n.cli.commands.imports import import_command
     from capxl10n.cli.commands.languages import languages
     from capxl10n.cli.commands.pull import pull_command
     from capxl10n.cli.commands.sample import sample
@@ -169,7 +170,7 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.todo import todo
 
     for command in (languages, catalogs, coverage, check, todo, export, sample, sandbox_group, pull_command, plan_command,
-                    apply_command, sync_command, conflicts_group, demo):
+                    apply_command, sync_command, conflicts_group, import_command, demo):
         main.add_command(command)
 
 

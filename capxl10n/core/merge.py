@@ -30,7 +30,7 @@ Rules per term ``(qid, field, lang)`` with base B, Metabase M, Meta-Wiki W
   bundle keys go only with ``remove_from_bundle``.
 * Translations of a key missing from the bundle are not merged: Translate
   hides their units, so their absence proves nothing.
-* A value a wiki would alter or refuse (:func:`capxl10n.core.values.value_problem`)
+* A value a wiki or the app would alter or refuse (the errors of :mod:`capxl10n.core.checks`)
   is never written; the term is a conflict saying why.
 * Values compare after :func:`capxl10n.core.model.normalize_text`.
 
@@ -55,7 +55,7 @@ from typing import Any, Final
 
 from capxl10n.core.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Action, Capacity, DeletionPolicy, FirstContactPolicy,
                                  Side, Snapshot, Target, Term, TermKey, normalize_text, qid_sort_key)
-from capxl10n.core.values import value_problem
+from capxl10n.core.checks import TermContext, check_term, errors
 
 @dataclass(frozen=True)
 class BaseTerm:
@@ -102,6 +102,9 @@ class Conflict:
     #: Sticky conflicts (two humans' values) stay in the inbox until decided or equal on both
     #: sides; others (a value a wiki would refuse) are merged afresh on the next run.
     sticky: bool = True
+    #: Asked during a first contact (not sticky while it lasts: each run asks the policy again); once the
+    #: first contact of its key ends, it stays until a human decides, like a sticky one.
+    first_contact: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"qid": self.key.qid, "field": self.key.field, "lang": self.key.lang, "base": self.base,
@@ -206,10 +209,11 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
     bundle_qids = {k.qid for k in metawiki.terms if k.lang == SOURCE_LANGUAGE}
     removed = sorted((bundle_qids | {k.qid for k in base}) - set(capacities) - duplicates,
                      key=lambda q: (len(q), q))
-    ctx = _Context(opts, first_contact, _item_revisions(metabase))
+    ctx = _Context(opts, first_contact, _item_revisions(metabase), checks=TermContext.from_snapshot(metabase))
     unaccepted: set[str] = set()
     unlisted: set[str] = set()
-    keys = sorted(set(base) | set(metabase.terms) | set(metawiki.terms), key=TermKey.sort_key)
+    # A decision may bring a term neither side holds yet (a translation imported from a file).
+    keys = sorted(set(base) | set(metabase.terms) | set(metawiki.terms) | set(opts.decisions), key=TermKey.sort_key)
     english = [k for k in keys if k.lang == SOURCE_LANGUAGE]
     for key in english:
         if key.qid in duplicates:
@@ -314,6 +318,14 @@ class _Context:
     outdating: set[str] = field(default_factory=set)
     #: message key → the English the bundle holds while the units are written (before this plan's changes)
     english: dict[str, str] = field(default_factory=dict)
+    #: Metabase's labels and descriptions as this plan leaves them: the Wikibase rules a write must pass
+    checks: TermContext = field(default_factory=TermContext)
+
+    def refusal(self, key: TermKey, text: str, target: Target) -> str | None:
+        """Why ``text`` must not be written at ``key`` on ``target`` (the checks' first error), or None."""
+        english = None if key.lang == SOURCE_LANGUAGE else self.english.get(key.message_key)
+        found = errors(check_term(key, text, english=english, context=self.checks if target == "metabase" else None))
+        return None if not found else f"{found[0].message} ({found[0].rule})"
 
     def saved_outdated(self, key: TermKey) -> bool:
         """Whether a decided translation predates the English the bundle holds when it is written.
@@ -341,6 +353,8 @@ class _Context:
         else:
             revision = current.revision if current else None
             timestamp = current.timestamp if current else None
+        if target == "metabase":
+            self.checks.set(key, new)
         outdated = target == "metawiki" and new is not None and self.saved_outdated(key)
         if outdated:
             reason += "; saved outdated (decided against older English)"
@@ -353,7 +367,7 @@ class _Context:
     def copy(self, key: TermKey, target: Target, new: str, current: Term | None, cap: Capacity,
              reason: str, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
         """Queue a write of a value onto the other side, unless a wiki would alter or refuse it."""
-        problem = value_problem(new, field=key.field, lang=key.lang)
+        problem = self.refusal(key, new, target)
         if problem is not None:
             source = "metawiki" if target == "metabase" else "metabase"
             self.conflict(key, b, m, w, f"{source}'s value is not written: {problem}", sticky=False)
@@ -361,8 +375,9 @@ class _Context:
         self.change(key, target, new, current, cap, reason)
 
     def conflict(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None, reason: str,
-                 *, sticky: bool = True) -> None:
-        self.conflicts.append(Conflict(key, b.text if b else None, b is not None, m, w, reason, sticky))
+                 *, sticky: bool = True, first_contact: bool = False) -> None:
+        self.conflicts.append(Conflict(key, b.text if b else None, b is not None, m, w, reason, sticky,
+                                       first_contact))
 
     def agree(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
         """Both sides hold the same text (or none): move the base forward if it differs."""
@@ -464,7 +479,7 @@ class _Context:
                 # Not kept open by itself: while the first contact lasts, each run asks the policy again
                 # (a translator confirming the unit, say, lets a metawiki policy settle it).
                 self.conflict(key, b, m, w, "differs on first contact; the metawiki translation is outdated",
-                              sticky=False)
+                              sticky=False, first_contact=True)
             else:  # both appeared since the last sync: a translator's outdated text is theirs all the same
                 self.conflict(key, b, m, w, "new on both sides (the metawiki translation is outdated)")
         elif mt == bt:
@@ -498,7 +513,9 @@ class _Context:
         elif self.first(key) and self.opts.first_contact == "metawiki" and w is not None:
             self.copy(key, "metabase", w.text, m, cap, "differs on first contact; policy: metawiki wins", None, m, w)
         else:
-            self.conflict(key, None, m, w, "differs and no base to tell who changed it", sticky=not self.first(key))
+            first = self.first(key)
+            self.conflict(key, None, m, w, "differs and no base to tell who changed it", sticky=not first,
+                          first_contact=first)
 
     def _decided(self, key: TermKey, cap: Capacity, decision: Decision, b: BaseTerm | None, m: Term | None,
                  w: Term | None) -> None:
@@ -514,12 +531,13 @@ class _Context:
             if mt == wt:
                 self.agree(key, b, m, w)  # the humans agreed on their own
             else:
+                shown = "deletion" if decision.text is None else repr(decision.text)
                 self.conflict(key, b, m, w, f"decided on values that changed since: {' and '.join(moved)} edited "
-                                            "after the decision; decide again")
+                                            f"after the decision ({decision.source}: {shown}); decide again")
             return
         problem = None
         if decision.text is not None:
-            problem = value_problem(decision.text, field=key.field, lang=key.lang)
+            problem = self.refusal(key, decision.text, "metabase")
         elif key.lang == SOURCE_LANGUAGE:
             problem = "a decision never deletes a capacity's English (it would empty the bundle key)"
         if problem is not None:
@@ -528,18 +546,28 @@ class _Context:
             return
         pending = False
         if mt != target_text:
-            self.change(key, "metabase", decision.text, m, cap, f"conflict resolved ({decision.source})")
+            self.change(key, "metabase", decision.text, m, cap, _decided_reason(decision))
             pending = True
         outdated = w is not None and w.fuzzy and key.lang != SOURCE_LANGUAGE
         if target_text is None and outdated:
             pass  # an outdated unit is how a deletion shows on Meta-Wiki when the bot may not delete
         elif wt != target_text or (outdated and target_text is not None and not self.saved_outdated(key)):
-            self.change(key, w_target, decision.text, w, cap, f"conflict resolved ({decision.source})")
+            self.change(key, w_target, decision.text, w, cap, _decided_reason(decision))
             pending = True
         if not pending:
             self.resolved.append(key)
             self.updates[key] = BaseTerm(decision.text, metabase_rev=m.revision if m else None,
                                          metawiki_rev=w.revision if w else None)
+
+
+#: A decision's source for translations brought in from a file (``capxl10n import``): "import <file>".
+IMPORT_SOURCE: Final = "import "
+
+
+def _decided_reason(decision: Decision) -> str:
+    if decision.source.startswith(IMPORT_SOURCE):
+        return f"translation imported from {decision.source[len(IMPORT_SOURCE):]}"
+    return f"conflict resolved ({decision.source})"
 
 
 def _resaved(b: BaseTerm, w: Term) -> bool:

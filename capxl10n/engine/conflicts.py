@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from capxl10n.core import langs
-from capxl10n.errors import CapxError, DataError, UsageError
+from capxl10n.engine.po_files import PoProblem, file_language, header_line, parse_po, read_po_text, refuse
+from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import Decision
 from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Term, TermKey, full_message_key, normalize_text
 from capxl10n.engine.state import State, InboxEntry
@@ -225,18 +226,6 @@ class ImportResult:
                 "unknown": list(self.unknown), "already_decided": [f"{k.message_key}/{k.lang}" for k in self.already]}
 
 
-@dataclass(frozen=True)
-class PoProblem:
-    """One reason to refuse a conflicts file, where it is (1-based line) and which key it concerns."""
-
-    line: int
-    message: str
-    key: str | None = None
-
-    def render(self, path: Path) -> str:
-        return f"{path}:{self.line}: " + (f"{self.key}: " if self.key else "") + self.message
-
-
 def import_po(state: State, path: Path, *, bundle_page: str, message_group: str | None = None,
               english: Mapping[TermKey, str] | None = None) -> ImportResult:
     """Record each non-empty, non-fuzzy msgstr of an exported conflicts file as a decision.
@@ -252,16 +241,11 @@ def import_po(state: State, path: Path, *, bundle_page: str, message_group: str 
     ``message_group`` defaults to Translate's group of ``bundle_page``,
     ``english`` to the state's agreed English (what ``conflicts export`` wrote).
     """
-    import polib
 
     group = message_group or f"messagebundle-{bundle_page}"
-    text = _read_po_text(path)
-    _refuse(path, po_syntax_problems(text))
-    try:
-        po = polib.pofile(text, wrapwidth=0)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable .po file ({exc})", hint=_EXPORT_AGAIN) from None
-    lang = _check_header(po, path, group, _header_line(text))
+    text = read_po_text(path, hint=_EXPORT_AGAIN)
+    po = parse_po(text, path, hint=_EXPORT_AGAIN)
+    lang = check_conflicts_header(po.metadata, path, group, header_line(text))
     conflicts = {c.key: c for c in state.conflicts(lang)}
     sources = english_sources(state) if english is None else english
     problems: list[PoProblem] = []
@@ -287,7 +271,7 @@ def import_po(state: State, path: Path, *, bundle_page: str, message_group: str 
             problems.append(PoProblem(entry.linenum or 0, f"already decided ({current.decision.source}) as "
                                       f"{_shown(current.decision.text)}; this file would overwrite that decision: "
                                       "delete the entry or use `conflicts resolve`", key.message_key))
-    _refuse(path, problems)
+    refuse(path, problems, hint=_EXPORT_AGAIN)
     decided = _record(state, chosen, source=f"po {path.name}")
     return ImportResult(tuple(decided), skipped, (), tuple(already))
 
@@ -295,155 +279,23 @@ def import_po(state: State, path: Path, *, bundle_page: str, message_group: str 
 _EXPORT_AGAIN = "export it again with `capxl10n conflicts export --lang <code> -o <file>`"
 
 
-def _refuse(path: Path, problems: list[PoProblem]) -> None:
-    if not problems:
-        return
-    listed = [p.render(path) for p in sorted(problems, key=lambda p: p.line)[:MAX_LISTED_PROBLEMS]]
-    more = len(problems) - len(listed)
-    raise DataError(f"{path}: refused, nothing recorded ({len(problems)} problem(s)):\n  " + "\n  ".join(listed)
-                    + (f"\n  … and {more} more" if more else ""),
-                    hint="fix or delete the entries named, or " + _EXPORT_AGAIN,
-                    problems=[(p.line, p.key, p.message) for p in problems])
+def is_conflicts_export(meta: Mapping[str, str]) -> bool:
+    """Whether a .po file's headers show a conflicts export (Poedit rewrites X-Generator, not our own header)."""
+    return meta.get("X-Generator", "") == EXPORT_GENERATOR or meta.get(EXPORT_HEADER) == EXPORT_KIND
 
 
-def _read_po_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x})",
-                        hint="conflicts files are UTF-8; " + _EXPORT_AGAIN) from None
-
-
-_KEYWORD_RE: Final = re.compile(r"^(?P<kw>msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)(?:[ \t]+(?P<rest>.*))?$")
-_STRING_RE: Final = re.compile(r'^"(?:[^"\\]|\\.)*"[ \t]*$')
-_ESCAPE_RE: Final = re.compile(r"\\(.)")
-_KNOWN_ESCAPES: Final = frozenset('\\"ntrvbf')
-
-
-def po_syntax_problems(text: str) -> list[PoProblem]:
-    """Lines a .po parser would misread: polib takes an unterminated or cut string as the whole text.
-
-    A file cut short (a download or a copy stopped midway) must not turn a
-    half msgstr into a decision, so every string must close on its line,
-    every msgid must have its msgstr and the file must end with a newline.
-
-    >>> po_syntax_problems('msgid "a"\\nmsgstr "b"\\n')
-    []
-    >>> [p.message for p in po_syntax_problems('msgid "a"\\nmsgstr "Organiz')]
-    ['unterminated string (the file is cut short?)', 'the file ends in the middle of a line (cut short?)']
-    """
-    problems: list[PoProblem] = []
-    lines = text.split("\n")
-    last: tuple[str, int] | None = None  # the entry's last keyword (msgctxt, msgid or msgstr) and its line
-    in_string = False
-    for number, raw in enumerate(lines, 1):
-        line = raw.rstrip("\r").lstrip("\ufeff") if number == 1 else raw.rstrip("\r")
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            in_string = False
-            continue
-        match = _KEYWORD_RE.match(stripped)
-        if match:
-            keyword, literal = match.group("kw"), match.group("rest") or ""
-            problem = _string_problem(literal)
-            if problem:
-                problems.append(PoProblem(number, problem))
-            last = _follow(keyword, number, last, problems)
-            in_string = True
-        elif stripped.startswith('"') and in_string:
-            problem = _string_problem(stripped)
-            if problem:
-                problems.append(PoProblem(number, problem))
-        else:
-            problems.append(PoProblem(number, f"not a .po line: {stripped[:40]!r} (garbled or cut short?)"))
-            in_string = False
-    if last is not None and last[0] != "msgstr":
-        problems.append(PoProblem(last[1], f"{_missing(last[0])} (the file is cut short?)"))
-    if text and not text.endswith("\n"):
-        problems.append(PoProblem(len(lines), "the file ends in the middle of a line (cut short?)"))
-    return problems
-
-
-def _follow(keyword: str, number: int, state: tuple[str, int] | None,
-            problems: list[PoProblem]) -> tuple[str, int] | None:
-    """Track the keyword order of an entry, [msgctxt] msgid [msgid_plural] msgstr…; the state is the last
-    keyword seen (and its line), so that a msgid left without msgstr is found even at the end of the file."""
-    last = state[0] if state else None
-    if keyword in ("msgctxt", "msgid"):
-        if last in ("msgctxt", "msgid") and not (last == "msgctxt" and keyword == "msgid"):
-            problems.append(PoProblem(state[1] if state else number, _missing(last)))
-        return (keyword, number)
-    if keyword == "msgid_plural":
-        return state
-    if last not in ("msgid", "msgstr"):
-        problems.append(PoProblem(number, f"{keyword} without msgid"))
-    return ("msgstr", number)
-
-
-def _missing(keyword: str) -> str:
-    return "msgctxt without msgid" if keyword == "msgctxt" else "msgid without msgstr"
-
-
-def _string_problem(literal: str) -> str | None:
-    if not literal.startswith('"'):
-        return "a keyword without its quoted string"
-    if not _STRING_RE.match(literal):
-        return "unterminated string (the file is cut short?)"
-    body = literal.rstrip(" \t")[1:-1]
-    unknown = sorted({m.group(1) for m in _ESCAPE_RE.finditer(body)} - _KNOWN_ESCAPES)
-    if unknown:
-        return f"unknown escape \\{unknown[0]} (gettext files know \\n \\t \\\" \\\\ and a few more)"
-    return None
-
-
-def _header_line(text: str) -> int:
-    for number, line in enumerate(text.split("\n"), 1):
-        if line.startswith("msgid"):
-            return number
-    return 1
-
-
-def _check_header(po: polib.POFile, path: Path, message_group: str, line: int) -> str:
+def check_conflicts_header(meta: Mapping[str, str], path: Path, message_group: str, line: int) -> str:
     """The file's language, once the headers show a conflicts export of this group in one known language."""
-    meta = po.metadata
-    generator = meta.get("X-Generator", "")
-    if generator != EXPORT_GENERATOR and meta.get(EXPORT_HEADER) != EXPORT_KIND:
+    if not is_conflicts_export(meta):
+        generator = meta.get("X-Generator", "")
         catalog = generator.startswith("capxl10n ") or generator.startswith("MediaWiki")
         raise DataError(
             f"{path}:{line}: not a capxl10n conflicts export (X-Generator: {generator or 'none'}, "
             f"{EXPORT_HEADER}: {meta.get(EXPORT_HEADER) or 'none'})",
-            hint=("this is a translation catalog (catalogs/ or Translate's export), whose msgstr are translations, "
-                  "not decisions; translate on Meta-Wiki instead, or " if catalog else "") + _EXPORT_AGAIN)
-    group = meta.get("X-Message-Group")
-    if group != message_group:
-        raise UsageError(f"{path}:{line}: exported for message group {group or '(none)'}, this profile's is "
-                         f"{message_group}", hint="import it with the --profile it was exported with")
-    code = meta.get("X-Language-Code", "")
-    try:
-        language = langs.get(code)
-    except CapxError:
-        raise DataError(f"{path}:{line}: X-Language-Code {code or '(none)'} is not a known language",
-                        hint=_EXPORT_AGAIN) from None
-    declared = meta.get("Language", "")
-    if not _same_language(language, declared):
-        raise DataError(f"{path}:{line}: the headers disagree: X-Language-Code {code} is {language.bcp47}, "
-                        f"Language is {declared or '(none)'}",
-                        hint="a file relabelled for another language would write one language's text over "
-                             "another's; " + _EXPORT_AGAIN)
-    return language.code
-
-
-def _same_language(language: langs.Language, tag: str) -> bool:
-    """A Language header names ``language`` as we write it (BCP 47) or as Poedit rewrites it (pt_BR)."""
-    def norm(text: str) -> str:
-        return text.strip().replace("_", "-").lower()
-
-    return bool(tag.strip()) and norm(tag) in {norm(language.bcp47), norm(language.gettext), norm(language.code)}
+            hint=("this is a translation file (an export, a catalog or Translate's export), whose msgstr are "
+                  "translations, not decisions: bring it in with `capxl10n import`, or " if catalog else "")
+            + _EXPORT_AGAIN)
+    return file_language(meta, path, message_group, line, hint=_EXPORT_AGAIN)
 
 
 def _entry_problems(entry: polib.POEntry, *, lang: str, bundle_page: str, conflicts: Mapping[TermKey, InboxEntry],

@@ -32,7 +32,7 @@ from capxl10n.profile import Profile
 log = logging.getLogger(__name__)
 
 APPLICATION_ID: Final = 0x43415058  # "CAPX"
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 _SCHEMA_V1: Final = """
@@ -70,8 +70,15 @@ ALTER TABLE conflicts ADD COLUMN decided_on TEXT;
 INSERT OR IGNORE INTO meta SELECT 'established', '1' WHERE EXISTS (SELECT 1 FROM base);
 """
 
+#: Version 3: what each translator's export showed (``capxl10n export``), so that an import can tell a
+#: translation its translator saw and changed from one somebody else wrote since.
+_SCHEMA_V3: Final = """
+CREATE TABLE exports (export_id TEXT NOT NULL, lang TEXT NOT NULL, qid TEXT NOT NULL, field TEXT NOT NULL,
+    shown TEXT, created TEXT NOT NULL, PRIMARY KEY (export_id, lang, qid, field));
+"""
+
 #: Migrations from version N-1 to N (index N); version 1 is the initial schema.
-MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
 #: Journal statuses: ``sent`` means the request may have reached the wiki; ``stale`` means not
 #: written because the copied value's source changed after the plan (the next sync re-merges it).
@@ -99,6 +106,33 @@ class InboxEntry(Conflict):
              "made_on": None if self.decision.basis is None else
              {"metabase": self.decision.basis[0], "metawiki": self.decision.basis[1]}},
         }
+
+
+#: The inbox's ``sticky`` column: kept open until decided; merged afresh each run; asked during a first
+#: contact (merged afresh while it lasts, kept open once it ended).
+STICKY: Final = 1
+NOT_STICKY: Final = 0
+FIRST_CONTACT_STICKY: Final = 2
+
+
+def _stickiness(conflict: Conflict) -> int:
+    if conflict.sticky:
+        return STICKY
+    return FIRST_CONTACT_STICKY if conflict.first_contact else NOT_STICKY
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A translator's text for a term from a file, and what the read cache showed for it when imported."""
+
+    key: TermKey
+    text: str
+    metabase: Term | None
+    metawiki: Term | None
+    #: The English the translator translated (the file's msgid).
+    english: str
+    #: The file it came from (its name): the decision's source.
+    source: str
 
 
 class State:
@@ -355,7 +389,7 @@ class State:
                     "has_base = excluded.has_base, metabase = excluded.metabase, metawiki = excluded.metawiki, "
                     "reason = excluded.reason, last_seen = excluded.last_seen, sticky = excluded.sticky",
                     (k.qid, k.field, k.lang, c.base, int(c.has_base), _term_json(c.metabase),
-                     _term_json(c.metawiki), c.reason, now, now, int(c.sticky)))
+                     _term_json(c.metawiki), c.reason, now, now, _stickiness(c)))
             if replace_all:
                 current = set(seen)
                 for row in db.execute("SELECT qid, field, lang FROM conflicts WHERE decided = 0").fetchall():
@@ -367,7 +401,8 @@ class State:
         sql = ("SELECT qid, field, lang, base, has_base, metabase, metawiki, reason, first_seen, last_seen, "
                "decided, decision, decision_source, sticky, decided_on FROM conflicts")
         rows = self.conn.execute(sql + (" WHERE lang = ?" if lang else ""), (lang,) if lang else ()).fetchall()
-        out = [InboxEntry(TermKey(q, f, lg), base, bool(hb), _term_from(mj), _term_from(wj), reason, bool(sticky),
+        out = [InboxEntry(TermKey(q, f, lg), base, bool(hb), _term_from(mj), _term_from(wj), reason, sticky == STICKY,
+                          sticky == FIRST_CONTACT_STICKY,
                           first, last, _decision(dtext, dsrc, basis) if decided else None)
                for q, f, lg, base, hb, mj, wj, reason, first, last, decided, dtext, dsrc, sticky, basis in rows]
         return sorted(out, key=lambda c: c.key.sort_key())
@@ -399,6 +434,45 @@ class State:
                             json.dumps([*made_on, outdated, english], ensure_ascii=False),
                             key.qid, key.field, key.lang))
 
+    def submit(self, translations: Iterable[Submission]) -> None:
+        """Record translations brought in from files as decided inbox entries, all in one transaction.
+
+        A submission is a human's text for a term, made on the values the
+        read cache showed (its ``basis``) and on an English: the merge writes it
+        to both sides as it writes a decision, and a side edited since makes it
+        stale, a conflict again (the text is named in its reason). An entry the
+        inbox already holds for the term (a conflict, a decision) is never
+        replaced: the importer refuses those terms first.
+        """
+        now = utcnow()
+        with self.transaction() as db:
+            for sub in translations:
+                k = sub.key
+                made_on = [sub.metabase.text if sub.metabase else None, sub.metawiki.text if sub.metawiki else None,
+                           bool(sub.metawiki and sub.metawiki.fuzzy), sub.english]
+                db.execute(
+                    "INSERT INTO conflicts (qid, field, lang, base, has_base, metabase, metawiki, reason, first_seen, "
+                    "last_seen, sticky, decided, decision, decision_source, decided_on) "
+                    "VALUES (?, ?, ?, NULL, 0, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)",
+                    (k.qid, k.field, k.lang, _term_json(sub.metabase), _term_json(sub.metawiki),
+                     f"translation imported from {sub.source}", now, now, sub.text, f"import {sub.source}",
+                     json.dumps(made_on, ensure_ascii=False)))
+
+    def record_export(self, export_id: str, lang: str, shown: Mapping[TermKey, str | None]) -> None:
+        """Remember what an export showed per term (the current translation, None for none or outdated)."""
+        now = utcnow()
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO exports VALUES (?, ?, ?, ?, ?, ?)",
+                           [(export_id, lang, k.qid, k.field, text, now) for k, text in shown.items()])
+
+    def exported(self, export_id: str, lang: str) -> dict[TermKey, str | None]:
+        """What the export ``export_id`` showed in ``lang`` (empty when unknown: made elsewhere, or never)."""
+        if not export_id:
+            return {}
+        rows = self.conn.execute("SELECT qid, field, shown FROM exports WHERE export_id = ? AND lang = ?",
+                                 (export_id, lang)).fetchall()
+        return {TermKey(q, f, lang): shown for q, f, shown in rows}
+
     def undecide(self, keys: Iterable[TermKey]) -> None:
         """Forget decisions that a later human edit overtook: the terms are open conflicts again."""
         with self.transaction() as db:
@@ -414,8 +488,11 @@ class State:
         return int(self.conn.execute("SELECT COUNT(*) FROM conflicts WHERE decided = 0").fetchone()[0])
 
     def open_conflicts(self) -> dict[TermKey, str]:
-        """Undecided sticky conflicts, key → reason: the merge keeps them open until a human acts."""
-        return {c.key: c.reason for c in self.conflicts() if c.decision is None and c.sticky}
+        """Undecided sticky conflicts, key → reason: the merge keeps them open until a human acts. A conflict
+        asked during a first contact is one too once the first contact of its key has ended."""
+        pending = self.first_contact_keys() if self.established else None
+        return {c.key: c.reason for c in self.conflicts() if c.decision is None and (
+            c.sticky or (c.first_contact and pending is not None and c.key.message_key not in pending))}
 
     def clear_conflicts(self, keys: Iterable[TermKey]) -> None:
         with self.transaction() as db:

@@ -4,8 +4,10 @@ Thin: picks the directory like ``capxl10n catalogs`` and ``coverage`` do
 (``--snapshot``, ``--sample``, the sync state, the catalogs' ``directory.json``)
 and the Wikidata read for suggestions (the sync state's, after ``capxl10n pull``;
 or ``--wikidata FILE``), calls :func:`capxl10n.catalogs.translator.export_po`,
-writes the file whole or not at all (or to stdout with ``-o -``) and renders a
-summary. No wiki is read or written.
+writes the file whole or not at all (or to stdout with ``-o -``), records in the
+sync state what the file showed (when the directory came from it: the importer
+looks it up by the file's ``X-Capxl10n-Export``) and renders a summary. No wiki
+is read or written.
 """
 from __future__ import annotations
 
@@ -102,5 +104,11 @@ def export(env: Env, lang: str, only: str, output: Path, snapshot_path: Path | N
         stdout.flush()
     else:
         write_atomically(output, made.data)
+    if from_state and profile is not None:  # what the file showed, for `capxl10n import` (docs/translators.md)
+        from capxl10n.engine.state import open_state
+
+        with open_state(profile.state, create=False) as state:
+            state.record_export(made.export_id, lang, made.shown())
+    if str(output) != "-":
         env.echo(render(made, env.output_format))
     env.echo(f"export: {made.summary()} to {output} (from {source.origin}; {made.export_id})", err=True)
