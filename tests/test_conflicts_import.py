@@ -284,11 +284,11 @@ def _obsolete(po: polib.POFile) -> None:
 
 @pytest.mark.parametrize("edit,match", [
     (_unknown_key, "no conflict on this key in pt-br"),
-    (_short_key, "not a full message key"),
-    (_other_bundle, "not a full message key"),
+    (_short_key, "not a message key of"),
+    (_other_bundle, "not a message key of"),
     (_de_key, "no conflict on this key in pt-br"),
     (_plural, "plural"),
-    (_duplicate, "the same msgctxt as line"),
+    (_duplicate, "the same key as line"),
     (_changed_msgid, "msgid is not the English source"),
     (_control_char, "control character U\\+0007 at 10"),
     (_too_long, "251 characters long"),

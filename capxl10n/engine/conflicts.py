@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from capxl10n.core import langs
-from capxl10n.engine.po_files import PoProblem, file_language, header_line, parse_po, read_po_text, refuse
+from capxl10n.engine.po_files import (PoProblem, entry_message_key, file_language, header_line, parse_po,
+                                      read_po_text, refuse)
 from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import Decision
 from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Term, TermKey, full_message_key, normalize_text
@@ -309,15 +310,9 @@ def _entry_problems(entry: polib.POEntry, *, lang: str, bundle_page: str, confli
 
     if entry.obsolete:
         return problem("an obsolete (#~) entry: the export writes none and it is never a decision; delete it")
-    if entry.msgid_plural or entry.msgstr_plural:
-        return problem("a plural entry (msgid_plural/msgstr[n]): capacity names have no plural forms")
-    prefix = bundle_page + "/"
-    short = context[len(prefix):] if context.startswith(prefix) else None
-    if short is None or not MESSAGE_KEY_RE.match(short):
-        return problem(f"msgctxt is not a full message key of {bundle_page}")
-    if short in seen:
-        return problem(f"the same msgctxt as line {seen[short]}: which one is the decision?")
-    seen[short] = line
+    short, why = entry_message_key(entry, bundle_page, seen)
+    if short is None:
+        return problem(why + (": which one is the decision?" if why.startswith("the same key") else ""))
     tag = _CONFLICT_ID_RE.search("".join((entry.comment or "").split()))
     if tag is None:
         return problem(f"no '#. {CONFLICT_ID_LABEL}' comment: not an entry of a conflicts export")

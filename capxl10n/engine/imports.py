@@ -43,11 +43,12 @@ from typing import Any, Final
 
 import polib
 
-from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Snapshot, Term, TermKey, normalize_text
+from capxl10n.core.model import SOURCE_LANGUAGE, Snapshot, Term, TermKey, normalize_text
 from capxl10n.core.values import value_problem
 from capxl10n.engine.conflicts import import_po as import_conflicts_po
 from capxl10n.engine.conflicts import is_conflicts_export
-from capxl10n.engine.po_files import PoProblem, file_language, header_line, parse_po, read_po_text, refuse
+from capxl10n.engine.po_files import (PoProblem, entry_message_key, file_language, header_line, parse_po,
+                                      read_po_text, refuse)
 from capxl10n.engine.state import State, Submission
 from capxl10n.errors import UsageError
 
@@ -196,15 +197,9 @@ def _entry_key(entry: polib.POEntry, *, bundle_page: str, lang: str, directory: 
     def problem(message: str) -> tuple[PoProblem, None]:
         return PoProblem(line, message, label), None
 
-    if entry.msgid_plural or entry.msgstr_plural:
-        return problem("a plural entry (msgid_plural/msgstr[n]): capacity names have no plural forms")
-    prefix = bundle_page + "/"
-    short = context[len(prefix):] if context.startswith(prefix) else None
-    if short is None or not MESSAGE_KEY_RE.match(short):
-        return problem(f"msgctxt is not a message key of {bundle_page}")
-    if short in seen:
-        return problem(f"the same key as line {seen[short]}: which translation is meant?")
-    seen[short] = line
+    short, why = entry_message_key(entry, bundle_page, seen)
+    if short is None:
+        return problem(why + (": which translation is meant?" if why.startswith("the same key") else ""))
     key = TermKey.from_message_key(short, lang)
     if TermKey(key.qid, key.field, SOURCE_LANGUAGE) not in directory.terms:
         return problem("an unknown key: no capacity of the directory has it (removed since the export?)")

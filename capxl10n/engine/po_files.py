@@ -19,6 +19,7 @@ from typing import Final
 import polib
 
 from capxl10n.core import langs
+from capxl10n.core.model import MESSAGE_KEY_RE
 from capxl10n.errors import CapxError, DataError, UsageError
 
 MAX_LISTED_PROBLEMS: Final = 20
@@ -207,3 +208,19 @@ def same_language(language: langs.Language, tag: str) -> bool:
         return text.strip().replace("_", "-").lower()
 
     return bool(tag.strip()) and norm(tag) in {norm(language.bcp47), norm(language.gettext), norm(language.code)}
+
+
+def entry_message_key(entry: polib.POEntry, bundle_page: str, seen: dict[str, int]) -> tuple[str | None, str]:
+    """An entry's message key (``Q123-label``) from its msgctxt, Translate's full message key, or why the
+    entry is not one of the bundle's: a plural entry, another page's key, a key already seen (``seen``
+    maps each key to its line)."""
+    if entry.msgid_plural or entry.msgstr_plural:
+        return None, "a plural entry (msgid_plural/msgstr[n]): capacity names have no plural forms"
+    context, prefix = entry.msgctxt or "", bundle_page + "/"
+    short = context[len(prefix):] if context.startswith(prefix) else None
+    if short is None or not MESSAGE_KEY_RE.match(short):
+        return None, f"msgctxt is not a message key of {bundle_page}"
+    if short in seen:
+        return None, f"the same key as line {seen[short]}"
+    seen[short] = entry.linenum or 0
+    return short, ""
