@@ -39,7 +39,7 @@ from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, Networ
 from capxl10n.core.merge import Conflict
 from capxl10n.core.model import Term, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, dumps
-from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, read_journal
+from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status
 from capxl10n.engine.recover import RECOVERED, base_moves, clear_finished_conflicts, find_landed, outdated_messages
 from capxl10n.engine.sources import stale_sources
 from capxl10n.engine.state import State
@@ -150,7 +150,7 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str)
     if not resumed:
         state.register_plan(plan.id, plan.profile, dumps(plan), (op.id for op in plan.operations))
     result = ApplyResult(plan.id, resumed)
-    journal = read_journal(state, plan.id)
+    journal = state.journal(plan.id)
     # Copies an earlier run of this plan skipped stay skipped: applying it again still reports them.
     result.stale = {op_id: row.detail or "its source changed since the plan" for op_id, row in journal.items()
                     if row.status == Status.STALE}
@@ -537,7 +537,7 @@ def _reasons(ops: Sequence[Operation]) -> str:
 
 def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool = False) -> None:
     """Move the base for every term whose operations are all done; record apply-time conflicts."""
-    journal = read_journal(state, plan.id)
+    journal = state.journal(plan.id)
     # A first contact that did not complete keeps only what it wrote: what it found agreed (a term absent
     # on both sides, say) is for the run that completes it to find again, under the first-contact policy.
     # Skipped stale copies do not make it incomplete: their keys stay a first contact (see stale_keys).

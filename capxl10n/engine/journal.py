@@ -1,14 +1,13 @@
 """The apply journal's row and statuses, defined once (apply writes it, recover reads it).
 
 The SQLite state (:meth:`capxl10n.engine.state.State.journal` / ``mark``) stores the
-statuses as plain strings; :class:`JournalStatus` members are ``str`` and compare
-equal to them, so rows read back compare with the members directly.
+statuses as plain strings and reads rows back as :class:`JournalRow`;
+:class:`JournalStatus` members are ``str`` and compare equal to them.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Final, NamedTuple, Protocol
+from typing import Final, NamedTuple
 
 
 class JournalStatus(StrEnum):
@@ -33,15 +32,8 @@ class JournalRow(NamedTuple):
 
 #: The row of an operation the journal does not hold yet.
 PENDING: Final = JournalRow(JournalStatus.PENDING)
+#: What the state accepts in its journal's status column.
+JOURNAL_STATUSES: Final = frozenset(JournalStatus)
 
 
-class JournalSource(Protocol):
-    def journal(self, plan_id: str) -> Mapping[str, tuple[str, int, int | None, str | None]]: ...
-
-
-def read_journal(state: JournalSource, plan_id: str) -> dict[str, JournalRow]:
-    """The plan's journal as typed rows (the state returns plain tuples)."""
-    return {op_id: JournalRow(*row) for op_id, row in state.journal(plan_id).items()}
-
-
-__all__ = ["PENDING", "JournalRow", "JournalStatus", "read_journal"]
+__all__ = ["JOURNAL_STATUSES", "PENDING", "JournalRow", "JournalStatus"]

@@ -28,7 +28,7 @@ from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import BaseTerm
 from capxl10n.core.model import TermKey
 from capxl10n.core.plan import Operation, Plan, loads
-from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus, read_journal
+from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus
 from capxl10n.engine.state import State
 from capxl10n.profile import Profile
 
@@ -192,7 +192,7 @@ def recover_interrupted(profile: Profile, state: State, *, writers: Any = None, 
         if persist:
             state.set_plan_status(plan_id, RECOVERED)
         return Recovery(plan_id, status, persisted=persist)
-    journal = read_journal(state, plan.id)
+    journal = state.journal(plan.id)
     landed: dict[str, int | None] = {}
     requests = 0
     if any(row.status == JournalStatus.SENT for row in journal.values()):
@@ -223,7 +223,7 @@ def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
     if updates or running:
         state.update_base(updates, plan.capacities if running else ())
         clear_finished_conflicts(plan, state, finished)
-    state.outdate_translations(outdated_messages(plan, read_journal(state, plan.id)))
+    state.outdate_translations(outdated_messages(plan, state.journal(plan.id)))
     state.set_plan_status(plan.id, RECOVERED)
 
 

@@ -26,6 +26,7 @@ from typing import Any, Final
 from capxl10n.core.directory import known_languages_only, whole_directory
 from capxl10n.errors import StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
+from capxl10n.engine.journal import JOURNAL_STATUSES, JournalRow
 from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
 from capxl10n.profile import Profile
 
@@ -82,9 +83,6 @@ MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3
 
 #: Journal statuses: ``sent`` means the request may have reached the wiki; ``stale`` means not
 #: written because the copied value's source changed after the plan (the next sync re-merges it).
-JOURNAL_STATUSES: Final = ("pending", "sent", "done", "conflict", "failed", "stale")
-
-
 def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -340,16 +338,16 @@ class State:
         with self.transaction() as db:
             db.execute("UPDATE plans SET status = ? WHERE plan_id = ?", (status, plan_id))
 
-    def journal(self, plan_id: str) -> dict[str, tuple[str, int, int | None, str | None]]:
-        """op_id → (status, attempts, revision, detail)."""
-        return {op: (status, attempts, rev, detail) for op, status, attempts, rev, detail in self.conn.execute(
+    def journal(self, plan_id: str) -> dict[str, JournalRow]:
+        """op_id → the operation's journal row."""
+        return {op: JournalRow(status, attempts, rev, detail) for op, status, attempts, rev, detail in self.conn.execute(
             "SELECT op_id, status, attempts, revision, detail FROM journal WHERE plan_id = ?", (plan_id,))}
 
     def mark(self, plan_id: str, op_ids: Iterable[str], status: str, *, revision: int | None = None,
              detail: str | None = None) -> None:
         """Move operations to ``status``; committed (durably) before this returns."""
         if status not in JOURNAL_STATUSES:
-            raise ValueError(status)
+            raise ValueError(f"not a journal status: {status!r}")
         now = utcnow()
         bump = 1 if status == "sent" else 0
         with self.transaction() as db:
