@@ -179,11 +179,26 @@ def find_profile(name_or_path: str) -> Path:
 def load_profile(name_or_path: str) -> Profile:
     path = find_profile(name_or_path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}",
+                          hint="check the path and the file's permissions") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte order mark (Windows editors write one) is harmless
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{path}:{line}:{column}: not UTF-8 text (byte {raw[exc.start]:#04x}); a profile is TOML, "
+            "which is always UTF-8",
+            hint=f"save it as UTF-8 in your editor, or convert it: iconv -f latin1 -t utf-8 {path} > "
+                 f"{path.with_suffix('.utf8.toml')} (then use that file)") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}",
+                          hint="compare with a shipped profile (capxl10n/profiles/sandbox.toml); "
+                               "strings need double quotes, tables [brackets]") from None
     return parse_profile(data, path)
 
 

@@ -20,12 +20,13 @@ import functools
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
 from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import BaseTerm, Change, Conflict, MergeResult
+from capxl10n.core.reasons import by_language_and_kind, render_counts
 from capxl10n.core.model import (ACTIONS, SOURCE_LANGUAGE, SIDES, TARGETS, Action, Capacity, Side, Snapshot, Target, Term, TermKey,
                                  full_message_key, normalize_text)
 
@@ -423,8 +424,11 @@ def summary_counts(plan: Plan) -> dict[str, Any]:
     }
 
 
-def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST) -> str:
-    """The human summary: what would be written where, the first changes, conflicts, notes."""
+def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST, skip_notes: Collection[str] = ()) -> str:
+    """The human summary: what would be written where, the first changes, conflicts, notes.
+
+    ``skip_notes`` names notes left out (the CLI's unchanged notices, shown again only with ``-v``).
+    """
     counts = summary_counts(plan)
     lines = [f"plan for profile {plan.profile}: {counts['operations']} change(s) in {counts['requests']} "
              f"request(s), {counts['conflicts']} conflict(s)"]
@@ -440,7 +444,12 @@ def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST) -> str:
         if len(plan.operations) > first:
             lines.append(f"  … and {len(plan.operations) - first} more")
     if plan.conflicts:
-        lines.append("conflicts (a human decides: `capxl10n conflicts`):")
+        grouped = by_language_and_kind(plan.conflicts)
+        lines.append(f"conflicts: {len(plan.conflicts)} in {len(grouped['by_language'])} language(s) (a human "
+                     "decides: `capxl10n conflicts`; in bulk: `capxl10n conflicts resolve --lang L --take "
+                     "metabase|metawiki`)")
+        if len(plan.conflicts) > 1:
+            lines.extend(render_counts(grouped))
         for c in plan.conflicts[:first]:
             m = c.metabase.text if c.metabase else None
             w = c.metawiki.text if c.metawiki else None
@@ -448,7 +457,7 @@ def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST) -> str:
                          f" (base {_short(c.base)})")
         if len(plan.conflicts) > first:
             lines.append(f"  … and {len(plan.conflicts) - first} more")
-    notes = plan.notes
+    notes = {k: v for k, v in plan.notes.items() if k not in skip_notes}
     if notes.get("unaccepted_languages"):
         lines.append("languages Metabase does not accept (skipped for Metabase): "
                      + ", ".join(notes["unaccepted_languages"]))

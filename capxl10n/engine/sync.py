@@ -70,6 +70,8 @@ class PlanOutcome:
     reading: Reading
     open_conflicts: int
     elapsed: float
+    #: Notes saying what they said at the last run (:mod:`capxl10n.engine.notices`): shown again with -v only.
+    repeated_notices: frozenset[str] = frozenset()
 
     @property
     def exit_code(self) -> int:
@@ -223,7 +225,10 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
             open_conflicts = state.undecided_count()
         else:
             open_conflicts = len(result.conflicts)
-        outcome = PlanOutcome(run_id, the_plan, result, reading, open_conflicts, time.monotonic() - started)
+        from capxl10n.engine.notices import repeated_notices
+        repeated = repeated_notices(state, the_plan.notes, remember=record)
+        outcome = PlanOutcome(run_id, the_plan, result, reading, open_conflicts, time.monotonic() - started,
+                              repeated)
         log.info("planned %d change(s), %d conflict(s)", len(the_plan.operations), len(the_plan.conflicts),
                  extra=_event(run_id, "plan", counts=outcome.to_json()["summary"], plan=the_plan.id))
         if record and command == "plan":

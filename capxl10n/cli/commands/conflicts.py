@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 
 from capxl10n.cli.main import Env, emit_json, format_option, pass_env
+from capxl10n.cli.options import known_language
 
 
 @click.group("conflicts", invoke_without_command=True)
-@click.option("--lang", default=None, help="Only this language (MediaWiki code).")
+@click.option("--lang", default=None, callback=known_language, help="Only this language (MediaWiki code).")
 @format_option()
 @pass_env
 @click.pass_context
@@ -42,7 +43,7 @@ def conflicts_group(ctx: click.Context, env: Env, lang: str | None) -> None:
 
 @conflicts_group.command("resolve")
 @click.argument("key")
-@click.option("--lang", required=True, help="Language of the conflict (MediaWiki code).")
+@click.option("--lang", required=True, callback=known_language, help="Language of the conflict (MediaWiki code).")
 @click.option("--take", type=click.Choice(["metabase", "metawiki"]), default=None, help="Keep this side's value.")
 @click.option("--text", default=None, help="The final text to write on both sides.")
 @pass_env
@@ -60,7 +61,7 @@ def conflicts_resolve(env: Env, key: str, lang: str, take: str | None, text: str
 
 
 @conflicts_group.command("export")
-@click.option("--lang", required=True, help="Language to export (MediaWiki code).")
+@click.option("--lang", required=True, callback=known_language, help="Language to export (MediaWiki code).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @pass_env
 def conflicts_export(env: Env, lang: str, output: Path) -> None:

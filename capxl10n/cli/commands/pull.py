@@ -27,7 +27,7 @@ def _progress_bar(env: Env, stack: ExitStack) -> Any:
     return report
 
 
-def render_table(summary: dict[str, Any]) -> str:
+def render_table(summary: dict[str, Any], skip: frozenset[str] = frozenset()) -> str:
     terms = summary["terms"]
     lines = [
         f"items:        {summary['items']} (discovered by {summary['discovery']})",
@@ -45,7 +45,7 @@ def render_table(summary: dict[str, Any]) -> str:
                      + " (not synced: give each capacity its own Wikidata QID)")
     if summary["unlinked"]:
         lines.append(f"unlinked:     {', '.join(summary['unlinked'])} (no index term with a Wikidata QID)")
-    if summary["unaccepted_languages"]:
+    if summary["unaccepted_languages"] and "unaccepted_languages" not in skip:
         lines.append(f"not accepted by Metabase: {', '.join(summary['unaccepted_languages'])}")
     if summary["unknown_bundle_keys"]:
         lines.append(f"bundle keys unknown to the directory: {', '.join(summary['unknown_bundle_keys'])}")
@@ -67,8 +67,12 @@ def pull_command(env: Env, full: bool, no_cache: bool) -> None:
         if cache is not None:
             stack.callback(cache.close)
         result = pull(profile, incremental=not full, cache=cache, progress=_progress_bar(env, stack))
-    summary = result.summary()
+        summary = result.summary()
+        repeated: frozenset[str] = frozenset()
+        if cache is not None:
+            from capxl10n.engine.notices import repeated_notices
+            repeated = repeated_notices(cache, summary)
     if env.output_format == "json":
         emit_json(summary)
     else:
-        env.echo(render_table(summary))
+        env.echo(render_table(summary, repeated if env.verbosity < 1 else frozenset()))

@@ -30,7 +30,8 @@ def _render_plan(env: Env, outcome: Any) -> None:
     if env.output_format == "json":
         emit_json(outcome.to_json())
         return
-    env.echo(render_summary(outcome.plan))
+    skip = outcome.repeated_notices if env.verbosity < 1 else ()
+    env.echo(render_summary(outcome.plan, skip_notes=skip))
     if outcome.open_conflicts > len(outcome.plan.conflicts):
         env.echo(f"{outcome.open_conflicts} conflict(s) open in the inbox (`capxl10n conflicts`)")
 
@@ -107,7 +108,7 @@ def apply_command(ctx: click.Context, env: Env, plan_file: Path) -> None:
 
 
 @click.command("sync")
-@click.option("--dry-run", is_flag=True, help="Plan only: no login, no write, no state change but the read cache.")
+@click.option("--dry-run", is_flag=True, help="Plan only: no login, no write to a wiki; in the state only the read cache.")
 @click.option("--full", is_flag=True, help="Read everything again instead of only what changed.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Also write the plan JSON here.")
 @format_option("table", "json")
