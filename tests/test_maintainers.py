@@ -113,3 +113,171 @@ def test_the_refused_languages_notice_is_shown_once_then_only_with_v(fresh: Worl
     assert notice in verbose.output
     dry = fresh.cli("sync", "--dry-run")
     assert notice not in dry.output
+
+
+# -- point 3: first contact and bulk decisions ------------------------------------------------------
+@pytest.fixture
+def contact(fresh: World) -> World:
+    """A first contact under the production policy (``first_contact = "conflict"``): a sync asks a human."""
+    text = fresh.profile_path.read_text(encoding="utf-8").replace('first_contact = "metabase"',
+                                                                  'first_contact = "conflict"')
+    fresh.profile_path.write_text(text, encoding="utf-8")
+    from capxl10n.profile import load_profile
+    fresh.profile = load_profile(str(fresh.profile_path)).with_paths(state=fresh.state,
+                                                                     catalogs=fresh.tmp / "catalogs")
+    return fresh
+
+
+def inbox(world: World, *args: str) -> list[dict[str, Any]]:
+    listed = world.cli("--format", "json", "conflicts", *args)
+    assert listed.exit_code in (0, 3), listed.output
+    return json.loads(listed.stdout)
+
+
+def test_a_dry_run_and_the_inbox_agree_pending_conflicts_are_shown_as_pending(contact: World) -> None:
+    dry = contact.cli("sync", "--dry-run")
+    assert dry.exit_code == 3, dry.output
+    assert "found by this dry run, which records nothing" in dry.output
+    assert "0 conflict(s) undecided in the inbox (`capxl10n conflicts`), " in dry.output
+    found = int(dry.output.split("undecided in the inbox (`capxl10n conflicts`), ")[1].split()[0])
+    assert found > 0
+    assert inbox(contact) == []
+    assert contact.cli("conflicts").output.startswith("no conflicts")
+    data = json.loads(contact.cli("--format", "json", "sync", "--dry-run").stdout)
+    assert data["plan"]["pending_conflicts"] == found and data["plan"]["recorded"] is False
+    synced = contact.cli("sync")
+    assert synced.exit_code == 3
+    assert len(inbox(contact)) == found
+    again = json.loads(contact.cli("--format", "json", "sync", "--dry-run").stdout)
+    assert again["plan"]["pending_conflicts"] == 0 and again["plan"]["open_conflicts"] == found
+
+
+def test_plan_summarises_conflicts_by_language_and_reason(contact: World) -> None:
+    planned = contact.cli("plan")
+    assert planned.exit_code == 3, planned.output
+    assert "in bulk: `capxl10n conflicts resolve --lang L --take metabase|metawiki`" in planned.output
+    assert "  by reason:   first-contact " in planned.output
+    langs = {c["lang"] for c in inbox(contact)}
+    line = next(x for x in planned.output.splitlines() if x.startswith("  by language: "))
+    assert {part.split()[0] for part in line[len("  by language: "):].split(", ")} == langs
+
+
+def test_the_listing_shows_value_author_and_time_per_side(contact: World) -> None:
+    contact.cli("sync")
+    rows = inbox(contact)
+    metabase = [r["metabase"] for r in rows if r["metabase"]]
+    metawiki = [r["metawiki"] for r in rows if r["metawiki"]]
+    assert metabase and metawiki
+    for side in (*metabase, *metawiki):
+        assert side["author"] and not side["author"][:4].isdigit(), side  # a user, not a timestamp
+        assert side["timestamp"].endswith("Z")
+    table = contact.cli("conflicts").output
+    head = table.splitlines()[0].split()
+    assert head[:10] == ["key", "lang", "kind", "metabase", "metabase_by", "metabase_at", "metawiki",
+                         "metawiki_by", "metawiki_at", "decision"]
+
+
+def test_authors_are_asked_once_per_revision(contact: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reads name no Metabase author and no Meta-Wiki time: asked by revision id, once."""
+    import capxl10n.engine.sync as sync_module
+
+    asked: list[int] = []
+    real = sync_module.api_lookup
+
+    def counting(api: Any) -> Any:
+        lookup = real(api)
+
+        def wrapped(revids: Any) -> Any:
+            asked.extend(revids)
+            return lookup(revids)
+        return wrapped
+
+    monkeypatch.setattr(sync_module, "api_lookup", counting)
+    assert contact.cli("sync").exit_code == 3
+    first = len(asked)
+    assert first > 0
+    assert contact.cli("sync").exit_code == 3
+    assert len(asked) == first  # the inbox knew every author and time: no request for them
+
+
+def answer(world: World, text: str, *args: str) -> Any:
+    return CliRunner().invoke(main, world.args(*args), env=world.env, input=text, catch_exceptions=False)
+
+
+def test_bulk_resolve_previews_asks_and_decides(contact: World) -> None:
+    contact.cli("sync")
+    rows = inbox(contact)
+    lang = max({r["lang"] for r in rows}, key=lambda code: sum(r["lang"] == code for r in rows))
+    mine = [r for r in rows if r["lang"] == lang]
+    assert len(mine) > 1
+    refused = answer(contact, "n\n", "conflicts", "resolve", "--lang", lang, "--take", "metabase")
+    assert refused.exit_code == 1, refused.output
+    assert f"{len(mine)} conflict(s) to decide by keeping the metabase value" in refused.output
+    assert f"Decide these {len(mine)} conflicts by keeping the metabase value? [y/N]" in refused.output
+    assert "nothing decided" in refused.output
+    assert all(r["decision"] is None for r in inbox(contact))
+    agreed = answer(contact, "y\n", "conflicts", "resolve", "--lang", lang, "--take", "metabase")
+    assert agreed.exit_code == 0, agreed.output
+    assert f"{len(mine)} decision(s) recorded (the metabase value)" in agreed.output
+    decided = {(r["message_key"], r["lang"]): r for r in inbox(contact) if r["decision"]}
+    assert set(decided) == {(r["message_key"], r["lang"]) for r in mine}
+    for r in mine:
+        assert decided[(r["message_key"], r["lang"])]["decision"]["text"] == (r["metabase"] or {}).get("text")
+    synced = contact.cli("sync")
+    assert synced.exit_code == 3, synced.output  # the other languages remain
+    assert not [r for r in inbox(contact) if r["lang"] == lang]
+    for r in mine:
+        key = TermKey(r["qid"], r["field"], lang)
+        if r["metabase"]:
+            assert contact.unit(key).text == r["metabase"]["text"]
+
+
+def test_bulk_resolve_by_reason_and_all_with_yes(contact: World) -> None:
+    contact.cli("sync")
+    total = len(inbox(contact))
+    by_reason = contact.cli("conflicts", "resolve", "--reason", "first-contact", "--take", "metawiki", "--yes")
+    assert by_reason.exit_code == 0, by_reason.output
+    assert f"{total} decision(s) recorded (the metawiki value)" in by_reason.output
+    nothing = contact.cli("conflicts", "resolve", "--all", "--take", "metabase", "--yes")
+    assert nothing.exit_code == 0 and "nothing to decide" in nothing.output
+    assert contact.cli("sync").exit_code == 0
+    assert inbox(contact) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--take", "metabase"], "say which conflicts to decide: --lang, --reason or --all"),
+    (["--all", "--text", "x"], "--text decides one conflict"),
+    (["--all"], "say which side to keep"),
+    (["Q1-label", "--all", "--take", "metabase"], "either a KEY or --reason/--all"),
+    (["Q1-label", "--take", "metabase"], "give the conflict's language once"),
+])
+def test_bulk_resolve_usage_errors_say_what_to_do(contact: World, args: list[str], message: str) -> None:
+    contact.cli("sync")
+    result = contact.cli("conflicts", "resolve", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "hint:" in result.output or message in result.output
+
+
+def test_every_conflict_of_the_rule_table_has_a_kind() -> None:
+    """`--reason` and the plan's counts name a kind for every conflict the merge makes (none is `other`)."""
+    import itertools
+
+    from capxl10n.core.reasons import kind
+    from test_rule_table import BASES, METABASE, METAWIKI, one
+
+    seen = set()
+    for base, m, w in itertools.product(BASES, METABASE, METAWIKI):
+        for policy in ("conflict", "metabase"):
+            for opts in ({}, {"established": False, "first_contact": policy}, {"deletions": "conflict"}):
+                for c in one(base, m, w, **opts).conflicts:  # type: ignore[arg-type]
+                    seen.add(kind(c))
+                    assert kind(c) != "other", c.reason
+    assert {"first-contact", "both-new", "both-changed", "deletion"} <= seen
+
+
+def test_docs_name_every_kind_of_conflict() -> None:
+    from capxl10n.core.reasons import KINDS
+
+    text = (Path(__file__).parents[1] / "docs/sync.md").read_text(encoding="utf-8")
+    for name, meaning in KINDS.items():
+        assert f"| `{name}` | {meaning} |" in text

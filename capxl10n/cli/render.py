@@ -4,8 +4,9 @@ Data first, rendering second: a report object computes its figures and this
 module only lays them out, so every command renders the same way. Anything
 with ``columns()``, ``records()`` and ``to_json()`` (see :class:`Tabular`) can
 be rendered; :class:`Records` wraps a plain list of dicts. A report may add
-``table_columns()``, a narrower choice for the terminal table, and
-``table_caption()``, a line above it (e.g. what the cells mean).
+``table_columns()``, a narrower choice for the terminal table, ``table_records()``,
+its rows with long texts cut, and ``table_caption()``, a line above it (e.g. what
+the cells mean).
 
 >>> print(render(Records([{"lang": "de", "percent": 50.0}]), "markdown"))
 | lang | percent |
@@ -99,7 +100,8 @@ def render_table(report: Tabular) -> str:
     """Aligned columns; a report may offer narrower ``table_columns()`` and a ``table_caption()``."""
     narrow = getattr(report, "table_columns", None)
     columns = list(narrow() if callable(narrow) else report.columns())
-    rows = report.records()
+    short = getattr(report, "table_records", None)  # e.g. long texts cut for a terminal
+    rows = short() if callable(short) else report.records()
     if not rows:
         return "(nothing to show)"
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]

@@ -424,10 +424,12 @@ def summary_counts(plan: Plan) -> dict[str, Any]:
     }
 
 
-def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST, skip_notes: Collection[str] = ()) -> str:
+def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST, skip_notes: Collection[str] = (),
+                   recorded: bool = True) -> str:
     """The human summary: what would be written where, the first changes, conflicts, notes.
 
-    ``skip_notes`` names notes left out (the CLI's unchanged notices, shown again only with ``-v``).
+    ``skip_notes`` names notes left out (the CLI's unchanged notices, shown again only with ``-v``);
+    ``recorded=False`` (a dry run) shows the conflicts as found, not as in the inbox.
     """
     counts = summary_counts(plan)
     lines = [f"plan for profile {plan.profile}: {counts['operations']} change(s) in {counts['requests']} "
@@ -445,9 +447,11 @@ def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST, skip_notes: Collec
             lines.append(f"  … and {len(plan.operations) - first} more")
     if plan.conflicts:
         grouped = by_language_and_kind(plan.conflicts)
-        lines.append(f"conflicts: {len(plan.conflicts)} in {len(grouped['by_language'])} language(s) (a human "
-                     "decides: `capxl10n conflicts`; in bulk: `capxl10n conflicts resolve --lang L --take "
-                     "metabase|metawiki`)")
+        where = ("a human decides: `capxl10n conflicts`; in bulk: `capxl10n conflicts resolve --lang L --take "
+                 "metabase|metawiki`" if recorded else
+                 "found by this dry run, which records nothing: those not in the inbox yet are pending until "
+                 "`capxl10n plan` or `sync` records them")
+        lines.append(f"conflicts: {len(plan.conflicts)} in {len(grouped['by_language'])} language(s) ({where})")
         if len(plan.conflicts) > 1:
             lines.extend(render_counts(grouped))
         for c in plan.conflicts[:first]:

@@ -255,8 +255,9 @@ class _Runner:
 
     def conflict(self, op: Operation, current: str | None, current_fuzzy: bool = False) -> None:
         """The target changed under the plan: record it for a human, write nothing."""
-        seen = Term(current, fuzzy=current_fuzzy, side=op.target if op.target != "bundle" else "metawiki") \
-            if current is not None else None
+        who, when = self.last_edit(op) if current is not None else (None, None)
+        seen = Term(current, fuzzy=current_fuzzy, side=op.target if op.target != "bundle" else "metawiki",
+                    author=who, timestamp=when) if current is not None else None
         planned = Term(op.new, side="metawiki" if op.target == "metabase" else "metabase") \
             if op.new is not None else None
         m, w = (seen, planned) if op.target == "metabase" else (planned, seen)
@@ -269,6 +270,20 @@ class _Runner:
         self.mark([op], Status.CONFLICT, detail=f"now {current!r}")
         log.warning("guard: %s %s/%s changed since the plan; not overwritten", op.target, op.key.message_key,
                     op.key.lang, extra={"event": {"phase": "apply", "guard": op.id}})
+
+    def last_edit(self, op: Operation) -> tuple[str | None, str | None]:
+        """Who changed the target under the plan, and when (one request: guard conflicts are rare); the
+        inbox shows it beside the value. Unknown when the page's history cannot be read."""
+        api = self.writers.metabase if op.target == "metabase" else self.writers.metawiki
+        try:
+            history = api.page_history(op.page)
+        except RemoteError as exc:
+            log.info("guard: the last edit of %s is not known: %s", op.page, exc.message)
+            return None, None
+        if not history.revisions:
+            return None, None
+        newest = history.revisions[0]
+        return newest.user, newest.timestamp
 
     def rejected(self, op: Operation, exc: ValidationError) -> None:
         """Metabase refused the value itself: a human must change it; never retried blindly."""

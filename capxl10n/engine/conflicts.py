@@ -33,6 +33,7 @@ from capxl10n.engine.po_files import (PoProblem, entry_message_key, file_languag
 from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import Decision
 from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Term, TermKey, full_message_key, normalize_text
+from capxl10n.core.reasons import KINDS, kind
 from capxl10n.engine.state import State, InboxEntry
 from capxl10n.core.values import value_problem
 
@@ -102,25 +103,47 @@ def resolve(state: State, key: TermKey, *, take: str | None = None, text: str | 
     return decision
 
 
+#: The widest value a conflicts table shows (``--format csv`` or ``json`` for whole texts).
+TABLE_WIDTH: Final = 40
+
+
 @dataclass(frozen=True)
 class ConflictRows:
-    """The inbox as a report (table/JSON/CSV/Markdown through capxl10n.cli.render)."""
+    """The inbox as a report (table/JSON/CSV/Markdown through capxl10n.cli.render).
+
+    Each side shows its value, its author and its time. On Meta-Wiki these are the unit's last
+    revision; on Metabase, which keeps no author per term, the item's last edit (who and when).
+    """
 
     conflicts: tuple[InboxEntry, ...]
     bundle_page: str
 
     def columns(self) -> list[str]:
-        return ["key", "lang", "metabase", "metabase_by", "metawiki", "metawiki_by", "base", "decision", "reason"]
+        return ["key", "lang", "kind", "metabase", "metabase_by", "metabase_at", "metawiki", "metawiki_by",
+                "metawiki_at", "base", "decision", "reason"]
+
+    def table_columns(self) -> list[str]:
+        return ["key", "lang", "kind", "metabase", "metabase_by", "metabase_at", "metawiki", "metawiki_by",
+                "metawiki_at", "decision"]
+
+    def table_records(self) -> list[dict[str, Any]]:
+        """The rows with long values cut for a terminal (CSV, Markdown and JSON keep them whole)."""
+        def cut(value: Any) -> Any:
+            return value if not isinstance(value, str) or len(value) <= TABLE_WIDTH else value[:TABLE_WIDTH - 1] + "…"
+        return [{k: cut(v) if k in ("metabase", "metawiki", "decision") else v for k, v in row.items()}
+                for row in self.records()]
 
     def records(self) -> list[dict[str, Any]]:
         rows = []
         for c in self.conflicts:
             rows.append({
-                "key": c.key.message_key, "lang": c.key.lang,
+                "key": c.key.message_key, "lang": c.key.lang, "kind": kind(c),
                 "metabase": c.metabase.text if c.metabase else None,
-                "metabase_by": _who(c.metabase),
-                "metawiki": (c.metawiki.text + (" (fuzzy)" if c.metawiki.fuzzy else "")) if c.metawiki else None,
-                "metawiki_by": _who(c.metawiki),
+                "metabase_by": c.metabase.author if c.metabase else None,
+                "metabase_at": _when(c.metabase),
+                "metawiki": (c.metawiki.text + (" (outdated)" if c.metawiki.fuzzy else "")) if c.metawiki else None,
+                "metawiki_by": c.metawiki.author if c.metawiki else None,
+                "metawiki_at": _when(c.metawiki),
                 "base": c.base,
                 "decision": None if c.decision is None else (c.decision.text if c.decision.text is not None
                                                              else "(delete)"),
@@ -129,15 +152,88 @@ class ConflictRows:
         return rows
 
     def to_json(self) -> Any:
-        return [{**c.to_json(), "full_key": full_message_key(self.bundle_page, c.key.message_key)}
+        return [{**c.to_json(), "kind": kind(c), "full_key": full_message_key(self.bundle_page, c.key.message_key)}
                 for c in self.conflicts]
 
 
+def _when(term: Term | None) -> str | None:
+    """A revision's time for a table: ``2025-12-06 10:00`` (UTC), from MediaWiki's ``2025-12-06T10:00:00Z``."""
+    if term is None or not term.timestamp:
+        return None
+    stamp = term.timestamp
+    return stamp[:16].replace("T", " ") if len(stamp) >= 16 and stamp[10:11] == "T" else stamp
+
+
 def _who(term: Any) -> str | None:
+    """``author at time``, for the translator comments of an export."""
     if term is None:
         return None
     parts = [p for p in (term.author, term.timestamp) if p]
     return " at ".join(parts) if parts else None
+
+
+# -- deciding many conflicts at once -----------------------------------------------------------------
+def select(entries: Iterable[InboxEntry], *, langs: Iterable[str] = (), kinds: Iterable[str] = (),
+           everything: bool = False) -> list[InboxEntry]:
+    """The undecided conflicts in ``langs`` (all when empty) of the reason ``kinds`` (all when empty).
+
+    Nothing is selected without a criterion: ``everything`` says "all of them" on purpose.
+    """
+    wanted_langs, wanted_kinds = frozenset(langs), frozenset(kinds)
+    if not (wanted_langs or wanted_kinds or everything):
+        raise UsageError("say which conflicts to decide: --lang, --reason or --all",
+                         hint="or name one: `capxl10n conflicts resolve Q7397-label --lang pt-br --take metawiki`")
+    unknown = wanted_kinds - set(KINDS)
+    if unknown:
+        raise UsageError(f"--reason: unknown kind {sorted(unknown)[0]!r}", hint="one of " + ", ".join(KINDS))
+    return [c for c in entries if c.decision is None
+            and (not wanted_langs or c.key.lang in wanted_langs)
+            and (not wanted_kinds or kind(c) in wanted_kinds)]
+
+
+@dataclass(frozen=True)
+class BulkDecision:
+    """What ``conflicts resolve --take`` over many conflicts will record, and what it leaves undecided."""
+
+    take: str
+    chosen: tuple[tuple[InboxEntry, Decision], ...]
+    skipped: tuple[tuple[InboxEntry, str], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"take": self.take,
+                "decided": [{"key": e.key.message_key, "lang": e.key.lang, "kind": kind(e), "text": d.text}
+                            for e, d in self.chosen],
+                "skipped": [{"key": e.key.message_key, "lang": e.key.lang, "why": why} for e, why in self.skipped]}
+
+
+def prepare_bulk(entries: Iterable[InboxEntry], take: str, *, source: str) -> BulkDecision:
+    """Take ``take``'s value for every entry, leaving out those it cannot decide (and saying why):
+    a side without English (a decision never deletes a capacity's English) or a value a wiki would
+    alter or refuse (the decision could never be written). Nothing is recorded."""
+    if take not in TAKE_CHOICES:
+        raise UsageError(f"--take must be metabase or metawiki, got {take!r}")
+    chosen: list[tuple[InboxEntry, Decision]] = []
+    skipped: list[tuple[InboxEntry, str]] = []
+    for entry in entries:
+        value = entry.metabase if take == "metabase" else entry.metawiki
+        if value is None and entry.key.lang == SOURCE_LANGUAGE:
+            skipped.append((entry, f"no English on {take}: a decision never deletes a capacity's English"))
+            continue
+        if value is not None:
+            problem = value_problem(value.text, field=entry.key.field, lang=entry.key.lang)
+            if problem is not None:
+                skipped.append((entry, f"the {take} value {problem}"))
+                continue
+        chosen.append((entry, Decision(value.text if value is not None else None, source=source)))
+    return BulkDecision(take, tuple(chosen), tuple(skipped))
+
+
+def record_bulk(state: State, bulk: BulkDecision) -> int:
+    """Record every decision of ``bulk`` in one transaction (all or none); the next sync writes them."""
+    state.decide_many([(entry.key, decision) for entry, decision in bulk.chosen])
+    log.info("%d decision(s) recorded (take %s)", len(bulk.chosen), bulk.take,
+             extra={"event": {"phase": "decide", "decided": len(bulk.chosen), "take": bulk.take}})
+    return len(bulk.chosen)
 
 
 def export_po(conflicts: Iterable[InboxEntry], lang: str, path: Path, *, bundle_page: str,

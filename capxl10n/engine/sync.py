@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from capxl10n.engine.apply import ApplyResult, Writers, apply_plan
+from capxl10n.engine.authors import Lookup, api_lookup, with_authors
 from capxl10n.catalogs.build import CatalogOptions, build_catalogs
 from capxl10n.core.coverage import coverage
 from capxl10n.core.directory import digest
@@ -72,6 +73,10 @@ class PlanOutcome:
     elapsed: float
     #: Notes saying what they said at the last run (:mod:`capxl10n.engine.notices`): shown again with -v only.
     repeated_notices: frozenset[str] = frozenset()
+    #: Whether the conflicts went to the inbox; a dry run records nothing: its conflicts that the inbox
+    #: does not hold undecided are *pending* (the next plan or sync records them).
+    recorded: bool = True
+    pending_conflicts: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -81,6 +86,7 @@ class PlanOutcome:
         from capxl10n.core.plan import summary_counts
         return {"run": self.run_id, "plan": self.plan.id, "exit_code": self.exit_code,
                 "summary": summary_counts(self.plan), "open_conflicts": self.open_conflicts,
+                "pending_conflicts": self.pending_conflicts, "recorded": self.recorded,
                 "notes": dict(self.plan.notes), "read_requests": dict(self.reading.requests),
                 "elapsed": round(self.elapsed, 3)}
 
@@ -221,19 +227,42 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
         the_plan, result = make_plan(profile, state, reading, base)
         if record:
             state.undecide(result.stale_decisions)
-            state.record_conflicts(result.conflicts, unexamined=(*result.unlisted_keys, *result.restored_keys))
+            conflicts = list(result.conflicts)
+            if conflicts:  # who wrote each side, and when: asked once per new revision (engine/authors.py)
+                known = {c.key: (c.metabase, c.metawiki) for c in state.conflicts()}
+                conflicts = with_authors(conflicts, known, _author_lookups(profile, reader, writers))
+            state.record_conflicts(conflicts, unexamined=(*result.unlisted_keys, *result.restored_keys))
             open_conflicts = state.undecided_count()
-        else:
-            open_conflicts = len(result.conflicts)
+        else:  # what `capxl10n conflicts` shows, and what this run found that the inbox does not hold yet
+            undecided = {c.key for c in state.conflicts() if c.decision is None}
+            open_conflicts = len(undecided)
+            pending = sum(1 for c in result.conflicts if c.key not in undecided)
         from capxl10n.engine.notices import repeated_notices
         repeated = repeated_notices(state, the_plan.notes, remember=record)
         outcome = PlanOutcome(run_id, the_plan, result, reading, open_conflicts, time.monotonic() - started,
-                              repeated)
+                              repeated, record, 0 if record else pending)
         log.info("planned %d change(s), %d conflict(s)", len(the_plan.operations), len(the_plan.conflicts),
                  extra=_event(run_id, "plan", counts=outcome.to_json()["summary"], plan=the_plan.id))
         if record and command == "plan":
             state.finish_run(run_id, outcome.exit_code, outcome.to_json())
     return outcome
+
+
+def _author_lookups(profile: Profile, reader: Reader | None,
+                    writers: Writers | WriterFactory | None) -> dict[str, Lookup | None]:
+    """How to ask each wiki who made a revision: through the writers' API clients (real ones unless the
+    caller brought its own reader, whose wikis the real clients would not reach)."""
+    if writers is None:
+        if reader is not None:
+            return {}
+        writers = make_writers(profile)
+    elif callable(writers) and not isinstance(writers, Writers):
+        writers = writers(profile)
+    out: dict[str, Lookup | None] = {}
+    for side, client in (("metabase", writers.metabase), ("metawiki", writers.metawiki)):
+        api = getattr(client, "api", None)
+        out[side] = api_lookup(api) if api is not None and hasattr(api, "get") else None
+    return out
 
 
 def _hidden_keys(the_plan: Plan, skipped: Iterable[str] = ()) -> set[str]:

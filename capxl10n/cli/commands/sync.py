@@ -31,8 +31,11 @@ def _render_plan(env: Env, outcome: Any) -> None:
         emit_json(outcome.to_json())
         return
     skip = outcome.repeated_notices if env.verbosity < 1 else ()
-    env.echo(render_summary(outcome.plan, skip_notes=skip))
-    if outcome.open_conflicts > len(outcome.plan.conflicts):
+    env.echo(render_summary(outcome.plan, skip_notes=skip, recorded=outcome.recorded))
+    if not outcome.recorded:
+        env.echo(f"{outcome.open_conflicts} conflict(s) undecided in the inbox (`capxl10n conflicts`), "
+                 f"{outcome.pending_conflicts} pending (found now, recorded by the next `capxl10n plan` or `sync`)")
+    elif outcome.open_conflicts > len(outcome.plan.conflicts):
         env.echo(f"{outcome.open_conflicts} conflict(s) open in the inbox (`capxl10n conflicts`)")
 
 
