@@ -7,6 +7,7 @@ might (a remote answer, a URL with credentials) goes through :func:`redact`.
     CapxError                      exit 1 unless stated
     ├── UsageError                 exit 2  bad option or argument
     │   └── UnknownLanguage        exit 2  a language code we do not know
+    ├── Interrupted                exit 5  Ctrl-C or SIGTERM: stopped at a safe point
     ├── ConfigError                        profile file or environment
     ├── DataError                          a malformed snapshot, plan or catalog input
     ├── CatalogError                       catalogs cannot be written or are not ours
@@ -81,6 +82,27 @@ class UnknownLanguage(UsageError):
         super().__init__(f"unknown language code {code!r}", hint=hint, code=code)
         self.code = code
         self.suggestions = tuple(suggestions)
+
+
+class Interrupted(CapxError):
+    """A maintainer (Ctrl-C) or a scheduler (SIGTERM) asked the run to stop; it stopped at a safe point.
+
+    Exit 5, as a partly done apply: the next run resumes. ``phase`` says where it stopped
+    (``read``, ``plan``, ``write``); nothing is lost either way (docs/sync.md, "Interruptions").
+    """
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, signal_name: str, phase: str, message: str | None = None, **data: Any) -> None:
+        super().__init__(message or f"interrupted by {signal_name} while {phase_doing(phase)}",
+                         hint="run the same command again: the next run resumes", **data)
+        self.signal_name = signal_name
+        self.phase = phase
+
+
+def phase_doing(phase: str) -> str:
+    """``read`` → "reading": how messages name a phase of a run."""
+    return {"read": "reading", "plan": "planning", "write": "writing", "recover": "recovering"}.get(phase, phase)
 
 
 class ConfigError(CapxError):

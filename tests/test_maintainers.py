@@ -281,3 +281,110 @@ def test_docs_name_every_kind_of_conflict() -> None:
     text = (Path(__file__).parents[1] / "docs/sync.md").read_text(encoding="utf-8")
     for name, meaning in KINDS.items():
         assert f"| `{name}` | {meaning} |" in text
+
+
+# -- point 4: interruptions --------------------------------------------------------------------------
+def journaled(state: Path) -> int:
+    try:
+        with sqlite3.connect(state, timeout=1) as db:
+            return int(db.execute("SELECT COUNT(*) FROM journal WHERE status IN ('sent','done')").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def spawn(world: World, *args: str) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **world.env, "PYTHONPATH": str(Path(__file__).parents[1])}
+    return subprocess.Popen([sys.executable, "-m", "capxl10n", *world.args(*args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def signal_when(proc: Any, ready: Any, *signals: int, timeout: float = 60, gap: float = 0.2) -> str:
+    """Send ``signals`` (``gap`` seconds apart) once ``ready()`` holds; the process's output."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None and not ready():
+        time.sleep(0.005)
+    for n, sig in enumerate(signals):
+        if n:
+            time.sleep(gap)
+        if proc.poll() is None:
+            proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=60)
+    return str(out)
+
+
+@pytest.fixture
+def slow(sandbox_factory: Any, tmp_path: Path) -> World:
+    """A first contact slow enough to interrupt (40 ms per request)."""
+    from capxl10n.sandbox.server import credentials_env
+
+    return World(sandbox_factory(latency_ms=40), tmp_path, credentials_env())
+
+
+def runs_table(state: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(state) as db:
+        return db.execute("SELECT command, exit_code, summary FROM runs ORDER BY started, rowid").fetchall()
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signal_during_apply_stops_after_the_write_in_flight_and_the_next_sync_resumes(slow: World,
+                                                                                        sig: str) -> None:
+    import signal
+    from collections import Counter
+
+    proc = spawn(slow, "sync")
+    out = signal_when(proc, lambda: journaled(slow.state) >= 3, getattr(signal, sig))
+    assert proc.returncode == 5, out
+    assert f"{sig}: stopping after the write in flight (Ctrl-C again stops at once)" in out
+    assert f"interrupted by {sig}: " in out and " left; the write in flight was finished and journaled" in out
+    assert "`capxl10n sync` resumes: it writes only what is left, nothing twice" in out
+    assert "Traceback" not in out and "Aborted!" not in out
+    with sqlite3.connect(slow.state) as db:
+        assert not db.execute("SELECT op_id FROM journal WHERE status = 'sent'").fetchall()  # nothing in flight
+    (command, code, summary), = runs_table(slow.state)
+    assert (command, code) == ("sync", 5)
+    assert json.loads(summary)["apply"]["interrupted"] == sig
+    before = slow.bot_revisions()
+    resumed = slow.cli("sync")
+    assert resumed.exit_code == 0, resumed.output
+    writes = Counter(slow.bot_revisions())
+    assert max((writes - Counter(before)).values(), default=1) == 1 and max(writes.values()) == 1  # never twice
+    assert slow.cli("sync").exit_code == 0 and Counter(slow.bot_revisions()) == writes
+
+
+def test_ctrl_c_while_reading_stops_there_nothing_written(sandbox_factory: Any, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from capxl10n.sandbox.server import credentials_env
+
+    world = World(sandbox_factory(latency_ms=150), tmp_path, credentials_env())
+    proc = spawn(world, "sync")
+    started = time.monotonic()
+    out = signal_when(proc, lambda: time.monotonic() - started > 1.5, signal.SIGINT)
+    assert proc.returncode == 5, out
+    assert "interrupted by SIGINT while reading: nothing was written to either wiki" in out
+    assert "hint: run the same command again: the next run resumes" in out
+    assert world.bot_revisions() == []
+    (command, code, summary), = runs_table(world.state)
+    assert (command, code, json.loads(summary)) == ("sync", 5, {"interrupted": "SIGINT", "phase": "read"})
+
+
+def test_a_second_ctrl_c_stops_at_once_and_the_next_sync_finds_the_write_in_flight(slow: World) -> None:
+    import signal
+    from collections import Counter
+
+    proc = spawn(slow, "sync")
+    out = signal_when(proc, lambda: journaled(slow.state) >= 3, signal.SIGINT, signal.SIGINT, gap=0.01)
+    assert proc.returncode == 5, out
+    assert "interrupted at once: a write may have been in flight" in out
+    (command, code, summary), = runs_table(slow.state)
+    assert code == 5 and json.loads(summary)["interrupted"] == "SIGINT"
+    resumed = slow.cli("sync")
+    assert resumed.exit_code == 0, resumed.output
+    assert max(Counter(slow.bot_revisions()).values()) == 1

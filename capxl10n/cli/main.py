@@ -18,7 +18,10 @@ from typing import Any, TypeVar
 import click
 
 from capxl10n import __version__
-from capxl10n.errors import EXIT_ERROR, CapxError, redact
+from capxl10n.errors import EXIT_ERROR, EXIT_PARTIAL, CapxError, Interrupted, redact
+
+#: Ctrl-C in a command that writes nothing to a wiki: the shell's convention (128 + SIGINT).
+EXIT_SIGINT = 130
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -35,6 +38,8 @@ class Env:
     log_format: str = "text"
     state_path: Path | None = None
     catalogs_path: Path | None = None
+    #: Set while a command that writes to the wikis runs (Ctrl-C then means "stop after this write").
+    writing: bool = False
     _profile: Any = field(default=None, repr=False)
 
     def profile(self) -> Any:
@@ -114,8 +119,18 @@ class CapxGroup(click.Group):
             if env is not None and env.log_format == "json":
                 click.echo(json.dumps({"level": "error", **exc.to_json()}, ensure_ascii=False), err=True)
             else:
-                click.echo(f"error: {exc}", err=True)
+                click.echo(f"{'' if isinstance(exc, Interrupted) else 'error: '}{exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # A second Ctrl-C during a run that writes (the first one asks it to stop between two writes,
+            # capxl10n.cli.interrupts), or Ctrl-C in a command that writes nothing to a wiki.
+            env = ctx.find_object(Env)
+            if env is not None and env.writing:
+                click.echo("\ninterrupted at once: a write may have been in flight; the next run finds it by its "
+                           "tag and resumes (nothing is written twice)", err=True)
+                ctx.exit(EXIT_PARTIAL)
+            click.echo("\ninterrupted: nothing was written to a wiki", err=True)
+            ctx.exit(EXIT_SIGINT)
         except OSError as exc:
             click.echo(f"error: {redact(str(exc))}", err=True)
             ctx.exit(EXIT_ERROR)

@@ -115,16 +115,20 @@ class ApplyResult:
     writes: list[Written] = field(default_factory=list)  # every answered write, in order
     stale: dict[str, str] = field(default_factory=dict)  # skipped: the source changed since the plan
     recovered: list[str] = field(default_factory=list)  # found written by an interrupted run of the plan
+    #: The signal that stopped this apply between two writes (``SIGINT``, ``SIGTERM``); None if it was not.
+    interrupted: str | None = None
+    left: list[str] = field(default_factory=list)  # not attempted: an interruption stopped the apply first
 
     @property
     def complete(self) -> bool:
-        return not self.failed
+        return not self.failed and self.interrupted is None
 
     def to_json(self) -> dict[str, Any]:
         return {"plan": self.plan_id, "resumed": self.resumed, "done": len(self.done),
                 "written": len(self.written), "conflicts": len(self.conflicts),
                 "failed": dict(sorted(self.failed.items())), "stale": dict(sorted(self.stale.items())),
-                "recovered": len(self.recovered), "requests": self.requests}
+                "recovered": len(self.recovered), "requests": self.requests,
+                **({"interrupted": self.interrupted, "left": len(self.left)} if self.interrupted else {})}
 
 
 def check_plan(plan: Plan, profile_name: str, state: State) -> bool:
@@ -144,8 +148,23 @@ def check_plan(plan: Plan, profile_name: str, state: State) -> bool:
     return False
 
 
-def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str) -> ApplyResult:
-    """Execute ``plan`` through ``writers``; journal, guard, and move the base for what was done."""
+#: Asked between two writes: the name of the signal asking the run to stop (``SIGINT``…), or None.
+Stop = Callable[[], "str | None"]
+
+
+class _Stopped(Exception):
+    """Raised between two writes when ``stop`` asks: the write in flight was finished and journaled."""
+
+
+def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str,
+               stop: Stop | None = None) -> ApplyResult:
+    """Execute ``plan`` through ``writers``; journal, guard, and move the base for what was done.
+
+    ``stop`` is asked before every write: once it names a signal, the apply ends there (the write
+    in flight was answered and journaled), ``result.interrupted`` names the signal and
+    ``result.left`` the operations not attempted; the base moves for what was done, and the plan
+    is ``partial``: a rerun (or the next sync's recovery) takes over the rest.
+    """
     resumed = check_plan(plan, profile_name, state)
     if not resumed:
         state.register_plan(plan.id, plan.profile, dumps(plan), (op.id for op in plan.operations))
@@ -158,7 +177,7 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str)
         log.info("plan %s was already applied completely: nothing to do", plan.id)
         result.done = [op.id for op in plan.operations if journal.get(op.id, PENDING).status == Status.DONE]
         return result
-    runner = _Runner(plan, state, writers, result, journal)
+    runner = _Runner(plan, state, writers, result, journal, stop)
     start = writers.requests()
     interrupted = True
     try:
@@ -170,6 +189,11 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str)
                 ops = runner.hold_back_english(ops)
             runner.run_group(group, ops)
         interrupted = False
+    except _Stopped:
+        result.left = [op.id for op in plan.operations if runner.status(op) not in (*SETTLED, Status.FAILED)]
+        log.info("apply stopped by %s: %d operation(s) done, %d left for the next run", result.interrupted,
+                    len(result.done), len(result.left),
+                    extra={"event": {"phase": "write", "interrupted": result.interrupted, "left": len(result.left)}})
     finally:
         result.requests = writers.requests() - start
         _finish(plan, state, result, interrupted=interrupted)
@@ -202,8 +226,16 @@ class _Runner:
     writers: Writers
     result: ApplyResult
     journal: dict[str, JournalRow]
+    stop: Stop | None = None
 
     # -- bookkeeping -----------------------------------------------------------------------
+    def checkpoint(self) -> None:
+        """Between two writes: end the apply here if a signal asked it to stop."""
+        signal_name = self.stop() if self.stop is not None else None
+        if signal_name:
+            self.result.interrupted = signal_name
+            raise _Stopped(signal_name)
+
     def status(self, op: Operation) -> str:
         return self.journal.get(op.id, PENDING).status
 
@@ -345,12 +377,18 @@ class _Runner:
         target = todo[0].target
         try:
             if target == "metabase":
+                self.checkpoint()
                 self.write_guarded(_Item(self, todo[0].page, todo[0].base_revision), todo)
             elif target == "bundle":
+                self.checkpoint()
                 self.write_guarded(_BundlePage(self), todo)
             else:
                 for op in todo:
+                    self.checkpoint()
                     self.write_guarded(_UnitPage(self, op), [op])
+        except _Stopped:
+            self.result.done.extend(op.id for op in todo if self.status(op) == Status.DONE)
+            raise
         except FATAL:
             raise
         except RemoteError as exc:

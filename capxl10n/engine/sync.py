@@ -13,17 +13,20 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from capxl10n.engine.apply import ApplyResult, Writers, apply_plan
+from capxl10n.engine import runlog
+from capxl10n.engine.apply import ApplyResult, Stop, Writers, apply_plan
 from capxl10n.engine.authors import Lookup, api_lookup, with_authors
 from capxl10n.catalogs.build import CatalogOptions, build_catalogs
 from capxl10n.core.coverage import coverage
 from capxl10n.core.directory import digest
-from capxl10n.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CatalogError
+from capxl10n.errors import (EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CapxError, CatalogError,
+                             Interrupted, redact)
 from capxl10n.core.merge import BaseTerm, MergeOptions, MergeResult, merge
 from capxl10n.core.model import Snapshot, TermKey
 from capxl10n.core.plan import Plan, build_plan
@@ -102,7 +105,7 @@ class ApplyOutcome:
 
     @property
     def exit_code(self) -> int:
-        if self.result.failed:
+        if self.result.failed or self.result.interrupted:
             return EXIT_PARTIAL
         if self.catalogs and self.catalogs.get("error"):
             return EXIT_ERROR
@@ -110,9 +113,18 @@ class ApplyOutcome:
             return EXIT_CONFLICTS
         return EXIT_PENDING if self.result.stale else EXIT_OK  # skipped copies: the next sync re-merges them
 
+    def written_per_wiki(self) -> dict[str, int]:
+        """Operations this run wrote, per wiki (the bundle's English is Meta-Wiki's)."""
+        targets = {op.id: "metabase" if op.target == "metabase" else "metawiki" for op in self.plan.operations}
+        out = {"metabase": 0, "metawiki": 0}
+        for op_id in self.result.written:
+            out[targets.get(op_id, "metawiki")] += 1
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {"run": self.run_id, "plan": self.plan.id, "exit_code": self.exit_code,
-                "apply": self.result.to_json(), "open_conflicts": self.open_conflicts,
+                "apply": self.result.to_json(), "written": self.written_per_wiki(),
+                "open_conflicts": self.open_conflicts,
                 "catalogs": self.catalogs, "elapsed": round(self.elapsed, 3)}
 
 
@@ -149,10 +161,53 @@ def sync_profile(profile: Profile) -> Profile:
     return profile
 
 
-def read_sides(profile: Profile, state: State, *, incremental: bool = True) -> Reading:
-    """Pull both sides through the clients, incrementally when the read cache allows it."""
+def read_sides(profile: Profile, state: State, *, incremental: bool = True, stop: Stop | None = None) -> Reading:
+    """Pull both sides through the clients, incrementally when the read cache allows it.
+
+    ``stop`` is asked at each step of the read: a signal ends it there (nothing is cached).
+    """
     from capxl10n.engine.pull import pull
-    return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=state))
+
+    def report(_stage: str, _done: int, _total: int) -> None:
+        checkpoint(stop, "read")
+
+    return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=state, progress=report))
+
+
+def checkpoint(stop: Stop | None, phase: str) -> None:
+    """A safe point outside the writes: end the run here (:class:`Interrupted`) if a signal asked it to stop."""
+    signal_name = stop() if stop is not None else None
+    if signal_name:
+        raise Interrupted(signal_name, phase, f"interrupted by {signal_name} while "
+                          f"{'reading' if phase == 'read' else 'planning'}: nothing was written to either wiki")
+
+
+def run_ending(exc: BaseException, phase: str) -> tuple[int, dict[str, Any]] | None:
+    """How a run that ``exc`` ended is recorded in the run history: exit code and summary (None: not at all)."""
+    if isinstance(exc, Interrupted):
+        return exc.exit_code, {"interrupted": exc.signal_name, "phase": exc.phase}
+    if isinstance(exc, KeyboardInterrupt):  # a second Ctrl-C: stopped at once, maybe with a write in flight
+        return EXIT_PARTIAL, {"interrupted": "SIGINT", "phase": phase, "at_once": True}
+    if isinstance(exc, CapxError):
+        return exc.exit_code, {"error": exc.to_json(), "phase": phase}
+    if isinstance(exc, Exception):
+        return EXIT_ERROR, {"error": {"error": type(exc).__name__, "message": redact(str(exc))}, "phase": phase}
+    return None
+
+
+@contextmanager
+def _recording(state: State, run_id: str, enabled: bool = True) -> Iterator[None]:
+    """Record the run as ended when an error or an interruption leaves this block (never a NULL exit code)."""
+    try:
+        yield
+    except BaseException as exc:
+        ended = run_ending(exc, runlog.current_phase()) if enabled else None
+        if ended is not None:
+            try:
+                state.finish_run(run_id, *ended)
+            except Exception as inner:  # the run's own error matters more than its record
+                log.warning("the run %s could not be recorded as ended: %s", run_id, inner)
+        raise
 
 
 def make_writers(profile: Profile) -> Writers:
@@ -207,7 +262,7 @@ def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | No
 
 def plan(profile: Profile, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,
          run_id: str | None = None, command: str = "plan",
-         writers: Writers | WriterFactory | None = None) -> PlanOutcome:
+         writers: Writers | WriterFactory | None = None, stop: Stop | None = None) -> PlanOutcome:
     """Read both sides and plan; with ``record`` the conflicts go to the inbox and the run is summarised.
 
     With ``record``, an earlier apply that never finished is recovered first (its writes that
@@ -216,13 +271,17 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
     run_id = run_id or uuid.uuid4().hex[:12]
     started = time.monotonic()
     from capxl10n.engine.recover import recover_interrupted
-    with open_state(profile.state) as state:
+    with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id, record):
         if record:
             state.start_run(run_id, command)
+        runlog.enter("recover")
         # A dry run persists nothing: what an interrupted apply wrote moves the base in memory only.
         recovery = recover_interrupted(profile, state, writers=writers, persist=record)
+        runlog.enter("read")
         log.info("reading both sides", extra=_event(run_id, "read", incremental=incremental))
-        reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental)))(profile, state)
+        reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental, stop=stop)))(profile, state)
+        checkpoint(stop, "read")
+        runlog.enter("plan")
         base = None if record or not recovery.base_updates else recovery.base(state.load_base())
         the_plan, result = make_plan(profile, state, reading, base)
         if record:
@@ -284,11 +343,16 @@ def check_credentials(profile: Profile, the_plan: Plan) -> None:
 
 
 def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory | None = None,
-          run_id: str | None = None, command: str = "apply", rebuild_catalogs: bool = True) -> ApplyOutcome:
-    """Apply ``the_plan``; the base moves for what was done, catalogs and coverage follow on success."""
+          run_id: str | None = None, command: str = "apply", rebuild_catalogs: bool = True,
+          stop: Stop | None = None) -> ApplyOutcome:
+    """Apply ``the_plan``; the base moves for what was done, catalogs and coverage follow on success.
+
+    ``stop`` is asked before every write (:func:`capxl10n.engine.apply.apply_plan`): a signal ends
+    the apply after the write in flight, as a partly done one (exit 5; the next run resumes).
+    """
     run_id = run_id or uuid.uuid4().hex[:12]
     started = time.monotonic()
-    with open_state(profile.state) as state:
+    with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id):
         from capxl10n.engine.apply import check_plan
         check_plan(the_plan, profile.name, state)
         if the_plan.operations:
@@ -305,7 +369,8 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
             # Units of keys put back into the bundle are listed again only once the bundle is saved: from
             # then on the cached Meta-Wiki read is blind to them, even if this apply stops halfway.
             state.forget_side("metawiki")
-        result = apply_plan(the_plan, state, writers, profile_name=profile.name)
+        runlog.enter("write")
+        result = apply_plan(the_plan, state, writers, profile_name=profile.name, stop=stop)
         if result.writes:
             from capxl10n.engine.pull import absorb_writes
             absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
@@ -316,6 +381,7 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
             state.mark_established(_hidden_keys(the_plan, result.stale))
         catalogs = None
         if result.complete and rebuild_catalogs and (result.written or the_plan.base or the_plan.operations):
+            runlog.enter("catalogs")
             catalogs = finish_directory(profile, state)
         outcome = ApplyOutcome(run_id, the_plan, result, state.undecided_count(), catalogs,
                                time.monotonic() - started)
@@ -370,17 +436,21 @@ def finish_directory(profile: Profile, state: State, directory: Snapshot | None 
 
 def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, reader: Reader | None = None,
          writers: Writers | WriterFactory | None = None, rebuild_catalogs: bool = True,
-         again: bool = True) -> SyncOutcome:
-    """Plan, then apply unless ``dry_run`` (read-only: no login, no write, only the read cache changes)."""
-    run_id = uuid.uuid4().hex[:12]
+         again: bool = True, stop: Stop | None = None, run_id: str | None = None) -> SyncOutcome:
+    """Plan, then apply unless ``dry_run`` (no login, no write to a wiki, only the read cache changes).
+
+    ``stop`` is asked at safe points (each step of the read, before planning, before every write):
+    a signal ends the run there, recorded as interrupted (exit 5; the next sync resumes).
+    """
+    run_id = run_id or uuid.uuid4().hex[:12]
     planned = plan(profile, record=not dry_run, incremental=incremental, reader=reader, run_id=run_id,
-                   command="sync", writers=writers)
+                   command="sync", writers=writers, stop=stop)
     if dry_run:
         return SyncOutcome(planned, None)
     the_plan = planned.plan
     if not (the_plan.operations or the_plan.base or the_plan.resolved):
         # Nothing to write and nothing to remember: no login, no journal, just the run summary.
-        with open_state(profile.state) as state:
+        with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id):
             summary = planned.to_json()
             exit_code = planned.exit_code
             state.mark_established(_hidden_keys(the_plan))
@@ -392,8 +462,11 @@ def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, r
             state.finish_run(run_id, exit_code, summary)
         log.info("nothing to do", extra=_event(run_id, "done", exit_code=exit_code))
         return SyncOutcome(planned, None, catalogs_error=exit_code == EXIT_ERROR)
+    if stop is not None and stop():  # asked while planning: stop before the first write, recorded
+        with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id):
+            checkpoint(stop, "plan")
     applied = apply(profile, planned.plan, writers=writers, run_id=run_id, command="sync",
-                    rebuild_catalogs=rebuild_catalogs)
+                    rebuild_catalogs=rebuild_catalogs, stop=stop)
     outcome = SyncOutcome(planned, applied)
     if applied.result.complete and the_plan.notes.get("restored_bundle_keys") and again:
         # Keys went back into the bundle: their units are listed again only now. Merge once more
@@ -401,7 +474,7 @@ def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, r
         log.info("keys put back into the bundle: reading Meta-Wiki again",
                  extra=_event(run_id, "read", keys=list(the_plan.notes["restored_bundle_keys"])))
         later = sync(profile, incremental=incremental, reader=reader, writers=writers,
-                     rebuild_catalogs=rebuild_catalogs, again=False)
+                     rebuild_catalogs=rebuild_catalogs, again=False, stop=stop)
         later.earlier = outcome
         return later
     return outcome

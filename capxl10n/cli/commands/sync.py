@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from capxl10n.cli.interrupts import GracefulStop
 from capxl10n.cli.main import Env, emit_json, format_option, pass_env
 
 
@@ -39,11 +40,19 @@ def _render_plan(env: Env, outcome: Any) -> None:
         env.echo(f"{outcome.open_conflicts} conflict(s) open in the inbox (`capxl10n conflicts`)")
 
 
-def _render_apply(env: Env, outcome: Any) -> None:
+def _render_apply(env: Env, outcome: Any, resume: str = "capxl10n sync") -> None:
     if env.output_format == "json":
         emit_json(outcome.to_json())
         return
     r = outcome.result
+    if r.interrupted:
+        per_wiki = outcome.written_per_wiki()
+        env.echo(f"interrupted by {r.interrupted}: {len(r.written)} written (metabase {per_wiki['metabase']}, "
+                 f"metawiki {per_wiki['metawiki']}), {len(r.done) - len(r.written)} already in place, "
+                 f"{len(r.left)} of {len(outcome.plan.operations)} left; the write in flight was finished and "
+                 "journaled")
+        env.echo(f"  `{resume}` resumes: it writes only what is left, nothing twice")
+        return
     env.echo(f"applied plan {r.plan_id}{' (resumed)' if r.resumed else ''}: {len(r.done)} done "
              f"({len(r.written)} written, {len(r.done) - len(r.written)} already in place), "
              f"{len(r.conflicts)} new conflict(s), {len(r.failed)} failed, {r.requests} request(s)")
@@ -77,7 +86,8 @@ def plan_command(ctx: click.Context, env: Env, output: Path | None, full: bool) 
     from capxl10n.core import plan as plan_mod
     from capxl10n.engine.sync import plan
 
-    outcome = plan(env.profile(), incremental=not full)
+    with GracefulStop() as stop:
+        outcome = plan(env.profile(), incremental=not full, stop=stop)
     if output is not None:
         _write_atomic(output, plan_mod.dumps(outcome.plan))
         env.echo(f"plan written to {output}", err=True)
@@ -105,8 +115,10 @@ def apply_command(ctx: click.Context, env: Env, plan_file: Path) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read plan {plan_file}: {exc}", hint="give the file `capxl10n plan -o` wrote")
     the_plan = plan_mod.loads(text, origin=str(plan_file))
-    outcome = apply(env.profile(), the_plan)
-    _render_apply(env, outcome)
+    with GracefulStop() as stop:
+        env.writing = True
+        outcome = apply(env.profile(), the_plan, stop=stop)
+    _render_apply(env, outcome, resume=f"capxl10n apply {plan_file}")
     ctx.exit(outcome.exit_code)
 
 
@@ -125,7 +137,9 @@ def sync_command(ctx: click.Context, env: Env, dry_run: bool, full: bool, output
     from capxl10n.core import plan as plan_mod
     from capxl10n.engine.sync import sync
 
-    outcome = sync(env.profile(), dry_run=dry_run, incremental=not full)
+    with GracefulStop() as stop:
+        env.writing = not dry_run
+        outcome = sync(env.profile(), dry_run=dry_run, incremental=not full, stop=stop)
     if output is not None:
         _write_atomic(output, plan_mod.dumps(outcome.planned.plan))
     if env.output_format == "json":
