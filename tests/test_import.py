@@ -255,3 +255,96 @@ def test_round_trip_through_our_export_takes_a_reviewed_translation_the_file_sho
     assert world.cli("sync").exit_code == EXIT_OK
     assert world.unit(key).text == "Revisada no Poedit"
     assert world.metabase_text(key.qid, key.field, key.lang) == "Revisada no Poedit"
+
+
+# -- the translation checks: an error refuses the file (with line and fix), a warning is reported ---------------
+@pytest.mark.parametrize("text,rule", [
+    ("Orçamento com $1", "message-syntax"),
+    ("Logi\u0301stica de eventos", "not-nfc"),               # NFD, as some editors on macOS save it
+    ("Assinado ~~~~", "pre-save-transform"),
+    ("Com \u202e controle", "bidi-control"),
+    ("Com {{PLURAL:$1|um|dois}}", "message-syntax"),
+])
+def test_a_translation_the_checks_refuse_refuses_the_file(world: World, text: str, rule: str) -> None:
+    """Rules beyond what a wiki refuses outright (docs/checks.md): the merge would refuse them at plan time as a
+    conflict far from the translator; the import names the line and the fix while Poedit is still open."""
+    good, bad = missing(world, count=2)
+    path = write_po(world.tmp / "pt-br.po", [(good, english(world, good), "Boa"), (bad, english(world, bad), text)])
+    result = world.cli("import", str(path))
+    assert result.exit_code == EXIT_ERROR, result.output
+    assert f"{path}:" in result.output and f"{bad.message_key}: msgstr" in result.output
+    assert f"({rule}); fix:" in result.output
+    nothing_recorded(world)
+    assert plan_ops(world) == []
+
+
+def pt_label_of_a_missing_description(w: World) -> tuple[TermKey, str]:
+    """A missing pt-br description whose capacity has a current pt-br label on Metabase, and that label."""
+    for key in missing_all(w):
+        if key.field != "description":
+            continue
+        label = w.metabase_text(key.qid, "label", LANG)
+        if label:
+            return key, label
+    raise AssertionError("no missing pt-br description with a pt-br label on Metabase")
+
+
+def missing_all(w: World) -> list[TermKey]:
+    d = directory(w)
+    return [TermKey(k.qid, k.field, LANG) for k in sorted(d.terms, key=TermKey.sort_key)
+            if k.lang == "en" and TermKey(k.qid, k.field, LANG) not in d.terms]
+
+
+def test_a_description_equal_to_its_label_refuses_the_file(world: World) -> None:
+    key, label = pt_label_of_a_missing_description(world)
+    path = write_po(world.tmp / "pt-br.po", [(key, english(world, key), label)])
+    result = world.cli("import", str(path))
+    assert result.exit_code == EXIT_ERROR and "(label-equals-description)" in result.output, result.output
+    nothing_recorded(world)
+
+
+def test_a_pair_another_capacity_holds_refuses_the_file(world: World) -> None:
+    """Wikibase refuses a label + description pair another item has: checked on Metabase as the file's
+    translations would leave it (here the file changes a label it showed and fills the description)."""
+    key, _label = pt_label_of_a_missing_description(world)
+    d = directory(world)
+    other = next(k.qid for k in sorted(d.terms, key=TermKey.sort_key)
+                 if k.lang == LANG and k.field == "label" and k.qid != key.qid
+                 and world.metabase_text(k.qid, "label", LANG) and world.metabase_text(k.qid, "description", LANG))
+    pair = (world.metabase_text(other, "label", LANG), world.metabase_text(other, "description", LANG))
+    out = world.tmp / "pt-br.po"
+    assert world.cli("export", "--lang", LANG, "--only", "all", "-o", str(out)).exit_code == EXIT_OK
+    po = polib.pofile(str(out))
+    entries = {e.msgctxt.rsplit("/", 1)[1]: e for e in po}
+    entries[f"{key.qid}-label"].msgstr, entries[key.message_key].msgstr = pair
+    po.save(str(out))
+    result = world.cli("import", str(out))
+    assert result.exit_code == EXIT_ERROR and "(label-description-conflict)" in result.output, result.output
+    assert other in result.output
+    nothing_recorded(world)
+
+
+def test_warnings_are_reported_and_do_not_block(world: World) -> None:
+    (key,) = missing(world)
+    path = write_po(world.tmp / "pt-br.po", [(key, english(world, key), english(world, key) + "  ")])
+    result = run_import(world, str(path))
+    assert result.exit_code == EXIT_OK, result.output
+    data = json.loads(result.output)
+    assert data["recorded"] == [f"{key.message_key}/{key.lang}"]
+    assert {w["rule"] for w in data["warnings"]} >= {"same-as-english", "outer-whitespace"}
+    table = world.cli("import", str(path))  # the same text again: already recorded, no warning left to give
+    assert table.exit_code == EXIT_OK and "already recorded" in table.output
+
+
+def test_two_files_with_different_texts_for_one_term(world: World) -> None:
+    """Two translators of one language at an event: the first file's text waits in the inbox; the second's
+    is a conflict naming it and how to choose the other; the same text again is harmless."""
+    (key,) = missing(world)
+    ana = write_po(world.tmp / "ana-pt-br.po", [(key, english(world, key), "Texto da Ana")])
+    bruno = write_po(world.tmp / "bruno-pt-br.po", [(key, english(world, key), "Texto do Bruno")])
+    result = world.cli("import", str(ana), str(bruno))
+    assert result.exit_code == EXIT_CONFLICTS, result.output
+    assert "import ana-pt-br.po: 'Texto da Ana'" in result.output
+    assert f"conflicts resolve {key.message_key} --lang {LANG} --text" in result.output
+    assert world.cli("conflicts", "resolve", key.message_key, "--lang", LANG, "--text", "Texto do Bruno").exit_code == 0
+    assert {o["new"] for o in plan_ops(world)} == {"Texto do Bruno"}

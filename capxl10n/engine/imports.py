@@ -16,8 +16,11 @@ The whole file is checked before anything is recorded (docs/translators.md,
 "Import"): readable UTF-8 with every string closed, headers naming this
 profile's message group and one known language that the file name agrees
 with, every entry a key of the bundle in that language, once, singular, with
-a text both wikis keep. Any problem refuses the file, listed as
-``file:line: key: reason``.
+a text that passes the translation checks (:mod:`capxl10n.core.checks`: the
+value's own error rules, and Wikibase's two rules — label = description, a
+pair another capacity holds — on Metabase as the recorded translations would
+leave it). Any problem refuses the file, listed as ``file:line: key: reason``;
+the checks' warnings on what is recorded are reported, never blocking.
 
 Entry by entry, what a translator wrote becomes a translation to write only
 when that loses nobody's work:
@@ -44,7 +47,7 @@ from typing import Any, Final
 import polib
 
 from capxl10n.core.model import SOURCE_LANGUAGE, Snapshot, Term, TermKey, normalize_text
-from capxl10n.core.values import value_problem
+from capxl10n.core.checks import Finding, TermContext, check_value, errors
 from capxl10n.engine.conflicts import import_po as import_conflicts_po
 from capxl10n.engine.conflicts import is_conflicts_export
 from capxl10n.engine.po_files import (PoProblem, entry_message_key, file_language, header_line, parse_po,
@@ -87,13 +90,16 @@ class FileImport:
     skipped_fuzzy: int = 0
     obsolete: int = 0
     conflicts: list[ImportConflict] = field(default_factory=list)
+    #: The checks' warnings on the recorded translations (docs/checks.md): reported, never blocking.
+    warnings: list[Finding] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"file": str(self.path), "lang": self.lang, "kind": self.kind,
                 "recorded": [f"{k.message_key}/{k.lang}" for k in self.recorded], "unchanged": self.unchanged,
                 "already_recorded": self.already, "skipped_empty": self.skipped_empty,
                 "skipped_fuzzy": self.skipped_fuzzy, "obsolete": self.obsolete,
-                "conflicts": [c.to_json() for c in self.conflicts]}
+                "conflicts": [c.to_json() for c in self.conflicts],
+                "warnings": [w.to_json() for w in self.warnings]}
 
 
 def import_file(state: State, path: Path, *, bundle_page: str, message_group: str | None = None,
@@ -131,14 +137,16 @@ def import_file(state: State, path: Path, *, bundle_page: str, message_group: st
         if entry.fuzzy and not include_fuzzy:
             result.skipped_fuzzy += 1
             continue
-        bad = value_problem(entry.msgstr, field=key.field, lang=lang)
-        if bad is not None:
-            problems.append(PoProblem(entry.linenum or 0, f"msgstr {bad}", key.message_key))
+        checked = check_value(key, entry.msgstr, english=entry.msgid)
+        bad = errors(checked)
+        if bad:
+            problems += [_problem(entry.linenum or 0, f) for f in bad]
             continue
+        result.warnings += checked
         wanted.append((entry.linenum or 0, key, entry.msgstr, entry.msgid))
-    refuse(path, problems, hint=_EXPORT_AGAIN)
 
     submissions: list[Submission] = []
+    lines: dict[TermKey, int] = {}
     for line, key, translation, english in wanted:
         reason = _why_not(key, translation, english, directory, inbox, shown)
         if reason == _UNCHANGED:
@@ -148,13 +156,26 @@ def import_file(state: State, path: Path, *, bundle_page: str, message_group: st
         elif reason is not None:
             result.conflicts.append(ImportConflict(line, key, translation, reason))
         else:
+            lines[key] = line
             submissions.append(Submission(key, translation, sides["metabase"].get(key), sides["metawiki"].get(key),
                                           english, path.name))
+    # Wikibase's two rules, on Metabase as the file's recorded translations would leave it
+    context = TermContext((k, t.text) for k, t in sides["metabase"].items() if not t.fuzzy)
+    for sub in submissions:
+        context.set(sub.key, sub.text)
+    problems += [_problem(lines[sub.key], f) for sub in submissions for f in errors(context.check(sub.key, sub.text))]
+    refuse(path, problems, hint=_EXPORT_AGAIN)
+    result.warnings = [f for f in result.warnings if f.key in lines]
     state.submit(submissions)
     result.recorded = [s.key for s in submissions]
     for sub in submissions:
         log.info("translation recorded for %s/%s (%s)", sub.key.message_key, sub.key.lang, path.name)
     return result
+
+
+def _problem(line: int, found: Finding) -> PoProblem:
+    """A check error as a reason to refuse the file: what is wrong, the rule, how to fix it."""
+    return PoProblem(line, f"msgstr {found.message} ({found.rule}); fix: {found.fix}", found.key.message_key)
 
 
 _UNCHANGED: Final = "unchanged"
@@ -175,6 +196,10 @@ def _why_not(key: TermKey, text: str, english: str, directory: Snapshot, inbox: 
         if decision is not None and decision.text is not None and \
                 normalize_text(decision.text) == normalize_text(text):
             return _ALREADY
+        if decision is not None:
+            other = "a deletion" if decision.text is None else repr(decision.text)
+            return (f"another text waits in the inbox to be written ({decision.source}: {other}): to write this one "
+                    f"instead, `capxl10n conflicts resolve {key.message_key} --lang {key.lang} --text …`")
         return "the term is in the conflict inbox: decide it with `capxl10n conflicts`"
     current = directory.terms.get(key)
     if current is None or current.fuzzy:

@@ -72,5 +72,7 @@ def _show(env: Env, done: Any) -> None:
     env.echo(", ".join(parts))
     for conflict in done.conflicts:
         env.echo(f"  {done.path}:{conflict.line}: {conflict.key.message_key}: not recorded: {conflict.reason}")
+    for warning in done.warnings:
+        env.echo(f"  warning: {warning}")
     if done.recorded:
         env.echo("the next `capxl10n plan` shows them; `capxl10n apply` (or `sync`) writes them to both wikis")
