@@ -393,3 +393,18 @@ def test_a_first_contact_conflict_stays_once_the_first_contact_ends() -> None:
         m.sync_killed(nth_write=3, when="before")
         m.metawiki_delete(term="Q11-label/de")
     replay(steps)
+
+
+def test_an_outdated_unit_saved_over_a_deletion_is_a_translators_text() -> None:
+    """A unit deleted by an admin, the deletion propagated (agreed absent, no unit revision to remember);
+    then both sides get values and a translator saves the unit outdated. The tombstone never saw that unit:
+    Metabase's value does not replace it as if it were the bot's outdated copy — a human decides."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.metawiki_delete(term="Q11-label/de")
+        m.sync()
+        m.both_sides(term="Q11-label/de")
+        m.metawiki_set_outdated(term="Q11-label/de")
+    replay(steps)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import capxl10n.core.merge as merge_mod
-from capxl10n.core.merge import BaseTerm, Decision, MergeOptions, merge
+from capxl10n.core.merge import NO_UNIT, BaseTerm, Decision, MergeOptions, merge
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 
 CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102"))
@@ -79,7 +79,7 @@ def test_deletion_policy_conflict() -> None:
 
 def test_tombstone_recorded_when_both_gone() -> None:
     result = run("a", None, None)
-    assert result.base_updates[PT] == BaseTerm(None)
+    assert result.base_updates[PT] == BaseTerm(None, metawiki_rev=NO_UNIT)  # agreed absent, and no unit existed
     assert result.changes == ()
 
 

@@ -7,7 +7,7 @@ tests/test_history.py.
 """
 from __future__ import annotations
 
-from capxl10n.core.merge import BaseTerm, Decision, MergeOptions, MergeResult, merge
+from capxl10n.core.merge import NO_UNIT, BaseTerm, Decision, MergeOptions, MergeResult, merge
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 
 CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102"))
@@ -158,7 +158,7 @@ def test_class6_humans_settling_a_conflict_closes_it() -> None:
     result = run({PT: BaseTerm("a")}, mb(pt="same"), mw(pt="same"), open_conflicts={PT: "x"})
     assert result.conflicts == () and result.base_updates[PT].text == "same"
     gone = run({PT: BaseTerm("a")}, mb(), mw(), open_conflicts={PT: "x"})
-    assert gone.conflicts == () and gone.base_updates[PT] == BaseTerm(None)
+    assert gone.conflicts == () and gone.base_updates[PT] == BaseTerm(None, metawiki_rev=NO_UNIT)
 
 
 def test_class7_first_contact_current_against_outdated() -> None:
@@ -185,7 +185,8 @@ def test_class9_first_contact_lasts_until_a_sync_completes() -> None:
 def test_metabase_deletion_against_outdated_unit_keeps_the_unit() -> None:
     """Deleted on Metabase, outdated on Meta-Wiki: agreed absent; the outdated translation stays, unwritten."""
     result = run({PT: BaseTerm("a")}, mb(), mw(pt="a", fuzzy=("pt",)))
-    assert writes(result) == [] and result.base_updates[PT] == BaseTerm(None)
+    unit = mw(pt="a", fuzzy=("pt",))[PT]
+    assert writes(result) == [] and result.base_updates[PT] == BaseTerm(None, metawiki_rev=unit.revision)
     # A translator then confirms the unit: a Meta-Wiki change after the tombstone, copied to Metabase.
     confirmed = run({PT: BaseTerm(None)}, mb(), mw(pt="a"))
     assert writes(confirmed) == [("metabase", "pt", "a")]
@@ -289,8 +290,17 @@ def test_found_by_histories_keys_added_to_the_bundle_go_before_their_units() -> 
 
 def test_found_by_histories_metabase_re_adds_after_a_deletion_shown_as_outdated() -> None:
     """Deleted on Metabase, carried to Meta-Wiki as an outdated unit; a human re-adds on Metabase: written."""
-    result = run({PT: BaseTerm(None)}, mb(pt="again"), mw(pt="a", fuzzy=("pt",)))
-    assert writes(result) == [("metawiki", "pt", "again")] and result.conflicts == ()
+    unit = mw(pt="a", fuzzy=("pt",))
+    for tombstone in (BaseTerm(None), BaseTerm(None, metawiki_rev=unit[PT].revision)):
+        result = run({PT: tombstone}, mb(pt="again"), unit)
+        assert writes(result) == [("metawiki", "pt", "again")] and result.conflicts == ()
+
+
+def test_found_by_histories_an_outdated_unit_where_the_tombstone_saw_none_is_a_translators() -> None:
+    """Agreed absent while no unit existed (a unit deleted, the deletion copied): an outdated unit found later
+    was saved by somebody since; Metabase's new value meets it as a conflict, never replaces it."""
+    result = run({PT: BaseTerm(None, metawiki_rev=NO_UNIT)}, mb(pt="again"), mw(pt="a", fuzzy=("pt",)))
+    assert writes(result) == [] and [c.key for c in result.conflicts] == [PT]
 
 
 def test_found_by_histories_confirming_the_outdated_unit_a_decision_saw_makes_it_stale() -> None:
@@ -340,3 +350,47 @@ def test_found_by_histories_our_english_change_outdates_the_unit_a_decision_saw(
     assert decision.basis == ("a", "d") and decision.basis_outdated
     result = run({}, mb(pt="a"), mw(pt="d"), decisions={PT: decision})  # the unit confirmed: current again
     assert writes(result) == [] and result.stale_decisions == (PT,)
+
+
+# -- Wikibase's pair rules, checked on Metabase as the plan leaves it (issue 19's checks) ----------------------
+PT_DESC = TermKey("Q1", "description", "pt")
+Q2_PT, Q2_PT_DESC = TermKey("Q2", "label", "pt"), TermKey("Q2", "description", "pt")
+
+
+def test_a_label_made_equal_to_its_description_is_not_written_but_kept_for_a_human() -> None:
+    base = {PT: BaseTerm("Nome"), PT_DESC: BaseTerm("Texto")}
+    result = run(base, {PT: Term("Nome", revision=5), PT_DESC: Term("Texto", revision=5)},
+                 {PT: Term("Texto", side="metawiki", revision=9), PT_DESC: Term("Texto", side="metawiki", revision=9)})
+    assert writes(result) == []
+    (conflict,) = result.conflicts
+    assert conflict.key == PT and "label-equals-description" in conflict.reason and conflict.sticky
+
+
+def test_a_plan_that_also_changes_the_description_writes_the_label() -> None:
+    """Judged on the end state: the description that would equal the label goes away in the same plan."""
+    base = {PT: BaseTerm("Nome"), PT_DESC: BaseTerm("Texto")}
+    result = run(base, {PT: Term("Nome", revision=5), PT_DESC: Term("Texto", revision=5)},
+                 {PT: Term("Texto", side="metawiki", revision=9), PT_DESC: Term("Outro", side="metawiki", revision=9)})
+    assert sorted(writes(result)) == [("metabase", "pt", "Outro"), ("metabase", "pt", "Texto")]
+    assert result.conflicts == ()
+
+
+def test_a_pair_another_capacity_holds_is_not_written() -> None:
+    base = {PT: BaseTerm("Nome"), PT_DESC: BaseTerm("Texto"), Q2_PT: BaseTerm("Igual"), Q2_PT_DESC: BaseTerm("Par")}
+    m = {PT: Term("Nome", revision=5), PT_DESC: Term("Texto", revision=5), Q2_PT: Term("Igual", revision=6),
+         Q2_PT_DESC: Term("Par", revision=6)}
+    w = {PT: Term("Igual", side="metawiki", revision=9), PT_DESC: Term("Par", side="metawiki", revision=9),
+         Q2_PT: Term("Igual", side="metawiki", revision=9), Q2_PT_DESC: Term("Par", side="metawiki", revision=9)}
+    result = run(base, m, w)
+    refused = {c.key for c in result.conflicts}
+    assert ("metabase", "pt", "Igual") not in writes(result) and PT in refused
+    assert all("label-description-conflict" in c.reason for c in result.conflicts if c.key == PT)
+
+
+def test_a_decision_whose_text_equals_the_description_is_forgotten_and_asked_again() -> None:
+    base = {PT_DESC: BaseTerm("Texto")}
+    m = {PT: Term("A", revision=5), PT_DESC: Term("Texto", revision=5)}
+    w = {PT: Term("B", side="metawiki", revision=9), PT_DESC: Term("Texto", side="metawiki", revision=9)}
+    result = run(base, m, w, decisions={PT: Decision("Texto", "manual", basis=("A", "B"))})
+    assert writes(result) == [] and result.stale_decisions == (PT,)
+    assert "decided text is not written" in result.conflicts[0].reason

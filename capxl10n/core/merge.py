@@ -57,6 +57,11 @@ from capxl10n.core.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Action, Capacity
                                  Side, Snapshot, Target, Term, TermKey, normalize_text, qid_sort_key)
 from capxl10n.core.checks import TermContext, check_term, errors
 
+#: A tombstone's ``metawiki_rev`` when no unit existed as the term was agreed absent (MediaWiki revision
+#: ids start at 1): a unit found later was saved since, by somebody.
+NO_UNIT: Final = 0
+
+
 @dataclass(frozen=True)
 class BaseTerm:
     """What both sides held when they last agreed; ``text=None`` is a tombstone (agreed absent)."""
@@ -209,7 +214,7 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
     bundle_qids = {k.qid for k in metawiki.terms if k.lang == SOURCE_LANGUAGE}
     removed = sorted((bundle_qids | {k.qid for k in base}) - set(capacities) - duplicates,
                      key=lambda q: (len(q), q))
-    ctx = _Context(opts, first_contact, _item_revisions(metabase), checks=TermContext.from_snapshot(metabase))
+    ctx = _Context(opts, first_contact, _item_revisions(metabase))
     unaccepted: set[str] = set()
     unlisted: set[str] = set()
     # A decision may bring a term neither side holds yet (a translation imported from a file).
@@ -250,6 +255,7 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
             unlisted.add(key.message_key)
             continue
         ctx.merge_term(key, cap, b, m, w)
+    ctx.refuse_pairs(base, metabase, metawiki)
 
     return MergeResult(
         changes=tuple(ctx.changes), conflicts=tuple(ctx.conflicts), base_updates=ctx.updates,
@@ -318,14 +324,42 @@ class _Context:
     outdating: set[str] = field(default_factory=set)
     #: message key → the English the bundle holds while the units are written (before this plan's changes)
     english: dict[str, str] = field(default_factory=dict)
-    #: Metabase's labels and descriptions as this plan leaves them: the Wikibase rules a write must pass
-    checks: TermContext = field(default_factory=TermContext)
 
-    def refusal(self, key: TermKey, text: str, target: Target) -> str | None:
-        """Why ``text`` must not be written at ``key`` on ``target`` (the checks' first error), or None."""
+    def refusal(self, key: TermKey, text: str) -> str | None:
+        """Why ``text`` must not be written at ``key`` (the first error of the value's own checks), or None;
+        the rules that need the rest of Metabase are :meth:`refuse_pairs`'."""
         english = None if key.lang == SOURCE_LANGUAGE else self.english.get(key.message_key)
-        found = errors(check_term(key, text, english=english, context=self.checks if target == "metabase" else None))
+        found = errors(check_term(key, text, english=english))
         return None if not found else f"{found[0].message} ({found[0].rule})"
+
+    def refuse_pairs(self, base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapshot) -> None:
+        """Wikibase's two rules on Metabase as this plan leaves it: a write that makes a capacity's label
+        equal its description, or its label + description pair one another capacity holds, is not made.
+        Checked once every change is known (a plan deleting a
+        description and setting a label equal to it breaks nothing); refusing a write keeps the old value
+        there, so the check runs again until nothing more is refused. The conflict stays until a human
+        decides, as Wikibase's own refusal at apply time does (two humans' values, one of which cannot be
+        written). A decision refused on Metabase is refused whole: it is forgotten, and its term is a
+        conflict again."""
+        while True:
+            end = TermContext.from_snapshot(metabase)
+            for c in self.changes:
+                if c.target == "metabase":
+                    end.set(c.key, c.new)
+            refused = {c.key: found[0] for c in self.changes if c.target == "metabase" and c.new is not None
+                       for found in [errors(end.check(c.key, c.new))] if found}
+            if not refused:
+                return
+            self.changes = [c for c in self.changes if c.key not in refused]
+            for key, finding in refused.items():
+                m, w, b = metabase.terms.get(key), metawiki.terms.get(key), base.get(key)
+                why = f"{finding.message} ({finding.rule})"
+                if key in self.opts.decisions:
+                    self.stale.append(key)
+                    self.conflict(key, b, m, w, f"decided text is not written: {why}; decide again")
+                else:  # as Wikibase's own refusal at apply time: kept until a human decides
+                    self.conflict(key, b, m, w, f"not written on metabase: {why}")
+                self.updates.pop(key, None)
 
     def saved_outdated(self, key: TermKey) -> bool:
         """Whether a decided translation predates the English the bundle holds when it is written.
@@ -353,8 +387,6 @@ class _Context:
         else:
             revision = current.revision if current else None
             timestamp = current.timestamp if current else None
-        if target == "metabase":
-            self.checks.set(key, new)
         outdated = target == "metawiki" and new is not None and self.saved_outdated(key)
         if outdated:
             reason += "; saved outdated (decided against older English)"
@@ -367,7 +399,7 @@ class _Context:
     def copy(self, key: TermKey, target: Target, new: str, current: Term | None, cap: Capacity,
              reason: str, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
         """Queue a write of a value onto the other side, unless a wiki would alter or refuse it."""
-        problem = self.refusal(key, new, target)
+        problem = self.refusal(key, new)
         if problem is not None:
             source = "metawiki" if target == "metabase" else "metabase"
             self.conflict(key, b, m, w, f"{source}'s value is not written: {problem}", sticky=False)
@@ -382,7 +414,7 @@ class _Context:
     def agree(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
         """Both sides hold the same text (or none): move the base forward if it differs."""
         if m is None:
-            new = BaseTerm(None) if b is not None else None
+            new = BaseTerm(None, metawiki_rev=NO_UNIT if w is None else w.revision) if b is not None else None
         else:
             fuzzy = bool(w and w.fuzzy)  # an English change of this plan outdates it once written (apply)
             new = BaseTerm(m.text, fuzzy=fuzzy, metabase_rev=m.revision, metawiki_rev=w.revision if w else None)
@@ -390,10 +422,6 @@ class _Context:
             return
         if b is None or b.normalized != new.normalized or b.fuzzy != new.fuzzy:
             self.updates[key] = new
-
-    def tombstone(self, key: TermKey, b: BaseTerm) -> None:
-        if b.text is not None:
-            self.updates[key] = BaseTerm(None)
 
     def merge_term(self, key: TermKey, cap: Capacity, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
         mt, wt = _norm(m), _norm(w)
@@ -484,8 +512,9 @@ class _Context:
                 self.conflict(key, b, m, w, "new on both sides (the metawiki translation is outdated)")
         elif mt == bt:
             return  # Metabase unchanged: the outdated unit waits for a translator
-        elif m is None:
-            self.tombstone(key, b)  # neither side has a current value: agreed absent, the unit stays
+        elif m is None:  # neither side has a current value: agreed absent, the unit stays (its revision noted)
+            if b.text is not None or b.metawiki_rev != w.revision:
+                self.updates[key] = BaseTerm(None, metawiki_rev=w.revision)
         elif wt == bt or (b.text is None and not _resaved(b, w)):
             # The unit holds the base, or the term was agreed absent (an outdated unit is how a deletion
             # shows when the bot may not delete) and nobody saved the unit since: a new Metabase value
@@ -537,7 +566,7 @@ class _Context:
             return
         problem = None
         if decision.text is not None:
-            problem = self.refusal(key, decision.text, "metabase")
+            problem = self.refusal(key, decision.text)
         elif key.lang == SOURCE_LANGUAGE:
             problem = "a decision never deletes a capacity's English (it would empty the bundle key)"
         if problem is not None:
@@ -571,7 +600,11 @@ def _decided_reason(decision: Decision) -> str:
 
 
 def _resaved(b: BaseTerm, w: Term) -> bool:
-    """An agreed-absent term whose outdated unit was saved again since (a translator's own outdated text)."""
+    """An agreed-absent term whose outdated unit was saved since it was agreed absent: a translator's own
+    outdated text. A tombstone made while no unit existed (:data:`NO_UNIT`) saw no outdated unit, so any
+    unit there now was saved since; one that noted no revision at all (older states) cannot tell."""
+    if b.metawiki_rev == NO_UNIT:
+        return True
     return b.metawiki_rev is not None and w.revision is not None and w.revision != b.metawiki_rev
 
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from capxl10n.wikis.http import PageHistory
 from capxl10n.errors import DataError, UsageError
-from capxl10n.core.merge import BaseTerm
+from capxl10n.core.merge import NO_UNIT, BaseTerm
 from capxl10n.core.model import TermKey
 from capxl10n.core.plan import Operation, Plan, loads
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus
@@ -132,9 +132,11 @@ def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = 
                 # The English change outdated the unit, whether this plan wrote it or copied it onto
                 # Metabase: the agreed text is an outdated one (a translator's confirmation is a change).
                 fuzzy = (key.message_key in outdated and key.lang != "en") or any(op.outdated for op in ops)
+                unit_rev = revs.get("metawiki") or revs.get("bundle")
+                if ops[0].new is None and unit_rev is None:
+                    unit_rev = NO_UNIT  # a deletion copied from Meta-Wiki: no unit there
                 updates[key] = BaseTerm(ops[0].new, fuzzy=fuzzy and ops[0].new is not None,
-                                        metabase_rev=revs.get("metabase"),
-                                        metawiki_rev=revs.get("metawiki") or revs.get("bundle"))
+                                        metabase_rev=revs.get("metabase"), metawiki_rev=unit_rev)
                 finished.append(key)
         else:
             updates.pop(key, None)
