@@ -65,6 +65,16 @@ def test_resolve_bad_input(state, kw, match) -> None:
     assert state.decisions() == {}
 
 
+@pytest.mark.parametrize("text,rule", [("Organizar $1", "message-syntax"), ("Org ~~~~", "pre-save-transform"),
+                                       ("Orga\u0301nizar", "not-nfc"), ("Org\u202eanizar", "bidi-control")])
+def test_resolve_refuses_a_text_the_merge_would_refuse(state, text: str, rule: str) -> None:
+    """Every error of the translation checks, not only what a wiki refuses outright: recorded, the decision
+    would only be forgotten at the next plan."""
+    with pytest.raises(UsageError, match=rule):
+        resolve(state, PT, text=text)
+    assert state.decisions() == {}
+
+
 def test_resolve_unknown_conflict(state) -> None:
     with pytest.raises(UsageError, match="no open conflict"):
         resolve(state, TermKey("Q1", "label", "pt-br"), text="x")

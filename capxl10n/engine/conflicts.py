@@ -35,7 +35,7 @@ from capxl10n.core.merge import Decision
 from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Term, TermKey, full_message_key, normalize_text
 from capxl10n.core.reasons import KINDS, kind
 from capxl10n.engine.state import State, InboxEntry
-from capxl10n.core.values import value_problem
+from capxl10n.core.checks import check_value, errors
 
 if TYPE_CHECKING:
     import polib
@@ -94,9 +94,9 @@ def resolve(state: State, key: TermKey, *, take: str | None = None, text: str | 
         assert text is not None
         if not text.strip():
             raise UsageError("--text is empty", hint="to delete on both sides take the side that has no value")
-        problem = value_problem(text, field=key.field, lang=key.lang)
+        problem = text_problem(key, text)
         if problem is not None:
-            raise UsageError(f"--text {problem}", hint="a wiki would alter or refuse it; see docs/values.md")
+            raise UsageError(f"--text {problem}", hint="a wiki or the app would alter or refuse it; see docs/checks.md")
         decision = Decision(text, source=source)
     state.decide(key, decision)
     log.info("decision recorded for %s/%s (%s)", key.message_key, key.lang, decision.source)
@@ -220,7 +220,7 @@ def prepare_bulk(entries: Iterable[InboxEntry], take: str, *, source: str) -> Bu
             skipped.append((entry, f"no English on {take}: a decision never deletes a capacity's English"))
             continue
         if value is not None:
-            problem = value_problem(value.text, field=entry.key.field, lang=entry.key.lang)
+            problem = text_problem(entry.key, value.text)
             if problem is not None:
                 skipped.append((entry, f"the {take} value {problem}"))
                 continue
@@ -425,10 +425,17 @@ def _entry_problems(entry: polib.POEntry, *, lang: str, bundle_page: str, confli
         return problem(f"msgid is not the English source {_shown(expected)}: the English changed since the export "
                        "(or the msgid was edited); export again and decide again")
     if entry.msgstr.strip():
-        bad = value_problem(entry.msgstr, field=key.field, lang=lang)
+        bad = text_problem(key, entry.msgstr)
         if bad is not None:
             return problem(f"msgstr {bad}")
     return [], key
+
+
+def text_problem(key: TermKey, text: str) -> str | None:
+    """Why a decided text must not be written (the first error of ``capxl10n check``'s rules), or None: the
+    merge would refuse it at the next plan, so a decision or an import refuses it now."""
+    found = errors(check_value(key, text))
+    return None if not found else f"{found[0].message} ({found[0].rule})"
 
 
 def _same_decision(decision: Decision, text: str) -> bool:
