@@ -88,7 +88,7 @@ class Interrupted(CapxError):
     """A maintainer (Ctrl-C) or a scheduler (SIGTERM) asked the run to stop; it stopped at a safe point.
 
     Exit 5, as a partly done apply: the next run resumes. ``phase`` says where it stopped
-    (``read``, ``plan``, ``write``); nothing is lost either way (docs/sync.md, "Interruptions").
+    (``read``, ``plan``, ``apply``); nothing is lost either way (docs/sync.md, "Interruptions").
     """
 
     exit_code = EXIT_PARTIAL
@@ -102,7 +102,8 @@ class Interrupted(CapxError):
 
 def phase_doing(phase: str) -> str:
     """``read`` → "reading": how messages name a phase of a run."""
-    return {"read": "reading", "plan": "planning", "write": "writing", "recover": "recovering"}.get(phase, phase)
+    return {"read": "reading", "plan": "planning", "apply": "writing", "recover": "recovering",
+            "catalogs": "building the catalogs"}.get(phase, phase)
 
 
 class ConfigError(CapxError):

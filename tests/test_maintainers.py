@@ -388,3 +388,112 @@ def test_a_second_ctrl_c_stops_at_once_and_the_next_sync_finds_the_write_in_flig
     resumed = slow.cli("sync")
     assert resumed.exit_code == 0, resumed.output
     assert max(Counter(slow.bot_revisions()).values()) == 1
+
+
+# -- point 2: logs and run history -------------------------------------------------------------------
+def test_every_json_log_line_has_time_run_phase_and_level(fresh: World) -> None:
+    import re
+
+    result = CliRunner().invoke(main, ["--log-format", "json", *fresh.args("sync")], env=fresh.env)
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    assert events
+    for event in events:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["time"]), event
+        assert event["level"] in ("debug", "info", "warning", "error") and event["phase"] and event["run"]
+    assert {e["phase"] for e in events} >= {"read", "plan", "apply", "done"}
+    (run_id,) = {e["run"] for e in events}
+    listed = json.loads(fresh.cli("--format", "json", "runs").stdout)
+    assert [r["run"] for r in listed] == [run_id]
+
+
+def test_quiet_prints_only_the_result_line_and_errors(fresh: World) -> None:
+    result = CliRunner().invoke(main, ["-q", *fresh.args("sync")], env=fresh.env)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("sync: ") and " written (metabase " in line and line.endswith("; exit 0")
+    failed = CliRunner().invoke(main, ["-q", *fresh.args("sync")], env={k: "" for k in fresh.env})
+    assert failed.exit_code in (0, 1)
+    key = fresh.pick()
+    fresh.peer.edit_unit(key, "Texto novo")
+    no_credentials = CliRunner().invoke(main, ["-q", *fresh.args("sync")], env={k: "" for k in fresh.env})
+    assert no_credentials.exit_code == 1
+    assert no_credentials.stdout == "" and no_credentials.stderr.startswith("error: ")
+
+
+def test_verbose_shows_each_operation_and_very_verbose_each_request_redacted(fresh: World) -> None:
+    from capxl10n.sandbox.server import BOT_PASSWORD
+
+    verbose = CliRunner().invoke(main, ["-v", *fresh.args("sync")], env=fresh.env)
+    assert verbose.exit_code == 0
+    wrote = [line for line in verbose.stderr.splitlines() if line.startswith("wrote ")]
+    (run,) = json.loads(fresh.cli("--format", "json", "runs").stdout)
+    assert len(wrote) == sum(run["written"].values()) > 0
+    assert all(w.split()[1] in ("metabase", "metawiki", "bundle") for w in wrote)
+    quiet_default = CliRunner().invoke(main, fresh.args("sync"), env=fresh.env)
+    assert not [line for line in quiet_default.stderr.splitlines() if line.startswith("wrote ")]
+    key = fresh.pick()
+    fresh.peer.edit_unit(key, "Texto novo")
+    try:
+        loud = CliRunner().invoke(main, ["-vv", *fresh.args("sync")], env=fresh.env)
+    finally:
+        from capxl10n.cli.main import setup_logging
+        setup_logging(0, "text")  # the HTTP loggers back to silent for the tests after this one
+    assert loud.exit_code == 0, loud.output
+    assert '"GET /metawiki/w/api.php?' in loud.stderr and '"POST /metabase/w/api.php' in loud.stderr
+    assert BOT_PASSWORD not in loud.output and "lgpassword=" not in loud.output.replace("lgpassword=***", "")
+
+
+def test_runs_lists_each_run_with_status_counts_conflicts_and_errors(contact: World) -> None:
+    assert contact.cli("sync").exit_code == 3
+    assert contact.cli("plan").exit_code == 3
+    broken = contact.cli("apply", str(contact.tmp / "missing.json"))
+    assert broken.exit_code == 1
+    contact.peer.edit_unit(TermKey(inbox(contact)[0]["qid"], "description", "de"), "Neu")
+    no_credentials = CliRunner().invoke(main, contact.args("sync"), env={k: "" for k in contact.env})
+    assert no_credentials.exit_code == 1
+    rows = json.loads(contact.cli("--format", "json", "runs").stdout)
+    assert [r["command"] for r in rows] == ["sync", "plan", "sync"]
+    failed, planned, first = rows
+    assert (first["status"], first["exit_code"]) == ("conflicts", 3)
+    assert first["written"]["metabase"] + first["written"]["metawiki"] > 0 and first["conflicts"] > 0
+    assert first["seconds"] is not None and first["finished"]
+    assert (planned["status"], planned["note"]) == ("conflicts", planned["note"])
+    assert (failed["status"], failed["exit_code"]) == ("error", 1)
+    assert "no bot-password credentials" in failed["errors"][0]
+    table = contact.cli("runs").stdout
+    assert table.splitlines()[1].split() == ["run", "command", "started", "duration", "status", "exit", "metabase",
+                                             "metawiki", "conflicts", "errors", "note"]
+    assert contact.cli("--format", "json", "runs", "--since", "1h").stdout == contact.cli(
+        "--format", "json", "runs").stdout
+    assert json.loads(contact.cli("--format", "json", "runs", "--since", "2999-01-01").stdout) == []
+    bad = contact.cli("runs", "--since", "yesterday")
+    assert bad.exit_code == 2 and "--since: 'yesterday' is neither a time ago nor a date" in bad.output
+    assert contact.cli("--format", "json", "runs", "--limit", "1").stdout.count('"run"') == 1
+
+
+def test_a_killed_run_is_shown_as_interrupted_with_how_far_it_got(slow: World) -> None:
+    import signal
+
+    proc = spawn(slow, "sync")
+    signal_when(proc, lambda: journaled(slow.state) >= 3, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    (row,) = json.loads(slow.cli("--format", "json", "runs").stdout)
+    assert row["status"] == "interrupted" and row["exit_code"] is None and row["finished"] is None
+    assert row["note"].startswith("killed while writing: ") and row["note"].endswith(" operation(s) done")
+    done, total = row["note"][len("killed while writing: "):].split(" operation(s)")[0].split(" of ")
+    assert 3 <= int(done) + 1 and int(done) < int(total)
+    assert slow.cli("sync").exit_code == 0
+    rows = json.loads(slow.cli("--format", "json", "runs").stdout)
+    assert [r["status"] for r in rows] == ["ok", "interrupted"]
+
+
+def test_a_signal_is_recorded_with_the_signal_and_what_was_left(slow: World) -> None:
+    import signal
+
+    proc = spawn(slow, "sync")
+    signal_when(proc, lambda: journaled(slow.state) >= 3, signal.SIGTERM)
+    (row,) = json.loads(slow.cli("--format", "json", "runs").stdout)
+    assert (row["status"], row["exit_code"]) == ("interrupted", 5)
+    assert row["note"].startswith("SIGTERM while writing: ") and " left" in row["note"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import uuid
+from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,8 @@ class Env:
     catalogs_path: Path | None = None
     #: Set while a command that writes to the wikis runs (Ctrl-C then means "stop after this write").
     writing: bool = False
+    #: This invocation's id: a plan, apply or sync records its run under it (`capxl10n runs`, JSON logs).
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     _profile: Any = field(default=None, repr=False)
 
     def profile(self) -> Any:
@@ -83,29 +87,85 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
 
 
+def utc_time(created: float) -> str:
+    """A log record's time as UTC ISO 8601 with milliseconds: ``2025-06-01T10:00:00.123Z``."""
+    stamp = datetime.fromtimestamp(created, timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
 class JsonLogFormatter(logging.Formatter):
-    """One JSON object per line for cron and Toolforge logs."""
+    """One JSON object per line for cron and Toolforge logs: every line has ``time`` (UTC), ``level``,
+    ``run`` (the id ``capxl10n runs`` shows) and ``phase`` (``start`` before the run's first phase),
+    then the message and the event's fields."""
+
+    def __init__(self, run_id: str | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {"level": record.levelname.lower(), "logger": record.name,
+        from capxl10n.engine.runlog import current
+
+        run, phase = current()
+        entry: dict[str, Any] = {"time": utc_time(record.created), "level": record.levelname.lower(),
+                                 "run": run or self.run_id, "phase": phase or "start", "logger": record.name,
                                  "message": redact(record.getMessage())}
         extra = getattr(record, "event", None)
         if isinstance(extra, dict):
-            entry.update(extra)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            entry.update({k: v for k, v in extra.items() if v is not None or k not in ("run", "phase")})
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
-def setup_logging(verbosity: int, log_format: str) -> None:
+class TextLogFormatter(logging.Formatter):
+    """For people: ``warning: …``/``error: …``; an info line (``-v``) as it is; ``-vv`` names the logger.
+    Secrets are redacted as everywhere."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + self.formatException(record.exc_info)
+        if record.levelno >= logging.WARNING:
+            message = f"{record.levelname.lower()}: {message}"
+        elif record.levelno < logging.INFO:
+            message = f"debug {record.name}: {message}"
+        return redact(message)
+
+
+class _Handler(logging.StreamHandler):
+    """Writes to the current ``sys.stderr`` (click's test runner swaps it), clearing a progress bar first."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        from capxl10n.cli.progress import clear_line
+        clear_line()
+        super().emit(record)
+
+
+#: Loggers of the HTTP stack shown with ``-vv`` (one line per request: method, URL, status; redacted).
+HTTP_LOGGERS = ("urllib3.connectionpool",)
+
+
+def setup_logging(verbosity: int, log_format: str, run_id: str | None = None) -> None:
+    """Levels: ``-q`` errors only; default warnings; ``-v`` one line per operation; ``-vv`` debug and
+    every HTTP request. JSON logs (for cron) carry info lines by default (phases, counts)."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     if verbosity < 0:
         level = logging.ERROR
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter() if log_format == "json"
-                         else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler = _Handler()
+    handler.setFormatter(JsonLogFormatter(run_id) if log_format == "json" else TextLogFormatter())
     root = logging.getLogger("capxl10n")
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if log_format == "json" and verbosity >= 0 else level)
+    root.setLevel(logging.INFO if log_format == "json" and verbosity == 0 else level)
     root.propagate = False
+    for name in HTTP_LOGGERS:
+        http = logging.getLogger(name)
+        http.handlers[:] = [handler] if verbosity >= 2 else [h for h in http.handlers if not isinstance(h, _Handler)]
+        http.setLevel(logging.DEBUG if verbosity >= 2 else logging.NOTSET)
+        http.propagate = verbosity < 2
 
 
 class CapxGroup(click.Group):
@@ -117,7 +177,9 @@ class CapxGroup(click.Group):
         except CapxError as exc:
             env = ctx.find_object(Env)
             if env is not None and env.log_format == "json":
-                click.echo(json.dumps({"level": "error", **exc.to_json()}, ensure_ascii=False), err=True)
+                click.echo(json.dumps({"time": utc_time(datetime.now(timezone.utc).timestamp()), "level": "error",
+                                       "run": env.run_id, "phase": getattr(exc, "phase", None), **exc.to_json()},
+                                      ensure_ascii=False), err=True)
             else:
                 click.echo(f"{'' if isinstance(exc, Interrupted) else 'error: '}{exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -148,8 +210,9 @@ class CapxGroup(click.Group):
               envvar="CAPXL10N_CATALOGS", help="Catalogs directory (overrides the profile).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one JSON object per line on stderr, for cron.")
-@click.option("-v", "--verbose", count=True, help="More detail (repeatable).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors and results.")
+@click.option("-v", "--verbose", count=True,
+              help="-v: a line per operation written; -vv: also debug lines and every HTTP request (redacted).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the result line (no progress, no notes).")
 @click.pass_context
 def main(ctx: click.Context, profile: str, output_format: str, state_path: Path | None,
          catalogs_path: Path | None, log_format: str, verbose: int, quiet: bool) -> None:
@@ -162,7 +225,7 @@ def main(ctx: click.Context, profile: str, output_format: str, state_path: Path 
     env.log_format = log_format
     env.state_path = state_path
     env.catalogs_path = catalogs_path
-    setup_logging(env.verbosity, log_format)
+    setup_logging(env.verbosity, log_format, env.run_id)
 
 
 def _register_commands() -> None:
@@ -178,6 +241,7 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.imports import import_command
     from capxl10n.cli.commands.languages import languages
     from capxl10n.cli.commands.pull import pull_command
+    from capxl10n.cli.commands.runs import runs_command
     from capxl10n.cli.commands.sample import sample
     from capxl10n.cli.commands.sandbox import sandbox_group
     from capxl10n.cli.commands.conflicts import conflicts_group
@@ -185,7 +249,7 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.todo import todo
 
     for command in (languages, catalogs, coverage, check, todo, export, sample, sandbox_group, pull_command, plan_command,
-                    apply_command, sync_command, conflicts_group, import_command, demo):
+                    apply_command, sync_command, conflicts_group, import_command, runs_command, demo):
         main.add_command(command)
 
 

@@ -193,7 +193,7 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str,
         result.left = [op.id for op in plan.operations if runner.status(op) not in (*SETTLED, Status.FAILED)]
         log.info("apply stopped by %s: %d operation(s) done, %d left for the next run", result.interrupted,
                     len(result.done), len(result.left),
-                    extra={"event": {"phase": "write", "interrupted": result.interrupted, "left": len(result.left)}})
+                    extra={"event": {"phase": "apply", "interrupted": result.interrupted, "left": len(result.left)}})
     finally:
         result.requests = writers.requests() - start
         _finish(plan, state, result, interrupted=interrupted)
@@ -284,6 +284,12 @@ class _Runner:
         self.mark(ops, Status.DONE, revision=revision)
         if written:
             self.result.written.extend(o.id for o in ops)
+        for op in ops:  # one line per operation (shown with -v)
+            log.log(logging.INFO if written else logging.DEBUG, "%s %s %s/%s: %s", "wrote" if written else
+                    "already in place:", op.target, op.key.message_key, op.key.lang,
+                    "(deleted)" if op.new is None else _shown(op.new),
+                    extra={"event": {"phase": "apply", "op": op.id, "target": op.target, "written": written,
+                                     "revision": revision}})
 
     def conflict(self, op: Operation, current: str | None, current_fuzzy: bool = False) -> None:
         """The target changed under the plan: record it for a human, write nothing."""
@@ -579,6 +585,11 @@ class _BundlePage(_Target):
                 messages[op.key.message_key] = op.new
         return self.api.save_bundle(messages, baserevid=self.bundle.revision, basetimestamp=self.bundle.timestamp,
                                     summary=self.runner.summary(_reasons(ops)))
+
+
+def _shown(text: str, width: int = 60) -> str:
+    text = text.replace("\n", " ")
+    return repr(text if len(text) <= width else text[:width - 1] + "…")
 
 
 def _reasons(ops: Sequence[Operation]) -> str:

@@ -1,6 +1,6 @@
 """Where a run stands: its id and its phase, for every log line and for the run history.
 
-The engine marks its phases (``recover``, ``read``, ``plan``, ``write``, ``catalogs``) with
+The engine marks its phases (``recover``, ``read``, ``plan``, ``apply``, ``catalogs``) with
 :func:`phase`; the CLI's log formatter stamps every line with :func:`current` (docs/sync.md,
 "Unattended runs"), and a run that ends by an error or an interruption is recorded with the phase
 it was in. Context variables, so nothing is passed around and threads do not mix them up.
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-PHASES = ("recover", "read", "plan", "write", "catalogs", "done")
+PHASES = ("recover", "read", "plan", "apply", "catalogs", "done")
 
 _RUN: ContextVar[str | None] = ContextVar("capxl10n_run", default=None)
 _PHASE: ContextVar[str | None] = ContextVar("capxl10n_phase", default=None)

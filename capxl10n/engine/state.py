@@ -530,6 +530,22 @@ class State:
         return [{"run_id": r[0], "command": r[1], "started": r[2], "finished": r[3], "exit_code": r[4],
                  "summary": json.loads(r[5]) if r[5] else None} for r in rows]
 
+    def note_run(self, run_id: str, progress: Mapping[str, Any]) -> None:
+        """Where an unfinished run stands (phase, plan, process): what `capxl10n runs` shows if it is killed.
+        A finished run's summary is never replaced."""
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET summary = ? WHERE run_id = ? AND finished IS NULL",
+                       (json.dumps(progress, ensure_ascii=False, sort_keys=True), run_id))
+
+    def run_history(self, since: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Runs started at or after ``since`` (``YYYY-MM-DDTHH:MM:SSZ``), newest first, at most ``limit``;
+        rows as :meth:`runs` gives them."""
+        rows = self.conn.execute(
+            "SELECT run_id, command, started, finished, exit_code, summary FROM runs WHERE started >= ? "
+            "ORDER BY started DESC, rowid DESC LIMIT ?", (since or "", -1 if limit is None else limit)).fetchall()
+        return [{"run_id": r[0], "command": r[1], "started": r[2], "finished": r[3], "exit_code": r[4],
+                 "summary": json.loads(r[5]) if r[5] else None} for r in rows]
+
     # -- recovery of interrupted applies (capxl10n.engine.recover) ---------------------------------
     def latest_plan(self) -> tuple[str, str, str] | None:
         """The newest plan's id, status and body: only it can hold writes no later run took into account."""

@@ -11,6 +11,8 @@ change but the read cache (no conflicts recorded, no run summary written).
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -182,6 +184,12 @@ def checkpoint(stop: Stop | None, phase: str) -> None:
                           f"{'reading' if phase == 'read' else 'planning'}: nothing was written to either wiki")
 
 
+def _note(state: State, run_id: str, phase: str, **more: Any) -> None:
+    """Where the run stands, for `capxl10n runs` to tell a run still going (its process is alive) from a
+    killed one, and how far a killed one got (its plan's journal)."""
+    state.note_run(run_id, {"phase": phase, "pid": os.getpid(), "host": socket.gethostname(), **more})
+
+
 def run_ending(exc: BaseException, phase: str) -> tuple[int, dict[str, Any]] | None:
     """How a run that ``exc`` ended is recorded in the run history: exit code and summary (None: not at all)."""
     if isinstance(exc, Interrupted):
@@ -274,6 +282,7 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
     with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id, record):
         if record:
             state.start_run(run_id, command)
+            _note(state, run_id, "read")
         runlog.enter("recover")
         # A dry run persists nothing: what an interrupted apply wrote moves the base in memory only.
         recovery = recover_interrupted(profile, state, writers=writers, persist=record)
@@ -359,6 +368,7 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
             check_credentials(profile, the_plan)
         if command == "apply":
             state.start_run(run_id, command)
+        _note(state, run_id, "apply", plan=the_plan.id, operations=len(the_plan.operations))
         if callable(writers) and not isinstance(writers, Writers):
             writers = writers(profile)
         if writers is None:
@@ -369,7 +379,7 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
             # Units of keys put back into the bundle are listed again only once the bundle is saved: from
             # then on the cached Meta-Wiki read is blind to them, even if this apply stops halfway.
             state.forget_side("metawiki")
-        runlog.enter("write")
+        runlog.enter("apply")
         result = apply_plan(the_plan, state, writers, profile_name=profile.name, stop=stop)
         if result.writes:
             from capxl10n.engine.pull import absorb_writes

@@ -26,6 +26,30 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def result_line(command: str, planned: Any, applied: Any, code: int | None = None) -> str:
+    """The one line ``-q`` prints: what the run did and its exit code."""
+    parts: list[str] = []
+    if applied is not None:
+        r = applied.result
+        per_wiki = applied.written_per_wiki()
+        parts.append(f"{len(r.written)} written (metabase {per_wiki['metabase']}, metawiki {per_wiki['metawiki']})")
+        if r.interrupted:
+            parts.append(f"interrupted by {r.interrupted}, {len(r.left)} left")
+        if r.failed:
+            parts.append(f"{len(r.failed)} failed")
+        if r.stale:
+            parts.append(f"{len(r.stale)} skipped")
+        conflicts = applied.open_conflicts
+        code = applied.exit_code if code is None else code
+    else:
+        operations = len(planned.plan.operations)
+        parts.append(f"{operations} change(s) pending" if operations else "nothing to write")
+        conflicts = planned.open_conflicts + planned.pending_conflicts
+        code = planned.exit_code if code is None else code
+    parts.append(f"{conflicts} conflict(s) open")
+    return f"{command}: {', '.join(parts)}; exit {code}"
+
+
 def _render_plan(env: Env, outcome: Any) -> None:
     from capxl10n.core.plan import render_summary
     if env.output_format == "json":
@@ -87,11 +111,14 @@ def plan_command(ctx: click.Context, env: Env, output: Path | None, full: bool) 
     from capxl10n.engine.sync import plan
 
     with GracefulStop() as stop:
-        outcome = plan(env.profile(), incremental=not full, stop=stop)
+        outcome = plan(env.profile(), incremental=not full, stop=stop, run_id=env.run_id)
     if output is not None:
         _write_atomic(output, plan_mod.dumps(outcome.plan))
         env.echo(f"plan written to {output}", err=True)
-    _render_plan(env, outcome)
+    if env.verbosity < 0 and env.output_format != "json":
+        env.echo(result_line("plan", outcome, None))
+    else:
+        _render_plan(env, outcome)
     ctx.exit(outcome.exit_code)
 
 
@@ -117,8 +144,11 @@ def apply_command(ctx: click.Context, env: Env, plan_file: Path) -> None:
     the_plan = plan_mod.loads(text, origin=str(plan_file))
     with GracefulStop() as stop:
         env.writing = True
-        outcome = apply(env.profile(), the_plan, stop=stop)
-    _render_apply(env, outcome, resume=f"capxl10n apply {plan_file}")
+        outcome = apply(env.profile(), the_plan, stop=stop, run_id=env.run_id)
+    if env.verbosity < 0 and env.output_format != "json":
+        env.echo(result_line("apply", None, outcome))
+    else:
+        _render_apply(env, outcome, resume=f"capxl10n apply {plan_file}")
     ctx.exit(outcome.exit_code)
 
 
@@ -139,11 +169,14 @@ def sync_command(ctx: click.Context, env: Env, dry_run: bool, full: bool, output
 
     with GracefulStop() as stop:
         env.writing = not dry_run
-        outcome = sync(env.profile(), dry_run=dry_run, incremental=not full, stop=stop)
+        outcome = sync(env.profile(), dry_run=dry_run, incremental=not full, stop=stop, run_id=env.run_id)
     if output is not None:
         _write_atomic(output, plan_mod.dumps(outcome.planned.plan))
     if env.output_format == "json":
         emit_json(outcome.to_json())
+    elif env.verbosity < 0:
+        env.echo(result_line("sync --dry-run" if dry_run else "sync", outcome.planned, outcome.applied,
+                             outcome.exit_code))
     else:
         _render_plan(env, outcome.planned)
         if outcome.applied is not None:
