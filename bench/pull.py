@@ -22,8 +22,8 @@ class MemoryCache:
     def load_side(self, side: str):
         return self.sides.get(side)
 
-    def store_side(self, side: str, snapshot, mark: str) -> None:
-        self.sides[side] = (snapshot, mark)
+    def store_side(self, side: str, snapshot, cursor) -> None:
+        self.sides[side] = (snapshot, cursor)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import pytest
 from plugins.fake_clients import FakeMetabase, FakeMetawiki, FakeWikis, seeded
 from plugins.fake_transport import EditRecorder, Sleeper, fake_session, recording, reply
 
+from capxl10n.core.cursors import Bundle
 from capxl10n.core.model import TermKey
 from capxl10n.engine import sync as sync_mod
 from capxl10n.engine.apply import MetabaseWriter, MetawikiWriter, Writers
@@ -176,8 +177,7 @@ def test_the_real_clients_answer_every_write_with_a_write_result(profile) -> Non
     mw = client(MetawikiClient, "metawiki", recording("translate-responses/edit-unit-plain"), rights)
     answers.append(mw.save_unit(key, "comunicação", baserevid=21, basetimestamp=None, create=False, summary="s"))
     mw = client(MetawikiClient, "metawiki", recording("translate-responses/bundle-add-key"), rights)
-    mw.bundle = None
-    answers.append(mw.save_bundle({"Q1-label": "One"}, baserevid=None, basetimestamp=None, summary="s"))
+    answers.append(mw.save_bundle(Bundle({}, exists=False), {"Q1-label": "One"}, summary="s"))
     mw = client(MetawikiClient, "metawiki", reply({"delete": {"title": "T", "reason": "s", "logid": 77}}), rights)
     answers.append(mw.delete_unit(key, summary="s"))
     assert [type(a) for a in answers] == [WriteResult] * 4

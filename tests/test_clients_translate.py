@@ -10,6 +10,7 @@ from plugins.fake_transport import Call, EditRecorder, Reply, Sleeper, fake_sess
 from capxl10n.wikis.http import ApiClient
 from capxl10n.wikis.translate import MetawikiClient, PlainMetawikiClient, strip_marker
 from capxl10n.errors import DataError, EditConflictError, PermissionDeniedError, ValidationError
+from capxl10n.core.cursors import Bundle
 from capxl10n.core.model import TermKey
 from capxl10n.profile import Pacing, load_profile
 
@@ -91,7 +92,7 @@ def test_full_read_uses_stats_to_skip_empty_languages_and_follows_continuation()
                     stats=[stats_row("ar", 1), stats_row("de", 0), stats_row("en", 14), stats_row("pt-br", 2, 1),
                            stats_row("qqq", 3)])
     client, api, _ = make(fake)
-    snap = client.read_translations()
+    snap, cursor = client.read_translations()
     # one query (bundle+stats), ar (1 page), pt-br (2 pages of 3); de skipped, en/qqq never read
     assert api.requests_made == 4
     read = [c.get("mclanguage") for c in fake.calls if c.get("list") == "messagecollection"]
@@ -105,7 +106,8 @@ def test_full_read_uses_stats_to_skip_empty_languages_and_follows_continuation()
     assert snap.get(TermKey("Q11024", "description", "pt-br")) is None
     english = snap.get(TermKey("Q759524", "label", "en"))
     assert english.text == "organizational structure" and english.revision == 40
-    assert snap.meta["high_water"] == "2026-03-03T00:00:00Z" and snap.meta["bundle_namespace"] == 828
+    assert cursor.high_water == "2026-03-03T00:00:00Z" and cursor.bundle.namespace == 828
+    assert cursor.bundle.revision == 40 and not cursor.documentation and not snap.meta
     assert all(c.get("mcprop") == "translation|tags|properties" for c in fake.calls if c.get("mclanguage"))
 
 
@@ -113,7 +115,7 @@ def test_uncomputed_stats_mean_every_language_is_read():
     fake = FakeMeta({"pt-br": pt_rows()[:2], "de": [unit("Q11024-label", "de", "Kommunikation")]},
                     stats=[], stats_offset="aa")
     client, api, _ = make(fake)
-    snap = client.read_translations()
+    snap, _ = client.read_translations()
     assert set(snap.languages()) == {"de", "en", "pt-br"}
     assert not client.stats_complete
     assert any(c.get("list") == "allpages" for c in fake.calls)
@@ -139,7 +141,7 @@ def test_partial_stats_continue_with_mgsoffset():
         return base(call)
 
     client, _, _ = make(handler)
-    snap = client.read_translations()
+    snap, _ = client.read_translations()
     assert {"ar", "de"} <= set(snap.languages()) and client.stats_complete
 
 
@@ -233,12 +235,17 @@ def test_writing_en_or_qqq_units_is_refused(creds):
 def test_save_bundle_keeps_metadata_and_creates_with_the_content_model(creds):
     writer = EditRecorder(recording("translate-responses/bundle-add-key"), TRANSLATOR)
     client, _, _ = make(writer)
-    client.bundle = None
-    client.save_bundle({"Q1-label": "One", "Q1-description": "First"}, baserevid=None, basetimestamp=None,
-                       summary="s")
+    client.save_bundle(Bundle({}, exists=False), {"Q1-label": "One", "Q1-description": "First"}, summary="s")
     edit = writer.edits[0]
     assert edit.get("contentmodel") == "translate-messagebundle" and edit.get("createonly") == "1"
     assert list(json.loads(edit.get("text"))) == ["Q1-label", "Q1-description"]
+    # over a page as read: its @metadata kept, its revision the guard (the bundle written over is an argument)
+    read = Bundle({"Q1-label": "One"}, metadata={"sourceLanguage": "en"}, revision=7, timestamp="2026-01-01T00:00:00Z")
+    client.save_bundle(read, {"Q1-label": "One!"}, summary="s")
+    edit = writer.edits[1]
+    assert edit.get("nocreate") == "1" and edit.get("baserevid") == "7" and not edit.get("contentmodel")
+    assert edit.get("basetimestamp") == "2026-01-01T00:00:00Z"
+    assert json.loads(edit.get("text")) == {"@metadata": {"sourceLanguage": "en"}, "Q1-label": "One!"}
 
 
 def test_plain_reader_interprets_the_fuzzy_marker():

@@ -113,11 +113,12 @@ def test_discovery_maps_wikidata_qids_and_reads_terms_without_repeating(tmp_path
     assert found.capacities[0].code is not None
     # backlinks+languages, SPARQL, ceil(120/50)=3 wbgetentities; no index-term reads (SPARQL agreed)
     assert api.requests_made == 5
-    snap = client.read_terms(found.capacities)
+    snap, cursor = client.read_terms(found.capacities)
     assert api.requests_made == 5  # terms came with the discovery answers
     term = snap.get(TermKey("Q7000", "label", "pt-br"))
     assert term is not None and term.text == "rótulo Q100" and term.revision == 1000 and term.side == "metabase"
-    assert snap.meta["high_water"] == "2026-02-02T00:00:00Z"
+    assert cursor.high_water == "2026-02-02T00:00:00Z" and not snap.meta
+    assert cursor.item_revisions["Q100"] == 1000 and set(cursor.accepted_languages) == {"en", "pt-br", "de"}
     assert client.accepted_languages() == {"en", "pt-br", "de"} and api.requests_made == 5
     ids_sent = [i for c in fake.calls if c.get("action") == "wbgetentities" for i in c.values("ids")]
     assert len(ids_sent) == len(set(ids_sent)) == 120
@@ -126,7 +127,7 @@ def test_discovery_maps_wikidata_qids_and_reads_terms_without_repeating(tmp_path
 def test_read_terms_fetches_again_when_not_just_discovered():
     fake = FakeMetabase(items(3))
     client, api = make(fake)
-    snap = client.read_terms([Capacity("Q7001", item="Q101")], languages={"en"})
+    snap, _ = client.read_terms([Capacity("Q7001", item="Q101")], languages={"en"})
     assert {k.lang for k in snap.terms} == {"en"} and api.requests_made == 1
 
 

@@ -54,11 +54,12 @@ def test_mul_fills_languages_without_their_own_label_and_is_marked():
     fake = FakeWikidata({"Q42": entity("Q42", {"mul": "Douglas Adams", "de": "Douglas Adams (de)"},
                                        {"en": "English writer"})})
     client, _ = make(fake)
-    snap = client.read_terms(["Q42"], languages=["de", "pt-br", "en"])
+    snap, cursor = client.read_terms(["Q42"], languages=["de", "pt-br", "en"])
     assert snap.get(TermKey("Q42", "label", "de")).text == "Douglas Adams (de)"
     filled = snap.get(TermKey("Q42", "label", "pt-br"))
     assert filled.text == "Douglas Adams" and filled.author == "mul" and filled.side == "wikidata"
-    assert "Q42/label/pt-br" in snap.meta["from_mul"] and "Q42/label/de" not in snap.meta["from_mul"]
+    assert "Q42/label/pt-br" in cursor.from_mul and "Q42/label/de" not in cursor.from_mul
+    assert cursor.languages == ("de", "pt-br", "en")
     assert snap.get(TermKey("Q42", "description", "pt-br")) is None  # no mul description: nothing invented
     assert snap.get(TermKey("Q42", "description", "en")).text == "English writer"
     assert "mul" in fake.calls[0].values("languages")
@@ -68,7 +69,7 @@ def test_batches_of_fifty_and_missing_items():
     entities = {f"Q{n}": entity(f"Q{n}", {"en": f"concept {n}"}) for n in range(1, 121)}
     fake = FakeWikidata(entities)
     client, api = make(fake)
-    snap = client.read_terms([*entities, "Q999999", "not-a-qid"])
+    snap, _ = client.read_terms([*entities, "Q999999", "not-a-qid"])
     assert api.requests_made == 3 and all(len(c.values("ids")) <= 50 for c in fake.calls)
     assert len(snap.terms) == 120 and snap.get(TermKey("Q999999", "label", "en")) is None
     assert [c.qid for c in snap.capacities][:3] == ["Q1", "Q2", "Q3"]
@@ -76,4 +77,4 @@ def test_batches_of_fifty_and_missing_items():
 
 def test_nothing_to_read_makes_no_request():
     client, api = make(FakeWikidata({}))
-    assert client.read_terms([]).terms == {} and api.requests_made == 0
+    assert client.read_terms([])[0].terms == {} and api.requests_made == 0

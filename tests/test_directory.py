@@ -15,13 +15,14 @@ import polib
 import pytest
 from plugins.fake_transport import Sleeper
 
+from capxl10n.core.cursors import Bundle, Cursor, MetabaseCursor, MetawikiCursor, OwnWrite
 from capxl10n.core.directory import (AGREED, BASE_SIDE, DIRECTORY_SIDE, FROM_BASE_META, MESSAGE_ORDER_META, digest,
                                 known_languages_only, whole_directory)
 from capxl10n.errors import DataError
 from capxl10n.core.merge import BaseTerm
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 from capxl10n.profile import load_profile
-from capxl10n.engine.pull import DOCUMENTATION, pull
+from capxl10n.engine.pull import pull
 from capxl10n.sandbox.server import credentials_env
 from capxl10n.engine.state import load_directory, open_state
 
@@ -33,14 +34,26 @@ def k(qid: str, fld: str, lang: str) -> TermKey:
     return TermKey(qid, fld, lang)  # type: ignore[arg-type]
 
 
-def mb(terms: dict[TermKey, Term], caps: tuple[Capacity, ...] = CAPS, **meta: Any) -> Snapshot:
-    return Snapshot("metabase", caps, terms, meta)
+Read = tuple[Snapshot, Any]
 
 
-def mw(terms: dict[TermKey, Term], bundle: list[str] | None = None, **meta: Any) -> Snapshot:
-    if bundle is not None:
-        meta["bundle"] = {"messages": {key: f"English {key}" for key in bundle}}
-    return Snapshot("metawiki", (), {key: replace(t, side="metawiki") for key, t in terms.items()}, meta)
+def mb(terms: dict[TermKey, Term], caps: tuple[Capacity, ...] = CAPS, **cursor: Any) -> Read:
+    """A Metabase read: its snapshot and its cursor (``cursor`` its fields)."""
+    return Snapshot("metabase", caps, terms), MetabaseCursor(**cursor)
+
+
+def mw(terms: dict[TermKey, Term], bundle: list[str] | None = None, **cursor: Any) -> Read:
+    """A Meta-Wiki read; ``bundle`` the bundle's message keys in order (None: no bundle in the read)."""
+    page = Bundle({key: f"English {key}" for key in bundle}) if bundle is not None else None
+    return (Snapshot("metawiki", (), {key: replace(t, side="metawiki") for key, t in terms.items()}),
+            MetawikiCursor(bundle=page, **cursor))
+
+
+def directory(base: Any, metabase: Read | None, metawiki: Read | None, capacities: Any = ()) -> Snapshot:
+    """:func:`whole_directory` of two reads (each a snapshot and its cursor, or None)."""
+    return whole_directory(base, metabase[0] if metabase else None, metawiki[0] if metawiki else None, capacities,
+                           metabase_cursor=metabase[1] if metabase else None,
+                           metawiki_cursor=metawiki[1] if metawiki else None)
 
 
 def got(d: Snapshot, key: TermKey) -> Term:
@@ -57,7 +70,7 @@ def only(d: Snapshot, key: TermKey) -> tuple[str, str, bool]:
 # ---------------------------------------------------------------------- the rules
 def test_agreed_values_carry_both_sides_evidence() -> None:
     key = k("Q1", "label", "pt-br")
-    d = whole_directory({}, mb({key: Term("Nome", revision=7, timestamp="2026-01-02T00:00:00Z")}),
+    d = directory({}, mb({key: Term("Nome", revision=7, timestamp="2026-01-02T00:00:00Z")}),
                         mw({key: Term("Nome", revision=30, author="Ana")}))
     term = got(d, key)
     assert d.side == DIRECTORY_SIDE
@@ -67,14 +80,14 @@ def test_agreed_values_carry_both_sides_evidence() -> None:
 
 def test_values_only_one_wiki_holds_are_kept_and_say_which() -> None:
     only_mb, only_mw = k("Q1", "label", "de"), k("Q1", "label", "fr")
-    d = whole_directory({}, mb({only_mb: Term("Name", author="Bot")}), mw({only_mw: Term("Nom", author="Chen")}))
+    d = directory({}, mb({only_mb: Term("Name", author="Bot")}), mw({only_mw: Term("Nom", author="Chen")}))
     assert only(d, only_mb) == ("Name", "metabase", False) and got(d, only_mb).author == "Bot"
     assert only(d, only_mw) == ("Nom", "metawiki", False) and got(d, only_mw).author == "Chen"
 
 
 def test_an_outdated_unit_is_shown_fuzzy_whatever_metabase_holds() -> None:
     same, other, alone = k("Q1", "label", "pt-br"), k("Q1", "description", "pt-br"), k("Q2", "label", "pt-br")
-    d = whole_directory({}, mb({same: Term("Nome"), other: Term("Nova descrição")}),
+    d = directory({}, mb({same: Term("Nome"), other: Term("Nova descrição")}),
                         mw({same: Term("Nome", fuzzy=True), other: Term("Descrição antiga", fuzzy=True),
                             alone: Term("Sozinho", fuzzy=True, author="Ana")}))
     assert only(d, same) == ("Nome", "metawiki", True)
@@ -84,13 +97,13 @@ def test_an_outdated_unit_is_shown_fuzzy_whatever_metabase_holds() -> None:
 
 def test_an_open_conflict_shows_metawikis_text_as_translates_export_does() -> None:
     key = k("Q1", "label", "es")
-    d = whole_directory({key: BaseTerm("Base")}, mb({key: Term("De Metabase")}), mw({key: Term("De Meta-Wiki")}))
+    d = directory({key: BaseTerm("Base")}, mb({key: Term("De Metabase")}), mw({key: Term("De Meta-Wiki")}))
     assert only(d, key) == ("De Meta-Wiki", "metawiki", False)
 
 
 def test_english_is_the_bundles_and_metabases_only_where_the_bundle_lacks_the_key() -> None:
     en1, en2, en2d = k("Q1", "label", "en"), k("Q2", "label", "en"), k("Q2", "description", "en")
-    d = whole_directory({}, mb({en1: Term("Metabase English"), en2: Term("Same"), en2d: Term("Only here")}),
+    d = directory({}, mb({en1: Term("Metabase English"), en2: Term("Same"), en2d: Term("Only here")}),
                         mw({en1: Term("Bundle English"), en2: Term("Same")}, bundle=["Q1-label", "Q2-label"]))
     assert only(d, en1) == ("Bundle English", "metawiki", False)
     assert only(d, en2) == ("Same", AGREED, False)
@@ -99,7 +112,7 @@ def test_english_is_the_bundles_and_metabases_only_where_the_bundle_lacks_the_ke
 
 def test_documentation_and_languages_only_metawiki_has() -> None:
     doc, sh = k("Q1", "label", "qqq"), k("Q1", "label", "sh-latn")
-    d = whole_directory({}, mb({}), mw({doc: Term("Name of a root."), sh: Term("Ime")}))
+    d = directory({}, mb({}), mw({doc: Term("Name of a root."), sh: Term("Ime")}))
     assert only(d, doc) == ("Name of a root.", "metawiki", False)
     assert only(d, sh) == ("Ime", "metawiki", False)
     assert {"qqq", "sh-latn"} <= set(d.languages())
@@ -108,7 +121,7 @@ def test_documentation_and_languages_only_metawiki_has() -> None:
 def test_bundle_keys_without_a_metabase_item_become_capacities_after_the_tree_in_bundle_order() -> None:
     terms = {k("Q9", "label", "en"): Term("Nine"), k("Q3", "label", "en"): Term("Three"),
              k("Q1", "label", "en"): Term("One"), k("Q3", "label", "pt-br"): Term("Três")}
-    d = whole_directory({}, mb({k("Q1", "label", "en"): Term("One"), k("Q2", "label", "en"): Term("Two")}),
+    d = directory({}, mb({k("Q1", "label", "en"): Term("One"), k("Q2", "label", "en"): Term("Two")}),
                         mw(terms, bundle=["Q9-label", "Q1-label", "Q3-label", "Q3-description"]))
     assert [c.qid for c in d.capacities] == ["Q1", "Q2", "Q9", "Q3"]
     assert d.capacity("Q9") == Capacity("Q9")  # no item, no parent
@@ -118,29 +131,29 @@ def test_bundle_keys_without_a_metabase_item_become_capacities_after_the_tree_in
 
 
 def test_without_a_bundle_in_the_read_the_order_is_the_trees_and_units_still_find_their_capacity() -> None:
-    d = whole_directory({}, mb({k("Q2", "label", "en"): Term("Two")}),
+    d = directory({}, mb({k("Q2", "label", "en"): Term("Two")}),
                         mw({k("Q7", "label", "en"): Term("Seven"), k("Q7", "label", "de"): Term("Sieben")},
-                           bundle=None, bundle_garbage="not a bundle"))
+                           bundle=None))
     assert [c.qid for c in d.capacities] == ["Q1", "Q2", "Q7"]
     assert d.meta[MESSAGE_ORDER_META] == ["Q2-label", "Q7-label"]
-    d2 = whole_directory({}, mb({}), Snapshot("metawiki", (), {k("Q1", "label", "de"): Term("x", side="metawiki")},
-                                               {"bundle": ["not", "a", "mapping"]}))
+    d2 = directory({}, mb({}), (Snapshot("metawiki", (), {k("Q1", "label", "de"): Term("x", side="metawiki")}),
+                                MetawikiCursor()))
     assert only(d2, k("Q1", "label", "de")) == ("x", "metawiki", False)
 
 
 def test_blank_values_count_as_absent() -> None:
     key = k("Q1", "label", "ja")
-    d = whole_directory({}, mb({key: Term("名前")}), mw({key: Term("  ", fuzzy=True)}))
+    d = directory({}, mb({key: Term("名前")}), mw({key: Term("  ", fuzzy=True)}))
     assert only(d, key) == ("名前", "metabase", False)
-    assert whole_directory({}, mb({}), mw({key: Term("")})).get(key) is None
+    assert directory({}, mb({}), mw({key: Term("")})).get(key) is None
 
 
 def test_our_english_change_outdates_the_keys_translations_at_once() -> None:
     pt, en, doc, other = (k("Q1", "label", "pt-br"), k("Q1", "label", "en"), k("Q1", "label", "qqq"),
                           k("Q2", "label", "pt-br"))
-    d = whole_directory({}, mb({pt: Term("Nome"), other: Term("Outro")}),
+    d = directory({}, mb({pt: Term("Nome"), other: Term("Outro")}),
                         mw({pt: Term("Nome"), en: Term("New English"), doc: Term("Doc"), other: Term("Outro")},
-                           outdated_keys=["Q1-label"]))
+                           outdated_keys=("Q1-label",)))
     assert only(d, pt) == ("Nome", "metawiki", True)
     assert only(d, en)[2] is False and only(d, doc)[2] is False
     assert only(d, other) == ("Outro", AGREED, False)
@@ -149,11 +162,11 @@ def test_our_english_change_outdates_the_keys_translations_at_once() -> None:
 def test_the_previous_english_is_passed_on_for_the_translations_shown_outdated() -> None:
     outdated, current, gone = k("Q1", "label", "pt-br"), k("Q1", "label", "de"), k("Q2", "label", "fr")
     previous = {"pt-br": {"Q1-label": "Old name"}, "de": {"Q1-label": "Old name"}, "fr": {"Q2-label": "x"},
-                "es": "not a table", "ja": {"not a key": "x"}}
-    d = whole_directory({}, mb({}), mw({outdated: Term("Nome", fuzzy=True), current: Term("Name")},
+                "ja": {"not a key": "x"}}
+    d = directory({}, mb({}), mw({outdated: Term("Nome", fuzzy=True), current: Term("Name")},
                                       previous_source=previous))
     assert d.meta["previous_source"] == {"pt-br": {"Q1-label": "Old name"}}
-    assert "previous_source" not in whole_directory({}, mb({}), mw({current: Term("Name")})).meta
+    assert "previous_source" not in directory({}, mb({}), mw({current: Term("Name")})).meta
     assert d.get(gone) is None
 
 
@@ -161,65 +174,65 @@ def test_the_previous_english_is_passed_on_for_the_translations_shown_outdated()
 def test_a_missing_side_is_stood_in_by_the_base_and_named() -> None:
     pt, fr, gone = k("Q1", "label", "pt-br"), k("Q1", "label", "fr"), k("Q1", "label", "de")
     base = {pt: BaseTerm("Nome", metabase_rev=3), fr: BaseTerm("Nom", fuzzy=True), gone: BaseTerm(None)}
-    no_metawiki = whole_directory(base, mb({pt: Term("Nome")}), None)
+    no_metawiki = directory(base, mb({pt: Term("Nome")}), None)
     assert no_metawiki.meta[FROM_BASE_META] == ["metawiki"]
     assert only(no_metawiki, pt) == ("Nome", AGREED, False)
     assert only(no_metawiki, fr) == ("Nom", BASE_SIDE, True)  # the base remembers it outdated on Meta-Wiki
     assert no_metawiki.get(gone) is None  # a tombstone is agreed absence
-    no_metabase = whole_directory(base, None, mw({pt: Term("Nome")}), CAPS)
+    no_metabase = directory(base, None, mw({pt: Term("Nome")}), CAPS)
     assert [c.qid for c in no_metabase.capacities] == ["Q1", "Q2"]  # the stored tree
     assert only(no_metabase, fr) == ("Nom", BASE_SIDE, False)
-    neither = whole_directory(base, None, None, CAPS)
+    neither = directory(base, None, None, CAPS)
     assert neither.meta[FROM_BASE_META] == ["metabase", "metawiki"]
     assert {key: t.side for key, t in neither.terms.items()} == {pt: BASE_SIDE, fr: BASE_SIDE}
 
 
 def test_a_term_only_in_the_base_is_known_to_neither_wiki_and_left_out() -> None:
     key = k("Q1", "label", "it")
-    d = whole_directory({key: BaseTerm("Nome")}, mb({}), mw({}))
+    d = directory({key: BaseTerm("Nome")}, mb({}), mw({}))
     assert d.get(key) is None and d.terms == {}
 
 
 def test_a_tombstone_hides_nothing_a_wiki_still_holds() -> None:
     fuzzy, back = k("Q1", "label", "pt-br"), k("Q1", "label", "fr")
     base = {fuzzy: BaseTerm(None), back: BaseTerm(None)}
-    d = whole_directory(base, mb({}), mw({fuzzy: Term("Nome", fuzzy=True), back: Term("De retour")}))
+    d = directory(base, mb({}), mw({fuzzy: Term("Nome", fuzzy=True), back: Term("De retour")}))
     assert only(d, fuzzy) == ("Nome", "metawiki", True)  # our deletion fallback is an outdated unit
     assert only(d, back) == ("De retour", "metawiki", False)  # re-added by a human, not yet synced
 
 
 def test_capacities_gone_from_both_wikis_are_left_out() -> None:
     key = k("Q5", "label", "pt-br")
-    d = whole_directory({key: BaseTerm("Velho")}, mb({}), mw({}, bundle=["Q1-label"]), (*CAPS, Capacity("Q5")))
+    d = directory({key: BaseTerm("Velho")}, mb({}), mw({}, bundle=["Q1-label"]), (*CAPS, Capacity("Q5")))
     assert "Q5" not in {c.qid for c in d.capacities} and d.get(key) is None
 
 
 def test_pages_whose_write_answer_did_not_tell_their_content_hold_what_the_base_says() -> None:
     deleted, kept, edited = k("Q1", "label", "pt-br"), k("Q1", "label", "de"), k("Q2", "label", "fr")
     base = {deleted: BaseTerm(None), kept: BaseTerm("Name"), edited: BaseTerm("Nouveau", metabase_rev=12)}
-    unknown = {"from": 5, "revisions": []}
+    unknown = OwnWrite(read_revision=5)
     metawiki = mw({deleted: Term("Nome"), kept: Term("Name")},
                   own_writes={f"Translations:{BUNDLE}/Q1-label/pt-br": unknown,
-                              f"Translations:{BUNDLE}/Q1-label/de": {"from": 3, "revisions": [9]}})
+                              f"Translations:{BUNDLE}/Q1-label/de": OwnWrite(3, (9,))})
     metabase = mb({edited: Term("Ancien", revision=5), kept: Term("Name")}, own_writes={"Q102": unknown})
-    d = whole_directory(base, metabase, metawiki)
+    d = directory(base, metabase, metawiki)
     assert d.get(deleted) is None  # deleted on Meta-Wiki by us: the cache's text is gone
     assert only(d, kept) == ("Name", AGREED, False)
     assert only(d, edited) == ("Nouveau", "metabase", False) and got(d, edited).revision == 12
-    broken = mw({deleted: Term("Nome")}, own_writes="not a mapping")
-    assert only(whole_directory(base, metabase, broken), deleted)[0] == "Nome"
+    unwritten = mw({deleted: Term("Nome")})
+    assert only(directory(base, metabase, unwritten), deleted)[0] == "Nome"
 
 
 def test_sides_passed_the_wrong_way_round_are_refused() -> None:
     with pytest.raises(DataError, match="metabase read of the directory is a 'metawiki' snapshot"):
-        whole_directory({}, mw({}), mb({}))
+        directory({}, mw({}), mb({}))
 
 
 def test_same_input_same_bytes_and_the_digest_sees_the_order() -> None:
     terms = {k("Q1", "label", "en"): Term("One"), k("Q2", "label", "en"): Term("Two")}
-    one = whole_directory({}, mb(terms), mw(terms, bundle=["Q1-label", "Q2-label"]))
-    assert one.dumps() == whole_directory({}, mb(terms), mw(terms, bundle=["Q1-label", "Q2-label"])).dumps()
-    swapped = whole_directory({}, mb(terms), mw(terms, bundle=["Q2-label", "Q1-label"]))
+    one = directory({}, mb(terms), mw(terms, bundle=["Q1-label", "Q2-label"]))
+    assert one.dumps() == directory({}, mb(terms), mw(terms, bundle=["Q1-label", "Q2-label"])).dumps()
+    swapped = directory({}, mb(terms), mw(terms, bundle=["Q2-label", "Q1-label"]))
     assert swapped.fingerprint() == one.fingerprint() and digest(swapped) != digest(one)
 
 
@@ -236,10 +249,10 @@ def _state_with_reads(path: Path, *, metabase: bool = True, metawiki: bool = Tru
     with open_state(path) as state:
         state.update_base({pt: BaseTerm("Nome"), k("Q1", "label", "en"): BaseTerm("One")}, CAPS)
         if metabase:
-            state.store_side("metabase", mb({pt: Term("Nome"), k("Q1", "label", "en"): Term("One")}), "m")
+            state.store_side("metabase", *mb({pt: Term("Nome"), k("Q1", "label", "en"): Term("One")}))
         if metawiki:
-            state.store_side("metawiki", mw({pt: Term("Nome", fuzzy=True), k("Q1", "label", "sh-latn"): Term("Ime"),
-                                             k("Q1", "label", "en"): Term("One")}, bundle=["Q1-label"]), "w")
+            state.store_side("metawiki", *mw({pt: Term("Nome", fuzzy=True), k("Q1", "label", "sh-latn"): Term("Ime"),
+                                              k("Q1", "label", "en"): Term("One")}, bundle=["Q1-label"]))
 
 
 def test_load_directory_builds_from_the_base_and_the_read_cache(tmp_path: Path) -> None:
@@ -330,13 +343,13 @@ def test_recentchanges_lists_qqq_units_only_when_asked() -> None:
 
 class MemoryCache:
     def __init__(self) -> None:
-        self.sides: dict[str, tuple[Snapshot, str]] = {}
+        self.sides: dict[str, tuple[Snapshot, Cursor]] = {}
 
-    def load_side(self, side: str) -> tuple[Snapshot, str] | None:
+    def load_side(self, side: str) -> tuple[Snapshot, Cursor] | None:
         return self.sides.get(side)
 
-    def store_side(self, side: str, snapshot: Snapshot, mark: str) -> None:
-        self.sides[side] = (snapshot, mark)
+    def store_side(self, side: str, snapshot: Snapshot, cursor: Cursor) -> None:
+        self.sides[side] = (snapshot, cursor)
 
 
 def _pull(sandbox: Any, cache: MemoryCache, profile: Any = None, **kw: Any) -> Any:
@@ -369,7 +382,7 @@ def test_a_full_pull_reads_the_documentation_in_one_request(sandbox_factory: Any
     langs = [lang for lang in result.metawiki.languages() if lang not in ("en", "qqq")]
     # one request per translation language, the first riding on the bundle request, plus one for qqq
     assert _mc_requests(sandbox) == len(langs) - 1 + 1
-    assert result.metawiki.meta[DOCUMENTATION] is True
+    assert result.metawiki_cursor.documentation is True
 
 
 def test_no_documentation_request_when_the_stats_say_there_is_none(sandbox_factory: Any) -> None:
@@ -402,10 +415,9 @@ def test_a_cache_from_before_documentation_reads_it_once(sandbox_factory: Any) -
     sandbox = sandbox_factory(languages=8)
     cache = MemoryCache()
     first = _pull(sandbox, cache)
-    old, mark = cache.sides["metawiki"]
-    meta = {name: value for name, value in old.meta.items() if name != DOCUMENTATION}
-    cache.sides["metawiki"] = (Snapshot("metawiki", (), {key: t for key, t in old.terms.items() if key.lang != "qqq"},
-                                        meta), mark)
+    old, cursor = cache.sides["metawiki"]
+    cache.sides["metawiki"] = (Snapshot("metawiki", (), {key: t for key, t in old.terms.items() if key.lang != "qqq"}),
+                               replace(cursor, documentation=False))
     sandbox.stats.reset()
     upgraded = _pull(sandbox, cache)
     assert upgraded.incremental["metawiki"] and _mc_requests(sandbox) == 1
@@ -440,7 +452,7 @@ def test_a_wiki_without_translate_api_gives_the_documentation_too(sandbox_factor
 @pytest.mark.realwiki
 def test_documentation_on_the_real_translate(peer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """One request reads it; a changed /qqq unit is read again incrementally; incremental = full."""
-    from capxl10n.engine.pull import Clients
+    from capxl10n.engine.clients import Clients
 
     profile = load_profile("sandbox")
     profile = replace(profile, metabase=replace(profile.metabase, api=peer.api, sparql=None),

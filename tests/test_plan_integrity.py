@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from capxl10n.core.cursors import Bundle, MetabaseCursor, MetawikiCursor
 from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import BaseTerm, Decision, MergeOptions, merge
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
@@ -26,12 +27,17 @@ DE, PT, EN = TermKey("Q1", "label", "de"), TermKey("Q2", "label", "pt"), TermKey
 
 def sides() -> dict[str, Snapshot]:
     metabase = Snapshot("metabase", CAPS, {EN: Term("One", revision=5), DE: Term("Eins", revision=5),
-                                          PT: Term("Dois", revision=6)},
-                        {"high_water": "2025-12-01T10:00:00Z", "item_revisions": {"Q101": 5, "Q102": 6}})
+                                          PT: Term("Dois", revision=6)})
     metawiki = Snapshot("metawiki", CAPS, {EN: Term("One", side="metawiki", revision=70),
-                                          DE: Term("Eins neu", side="metawiki", revision=81, timestamp="t81")},
-                        {"high_water": "2025-12-01T10:00:01Z", "bundle_namespace": 828, "bundle_revision": 70})
+                                          DE: Term("Eins neu", side="metawiki", revision=81, timestamp="t81")})
     return {"metabase": metabase, "metawiki": metawiki}
+
+
+def cursors() -> dict[str, MetabaseCursor | MetawikiCursor]:
+    """Where the two reads of :func:`sides` stand: what the plan records for the source guard."""
+    return {"metabase": MetabaseCursor(high_water="2025-12-01T10:00:00Z", item_revisions={"Q101": 5, "Q102": 6}),
+            "metawiki": MetawikiCursor(high_water="2025-12-01T10:00:01Z",
+                                       bundle=Bundle({"Q1-label": "One"}, revision=70, namespace=828))}
 
 
 def make(decisions: dict[TermKey, Decision] | None = None):
@@ -40,7 +46,7 @@ def make(decisions: dict[TermKey, Decision] | None = None):
     result = merge(base, s["metabase"], s["metawiki"], MergeOptions(decisions=decisions or {}, established=True))
     return build_plan(result, profile="sandbox", bundle_page=BUNDLE, base_generation=3,
                       fingerprints={"metabase": "sha256:a", "metawiki": "sha256:b"}, capacities=CAPS,
-                      bundle_revision=70, bundle_timestamp="t70", sides=s)
+                      bundle_revision=70, bundle_timestamp="t70", sides=s, cursors=cursors())
 
 
 # -- the content hash ---------------------------------------------------------------------------

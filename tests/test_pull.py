@@ -21,9 +21,11 @@ from capxl10n.errors import (
     NotJSONError,
     ReadOnlyError,
 )
+from capxl10n.core.cursors import cursor_dumps
 from capxl10n.core.model import TermKey
 from capxl10n.profile import load_profile
-from capxl10n.engine.pull import Clients, pull
+from capxl10n.engine.clients import Clients
+from capxl10n.engine.pull import pull
 from capxl10n.sandbox.server import credentials_env
 
 CANARY = "sandbox-bot-password-0123456789abcdef"
@@ -36,8 +38,8 @@ class MemoryCache:
     def load_side(self, side):
         return self.sides.get(side)
 
-    def store_side(self, side, snapshot, mark):
-        self.sides[side] = (snapshot, mark)
+    def store_side(self, side, snapshot, cursor):
+        self.sides[side] = (snapshot, cursor)
 
 
 class Wiring:
@@ -155,7 +157,7 @@ def test_a_bundle_change_rereads_metawiki_and_shows_outdated_translations(sandbo
     translated = next(k for k, t in first.metawiki.terms.items() if k.lang not in ("en", "qqq") and not t.fuzzy)
     messages = dict(bundle.messages)
     messages[translated.message_key] += " (changed)"
-    mw.save_bundle(messages, baserevid=bundle.revision, basetimestamp=bundle.timestamp, summary="test")
+    mw.save_bundle(bundle, messages, summary="test")
     again, _, _ = run_pull(sandbox, cache=cache)
     assert not again.incremental["metawiki"]
     assert again.metawiki.get(translated).fuzzy
@@ -237,7 +239,7 @@ def test_secrets_never_appear_in_results_or_logs(sandbox_factory, creds, logs):
     rev, _ = mb.read_item(cap.item)
     mb.edit_item(cap.item, labels={"de": "Geheim?"}, descriptions={}, baserevid=rev, summary="t")
     assert "logged in as CapxBot" in logs.text  # the logs were captured, so the check below means something
-    blobs = [logs.text, str(result.summary())] + [snap.dumps() + mark for snap, mark in cache.sides.values()]
+    blobs = [logs.text, str(result.summary())] + [snap.dumps() + cursor_dumps(cursor) for snap, cursor in cache.sides.values()]
     assert all(CANARY not in blob for blob in blobs)
 
 
@@ -248,7 +250,7 @@ def test_duplicate_qids_and_unknown_bundle_keys_are_reported(sandbox_factory, cr
     _, mw = writer_clients(sandbox, profile)
     bundle = mw.read_bundle()
     messages = {**bundle.messages, "Q999999-label": "Not in the directory", "notes": "free text"}
-    mw.save_bundle(messages, baserevid=bundle.revision, basetimestamp=bundle.timestamp, summary="t")
+    mw.save_bundle(bundle, messages, summary="t")
     result, _, _ = run_pull(sandbox)
     assert "Q999999-label" in result.unknown_bundle_keys and "notes" in result.unknown_bundle_keys
     assert result.summary()["unknown_bundle_keys"] == list(result.unknown_bundle_keys)
@@ -455,8 +457,8 @@ class _DictCache:
     def load_side(self, side):
         return self.sides.get(side)
 
-    def store_side(self, side, snapshot, mark):
-        self.sides[side] = (snapshot, mark)
+    def store_side(self, side, snapshot, cursor):
+        self.sides[side] = (snapshot, cursor)
 
 
 class _RecentChanges:
@@ -483,13 +485,15 @@ def _own_write_world(patched):
     from capxl10n.engine.apply import Written
     from capxl10n.wikis.results import WriteResult
     from capxl10n.core.model import Capacity, Snapshot, Term
+    from capxl10n.core.cursors import DiscoveryCursor, MetabaseCursor
     from capxl10n.core.plan import Operation
-    from capxl10n.engine.pull import absorb_writes
+    from capxl10n.engine.absorb import absorb_writes
     key = TermKey("Q7397", "label", "pt-br")
     cap = Capacity(qid="Q7397", item="Q1")
-    snap = Snapshot("metabase", (cap,), {key: Term("velho", revision=10)},
-                    {"item_revisions": {"Q1": 10}, "index_terms": {"Q1": "Q99"}, "high_water": "2024-01-01T00:00:00Z"})
-    cache = _DictCache(metabase=(snap, "2024-01-01T00:00:00Z"))
+    snap = Snapshot("metabase", (cap,), {key: Term("velho", revision=10)})
+    cursor = MetabaseCursor(high_water="2024-01-01T00:00:00Z", item_revisions={"Q1": 10},
+                            discovery=DiscoveryCursor(index_terms={"Q1": "Q99"}))
+    cache = _DictCache(metabase=(snap, cursor))
     op = Operation("op1", "metabase", "Q1", key, "update", "novo", "velho", False, 10, None, "test")
     absorb_writes(cache, [op], [Written("metabase", "Q1", ("op1",), WriteResult(12, patched=patched))], "B")
     return cache, key
@@ -511,13 +515,15 @@ def _entity(text, rev):
 def test_incremental_skips_exactly_our_revisions(rows, patched, reread):
     from capxl10n.engine.pull import _metabase_incremental
     cache, key = _own_write_world(patched)
-    snap, _ = cache.load_side("metabase")
+    snap, cursor = cache.load_side("metabase")
     if not patched:
         assert snap.terms[key].text == "novo" and snap.terms[key].revision == 12
+    assert cursor.own_writes["Q1"].read_revision == 10 and cursor.own_writes["Q1"].revisions == (() if patched else (12,))
     client = _RecentChanges(rows, {"Q1": _entity("humano", 13)})
-    result, _disc = _metabase_incremental(client, snap, "2024-01-01T00:00:00Z", None)
+    result, after, _disc = _metabase_incremental(client, snap, cursor, None)
     assert (client.read == ["Q1"]) is reread
     assert result.terms[key].text == ("humano" if reread else "novo")
-    assert "own_writes" not in result.meta  # consumed: the next pull starts from the new mark
+    assert not after.own_writes  # consumed: the next pull starts from the new mark
+    assert after.high_water == "2024-01-02T00:00:00Z"
     if not reread:
-        assert result.meta["item_revisions"]["Q1"] == 12
+        assert after.item_revisions["Q1"] == 12

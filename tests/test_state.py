@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from capxl10n.errors import StateError
+from capxl10n.core.cursors import (Bundle, DiscoveryCursor, MetabaseCursor, MetawikiCursor, OwnWrite, WikidataCursor,
+                                   cursor_from_json)
+from capxl10n.errors import DataError, StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
-from capxl10n.engine.state import APPLICATION_ID, SCHEMA_VERSION, load_directory, open_state
+from capxl10n.engine.state import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, load_directory, open_state
 
 PT = TermKey("Q1", "label", "pt")
 
@@ -86,13 +88,88 @@ def test_load_directory_uses_profile_state(tmp_path: Path) -> None:
     assert load_directory(P).text("Q1", "label", "pt") == "Olá"
 
 
+def _state_of_version_3(path: Path, rows: list[tuple[str, Snapshot, str]]) -> None:
+    """A state file as capxl10n wrote it at schema 3: each read's cursor in keys of its snapshot's meta."""
+    conn = sqlite3.connect(path)
+    for version in (1, 2, 3):
+        conn.executescript(MIGRATIONS[version])  # type: ignore[arg-type]
+    conn.executemany("INSERT INTO read_cache VALUES (?, ?, ?, '2026-01-01T00:00:00Z')",
+                     [(side, snap.dumps() if isinstance(snap, Snapshot) else snap, mark) for side, snap, mark in rows])
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.commit()
+    conn.close()
+
+
+def test_schema_4_moves_the_read_cursors_out_of_the_snapshots_meta(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    caps = (Capacity("Q1", item="Q101"),)
+    metabase = Snapshot("metabase", caps, {PT: Term("x", revision=12)}, {
+        "high_water": "2026-01-01T00:00:00Z", "item_revisions": {"Q101": 12}, "accepted_languages": ["en", "pt"],
+        "discovery_source": "sparql", "duplicates": {"Q9": ["Q109", "Q110"]}, "unlinked": ["Q111"],
+        "index_terms": {"Q101": "Q201"}, "own_writes": {"Q101": {"from": 10, "revisions": [12]}}})
+    bundle = {"messages": {"Q1-label": "One", "notes": "x"}, "metadata": {"sourceLanguage": "en"}, "revision": 70,
+              "timestamp": "t70", "exists": True, "author": "Ana", "namespace": 828}
+    metawiki = Snapshot("metawiki", (), {PT: Term("y", fuzzy=True, side="metawiki", revision=3)}, {
+        "high_water": "2026-01-01T00:00:01Z", "bundle": bundle, "bundle_revision": 70, "bundle_exists": True,
+        "bundle_namespace": 828, "unknown_bundle_keys": ["notes"], "documentation": True,
+        "previous_source": {"pt": {"Q1-label": "Uno"}}, "own_writes": {"Translations:B/Q1-label/pt": {"from": 2,
+                                                                                                       "revisions": []}},
+        "outdated_keys": ["Q1-label"]})
+    wikidata = Snapshot("wikidata", (Capacity("Q1"),), {}, {"languages": ["en", "pt"], "from_mul": ["Q1/label/pt"]})
+    _state_of_version_3(path, [("metabase", metabase, "2026-01-01T00:00:00Z"), ("metawiki", metawiki, "2026-01-01T00:00:01Z"),
+                               ("wikidata", wikidata, "2026-01-01T00:00:00Z"), ("elsewhere", "{broken", "")])
+    with open_state(path) as state:
+        assert state.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        columns = [row[1] for row in state.conn.execute("PRAGMA table_info(read_cache)")]
+        assert columns == ["side", "snapshot", "cursor", "updated"]
+        mb, mb_cursor = state.load_side("metabase")
+        assert mb.meta == {} and mb.terms == metabase.terms and mb.capacities == caps
+        assert mb_cursor == MetabaseCursor(
+            high_water="2026-01-01T00:00:00Z", item_revisions={"Q101": 12}, accepted_languages=("en", "pt"),
+            discovery=DiscoveryCursor("sparql", {"Q9": ("Q109", "Q110")}, ("Q111",), {"Q101": "Q201"}),
+            own_writes={"Q101": OwnWrite(10, (12,))})
+        mw, mw_cursor = state.load_side("metawiki")
+        assert mw.meta == {} and mw.terms == metawiki.terms
+        assert mw_cursor == MetawikiCursor(
+            high_water="2026-01-01T00:00:01Z",
+            bundle=Bundle({"Q1-label": "One", "notes": "x"}, {"sourceLanguage": "en"}, 70, "t70", True, "Ana", 828),
+            documentation=True, previous_source={"pt": {"Q1-label": "Uno"}},
+            own_writes={"Translations:B/Q1-label/pt": OwnWrite(2)}, outdated_keys=("Q1-label",))
+        assert state.load_side("wikidata")[1] == WikidataCursor(("en", "pt"), ("Q1/label/pt",))
+        assert state.load_side("elsewhere") is None  # damaged: dropped, only a cache
+        directory = state.whole_directory()
+        assert directory.meta["previous_source"] == {"pt": {"Q1-label": "Uno"}}
+        assert directory.meta["message_order"] == ["Q1-label"]
+    open_state(path).close()  # migrated once
+
+
+def test_a_malformed_cursor_is_refused_naming_the_field() -> None:
+    good = MetawikiCursor(bundle=Bundle({"Q1-label": "One"}, revision=3)).to_json()
+    assert cursor_from_json("metawiki", good) == MetawikiCursor(bundle=Bundle({"Q1-label": "One"}, revision=3))
+    with pytest.raises(DataError, match="metawiki cursor: bundle: field 'revision' must be an integer"):
+        cursor_from_json("metawiki", {**good, "bundle": {**good["bundle"], "revision": "3"}})
+    with pytest.raises(DataError, match="a cursor of side 'metabase', not 'metawiki'"):
+        cursor_from_json("metawiki", MetabaseCursor().to_json())
+    with pytest.raises(DataError, match=r"own_writes\['Q1'\]: field 'revisions' must be a list of integers"):
+        cursor_from_json("metabase", {"side": "metabase", "own_writes": {"Q1": {"revisions": ["12"]}}})
+    with pytest.raises(DataError, match="no read cursor for side 'base'"):
+        cursor_from_json("base", {})
+
+
 def test_read_cache_roundtrip_and_damage(tmp_path: Path) -> None:
     with open_state(tmp_path / "s.sqlite") as state:
         assert state.load_side("metabase") is None
         snap = Snapshot("metabase", (Capacity("Q1"),), {PT: Term("x", revision=2)})
-        state.store_side("metabase", snap, "2025-12-01T00:00:00Z")
-        loaded, mark = state.load_side("metabase")
-        assert loaded.fingerprint() == snap.fingerprint() and mark == "2025-12-01T00:00:00Z"
+        cursor = MetabaseCursor(high_water="2025-12-01T00:00:00Z", item_revisions={"Q1": 2},
+                                own_writes={"Q1": OwnWrite(1, (2,))})
+        state.store_side("metabase", snap, cursor)
+        loaded, read = state.load_side("metabase")
+        assert loaded.fingerprint() == snap.fingerprint() and read == cursor
+        state.conn.execute("UPDATE read_cache SET cursor = '{\"side\": \"metabase\", \"high_water\": 7}'")
+        state.conn.commit()
+        assert state.load_side("metabase") is None  # a malformed cursor: a full read, not a crash
+        state.store_side("metabase", snap, cursor)
         state.conn.execute("UPDATE read_cache SET snapshot = '{broken'")
         state.conn.commit()
         assert state.load_side("metabase") is None  # a damaged cache means a full read, not a crash

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from capxl10n.cli.main import main
 from capxl10n.core.model import TermKey
-from capxl10n.engine.pull import Clients
+from capxl10n.engine.clients import Clients
 
 BUNDLE = "Module:CapacityExchange/capacities.json"
 REPO = Path(__file__).resolve().parents[1]

@@ -23,14 +23,14 @@ Rules per term ``(qid, field, lang)``, with M Metabase's value and W Meta-Wiki's
   ``qqq`` (documentation): Meta-Wiki's.
 * the English an outdated translation was made from (``meta["previous_source"]``,
   ``{lang: {message key: English}}``, the ``.po``'s ``#| msgid``): where the Meta-Wiki
-  read knows it (it saw that English replaced; Translate's API does not say it).
+  read's cursor knows it (it saw that English replaced; Translate's API does not say it).
 * ``author`` and ``timestamp``: as the side read them (Meta-Wiki: the unit's last
   translator; Metabase: the item's last modification); an agreed term takes
   Meta-Wiki's and fills gaps from Metabase's.
 
 Translate outdates every translation of a key whose English changes, but a
 read of that only comes with the next sync: the keys whose English our own
-write changed (the read cache's ``outdated_keys``) have their Meta-Wiki
+write changed (the Meta-Wiki cursor's ``outdated_keys``) have their Meta-Wiki
 translations shown fuzzy at once, so no catalog pairs new English with a
 translation of the old.
 
@@ -42,20 +42,21 @@ else's) is taken to hold what the base says until the next read. A term only in
 the base, with both sides read, is known to neither wiki: it is left out.
 
 The capacities are Metabase's tree (the stored tree when Metabase's read is
-missing), then the bundle keys whose capacity has no Metabase item, as
-capacities without parent in bundle order. ``meta["message_order"]`` lists the
+missing), then the bundle keys whose capacity has no Metabase item (the Meta-Wiki
+cursor's bundle), as capacities without parent in bundle order. ``meta["message_order"]`` lists the
 message keys in the bundle's order, then those the bundle lacks in tree order
 (label before description): Translate's export follows the bundle.
 
+>>> from capxl10n.core.cursors import Bundle, MetawikiCursor
 >>> from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 >>> caps = (Capacity("Q1", item="Q100"),)
 >>> pt, sh = TermKey("Q1", "label", "pt-br"), TermKey("Q1", "label", "sh-latn")
 >>> mb = Snapshot("metabase", caps, {TermKey("Q1", "label", "en"): Term("Name"), pt: Term("Nome")})
 >>> mw = Snapshot("metawiki", (), {TermKey("Q1", "label", "en"): Term("Name", side="metawiki"),
 ...                                pt: Term("Nome", fuzzy=True, side="metawiki", author="Ana"),
-...                                sh: Term("Ime", side="metawiki")},
-...               {"bundle": {"messages": {"Q1-label": "Name", "Q2-label": "New"}}})
->>> d = whole_directory({}, mb, mw)
+...                                sh: Term("Ime", side="metawiki")})
+>>> read = MetawikiCursor(bundle=Bundle({"Q1-label": "Name", "Q2-label": "New"}))
+>>> d = whole_directory({}, mb, mw, metawiki_cursor=read)
 >>> [(k.qid, k.lang, t.side, t.fuzzy) for k, t in d.terms.items()]
 [('Q1', 'en', 'agreed', False), ('Q1', 'pt-br', 'metawiki', True), ('Q1', 'sh-latn', 'metawiki', False)]
 >>> [c.qid for c in d.capacities], d.meta["message_order"]
@@ -69,6 +70,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from capxl10n.errors import DataError
+from capxl10n.core.cursors import MetabaseCursor, MetawikiCursor, OwnWrite
 from capxl10n.core.merge import BaseTerm
 from capxl10n.core.model import (DOC_LANGUAGE, FIELDS, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
                             tree_order)
@@ -85,21 +87,18 @@ MESSAGE_ORDER_META: Final = "message_order"
 PREVIOUS_SOURCE_META: Final = "previous_source"
 #: Snapshot meta: the sides the base stood in for (their reads were missing).
 FROM_BASE_META: Final = "from_base"
-#: Read-cache meta (``capxl10n.engine.pull``): pages we wrote, ``{page: {"from": rev, "revisions": [...]}}``;
-#: an empty ``revisions`` list means the answer did not tell the page's content.
-_OWN_WRITES: Final = "own_writes"
 _UNIT_PREFIX: Final = "Translations:"
-#: Read-cache meta (``capxl10n.engine.pull``): message keys whose English our own write changed.
-_OUTDATED_KEYS: Final = "outdated_keys"
 
 
 def whole_directory(base: Mapping[TermKey, BaseTerm], metabase: Snapshot | None, metawiki: Snapshot | None,
-                    capacities: Iterable[Capacity] = ()) -> Snapshot:
+                    capacities: Iterable[Capacity] = (), *, metabase_cursor: MetabaseCursor | None = None,
+                    metawiki_cursor: MetawikiCursor | None = None) -> Snapshot:
     """Compose one snapshot (side ``directory``) of everything both wikis know; see the module docstring.
 
     ``base`` is the state's base (tombstones included), ``metabase``/``metawiki`` the
-    cached reads (None when missing), ``capacities`` the stored tree (used when
-    Metabase's read is missing).
+    cached reads (None when missing) and their cursors (the pages we wrote since, the
+    bundle as read, the previous English of outdated units), ``capacities`` the stored
+    tree (used when Metabase's read is missing).
     """
     for name, snapshot in (("metabase", metabase), ("metawiki", metawiki)):
         if snapshot is not None and snapshot.side != name:
@@ -108,10 +107,12 @@ def whole_directory(base: Mapping[TermKey, BaseTerm], metabase: Snapshot | None,
     stand_ins = [name for name, snapshot in (("metabase", metabase), ("metawiki", metawiki)) if snapshot is None]
     caps = list(metabase.capacities if metabase is not None else capacities)
     items = {c.item: c.qid for c in caps if c.item}
-    m_terms = _side_terms("metabase", metabase, base, _dirty_metabase_keys(metabase, items, base))
-    w_terms = _outdating(_side_terms("metawiki", metawiki, base, _dirty_metawiki_keys(metawiki, base)), metawiki)
+    mb_read = metabase_cursor if metabase is not None else None
+    mw_read = metawiki_cursor if metawiki is not None else None
+    m_terms = _side_terms("metabase", metabase, base, _dirty_metabase_keys(mb_read, items, base))
+    w_terms = _outdating(_side_terms("metawiki", metawiki, base, _dirty_metawiki_keys(mw_read, base)), mw_read)
 
-    bundle_order = _bundle_keys(metawiki)
+    bundle_order = list(mw_read.bundle.capacity_keys) if mw_read is not None and mw_read.bundle is not None else None
     known = {c.qid for c in caps}
     for message_key in bundle_order or ():
         qid = message_key.rpartition("-")[0]
@@ -133,7 +134,7 @@ def whole_directory(base: Mapping[TermKey, BaseTerm], metabase: Snapshot | None,
             terms[key] = term
     ordered = tree_order(caps)
     meta: dict[str, Any] = {MESSAGE_ORDER_META: _message_order(ordered, terms, bundle_order or [])}
-    previous = _previous_sources(metawiki, terms)
+    previous = _previous_sources(mw_read, terms)
     if previous:
         meta[PREVIOUS_SOURCE_META] = previous
     if stand_ins:
@@ -186,24 +187,21 @@ def _present(text: str | None) -> bool:
     return text is not None and text != "" and not text.isspace()
 
 
-def _unknown_pages(snapshot: Snapshot | None) -> list[str]:
-    """Pages we wrote whose answer did not tell their content (the read cache keeps no revision of ours)."""
-    raw = snapshot.meta.get(_OWN_WRITES) if snapshot is not None else None
-    if not isinstance(raw, Mapping):
-        return []
-    return sorted(str(page) for page, w in raw.items() if isinstance(w, Mapping) and not w.get("revisions"))
+def _unknown_pages(own: Mapping[str, OwnWrite]) -> list[str]:
+    """Pages we wrote whose answer did not tell their content (the cursor keeps no revision of ours)."""
+    return sorted(page for page, w in own.items() if not w.revisions)
 
 
-def _dirty_metabase_keys(snapshot: Snapshot | None, items: Mapping[str, str],
+def _dirty_metabase_keys(cursor: MetabaseCursor | None, items: Mapping[str, str],
                          base: Mapping[TermKey, BaseTerm]) -> list[TermKey]:
-    qids = {items[page] for page in _unknown_pages(snapshot) if page in items}
+    qids = {items[page] for page in _unknown_pages(cursor.own_writes if cursor else {}) if page in items}
     return [key for key in base if key.qid in qids]
 
 
-def _dirty_metawiki_keys(snapshot: Snapshot | None, base: Mapping[TermKey, BaseTerm]) -> list[TermKey]:
+def _dirty_metawiki_keys(cursor: MetawikiCursor | None, base: Mapping[TermKey, BaseTerm]) -> list[TermKey]:
     units: set[tuple[str, str]] = set()
     bundle = False
-    for page in _unknown_pages(snapshot):
+    for page in _unknown_pages(cursor.own_writes if cursor else {}):
         if not page.startswith(_UNIT_PREFIX):
             bundle = True  # the only other page we write on Meta-Wiki
             continue
@@ -213,36 +211,21 @@ def _dirty_metawiki_keys(snapshot: Snapshot | None, base: Mapping[TermKey, BaseT
     return [key for key in base if (key.message_key, key.lang) in units or (bundle and key.lang == SOURCE_LANGUAGE)]
 
 
-def _bundle_keys(metawiki: Snapshot | None) -> list[str] | None:
-    """The bundle's capacity message keys in its order, from the Meta-Wiki read (None when unknown)."""
-    raw = metawiki.meta.get("bundle") if metawiki is not None else None
-    messages = raw.get("messages") if isinstance(raw, Mapping) else None
-    if not isinstance(messages, Mapping):
-        return None
-    return [str(k) for k in messages if MESSAGE_KEY_RE.match(str(k))]
-
-
-def _previous_sources(metawiki: Snapshot | None, terms: Mapping[TermKey, Term]) -> dict[str, dict[str, str]]:
+def _previous_sources(cursor: MetawikiCursor | None, terms: Mapping[TermKey, Term]) -> dict[str, dict[str, str]]:
     """The Meta-Wiki read's previous English of outdated units, for those the directory shows outdated."""
-    raw = metawiki.meta.get(PREVIOUS_SOURCE_META) if metawiki is not None else None
-    if not isinstance(raw, Mapping):
-        return {}
     out: dict[str, dict[str, str]] = {}
-    for lang, table in sorted(raw.items()):
-        if not isinstance(table, Mapping):
-            continue
+    for lang, table in sorted((cursor.previous_source if cursor is not None else {}).items()):
         for message_key, text in table.items():
-            match = MESSAGE_KEY_RE.match(str(message_key))
-            term = terms.get(TermKey(match.group(1), match.group(2), str(lang))) if match and lang else None  # type: ignore[arg-type]
-            if term is not None and term.fuzzy and isinstance(text, str):
-                out.setdefault(str(lang), {})[str(message_key)] = text
+            match = MESSAGE_KEY_RE.match(message_key)
+            term = terms.get(TermKey(match.group(1), match.group(2), lang)) if match and lang else None  # type: ignore[arg-type]
+            if term is not None and term.fuzzy:
+                out.setdefault(lang, {})[message_key] = text
     return out
 
 
-def _outdating(terms: dict[TermKey, Term], metawiki: Snapshot | None) -> dict[TermKey, Term]:
+def _outdating(terms: dict[TermKey, Term], cursor: MetawikiCursor | None) -> dict[TermKey, Term]:
     """Translations of the keys whose English our own write changed, outdated as Translate does."""
-    raw = metawiki.meta.get(_OUTDATED_KEYS) if metawiki is not None else None
-    keys = {str(k) for k in raw} if isinstance(raw, (list, tuple)) else set()
+    keys = set(cursor.outdated_keys) if cursor is not None else set()
     if not keys:
         return terms
     return {key: Term(t.text, True, t.revision, t.author, t.side, t.timestamp)

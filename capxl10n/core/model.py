@@ -201,6 +201,9 @@ class Snapshot:
     Capacities are kept in tree order (depth first, roots in the given order,
     siblings by QID); terms are keyed by :class:`TermKey`. Iteration and JSON
     are deterministic, so the same snapshot always serialises to the same bytes.
+    ``meta`` describes a directory as built for the catalogs (its message order,
+    the previous English of outdated units, the sides the base stood in for) or a
+    sample; where a wiki's read stands is its cursor (:mod:`capxl10n.core.cursors`).
     """
 
     side: str

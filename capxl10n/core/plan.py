@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
 from capxl10n.errors import DataError, UsageError
+from capxl10n.core.cursors import MetabaseCursor, MetawikiCursor
 from capxl10n.core.merge import BaseTerm, Change, Conflict, MergeResult
 from capxl10n.core.reasons import by_language_and_kind, render_counts
 from capxl10n.core.model import (ACTIONS, SOURCE_LANGUAGE, SIDES, TARGETS, Action, Capacity, Side, Snapshot, Target, Term, TermKey,
@@ -213,15 +214,19 @@ def plan_tag(plan_id: str) -> str:
 def build_plan(result: MergeResult, *, profile: str, bundle_page: str, base_generation: int,
                fingerprints: Mapping[str, str], capacities: Sequence[Capacity] = (),
                bundle_revision: int | None = None, bundle_timestamp: str | None = None,
-               notes: Mapping[str, Any] | None = None, sides: Mapping[str, Snapshot] | None = None) -> Plan:
+               notes: Mapping[str, Any] | None = None, sides: Mapping[str, Snapshot] | None = None,
+               cursors: Mapping[str, MetabaseCursor | MetawikiCursor | None] | None = None) -> Plan:
     """Turn a merge result into a plan; operations sorted new bundle keys → items → units → English changes.
 
-    ``sides`` are the two snapshots the merge read: with them each copy names its
-    source and the plan records when each side was read (for apply's source guard).
+    ``sides`` are the two snapshots the merge read, ``cursors`` where each read stands: with them
+    each copy names its source and the plan records when each side was read (for apply's source guard).
     """
     sides = sides or {}
+    cursors = cursors or {}
+    mb_cursor = cursors.get("metabase")
+    item_revisions = mb_cursor.item_revisions if isinstance(mb_cursor, MetabaseCursor) else {}
     ops = [_with_source(_operation(c, bundle_page, bundle_revision, bundle_timestamp), c, sides, bundle_page,
-                        bundle_revision) for c in result.changes]
+                        bundle_revision, item_revisions) for c in result.changes]
     ops.sort(key=lambda o: (o.stage, _page_sort(o), o.key.sort_key()))
     all_notes = {
         "unaccepted_languages": list(result.unaccepted_languages),
@@ -234,30 +239,29 @@ def build_plan(result: MergeResult, *, profile: str, bundle_page: str, base_gene
     return Plan(profile=profile, base_generation=base_generation, fingerprints=dict(fingerprints),
                 operations=tuple(ops), conflicts=tuple(result.conflicts),
                 base=base, resolved=tuple(sorted(result.resolved, key=TermKey.sort_key)),
-                capacities=tuple(capacities), notes=all_notes, reads=_reads(sides))
+                capacities=tuple(capacities), notes=all_notes, reads=_reads(sides, cursors))
 
 
-def _reads(sides: Mapping[str, Snapshot]) -> dict[str, dict[str, Any]]:
+def _reads(sides: Mapping[str, Snapshot], cursors: Mapping[str, MetabaseCursor | MetawikiCursor | None]
+           ) -> dict[str, dict[str, Any]]:
     """When each side was read (its high-water mark: every later edit is at or after it)."""
     out: dict[str, dict[str, Any]] = {}
-    for side, snapshot in sides.items():
+    for side in sides:
         read: dict[str, Any] = {}
-        if snapshot.meta.get("high_water"):
-            read["at"] = str(snapshot.meta["high_water"])
-        if side == "metawiki":
-            bundle = snapshot.meta.get("bundle") or {}
-            namespace = snapshot.meta.get("bundle_namespace", bundle.get("namespace"))
-            revision = snapshot.meta.get("bundle_revision", bundle.get("revision"))
-            if isinstance(namespace, int):
-                read["bundle_namespace"] = namespace
-            if isinstance(revision, int):
-                read["bundle_revision"] = revision
+        cursor = cursors.get(side)
+        if cursor is not None and cursor.high_water:
+            read["at"] = cursor.high_water
+        if isinstance(cursor, MetawikiCursor) and cursor.bundle is not None:
+            if cursor.bundle.namespace is not None:
+                read["bundle_namespace"] = cursor.bundle.namespace
+            if cursor.bundle.revision is not None:
+                read["bundle_revision"] = cursor.bundle.revision
         out[side] = read
     return out
 
 
 def _with_source(op: Operation, change: Change, sides: Mapping[str, Snapshot], bundle_page: str,
-                 bundle_revision: int | None) -> Operation:
+                 bundle_revision: int | None, item_revisions: Mapping[str, int]) -> Operation:
     """Name where a copy's value was read: the other side, which holds exactly that value.
 
     A decision written to one side while the other already holds it has that side as
@@ -277,7 +281,8 @@ def _with_source(op: Operation, change: Change, sides: Mapping[str, Snapshot], b
     if side == "metabase":
         if not change.item:
             return op
-        source = Source("metabase", change.item, _item_revision(snapshot, change.item, op.key.qid), basis)
+        source = Source("metabase", change.item, _item_revision(snapshot, item_revisions, change.item, op.key.qid),
+                        basis)
     elif op.key.lang == SOURCE_LANGUAGE:
         source = Source("metawiki", bundle_page, bundle_revision if bundle_revision is not None
                         else term.revision if term is not None else None, basis)
@@ -287,11 +292,11 @@ def _with_source(op: Operation, change: Change, sides: Mapping[str, Snapshot], b
     return replace(op, source=source)
 
 
-def _item_revision(snapshot: Snapshot, item: str, qid: str) -> int | None:
-    """The item's ``lastrevid`` as read (every Metabase term carries it too)."""
-    known = (snapshot.meta.get("item_revisions") or {}).get(item)
+def _item_revision(snapshot: Snapshot, item_revisions: Mapping[str, int], item: str, qid: str) -> int | None:
+    """The item's ``lastrevid`` as read (the read's cursor says; every Metabase term carries it too)."""
+    known = item_revisions.get(item)
     if known is not None:
-        return int(known)
+        return known
     revisions = [t.revision for k, t in snapshot.terms.items() if k.qid == qid and t.revision is not None]
     return max(revisions) if revisions else None
 

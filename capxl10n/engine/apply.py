@@ -36,6 +36,7 @@ from capxl10n.wikis.http import PageHistory
 from capxl10n.wikis.results import WriteResult
 from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, NetworkError, NotJSONError,
                              PermissionDeniedError, RemoteError, StateError, UsageError, ValidationError)
+from capxl10n.core.cursors import Bundle
 from capxl10n.core.merge import Conflict
 from capxl10n.core.model import Term, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, dumps
@@ -62,26 +63,14 @@ class MetabaseWriter(Protocol):
                   baserevid: int, summary: str) -> WriteResult: ...
 
 
-class BundleRead(Protocol):
-    """What apply reads of the bundle source page (``wikis.translate.Bundle``)."""
-
-    @property
-    def messages(self) -> Mapping[str, str]: ...
-    @property
-    def revision(self) -> int | None: ...
-    @property
-    def timestamp(self) -> str | None: ...
-
-
 class MetawikiWriter(Protocol):
-    def read_bundle(self) -> BundleRead: ...
+    def read_bundle(self) -> Bundle: ...
     def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]: ...
     def page_history(self, title: str, since: str | None = None) -> PageHistory: ...
     def save_unit(self, key: TermKey, text: str, *, fuzzy: bool = False, baserevid: int | None,
                   basetimestamp: str | None, create: bool, summary: str) -> WriteResult: ...
     def delete_unit(self, key: TermKey, *, summary: str) -> WriteResult: ...
-    def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
-                    summary: str) -> WriteResult: ...
+    def save_bundle(self, bundle: Bundle, messages: Mapping[str, str], *, summary: str) -> WriteResult: ...
 
 
 @dataclass
@@ -95,7 +84,7 @@ class Writers:
 
 @dataclass(frozen=True)
 class Written:
-    """One write this run made and what the wiki answered: the read cache absorbs it (pull.absorb_writes)."""
+    """One write this run made and what the wiki answered: the read cache absorbs it (engine.absorb)."""
 
     target: str
     page: str
@@ -566,7 +555,7 @@ class _BundlePage(_Target):
     def __init__(self, runner: _Runner) -> None:
         super().__init__(runner)
         self.api = runner.writers.metawiki
-        self.bundle: BundleRead | None = None
+        self.bundle: Bundle | None = None
 
     def read_first(self, ops: Sequence[Operation]) -> bool:
         return True
@@ -583,8 +572,7 @@ class _BundlePage(_Target):
                 messages.pop(op.key.message_key, None)
             else:
                 messages[op.key.message_key] = op.new
-        return self.api.save_bundle(messages, baserevid=self.bundle.revision, basetimestamp=self.bundle.timestamp,
-                                    summary=self.runner.summary(_reasons(ops)))
+        return self.api.save_bundle(self.bundle, messages, summary=self.runner.summary(_reasons(ops)))
 
 
 def _shown(text: str, width: int = 60) -> str:

@@ -4,7 +4,8 @@
   tombstone), its fuzzy flag and the revisions each side had then;
 * the **apply journal** — every operation of a plan, recorded *before* its request
   goes out and again after, so a killed apply resumes without writing twice;
-* the **read cache** for incremental pulls (:class:`ReadCache` protocol of the clients);
+* the **read cache** for incremental pulls (the :class:`~capxl10n.core.cursors.ReadCache` protocol): each
+  side's last read, its snapshot and its cursor (:mod:`capxl10n.core.cursors`) in a column each;
 * the **conflict inbox** with human decisions, **coverage history** and **run summaries**.
 
 The file is ours only if its ``application_id`` says so; a corrupt or foreign
@@ -16,15 +17,17 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
 
+from capxl10n.core.cursors import (Cursor, MetabaseCursor, MetawikiCursor, cached_read, cursor_dumps,
+                                   cursor_from_legacy_meta, cursor_loads)
 from capxl10n.core.directory import known_languages_only, whole_directory
-from capxl10n.errors import StateError
+from capxl10n.errors import DataError, StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
 from capxl10n.engine.journal import JOURNAL_STATUSES, JournalRow
 from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
@@ -33,7 +36,7 @@ from capxl10n.profile import Profile
 log = logging.getLogger(__name__)
 
 APPLICATION_ID: Final = 0x43415058  # "CAPX"
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 _SCHEMA_V1: Final = """
@@ -78,8 +81,32 @@ CREATE TABLE exports (export_id TEXT NOT NULL, lang TEXT NOT NULL, qid TEXT NOT 
     shown TEXT, created TEXT NOT NULL, PRIMARY KEY (export_id, lang, qid, field));
 """
 
-#: Migrations from version N-1 to N (index N); version 1 is the initial schema.
-MIGRATIONS: Final[dict[int, str]] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
+
+
+def _schema_v4(conn: sqlite3.Connection) -> None:
+    """Version 4: each read's cursor in a column of its own (``cursor``, :mod:`capxl10n.core.cursors`), no
+    longer keys of its snapshot's meta beside a ``high_water`` column. A row whose snapshot is damaged is
+    dropped (the next pull reads that side in full, as it would have)."""
+    conn.execute("CREATE TABLE read_cache_v4 (side TEXT PRIMARY KEY, snapshot TEXT NOT NULL, cursor TEXT NOT NULL, "
+                 "updated TEXT NOT NULL)")
+    for side, text, high_water, updated in conn.execute(
+            "SELECT side, snapshot, high_water, updated FROM read_cache").fetchall():
+        try:
+            snapshot = Snapshot.loads(text, origin=f"read cache '{side}'")
+            cursor, meta = cursor_from_legacy_meta(side, snapshot.meta, high_water or None)
+        except (DataError, ValueError, TypeError) as exc:  # only a cache: the next pull reads the side in full
+            log.warning("state migration: dropping the damaged read cache of %s (%s)", side, exc)
+            continue
+        conn.execute("INSERT INTO read_cache_v4 VALUES (?, ?, ?, ?)",
+                     (side, replace(snapshot, meta=meta).dumps(), cursor_dumps(cursor), updated))
+    conn.execute("DROP TABLE read_cache")
+    conn.execute("ALTER TABLE read_cache_v4 RENAME TO read_cache")
+
+
+#: Migrations from version N-1 to N (index N); version 1 is the initial schema. A step is an SQL script,
+#: or a function run in the migration's transaction.
+MIGRATIONS: Final[dict[int, str | Callable[[sqlite3.Connection], None]]] = {
+    1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _schema_v4}
 
 #: Journal statuses: ``sent`` means the request may have reached the wiki; ``stale`` means not
 #: written because the copied value's source changed after the plan (the next sync re-merges it).
@@ -270,7 +297,8 @@ class State:
         A side whose read is not cached has the base stand in for it (logged); with neither
         cached (a state from before the read cache) this is the agreed :meth:`directory`.
         """
-        reads = {side: self.load_side(side) for side in ("metabase", "metawiki")}
+        mb, mw = cached_read(self, "metabase", MetabaseCursor), cached_read(self, "metawiki", MetawikiCursor)
+        reads = {"metabase": mb, "metawiki": mw}
         missing = [side for side, cached in reads.items() if cached is None]
         if len(missing) == len(reads):
             log.warning("%s holds no read of either wiki: the directory is the agreed values only (no outdated "
@@ -280,29 +308,31 @@ class State:
         for side in missing:
             log.warning("%s holds no read of %s: its agreed values stand in for it until the next sync",
                         self.path, side)
-        mb, mw = reads["metabase"], reads["metawiki"]
-        whole = whole_directory(self.load_base(), mb[0] if mb else None, mw[0] if mw else None, self.capacities())
+        whole = whole_directory(self.load_base(), mb[0] if mb else None, mw[0] if mw else None, self.capacities(),
+                                metabase_cursor=mb[1] if mb else None, metawiki_cursor=mw[1] if mw else None)
         whole, unknown = known_languages_only(whole)
         if unknown:
             log.warning("left out of the directory: terms in languages capxl10n does not know: %s",
                         ", ".join(unknown))
         return whole
 
-    # -- read cache (the clients' ReadCache protocol) ---------------------------------------
-    def load_side(self, side: str) -> tuple[Snapshot, str] | None:
-        row = self.conn.execute("SELECT snapshot, high_water FROM read_cache WHERE side = ?", (side,)).fetchone()
+    # -- read cache (the ReadCache protocol of capxl10n.core.cursors) -----------------------
+    def load_side(self, side: str) -> tuple[Snapshot, Cursor] | None:
+        """The last read of ``side``: its snapshot and its cursor (None when there is none, or it is damaged)."""
+        row = self.conn.execute("SELECT snapshot, cursor FROM read_cache WHERE side = ?", (side,)).fetchone()
         if row is None:
             return None
+        origin = f"{self.path} read cache '{side}'"
         try:
-            return Snapshot.loads(row[0], origin=f"{self.path} read cache '{side}'"), row[1]
+            return Snapshot.loads(row[0], origin=origin), cursor_loads(side, row[1], origin=f"{origin} cursor")
         except Exception as exc:  # a damaged cache is only a cache: read everything again
             log.warning("ignoring damaged read cache for %s: %s", side, exc)
             return None
 
-    def store_side(self, side: str, snapshot: Snapshot, high_water_mark: str) -> None:
+    def store_side(self, side: str, snapshot: Snapshot, cursor: Cursor) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO read_cache VALUES (?, ?, ?, ?)",
-                       (side, snapshot.dumps(), high_water_mark, utcnow()))
+            db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
+                       (side, snapshot.dumps(), cursor_dumps(cursor), utcnow()))
 
     def forget_side(self, side: str) -> None:
         """Drop one side's cached read: the next pull reads it in full."""
@@ -622,8 +652,20 @@ def _check_header(path: Path) -> None:
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         log.info("migrating state schema to version %d", target)
-        conn.executescript("BEGIN;" + MIGRATIONS[target] + f"PRAGMA user_version = {target};"
-                           f"PRAGMA application_id = {APPLICATION_ID};COMMIT;")
+        step = MIGRATIONS[target]
+        if isinstance(step, str):
+            conn.executescript("BEGIN;" + step + f"PRAGMA user_version = {target};"
+                               f"PRAGMA application_id = {APPLICATION_ID};COMMIT;")
+            continue
+        conn.execute("BEGIN")
+        try:
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
 
 
 def load_directory(profile: Profile) -> Snapshot:

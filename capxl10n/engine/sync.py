@@ -19,13 +19,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from capxl10n.engine.absorb import absorb_writes
 from capxl10n.engine import runlog
 from capxl10n.engine.apply import ApplyResult, Stop, Writers, apply_plan
 from capxl10n.engine.authors import Lookup, api_lookup, with_authors
 from capxl10n.catalogs.build import CatalogOptions, build_catalogs
 from capxl10n.core.coverage import coverage
+from capxl10n.core.cursors import MetabaseCursor, MetawikiCursor
 from capxl10n.core.directory import digest
 from capxl10n.errors import (EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CapxError, CatalogError,
                              Interrupted, redact)
@@ -34,6 +36,9 @@ from capxl10n.core.model import Snapshot, TermKey
 from capxl10n.core.plan import Plan, build_plan
 from capxl10n.engine.state import State, open_state
 from capxl10n.profile import Profile
+
+if TYPE_CHECKING:
+    from capxl10n.engine.pull import PullResult
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +57,21 @@ class Reading:
     requests: Mapping[str, int] = field(default_factory=dict)
     #: The bundle's message keys as read; None when unknown (a reader that does not say).
     bundle_keys: frozenset[str] | None = None
+    #: Where each side's read stands (its time mark, revisions as read): the plan records it for the source
+    #: guard. None for a reader that does not say (the guard then re-reads every source).
+    metabase_cursor: MetabaseCursor | None = None
+    metawiki_cursor: MetawikiCursor | None = None
 
     @classmethod
-    def from_pull(cls, result: Any) -> Reading:
+    def from_pull(cls, result: PullResult) -> Reading:
         bundle = result.bundle
         return cls(metabase=result.metabase, metawiki=result.metawiki,
                    duplicates=dict(result.discovery.duplicates),
                    unaccepted_languages=tuple(result.unaccepted_languages),
                    unknown_bundle_keys=tuple(result.unknown_bundle_keys),
                    bundle_revision=bundle.revision, bundle_timestamp=bundle.timestamp,
-                   requests=dict(result.requests), bundle_keys=frozenset(bundle.messages))
+                   requests=dict(result.requests), bundle_keys=frozenset(bundle.messages),
+                   metabase_cursor=result.metabase_cursor, metawiki_cursor=result.metawiki_cursor)
 
 
 Reader = Callable[[Any, State], Reading]
@@ -220,7 +230,7 @@ def _recording(state: State, run_id: str, enabled: bool = True) -> Iterator[None
 
 def make_writers(profile: Profile) -> Writers:
     """Real write clients for both wikis; constructing them touches no network."""
-    from capxl10n.engine.pull import Clients
+    from capxl10n.engine.clients import Clients
     clients = Clients(sync_profile(profile))
     return Writers(metabase=clients.metabase, metawiki=clients.metawiki,
                    requests=lambda: sum(clients.requests().values()))
@@ -251,7 +261,8 @@ def make_plan(profile: Profile, state: State, reading: Reading,
         fingerprints={"metabase": reading.metabase.fingerprint(), "metawiki": reading.metawiki.fingerprint()},
         capacities=tuple(c for c in reading.metabase.capacities if c.qid not in duplicates),
         bundle_revision=reading.bundle_revision, bundle_timestamp=reading.bundle_timestamp,
-        notes=_reading_notes(reading, result), sides={"metabase": reading.metabase, "metawiki": reading.metawiki})
+        notes=_reading_notes(reading, result), sides={"metabase": reading.metabase, "metawiki": reading.metawiki},
+        cursors={"metabase": reading.metabase_cursor, "metawiki": reading.metawiki_cursor})
     return plan, result
 
 
@@ -382,7 +393,6 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
         runlog.enter("apply")
         result = apply_plan(the_plan, state, writers, profile_name=profile.name, stop=stop)
         if result.writes:
-            from capxl10n.engine.pull import absorb_writes
             absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
         if result.complete:
             # Keys this plan put back (or could not list) had their units hidden from its merge, and keys

@@ -3,7 +3,7 @@
 ``MetabaseClient.edit_item``, ``MetawikiClient.save_unit``, ``delete_unit`` and
 ``save_bundle`` (and the test fakes standing in for them) all return a
 :class:`WriteResult`; apply keeps it per write (``engine.apply.Written``) and the
-read cache absorbs it (``engine.pull.absorb_writes``).
+read cache absorbs it (``engine.absorb.absorb_writes``).
 """
 from __future__ import annotations
 

@@ -18,37 +18,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Final
 
 from capxl10n.wikis.http import ApiClient, PageHistory
 from capxl10n.wikis.results import WriteResult
 from capxl10n.errors import DataError, RemoteError
+from capxl10n.core.cursors import NOT_TRANSLATIONS, Bundle, MetawikiCursor
 from capxl10n.core.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Snapshot, Term, TermKey
 from capxl10n.profile import MetawikiProfile
 
 log = logging.getLogger(__name__)
 
 FUZZY_MARKER: Final = "!!FUZZY!!"
-NOT_TRANSLATIONS: Final = frozenset({SOURCE_LANGUAGE, DOC_LANGUAGE})
-
-
-@dataclass(frozen=True)
-class Bundle:
-    """The bundle source page: English messages in bundle order, its @metadata and revision."""
-
-    messages: dict[str, str]
-    metadata: dict[str, Any] = field(default_factory=dict)
-    revision: int | None = None
-    timestamp: str | None = None
-    exists: bool = True
-    author: str | None = None
-    namespace: int | None = None
-
-    @property
-    def unknown_keys(self) -> tuple[str, ...]:
-        """Keys that are not ``Q<digits>-label|description`` (reported, never synced)."""
-        return tuple(k for k in self.messages if not MESSAGE_KEY_RE.match(k))
 
 
 def parse_bundle(text: str, title: str) -> tuple[dict[str, str], dict[str, Any]]:
@@ -109,7 +91,6 @@ class MetawikiClient:
     def __init__(self, api: ApiClient, profile: MetawikiProfile) -> None:
         self.api = api
         self.profile = profile
-        self.bundle: Bundle | None = None
         self.high_water: str | None = None
         self.stats_complete = False
         self.unknown_units: list[str] = []
@@ -154,8 +135,7 @@ class MetawikiClient:
     def read_bundle(self) -> Bundle:
         """The bundle source page as it is now (``exists=False`` if the page is missing)."""
         data = self.api.get(action="query", **self._bundle_params())
-        self.bundle = self._parse_bundle_page(data)
-        return self.bundle
+        return self._parse_bundle_page(data)
 
     def read_bundle_and_stats(self, first_language: str | None = None) -> tuple[Bundle, dict[str, int] | None]:
         """Bundle, message-group stats and a time mark in one request (a full pull's first step).
@@ -183,7 +163,7 @@ class MetawikiClient:
                     terms.update(self._mc_terms(page, first_language or ""))
             self._prefetched[first_language or ""] = terms
         self.high_water = self.high_water or self.api.server_time(data)
-        self.bundle = self._parse_bundle_page(data)
+        bundle = self._parse_bundle_page(data)
         stats = self._stats_rows(data)
         offset = (data.get("continue") or {}).get("mgsoffset")
         while offset and stats is not None:
@@ -196,10 +176,10 @@ class MetawikiClient:
                 break
             stats.update(rows)
             offset = next_offset
-        if stats is not None and not stats and self.bundle.messages:
+        if stats is not None and not stats and bundle.messages:
             stats = None
         self.stats_complete = stats is not None
-        return self.bundle, stats
+        return bundle, stats
 
     @staticmethod
     def _stats_rows(data: Mapping[str, Any]) -> dict[str, int] | None:
@@ -284,8 +264,10 @@ class MetawikiClient:
                 author=props.get("last-translator-text") or None, side="metawiki")
         return out
 
-    def read_translations(self, languages: Collection[str] | None = None, *, progress: Any = None) -> Snapshot:
-        """Bundle English (as ``en``) plus every translation of ``languages`` (all with something if None)."""
+    def read_translations(self, languages: Collection[str] | None = None, *, progress: Any = None
+                          ) -> tuple[Snapshot, MetawikiCursor]:
+        """Bundle English (as ``en``) plus every translation of ``languages`` (all with something if None),
+        and the read's cursor (its time mark and the bundle as read)."""
         bundle, stats = self.read_bundle_and_stats()
         langs = self.languages_to_read(stats, languages)
         terms = self.english_terms(bundle) if languages is None or SOURCE_LANGUAGE in languages else {}
@@ -304,15 +286,12 @@ class MetawikiClient:
                 candidates &= set(languages)
         return sorted(candidates - NOT_TRANSLATIONS)
 
-    def snapshot(self, terms: Mapping[TermKey, Term], bundle: Bundle) -> Snapshot:
-        meta: dict[str, Any] = {"bundle_revision": bundle.revision, "bundle_exists": bundle.exists}
-        if self.high_water:
-            meta["high_water"] = self.high_water
-        if bundle.namespace is not None:
-            meta["bundle_namespace"] = bundle.namespace
-        if bundle.unknown_keys:
-            meta["unknown_bundle_keys"] = list(bundle.unknown_keys)
-        return Snapshot(side="metawiki", terms=dict(terms), meta=meta)
+    def snapshot(self, terms: Mapping[TermKey, Term], bundle: Bundle, *, documentation: bool = False
+                 ) -> tuple[Snapshot, MetawikiCursor]:
+        """A read of ``terms`` and ``bundle`` (side ``metawiki``) and its cursor; ``documentation``: the
+        terms hold the ``qqq`` documentation as read."""
+        return (Snapshot(side="metawiki", terms=dict(terms)),
+                MetawikiCursor(high_water=self.high_water or None, bundle=bundle, documentation=documentation))
 
     def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]:
         """The current term, revision and timestamp of one unit page (for apply's guards)."""
@@ -457,7 +436,7 @@ class MetawikiClient:
         ``documentation`` the changed ``/qqq`` units are listed too (as ``qqq`` keys)."""
         skip = frozenset(ignore)
         namespaces = [self.profile.translations_namespace]
-        ns = bundle_namespace if bundle_namespace is not None else (self.bundle.namespace if self.bundle else None)
+        ns = bundle_namespace
         if ns is not None:
             namespaces.append(ns)
         units: dict[TermKey, int] = {}
@@ -537,15 +516,16 @@ class MetawikiClient:
         deleted = answer.get("delete") or {}
         return WriteResult(revision=int(deleted["logid"]) if deleted.get("logid") else None)
 
-    def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
-                    summary: str) -> WriteResult:
-        """Save the bundle source page (keeping its @metadata), guarded by its base revision."""
-        metadata = dict(self.bundle.metadata) if self.bundle and self.bundle.metadata else {}
+    def save_bundle(self, bundle: Bundle, messages: Mapping[str, str], *, summary: str) -> WriteResult:
+        """Write ``messages`` over ``bundle``, the page as read (:meth:`read_bundle`): its @metadata is kept and
+        its revision guards the edit (none: the page is created, with the bundle content model)."""
+        metadata = dict(bundle.metadata)
         body: dict[str, Any] = {"@metadata": metadata} if metadata else {}
         body.update(messages)
+        baserevid = bundle.revision
         params: dict[str, Any] = {"title": self.profile.bundle_page,
                                   "text": json.dumps(body, ensure_ascii=False, indent=4) + "\n",
-                                  "summary": summary, "baserevid": baserevid, "basetimestamp": basetimestamp}
+                                  "summary": summary, "baserevid": baserevid, "basetimestamp": bundle.timestamp}
         if baserevid is None:
             params["createonly"] = 1
             params["contentmodel"] = "translate-messagebundle"
@@ -562,11 +542,11 @@ class PlainMetawikiClient(MetawikiClient):
         data = self.api.get(action="query", **self._bundle_params(), curtimestamp=1,
                             list="recentchanges", rclimit=1, rcprop="timestamp|ids")
         self.high_water = self.high_water or self.api.server_time(data)
-        self.bundle = self._parse_bundle_page(data)
         self.stats_complete = False
-        return self.bundle, None
+        return self._parse_bundle_page(data), None
 
-    def read_translations(self, languages: Collection[str] | None = None, *, progress: Any = None) -> Snapshot:
+    def read_translations(self, languages: Collection[str] | None = None, *, progress: Any = None
+                          ) -> tuple[Snapshot, MetawikiCursor]:
         bundle, _ = self.read_bundle_and_stats()
         terms = self.english_terms(bundle) if languages is None or SOURCE_LANGUAGE in languages else {}
         terms.update(self.read_pages(languages))

@@ -19,6 +19,7 @@ from typing import Any, Final
 from capxl10n.wikis.http import ApiClient, PageHistory
 from capxl10n.wikis.results import WriteResult
 from capxl10n.errors import DataError, NotJSONError, RemoteError, ValidationError
+from capxl10n.core.cursors import MetabaseCursor
 from capxl10n.core.model import QID_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import MetabaseProfile
 
@@ -236,8 +237,10 @@ class MetabaseClient:
                          sparql_missing=tuple(missing), index_terms=dict(sorted(index_of.items())))
 
     # ------------------------------------------------------------------ reads
-    def read_terms(self, capacities: Sequence[Capacity], languages: Collection[str] | None = None) -> Snapshot:
-        """Labels and descriptions of ``capacities`` (side ``metabase``).
+    def read_terms(self, capacities: Sequence[Capacity], languages: Collection[str] | None = None
+                   ) -> tuple[Snapshot, MetabaseCursor]:
+        """Labels and descriptions of ``capacities`` (side ``metabase``), and the read's cursor (its time mark,
+        each item's revision, the term languages Metabase accepts).
 
         Entities read by the :meth:`discover` just before are used once
         instead of being fetched again (no request is ever repeated).
@@ -259,12 +262,10 @@ class MetabaseClient:
                 terms[TermKey(cap.qid, fld, lang)] = Term(  # type: ignore[arg-type]
                     text=text, revision=int(revision) if revision is not None else None,
                     side="metabase", timestamp=entity.get("modified"))
-        meta: dict[str, Any] = {"item_revisions": dict(sorted(revisions.items(), key=lambda kv: _qnum(kv[0])))}
-        if self.high_water:
-            meta["high_water"] = self.high_water
-        if self._accepted:
-            meta["accepted_languages"] = sorted(self._accepted)
-        return Snapshot(side="metabase", capacities=tuple(capacities), terms=terms, meta=meta)
+        cursor = MetabaseCursor(high_water=self.high_water or None,
+                                item_revisions=dict(sorted(revisions.items(), key=lambda kv: _qnum(kv[0]))),
+                                accepted_languages=tuple(sorted(self._accepted or ())))
+        return Snapshot(side="metabase", capacities=tuple(capacities), terms=terms), cursor
 
     def read_item(self, item: str) -> tuple[int, dict[tuple[str, str], str]]:
         """Fresh ``lastrevid`` and terms of one item, for the apply guards."""

@@ -2,7 +2,7 @@
 
 Wikidata stores language-independent labels under ``mul`` and expects
 readers to fall back to it; a language without its own label gets the ``mul``
-value here, marked in the snapshot's ``meta["from_mul"]`` so no one mistakes
+value here, listed in the read's cursor (``WikidataCursor.from_mul``) so no one mistakes
 it for a translation. A concept's description is not the capacity's
 description: these terms are never pushed anywhere without a human.
 """
@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from capxl10n.wikis.http import ApiClient
 from capxl10n.wikis.wikibase import batched, entity_terms
+from capxl10n.core.cursors import WikidataCursor
 from capxl10n.core.model import QID_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
 from capxl10n.profile import WikidataProfile
 
@@ -27,8 +28,10 @@ class WikidataClient:
         self.api = api
         self.profile = profile
 
-    def read_terms(self, qids: Sequence[str], languages: Collection[str] | None = None) -> Snapshot:
-        """Terms of ``qids`` (side ``wikidata``), 50 ids per request; ``mul`` fills languages without a label."""
+    def read_terms(self, qids: Sequence[str], languages: Collection[str] | None = None
+                   ) -> tuple[Snapshot, WikidataCursor]:
+        """Terms of ``qids`` (side ``wikidata``), 50 ids per request; ``mul`` fills languages without a label.
+        The cursor names the languages read and the terms ``mul`` filled."""
         wanted = sorted({q for q in qids if QID_RE.match(q)}, key=qid_sort_key)
         terms: dict[TermKey, Term] = {}
         from_mul: list[str] = []
@@ -66,5 +69,6 @@ class WikidataClient:
                                 side="wikidata", timestamp=entity.get("modified"))
                             from_mul.append(f"{qid}/{fld}/{lang}")
         capacities = tuple(Capacity(qid=q) for q in wanted)
-        meta: dict[str, Any] = {"from_mul": sorted(from_mul)} if from_mul else {}
-        return Snapshot(side="wikidata", capacities=capacities, terms=terms, meta=meta)
+        cursor = WikidataCursor(languages=None if languages is None else tuple(languages),
+                                from_mul=tuple(sorted(from_mul)))
+        return Snapshot(side="wikidata", capacities=capacities, terms=terms), cursor

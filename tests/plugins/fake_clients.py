@@ -15,6 +15,7 @@ from typing import Any
 
 from capxl10n.wikis.http import PageHistory, RevisionInfo
 from capxl10n.wikis.results import WriteResult
+from capxl10n.core.cursors import Bundle
 from capxl10n.errors import EditConflictError, PermissionDeniedError, RemoteError, ValidationError
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey, normalize_text
 
@@ -24,15 +25,6 @@ BUNDLE = "Module:CapacityExchange/capacities.json"
 
 def unit_title(key: TermKey) -> str:
     return f"Translations:{BUNDLE}/{key.message_key}/{key.lang}"
-
-
-@dataclass(frozen=True)
-class FakeBundle:
-    messages: dict[str, str]
-    metadata: dict[str, Any]
-    revision: int | None
-    timestamp: str | None
-    exists: bool = True
 
 
 @dataclass
@@ -217,10 +209,10 @@ class FakeMetawiki:
     def __init__(self, wikis: FakeWikis) -> None:
         self.w = wikis
 
-    def read_bundle(self) -> FakeBundle:
+    def read_bundle(self) -> Bundle:
         self.w.requests += 1
-        return FakeBundle(dict(self.w.bundle), {}, self.w.bundle_revision, str(self.w.bundle_revision),
-                          self.w.bundle_revision is not None)
+        return Bundle(dict(self.w.bundle), {}, self.w.bundle_revision, str(self.w.bundle_revision),
+                      self.w.bundle_revision is not None)
 
     def read_unit(self, key: TermKey) -> tuple[Term | None, int | None, str | None]:
         self.w.requests += 1
@@ -263,10 +255,9 @@ class FakeMetawiki:
             self.w.history.pop(unit_title(key), None)
         return WriteResult(None)
 
-    def save_bundle(self, messages: Mapping[str, str], *, baserevid: int | None, basetimestamp: str | None,
-                    summary: str) -> WriteResult:
+    def save_bundle(self, bundle: Bundle, messages: Mapping[str, str], *, summary: str) -> WriteResult:
         self.w.hook("edit", "bundle")
-        if baserevid != self.w.bundle_revision and self.w.bundle_author != BOT:
+        if bundle.revision != self.w.bundle_revision and self.w.bundle_author != BOT:
             raise EditConflictError("Edit conflict.", code="editconflict", site="metawiki")
         if dict(messages) == self.w.bundle:
             return WriteResult(None, nochange=True)

@@ -383,7 +383,7 @@ class Wiring:
 
     def writers(self, p: Any) -> Any:
         from capxl10n.engine.apply import Writers
-        from capxl10n.engine.pull import Clients
+        from capxl10n.engine.clients import Clients
         from capxl10n.engine.sync import sync_profile
 
         if self.on_apply is not None:

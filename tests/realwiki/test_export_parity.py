@@ -94,12 +94,12 @@ def world(peer: Any) -> Iterator[tuple[Any, Snapshot, str]]:
 
     profile = _profile(peer.api)
     reader = MetawikiClient(ApiClient(profile.metawiki, profile), profile.metawiki)
-    read = reader.read_translations([SOURCE_LANGUAGE, *LANGUAGES])
-    assert reader.bundle is not None
+    read, cursor = reader.read_translations([SOURCE_LANGUAGE, *LANGUAGES])
+    assert cursor.bundle is not None
     terms = {**read.terms, **_documentation(reader, anon)}
-    order = [k for k in reader.bundle.messages if MESSAGE_KEY_RE.match(k)]
+    order = list(cursor.bundle.capacity_keys)
     capacities = tuple(Capacity(q) for q in dict.fromkeys(k.rpartition("-")[0] for k in order))
-    snapshot = Snapshot("metawiki", capacities, terms, meta={**read.meta, "message_order": order})
+    snapshot = Snapshot("metawiki", capacities, terms, meta={"message_order": order})
     try:
         yield peer, snapshot, keys[3]
     finally:
