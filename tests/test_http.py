@@ -1,15 +1,17 @@
 """The HTTP seam: User-Agent, retries and backoff, non-JSON answers, typed errors, login, writes, pacing."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
 
 import mwclient
+import mwclient.sleep
 import pytest
 import requests
 from plugins.fake_transport import Call, Reply, Sleeper, api_error, fake_session, recording, reply
 
 from capxl10n import __version__
-from capxl10n.wikis.http import ApiClient, make_session, parse_retry_after, user_agent
+from capxl10n.wikis.http import ApiClient, WikiSite, make_session, parse_retry_after, user_agent
 from capxl10n.errors import (
     AuthError,
     BadTokenError,
@@ -339,3 +341,76 @@ def test_an_expired_session_logs_in_again_once(profile, creds):
     api.write("edit", title="T", text="x")
     assert len(wiki.edits) == 1 and api.relogins == 1
     assert len([c for c in transport.calls if c.get("action") == "login"]) == 2
+
+
+# ---------------------------------------------------------------------- mwclient on our transport
+def test_mwclient_builds_every_call_and_our_transport_sends_it(profile, creds, monkeypatch):
+    """Login, tokens and calls come from mwclient's Site; each request goes through WikiSite.raw_call."""
+    sent: list[str] = []
+    original = WikiSite.raw_call
+
+    def spy(self, script, data, *args, **kwargs):
+        sent.append(str(data.get("action")))
+        return original(self, script, data, *args, **kwargs)
+
+    monkeypatch.setattr(WikiSite, "raw_call", spy)
+    api, transport, _ = client(profile, FakeWiki())
+    api.write("edit", title="T", text="x")
+    assert sent == ["query", "login", "query", "query", "edit"] == [c.get("action") for c in transport.calls]
+    assert isinstance(api.mw, mwclient.Site) and api.requests_made == 5
+
+
+def test_login_handshake_goes_as_mwclient_builds_it_and_the_rest_carries_fv2_and_maxlag(profile, creds):
+    api, transport, _ = client(profile, FakeWiki())
+    api.write("edit", title="T", text="x")
+    login_token, login, site_init, csrf, edit = transport.calls
+    for call in (login_token, login, site_init):
+        assert call.get("format") == "json" and "formatversion" not in call.params and "maxlag" not in call.params
+    assert login_token.get("type") == "login" and site_init.values("meta")[:2] == ["siteinfo", "userinfo"]
+    for call in (csrf, edit):
+        assert call.get("formatversion") == "2" and call.get("maxlag") == "5"
+    assert csrf.get("type") == "csrf" and list(edit.body_params)[-1] == "token"
+
+
+def test_mwclient_never_sleeps(profile, creds, monkeypatch):
+    """mwclient's sleepers are off (max_retries=0); a throttled login waits on our injected sleep."""
+    def no_sleep(seconds):
+        raise AssertionError(f"mwclient slept {seconds}s")
+
+    monkeypatch.setattr(mwclient.sleep.time, "sleep", no_sleep)
+    wiki = FakeWiki()
+    throttled = {"n": 1}
+
+    def handler(call: Call) -> Reply:
+        if call.get("action") == "login" and throttled["n"]:
+            throttled["n"] -= 1
+            return reply({"login": {"result": "Throttled", "wait": 30}})
+        return wiki(call)
+
+    api, transport, sleeper = client(profile, handler)
+    api.login()
+    assert api.logged_in_as == "CapxBot" and sleeper.sleeps == [2.0] and api.retries == 1
+    assert [c.get("action") for c in transport.calls] == ["query", "login", "query", "login", "query"]
+
+
+def test_login_requests_get_our_retries(profile, creds, logs):
+    wiki = FakeWiki()
+    busy = {"n": 1}
+
+    def handler(call: Call) -> Reply:
+        if call.get("action") == "login" and busy["n"]:
+            busy["n"] -= 1
+            return reply(body="busy", status=503, headers={"Retry-After": "7"})
+        return wiki(call)
+
+    api, transport, sleeper = client(profile, handler)
+    api.login()
+    assert sleeper.sleeps == [7.0] and api.requests_made == len(transport.calls) == 4
+    assert "answered HTTP 503" in logs.text and "retrying in 7.0s (attempt 2 of 4)" in logs.text
+    assert CANARY not in logs.text
+
+
+def test_raw_call_keeps_mwclient_signature():
+    """WikiSite overrides mwclient's public Site.raw_call: an mwclient release that changes it fails here."""
+    assert inspect.signature(WikiSite.raw_call).parameters.keys() == \
+        inspect.signature(mwclient.Site.raw_call).parameters.keys()

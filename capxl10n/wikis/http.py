@@ -2,9 +2,17 @@
 
 Why one client per site: all retries, backoff, pacing and error typing live
 here, once, so the Metabase, Meta-Wiki and Wikidata adapters only build
-parameters and read answers. mwclient is used for what it does well (the
-bot-password login dance and its session cookies) on the *same* session, with
-its own retries switched off (``max_retries=0``) so ours are the only ones.
+parameters and read answers.
+
+mwclient is the MediaWiki client (docs/architecture.md, "mwclient"): one
+:class:`WikiSite` (a ``mwclient.Site``) per wiki, on our session, builds and
+sends every Action API call (``raw_api``), does the bot-password login
+(``login``, ``site_init``) and keeps the tokens (``get_token``). The one part of
+it we replace is its transport, the public ``Site.raw_call``: mwclient's retries
+sleep with a hard-wired ``time.sleep`` and know neither ``Retry-After`` on 429,
+our budgets, nor non-JSON pages, so ``WikiSite.raw_call`` sends each request
+through :meth:`ApiClient._send` instead, and mwclient's own sleepers are off
+(``max_retries=0``: they raise before they would sleep).
 
 Retry policy (docs/clients.md, "One HTTP seam"): ``maxlag`` errors, ``ratelimited``,
 ``readonly``, HTTP 429/5xx, timeouts, dropped connections and non-JSON pages
@@ -24,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+import mwclient
+import mwclient.errors
 import requests
 
 from capxl10n import TOOL_NAME, __version__
@@ -51,6 +61,8 @@ RETRYABLE_CODES: Final = frozenset({
     "internal_api_error_DBQueryError", "internal_api_error_DBTransactionStateError",
 })
 RETRYABLE_STATUS: Final = frozenset({429, 500, 502, 503, 504})
+#: Parameters mwclient sends last (``Site.raw_api``), so a truncated POST fails on the token.
+_TOKENS: Final = ("token", "wpEditToken")
 
 _ERROR_CLASSES: Final[dict[str, tuple[type[RemoteError], str]]] = {
     "badtoken": (BadTokenError, "the session's token was refused twice; log in again"),
@@ -93,8 +105,6 @@ _ERROR_CLASSES: Final[dict[str, tuple[type[RemoteError], str]]] = {
 
 def user_agent(contact: str) -> str:
     """The User-Agent Wikimedia's policy asks for: tool/version (contact) library/version."""
-    import mwclient
-
     return (f"{TOOL_NAME}/{__version__} ({contact.strip()}) requests/{requests.__version__} "
             f"mwclient/{mwclient.__version__}")
 
@@ -149,6 +159,7 @@ class _Attempt:
     """What one HTTP exchange produced: a parsed body, or a reason to retry or fail."""
 
     data: dict[str, Any] | None = None
+    text: str = ""
     error: RemoteError | None = None
     retry: bool = False
     retry_after: float | None = None
@@ -193,6 +204,52 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+class WikiSite(mwclient.Site):
+    """mwclient's ``Site`` for one wiki, whose every HTTP request goes through our transport.
+
+    mwclient builds the calls (``raw_api``: ``action``, ``format=json``, the token
+    last), logs in (``login``, ``site_init``) and keeps the tokens (``get_token``);
+    only ``raw_call``, its transport, is replaced: mwclient's retries sleep with a
+    hard-wired ``time.sleep`` (its ``Sleepers`` take no sleep function), ignore
+    ``Retry-After`` on 429 and have no budget, so each request goes through
+    :meth:`ApiClient._send` (retries, ``Retry-After``, backoff, non-JSON pages,
+    typed errors, ``requests_made``) and mwclient's sleepers are off
+    (``max_retries=0``: a ``Sleeper`` raises before it would sleep).
+
+    ``defaults`` go into every ``api.php`` request mwclient does not build for
+    its login: ``formatversion=2`` and the profile's ``maxlag``. The login
+    handshake (``defaults={}``) is sent as mwclient builds it: ``site_init``
+    reads formatversion 1 answers.
+    """
+
+    def __init__(self, client: ApiClient, *, defaults: Mapping[str, str]) -> None:
+        parts = urlsplit(client.site.api)
+        super().__init__(parts.netloc, path=parts.path.rsplit("/", 1)[0] + "/", scheme=parts.scheme,
+                         pool=client.session, do_init=False, max_retries=0, retry_timeout=0, force_login=True,
+                         connection_options={"timeout": client.pacing.timeout_seconds})
+        self.client = client
+        self.defaults = dict(defaults)
+
+    def raw_call(self, script: str, data: Mapping[str, Any], files: Any = None, retry_on_error: bool = True,
+                 http_method: str = "POST") -> str:
+        """One request to ``<script>.php`` through our retries; the answer's text (JSON, checked).
+
+        ``retry_on_error`` is mwclient's switch for its own retries (``site_init``
+        turns them off); ours follow the profile's pacing for every request.
+        """
+        del retry_on_error
+        if script == "api":
+            url = self.client.site.api
+            params = {k: v for k, v in data.items() if v is not None and k not in _TOKENS}
+            for key, value in self.defaults.items():
+                params.setdefault(key, value)
+            params.update((k, v) for k, v in data.items() if v is not None and k in _TOKENS)  # tokens last
+        else:
+            url = f"{self.scheme}://{self.host}{self.path}{script}{self.ext}"
+            params = {k: v for k, v in data.items() if v is not None}
+        return self.client._send(http_method, url, params, files=files, term=self.client._term).text
+
+
 class ApiClient:
     """All API calls to one wiki: GET/POST with retries, continuation, login and guarded writes.
 
@@ -215,7 +272,9 @@ class ApiClient:
         self.slept = 0.0
         self.logged_in_as: str | None = None
         self.rights: frozenset[str] = frozenset()
-        self._csrf: str | None = None
+        self._term: Any = None  # what the call in flight is about, for its typed errors
+        #: mwclient's Site for this wiki (reads, tokens); login() replaces it by the logged-in one
+        self.mw = WikiSite(self, defaults=self._defaults())
         self._last_write: float | None = None
         self._write_interval = 60.0 / self.pacing.edits_per_minute
         self.last_server_time: str | None = None
@@ -236,7 +295,12 @@ class ApiClient:
         return self._call("POST", params)
 
     def query(self, **params: Any) -> Iterator[dict[str, Any]]:
-        """``action=query`` pages, following ``continue`` to the end; yields each whole answer."""
+        """``action=query`` pages, following ``continue`` to the end; yields each whole answer.
+
+        Not an mwclient listing: a ``List`` yields the items of one module (our reads combine
+        several in one request), sets its own ``…limit``, turns timestamps into ``struct_time``
+        and goes through ``Site.api``, which adds ``meta=userinfo`` to every query.
+        """
         params = {"action": "query", **params}
         cont: dict[str, Any] = {}
         while True:
@@ -274,27 +338,44 @@ class ApiClient:
         GET keeps reads read-only all the way down (``sync --dry-run`` sends no POST) and is
         what the query services cache; our queries are short enough for a URL.
         """
-        return self._send("GET", url, {"query": query}, accept="application/sparql-results+json",
-                          kind="sparql")
+        data = self._send("GET", url, {"query": query}, accept="application/sparql-results+json",
+                          kind="sparql").data
+        assert data is not None
+        return data
+
+    def _defaults(self) -> dict[str, str]:
+        """What every Action API call of ours carries besides ``format=json`` (mwclient adds that)."""
+        return {"formatversion": "2", **({"maxlag": str(self.site.maxlag)} if self.site.maxlag is not None else {})}
 
     def _call(self, method: str, params: Mapping[str, Any], *, term: Any = None) -> dict[str, Any]:
-        full = {"format": "json", "formatversion": "2", **params}
-        if self.site.maxlag is not None:
-            full.setdefault("maxlag", str(self.site.maxlag))
-        return self._send(method, self.site.api, full, term=term)
+        """One Action API call built by mwclient (``Site.raw_api``) and sent through our retries.
+
+        ``raw_api``, not ``Site.api``: ``api`` adds ``meta=userinfo`` and ``continue=`` to every
+        query (a different request and answer than we mean to send) and loops on its own
+        sleeper; our ``raw_call`` has already retried or typed every error answer.
+        """
+        clean = {k: _param(v) for k, v in params.items() if v is not None and v is not False}
+        action = clean.pop("action", None)
+        self._term = term
+        try:
+            data: dict[str, Any] = self.mw.raw_api(action, method, **clean)
+        finally:
+            self._term = None
+        return data
 
     # ------------------------------------------------------------------ retries
-    def _send(self, method: str, url: str, params: Mapping[str, Any], *, term: Any = None,
-              accept: str = "application/json", kind: str = "api") -> dict[str, Any]:
+    def _send(self, method: str, url: str, params: Mapping[str, Any], *, term: Any = None, files: Any = None,
+              accept: str = "application/json", kind: str = "api") -> _Attempt:
+        """One request with retries: the successful attempt (parsed JSON and its text), or a typed error."""
         clean = {k: _param(v) for k, v in params.items() if v is not None and v is not False}
         started = self.clock()
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
-            outcome = self._attempt(method, url, clean, accept=accept, kind=kind, term=term)
+            outcome = self._attempt(method, url, clean, files=files, accept=accept, kind=kind, term=term)
             if outcome.data is not None:
-                return outcome.data
+                return outcome
             assert outcome.error is not None
             if not outcome.retry or attempt >= self.pacing.max_attempts:
                 raise self._exhausted(outcome.error, attempt)
@@ -310,8 +391,8 @@ class ApiClient:
             self._pushback()
             self.sleep(delay)
 
-    def _attempt(self, method: str, url: str, params: Mapping[str, str], *, accept: str, kind: str,
-                 term: Any) -> _Attempt:
+    def _attempt(self, method: str, url: str, params: Mapping[str, str], *, files: Any = None, accept: str,
+                 kind: str, term: Any) -> _Attempt:
         self.requests_made += 1
         headers = {"Accept": accept}
         try:
@@ -319,7 +400,7 @@ class ApiClient:
                 response = self.session.request("GET", url, params=params, headers=headers,
                                                 timeout=self.pacing.timeout_seconds)
             else:
-                response = self.session.request("POST", url, data=params, headers=headers,
+                response = self.session.request("POST", url, data=params, files=files, headers=headers,
                                                 timeout=self.pacing.timeout_seconds)
         except requests.Timeout:
             return _Attempt(error=NetworkError(
@@ -367,7 +448,7 @@ class ApiClient:
             return _Attempt(error=typed, retry=code in RETRYABLE_CODES, retry_after=retry_after)
         if response.headers.get("X-Database-Lag") and retry_after is not None and "error" not in data:
             log.debug("%s: lag header on a successful answer", self.name)
-        return _Attempt(data=data)
+        return _Attempt(data=data, text=response.text)
 
     def _note_server_time(self, header: str | None) -> None:
         """The server's clock from ``Date`` (ISO 8601), a fallback high-water mark without ``curtimestamp``."""
@@ -407,52 +488,34 @@ class ApiClient:
 
     # ------------------------------------------------------------------ login and writes
     def login(self) -> None:
-        """Bot-password login through mwclient on our session; reads never need it."""
+        """Bot-password login with mwclient (``Site.login``) on our session; reads never need it.
+
+        Each login gets a new :class:`WikiSite` (no request: it wraps the same session), so a
+        login after an expired session fetches a fresh login token and rights, and the csrf
+        token of the old session is dropped with its site. Its requests go through our
+        retries like every other; what mwclient itself gives up on (a ``Throttled`` login,
+        which it would sleep for, an unknown generator) starts the login over after a backoff.
+        """
         if self.logged_in_as is not None:
             return
         creds = self.site.require_credentials()
-        parts = urlsplit(self.site.api)
-        path = parts.path.rsplit("/", 1)[0] + "/"
-
-        def count(response: requests.Response, *_a: Any, **_k: Any) -> requests.Response:
-            self.requests_made += 1
-            return response
-
-        hooks = self.session.hooks.setdefault("response", [])
-        hooks.append(count)
-        try:
-            site = self._mwclient_login(parts.netloc, path, parts.scheme, creds)
-        finally:
-            hooks.remove(count)
-        self.logged_in_as = str(site.username or creds.user.split("@")[0])
-        self.rights = frozenset(str(r) for r in (site.rights or ()))
-        self._csrf = None
-        log.info("%s: logged in as %s", self.name, self.logged_in_as)
-
-    def _mwclient_login(self, host: str, path: str, scheme: str, creds: Any) -> Any:
-        """mwclient's login with its retries off; ours wrap it (network faults only)."""
-        import mwclient
-        import mwclient.errors
-
+        user = creds.user.split("@")[0]
         attempt = 0
         while True:
             attempt += 1
+            site = WikiSite(self, defaults={})
             try:
-                site = mwclient.Site(host, path=path, scheme=scheme, pool=self.session,
-                                     do_init=False, max_retries=0, retry_timeout=0, force_login=True,
-                                     connection_options={"timeout": self.pacing.timeout_seconds})
                 site.login(creds.user, creds.password)
-                return site
+                break
             except mwclient.errors.LoginError as exc:
-                log.warning("%s: login as %r failed: %s", self.name, creds.user.split("@")[0], exc.code)
-                raise AuthError(f"login as {creds.user.split('@')[0]!r} failed: {exc.code}"
-                                + (f" ({exc.info})" if exc.info else ""),
+                log.warning("%s: login as %r failed: %s", self.name, user, exc.code)
+                raise AuthError(f"login as {user!r} failed: {exc.code}" + (f" ({exc.info})" if exc.info else ""),
                                 site=self.name, code=str(exc.code),
                                 hint=f"check {self.site.user_env} (User@BotName) and {self.site.password_env}; "
                                      "create or reset the bot password on Special:BotPasswords") from None
             except mwclient.errors.APIError as exc:
                 raise error_from_api(self.name, {"code": exc.code, "info": exc.info}) from None
-            except (mwclient.errors.MwClientError, requests.RequestException, ValueError) as exc:
+            except (mwclient.errors.MwClientError, ValueError) as exc:
                 if attempt >= self.pacing.max_attempts:
                     raise NetworkError(f"login failed: {type(exc).__name__}: {redact(str(exc))[:200]}",
                                        site=self.name, code="login",
@@ -461,12 +524,15 @@ class ApiClient:
                 self.retries += 1
                 self.slept += delay
                 self.sleep(delay)
+        site.defaults = self._defaults()
+        self.mw = site
+        self.logged_in_as = str(site.username or user)
+        self.rights = frozenset(str(r) for r in (site.rights or ()))
+        log.info("%s: logged in as %s", self.name, self.logged_in_as)
 
     def csrf_token(self, *, refresh: bool = False) -> str:
-        if self._csrf is None or refresh:
-            data = self.get(action="query", meta="tokens", type="csrf")
-            self._csrf = str(data["query"]["tokens"]["csrftoken"])
-        return self._csrf
+        """The session's csrf token from mwclient (``Site.get_token``), fetched once per login or on refresh."""
+        return str(self.mw.get_token("csrf", force=refresh))
 
     @property
     def is_bot(self) -> bool:
