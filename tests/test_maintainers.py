@@ -497,3 +497,123 @@ def test_a_signal_is_recorded_with_the_signal_and_what_was_left(slow: World) -> 
     (row,) = json.loads(slow.cli("--format", "json", "runs").stdout)
     assert (row["status"], row["exit_code"]) == ("interrupted", 5)
     assert row["note"].startswith("SIGTERM while writing: ") and " left" in row["note"]
+
+
+# -- point 1: progress -------------------------------------------------------------------------------
+def in_pty(world: World, *args: str, columns: int = 100, timeout: float = 120) -> tuple[int, str]:
+    """Run ``capxl10n`` on a pseudo-terminal (what a maintainer sees); its exit code and screen bytes."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    env = {**os.environ, **world.env, "PYTHONPATH": str(Path(__file__).parents[1]), "COLUMNS": str(columns),
+           "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "capxl10n", *world.args(*args)], env=env, stdin=slave,
+                            stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=30)
+    os.close(master)
+    return proc.returncode, out.decode("utf-8", "replace")
+
+
+def test_on_a_terminal_sync_shows_a_bar_per_phase_with_done_total_and_eta(slow: World) -> None:
+    code, screen = in_pty(slow, "sync")
+    assert code == 0, screen
+    frames = screen.replace("\r\n", "\n").replace("\x1b[2K", "").split("\r")
+    drawn = [line for frame in frames for line in frame.split("\n") if line.strip()]
+    for phase, task, unit in (("read", "metabase", "steps"), ("read", "metawiki", "languages"),
+                              ("plan", "merge", "steps"), ("apply", "metabase", "items"),
+                              ("apply", "metawiki", "pages")):
+        assert any(line.startswith(f"{phase:<5} {task:<9} [") and line.endswith(f" {unit} done")
+                   for line in drawn), (phase, task, drawn)
+    assert any(line.startswith("apply ") and "  ETA " in line for line in drawn)
+    assert any(line.startswith("writing: ") and "at the profile's pacing (6000 edits/min)" in line for line in drawn)
+    assert "progress:" not in screen  # lines are for logs, bars for people
+
+
+def test_without_a_terminal_progress_is_a_line_per_task_start_end_and_every_n(fresh: World) -> None:
+    result = CliRunner().invoke(main, fresh.args("sync"), env=fresh.env)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("progress: ")]
+    import re
+    assert any(re.fullmatch(r"progress: read metawiki: (\d+)/\1 languages \(100%\)", line) for line in lines)
+    writes = [line for line in lines if line.startswith("progress: apply metabase: ")]
+    assert writes[0].startswith("progress: apply metabase: 0/") and writes[-1].endswith("(100%)")
+    assert any(line.startswith("progress: writing: ") for line in lines)
+    quiet = CliRunner().invoke(main, ["-q", *fresh.args("sync")], env=fresh.env)
+    assert "progress" not in quiet.output
+    as_json = CliRunner().invoke(main, ["--format", "json", *fresh.args("sync")], env=fresh.env)
+    assert "progress" not in as_json.stderr  # its reader is a program: progress comes as --log-format json
+
+
+def test_json_logs_carry_progress_records(fresh: World) -> None:
+    result = CliRunner().invoke(main, ["--log-format", "json", *fresh.args("sync")], env=fresh.env)
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    progress = [r for r in records if r["logger"] == "capxl10n.progress" and "task" in r]
+    assert {(r["phase"], r["task"]) for r in progress} >= {("read", "metawiki"), ("apply", "metabase"),
+                                                            ("apply", "metawiki")}
+    assert all({"done", "total", "unit", "eta_seconds"} <= set(r) for r in progress)
+
+
+def test_the_eta_of_writes_is_never_faster_than_the_profiles_pacing() -> None:
+    from capxl10n.cli.progress import ProgressView
+    from capxl10n.engine.progress import Step
+
+    now = [0.0]
+    view = ProgressView("lines", seconds_per_write=2.0, now=lambda: now[0], stream=__import__("io").StringIO())
+    view(Step("apply", "metawiki", 0, 100))
+    task = view.tasks[("apply", "metawiki")]
+    assert view.eta(task) == 200.0  # nothing written yet: the pacing's estimate
+    now[0] = 5.0
+    view(Step("apply", "metawiki", 50, 100))
+    assert view.eta(task) == 100.0  # answered faster than the pacing allows: the pacing still holds
+    now[0] = 500.0
+    view(Step("apply", "metawiki", 60, 100))
+    assert round(view.eta(task) or 0) == round(40 * 500 / 60)  # slower than the pacing: the rate seen
+    view(Step("read", "metawiki", 0, 10))
+    assert view.eta(view.tasks[("read", "metawiki")]) is None  # reads are not paced: unknown until one is done
+
+
+def test_pull_and_catalogs_report_through_the_same_helper(fresh: World) -> None:
+    pulled = CliRunner().invoke(main, fresh.args("pull"), env=fresh.env)
+    assert pulled.exit_code == 0, pulled.output
+    import re
+    assert re.search(r"^progress: read metawiki: (\d+)/\1 languages \(100%\)$", pulled.stderr, re.M)
+    import capxl10n.cli.commands.catalogs as catalogs_cmd
+    import capxl10n.cli.commands.pull as pull_cmd
+    from capxl10n.cli.progress import ProgressView
+
+    assert catalogs_cmd.ProgressView is pull_cmd.ProgressView is ProgressView
+
+
+def test_lines_come_at_a_tasks_start_every_n_units_and_its_end() -> None:
+    import io
+
+    from capxl10n.cli.progress import ProgressView
+    from capxl10n.engine.progress import Step
+
+    out = io.StringIO()
+    view = ProgressView("lines", seconds_per_write=0.5, every=50, stream=out, now=lambda: 0.0)
+    for done in range(0, 121):
+        view(Step("apply", "metawiki", done, 120))
+    assert [line.split(": ", 2)[2].split(" ")[0] for line in out.getvalue().splitlines()] == \
+        ["0/120", "50/120", "100/120", "120/120"]
+    assert out.getvalue().splitlines()[0] == "progress: apply metawiki: 0/120 pages (0%), ETA 1:00"

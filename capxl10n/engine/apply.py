@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -41,6 +42,7 @@ from capxl10n.core.merge import Conflict
 from capxl10n.core.model import Term, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, dumps
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status
+from capxl10n.engine.progress import ALL, Progress, Step, task_of
 from capxl10n.engine.recover import RECOVERED, base_moves, clear_finished_conflicts, find_landed, outdated_messages
 from capxl10n.engine.sources import stale_sources
 from capxl10n.engine.state import State
@@ -146,13 +148,14 @@ class _Stopped(Exception):
 
 
 def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str,
-               stop: Stop | None = None) -> ApplyResult:
+               stop: Stop | None = None, progress: Progress | None = None) -> ApplyResult:
     """Execute ``plan`` through ``writers``; journal, guard, and move the base for what was done.
 
     ``stop`` is asked before every write: once it names a signal, the apply ends there (the write
     in flight was answered and journaled), ``result.interrupted`` names the signal and
     ``result.left`` the operations not attempted; the base moves for what was done, and the plan
-    is ``partial``: a rerun (or the next sync's recovery) takes over the rest.
+    is ``partial``: a rerun (or the next sync's recovery) takes over the rest. ``progress`` hears of
+    every write per task (:mod:`capxl10n.engine.progress`).
     """
     resumed = check_plan(plan, profile_name, state)
     if not resumed:
@@ -166,17 +169,23 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str,
         log.info("plan %s was already applied completely: nothing to do", plan.id)
         result.done = [op.id for op in plan.operations if journal.get(op.id, PENDING).status == Status.DONE]
         return result
-    runner = _Runner(plan, state, writers, result, journal, stop)
+    runner = _Runner(plan, state, writers, result, journal, stop, progress)
     start = writers.requests()
     interrupted = True
     try:
         if resumed:
             runner.recover()
         runner.check_sources()
+        runner.count_writes()
         for group, ops in _groups(plan.operations):
+            task = task_of(ops[0].target)
+            counted = task != "metawiki" and any(runner.status(op) not in SETTLED for op in ops)
+            runner.start_task(task)
             if ops[0].changes_english:
                 ops = runner.hold_back_english(ops)
             runner.run_group(group, ops)
+            if counted:  # one write per item or bundle edit (unit pages tick one by one)
+                runner.tick(task)
         interrupted = False
     except _Stopped:
         result.left = [op.id for op in plan.operations if runner.status(op) not in (*SETTLED, Status.FAILED)]
@@ -216,8 +225,36 @@ class _Runner:
     result: ApplyResult
     journal: dict[str, JournalRow]
     stop: Stop | None = None
+    progress: Progress | None = None
+    totals: Counter[str] = field(default_factory=Counter)
+    ticks: Counter[str] = field(default_factory=Counter)
+    started: set[str] = field(default_factory=set)
 
     # -- bookkeeping -----------------------------------------------------------------------
+    def count_writes(self) -> None:
+        """How many writes each task will make (a Metabase item, a unit page, a bundle edit), reported first."""
+        for _group, ops in _groups(self.plan.operations):
+            todo = [op for op in ops if self.status(op) not in SETTLED]
+            if todo:
+                task = task_of(ops[0].target)
+                self.totals[task] += len(todo) if task == "metawiki" else 1
+        if self.progress is not None:
+            self.progress(Step("apply", ALL, 0, sum(self.totals.values())))
+
+    def start_task(self, task: str) -> None:
+        """The first write of ``task`` is next: its progress starts at 0."""
+        if self.progress is not None and self.totals[task] and not self.ticks[task] and task not in self.started:
+            self.started.add(task)
+            self.progress(Step("apply", task, 0, self.totals[task]))
+
+    def tick(self, task: str, n: int = 1) -> None:
+        """``n`` more writes of ``task`` settled (written, found in place, a conflict, failed)."""
+        if n <= 0 or not self.totals[task]:
+            return
+        self.ticks[task] = min(self.totals[task], self.ticks[task] + n)
+        if self.progress is not None:
+            self.progress(Step("apply", task, self.ticks[task], self.totals[task]))
+
     def checkpoint(self) -> None:
         """Between two writes: end the apply here if a signal asked it to stop."""
         signal_name = self.stop() if self.stop is not None else None
@@ -378,9 +415,14 @@ class _Runner:
                 self.checkpoint()
                 self.write_guarded(_BundlePage(self), todo)
             else:
-                for op in todo:
+                for n, op in enumerate(todo):
                     self.checkpoint()
-                    self.write_guarded(_UnitPage(self, op), [op])
+                    try:
+                        self.write_guarded(_UnitPage(self, op), [op])
+                    except RemoteError:
+                        self.tick("metawiki", len(todo) - n)  # this one and the rest fail with it
+                        raise
+                    self.tick("metawiki")
         except _Stopped:
             self.result.done.extend(op.id for op in todo if self.status(op) == Status.DONE)
             raise

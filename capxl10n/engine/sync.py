@@ -25,6 +25,7 @@ from capxl10n.engine.absorb import absorb_writes
 from capxl10n.engine import runlog
 from capxl10n.engine.apply import ApplyResult, Stop, Writers, apply_plan
 from capxl10n.engine.authors import Lookup, api_lookup, with_authors
+from capxl10n.engine.progress import Progress, Step
 from capxl10n.catalogs.build import CatalogOptions, build_catalogs
 from capxl10n.core.coverage import coverage
 from capxl10n.core.cursors import MetabaseCursor, MetawikiCursor
@@ -173,15 +174,19 @@ def sync_profile(profile: Profile) -> Profile:
     return profile
 
 
-def read_sides(profile: Profile, state: State, *, incremental: bool = True, stop: Stop | None = None) -> Reading:
+def read_sides(profile: Profile, state: State, *, incremental: bool = True, stop: Stop | None = None,
+               progress: Progress | None = None) -> Reading:
     """Pull both sides through the clients, incrementally when the read cache allows it.
 
-    ``stop`` is asked at each step of the read: a signal ends it there (nothing is cached).
+    ``stop`` is asked at each step of the read: a signal ends it there (nothing is cached);
+    ``progress`` hears of each step.
     """
     from capxl10n.engine.pull import pull
 
-    def report(_stage: str, _done: int, _total: int) -> None:
+    def report(stage: str, done: int, total: int) -> None:
         checkpoint(stop, "read")
+        if progress is not None:
+            progress(Step("read", stage, done, total))
 
     return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=state, progress=report))
 
@@ -281,7 +286,8 @@ def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | No
 
 def plan(profile: Profile, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,
          run_id: str | None = None, command: str = "plan",
-         writers: Writers | WriterFactory | None = None, stop: Stop | None = None) -> PlanOutcome:
+         writers: Writers | WriterFactory | None = None, stop: Stop | None = None,
+         progress: Progress | None = None) -> PlanOutcome:
     """Read both sides and plan; with ``record`` the conflicts go to the inbox and the run is summarised.
 
     With ``record``, an earlier apply that never finished is recovered first (its writes that
@@ -299,11 +305,16 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
         recovery = recover_interrupted(profile, state, writers=writers, persist=record)
         runlog.enter("read")
         log.info("reading both sides", extra=_event(run_id, "read", incremental=incremental))
-        reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental, stop=stop)))(profile, state)
+        reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental, stop=stop,
+                                                      progress=progress)))(profile, state)
         checkpoint(stop, "read")
         runlog.enter("plan")
+        if progress is not None:
+            progress(Step("plan", "merge", 0, 1))
         base = None if record or not recovery.base_updates else recovery.base(state.load_base())
         the_plan, result = make_plan(profile, state, reading, base)
+        if progress is not None:
+            progress(Step("plan", "merge", 1, 1))
         if record:
             state.undecide(result.stale_decisions)
             conflicts = list(result.conflicts)
@@ -364,7 +375,7 @@ def check_credentials(profile: Profile, the_plan: Plan) -> None:
 
 def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory | None = None,
           run_id: str | None = None, command: str = "apply", rebuild_catalogs: bool = True,
-          stop: Stop | None = None) -> ApplyOutcome:
+          stop: Stop | None = None, progress: Progress | None = None) -> ApplyOutcome:
     """Apply ``the_plan``; the base moves for what was done, catalogs and coverage follow on success.
 
     ``stop`` is asked before every write (:func:`capxl10n.engine.apply.apply_plan`): a signal ends
@@ -391,7 +402,7 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
             # then on the cached Meta-Wiki read is blind to them, even if this apply stops halfway.
             state.forget_side("metawiki")
         runlog.enter("apply")
-        result = apply_plan(the_plan, state, writers, profile_name=profile.name, stop=stop)
+        result = apply_plan(the_plan, state, writers, profile_name=profile.name, stop=stop, progress=progress)
         if result.writes:
             absorb_writes(state, the_plan.operations, result.writes, profile.metawiki.bundle_page)
         if result.complete:
@@ -456,7 +467,8 @@ def finish_directory(profile: Profile, state: State, directory: Snapshot | None 
 
 def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, reader: Reader | None = None,
          writers: Writers | WriterFactory | None = None, rebuild_catalogs: bool = True,
-         again: bool = True, stop: Stop | None = None, run_id: str | None = None) -> SyncOutcome:
+         again: bool = True, stop: Stop | None = None, run_id: str | None = None,
+         progress: Progress | None = None) -> SyncOutcome:
     """Plan, then apply unless ``dry_run`` (no login, no write to a wiki, only the read cache changes).
 
     ``stop`` is asked at safe points (each step of the read, before planning, before every write):
@@ -464,7 +476,7 @@ def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, r
     """
     run_id = run_id or uuid.uuid4().hex[:12]
     planned = plan(profile, record=not dry_run, incremental=incremental, reader=reader, run_id=run_id,
-                   command="sync", writers=writers, stop=stop)
+                   command="sync", writers=writers, stop=stop, progress=progress)
     if dry_run:
         return SyncOutcome(planned, None)
     the_plan = planned.plan
@@ -486,7 +498,7 @@ def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, r
         with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id):
             checkpoint(stop, "plan")
     applied = apply(profile, planned.plan, writers=writers, run_id=run_id, command="sync",
-                    rebuild_catalogs=rebuild_catalogs, stop=stop)
+                    rebuild_catalogs=rebuild_catalogs, stop=stop, progress=progress)
     outcome = SyncOutcome(planned, applied)
     if applied.result.complete and the_plan.notes.get("restored_bundle_keys") and again:
         # Keys went back into the bundle: their units are listed again only now. Merge once more
@@ -494,7 +506,7 @@ def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, r
         log.info("keys put back into the bundle: reading Meta-Wiki again",
                  extra=_event(run_id, "read", keys=list(the_plan.notes["restored_bundle_keys"])))
         later = sync(profile, incremental=incremental, reader=reader, writers=writers,
-                     rebuild_catalogs=rebuild_catalogs, again=False, stop=stop)
+                     rebuild_catalogs=rebuild_catalogs, again=False, stop=stop, progress=progress)
         later.earlier = outcome
         return later
     return outcome

@@ -25,6 +25,7 @@ from click.core import ParameterSource
 from capxl10n.catalogs.build import (DIRECTORY_NAME, CatalogOptions, CheckResult, build_catalogs, check_catalogs,
                                expected_count, read_directory, read_snapshot)
 from capxl10n.cli.main import Env, emit_json, format_option, pass_env
+from capxl10n.cli.progress import ProgressView
 from capxl10n.errors import CatalogError, ConfigError, UnknownLanguage, UsageError
 from capxl10n.core.model import Snapshot
 from capxl10n.cli.render import Records, render
@@ -145,12 +146,12 @@ def source_options(func: F) -> F:
 
 @contextlib.contextmanager
 def progress_bar(env: Env, length: int, label: str) -> Iterator[Callable[[str], None] | None]:
-    """A click progress bar on stderr when it is a terminal; otherwise no progress callback."""
-    if not env.interactive or length < 2:
+    """One tick per language, through the CLI's one progress helper (:mod:`capxl10n.cli.progress`)."""
+    if length < 2:
         yield None
         return
-    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
-        yield lambda _lang: bar.update(1)
+    with ProgressView.for_env(env, lines=False) as view:
+        yield view.counter("catalogs", label, length)
 
 
 @click.command("catalogs")

@@ -1,30 +1,13 @@
 """CLI command: ``capxl10n pull`` reads every side into the read cache and summarises it."""
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from typing import Any
 
 import click
 
 from capxl10n.cli.main import Env, emit_json, format_option, pass_env
-
-
-def _progress_bar(env: Env, stack: ExitStack) -> Any:
-    """A progress callback: bars on a terminal, nothing under cron, -q or JSON logs."""
-    if not env.interactive:
-        return None
-    bars: dict[str, Any] = {}
-
-    def report(stage: str, done: int, total: int) -> None:
-        bar: Any = bars.get(stage)
-        if bar is None:
-            bar = stack.enter_context(click.progressbar(length=max(total, 1), label=f"{stage:9}",
-                                                        file=sys.stderr))
-            bars[stage] = bar
-        bar.update(done - bar.pos)
-
-    return report
+from capxl10n.cli.progress import ProgressView
 
 
 def render_table(summary: dict[str, Any], skip: frozenset[str] = frozenset()) -> str:
@@ -66,7 +49,8 @@ def pull_command(env: Env, full: bool, no_cache: bool) -> None:
         cache = None if no_cache else open_cache(profile)
         if cache is not None:
             stack.callback(cache.close)
-        result = pull(profile, incremental=not full, cache=cache, progress=_progress_bar(env, stack))
+        progress = stack.enter_context(ProgressView.for_env(env))
+        result = pull(profile, incremental=not full, cache=cache, progress=progress.pull_callback())
         summary = result.summary()
         repeated: frozenset[str] = frozenset()
         if cache is not None:

@@ -16,6 +16,7 @@ import click
 
 from capxl10n.cli.interrupts import GracefulStop
 from capxl10n.cli.main import Env, emit_json, format_option, pass_env
+from capxl10n.cli.progress import ProgressView, pacing_of
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -110,8 +111,9 @@ def plan_command(ctx: click.Context, env: Env, output: Path | None, full: bool) 
     from capxl10n.core import plan as plan_mod
     from capxl10n.engine.sync import plan
 
-    with GracefulStop() as stop:
-        outcome = plan(env.profile(), incremental=not full, stop=stop, run_id=env.run_id)
+    profile = env.profile()
+    with GracefulStop() as stop, ProgressView.for_env(env) as progress:
+        outcome = plan(profile, incremental=not full, stop=stop, run_id=env.run_id, progress=progress)
     if output is not None:
         _write_atomic(output, plan_mod.dumps(outcome.plan))
         env.echo(f"plan written to {output}", err=True)
@@ -142,9 +144,10 @@ def apply_command(ctx: click.Context, env: Env, plan_file: Path) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read plan {plan_file}: {exc}", hint="give the file `capxl10n plan -o` wrote")
     the_plan = plan_mod.loads(text, origin=str(plan_file))
-    with GracefulStop() as stop:
+    profile = env.profile()
+    with GracefulStop() as stop, ProgressView.for_env(env, seconds_per_write=pacing_of(profile)) as progress:
         env.writing = True
-        outcome = apply(env.profile(), the_plan, stop=stop, run_id=env.run_id)
+        outcome = apply(profile, the_plan, stop=stop, run_id=env.run_id, progress=progress)
     if env.verbosity < 0 and env.output_format != "json":
         env.echo(result_line("apply", None, outcome))
     else:
@@ -167,9 +170,11 @@ def sync_command(ctx: click.Context, env: Env, dry_run: bool, full: bool, output
     from capxl10n.core import plan as plan_mod
     from capxl10n.engine.sync import sync
 
-    with GracefulStop() as stop:
+    profile = env.profile()
+    with GracefulStop() as stop, ProgressView.for_env(env, seconds_per_write=pacing_of(profile)) as progress:
         env.writing = not dry_run
-        outcome = sync(env.profile(), dry_run=dry_run, incremental=not full, stop=stop, run_id=env.run_id)
+        outcome = sync(profile, dry_run=dry_run, incremental=not full, stop=stop, run_id=env.run_id,
+                       progress=progress)
     if output is not None:
         _write_atomic(output, plan_mod.dumps(outcome.planned.plan))
     if env.output_format == "json":
