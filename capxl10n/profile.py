@@ -157,6 +157,15 @@ def shipped_profiles() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+def is_shipped(path: Path) -> bool:
+    """Whether ``path`` is one of the profiles that come with the package (not a copy of one's own)."""
+    folder = Path(str(resources.files("capxl10n").joinpath(SHIPPED_PROFILES)))
+    try:
+        return path.resolve().parent == folder.resolve()
+    except OSError:
+        return False
+
+
 def find_profile(name_or_path: str) -> Path:
     """A path as given, else ``sync/<name>.toml`` in the working directory, else a shipped profile."""
     candidate = Path(name_or_path)

@@ -617,3 +617,103 @@ def test_lines_come_at_a_tasks_start_every_n_units_and_its_end() -> None:
     assert [line.split(": ", 2)[2].split(" ")[0] for line in out.getvalue().splitlines()] == \
         ["0/120", "50/120", "100/120", "120/120"]
     assert out.getvalue().splitlines()[0] == "progress: apply metawiki: 0/120 pages (0%), ETA 1:00"
+
+
+# -- point 5: the sandbox in one command -------------------------------------------------------------
+@pytest.fixture
+def served(tmp_path: Path) -> Any:
+    """`capxl10n sandbox serve --port 0` in its own process, announcing itself in a file of this test."""
+    import os
+    import subprocess
+    import sys
+
+    announcement = tmp_path / "run" / "sandbox.json"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "CAPXL10N_SANDBOX_FILE": str(announcement)}
+    proc = subprocess.Popen([sys.executable, "-m", "capxl10n", "sandbox", "serve", "--port", "0", "--capacities",
+                             "20", "--languages", "6"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stdout:  # type: ignore[union-attr]
+        lines.append(line.rstrip("\n"))
+        if line.startswith("then: "):
+            break
+
+    class Served:
+        process, printed, file, cwd = proc, lines, announcement, tmp_path
+        environment = {**env}
+
+    try:
+        yield Served
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def test_sandbox_serve_writes_a_ready_profile_and_prints_the_one_command(served: Any) -> None:
+    import shlex
+
+    from capxl10n.sandbox.server import credentials_env
+
+    command = served.printed[-1]
+    assert command.startswith("then: capxl10n --profile ") and command.endswith(" sync")
+    profile = Path(shlex.split(command)[3])
+    assert profile == served.cwd / ".capxl10n" / "sandbox-profile.toml" and profile.is_file()
+    assert any(line.startswith(f"profile          {profile} (state {served.cwd / '.capxl10n/sandbox.sqlite'})")
+               for line in served.printed)
+    exports = dict(line[len("export "):].replace("'", "").split("=", 1) for line in served.printed
+                   if line.startswith("export "))
+    assert exports == credentials_env()
+    synced = run("--profile", str(profile), "sync", env=exports)
+    assert synced.exit_code == 0, synced.output
+    assert (served.cwd / ".capxl10n" / "sandbox.sqlite").is_file()  # the profile's state: absolute, beside it
+
+
+def test_profile_sandbox_finds_the_running_sandbox_without_editing_files(served: Any, monkeypatch: Any) -> None:
+    from capxl10n.sandbox.server import credentials_env
+
+    monkeypatch.setenv("CAPXL10N_SANDBOX_FILE", str(served.file))
+    announced = json.loads(served.file.read_text())
+    assert announced["pid"] == served.process.pid and not announced["url"].endswith(":8765")
+    first = run("--profile", "sandbox", "-v", "sync", env={**credentials_env(), "CAPXL10N_SANDBOX_FILE":
+                                                           str(served.file)})
+    assert first.exit_code == 0, first.output
+    assert f"using the sandbox running at {announced['url']} (process {served.process.pid})" in first.output
+    again = run("--profile", "sandbox", "-q", "sync", env={**credentials_env(), "CAPXL10N_SANDBOX_FILE":
+                                                           str(served.file)})
+    assert again.output.strip() == "sync: nothing to write, 0 conflict(s) open; exit 0"  # the same state
+    served.process.terminate()
+    served.process.communicate(timeout=30)
+    assert not served.file.exists()  # withdrawn when it stops
+    from click.testing import CliRunner
+
+    from capxl10n.cli.main import Env
+    with CliRunner().isolation(env={"CAPXL10N_SANDBOX_FILE": str(served.file)}):
+        assert ":8765/" in Env(profile_name="sandbox").profile().metabase.api  # back to the shipped port
+
+
+def test_a_reset_of_the_sandbox_detaches_the_state_made_against_it(served: Any) -> None:
+    import shlex
+    import time
+
+    import requests
+
+    from capxl10n.sandbox.server import credentials_env
+
+    profile = shlex.split(served.printed[-1])[3]
+    state = served.cwd / ".capxl10n" / "sandbox.sqlite"
+    assert run("--profile", profile, "sync", env=credentials_env()).exit_code == 0
+    url = json.loads(served.file.read_text())["url"]
+    assert requests.post(f"{url}/_sandbox/reset", timeout=30).json() == {"reset": "all"}
+    deadline = time.monotonic() + 10
+    while state.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not state.exists()
+    (moved,) = [p for p in state.parent.iterdir() if p.name.startswith("sandbox.sqlite.detached-")
+                and not p.name.endswith(("-wal", "-shm"))]
+    again = run("--profile", profile, "sync", env=credentials_env())
+    assert again.exit_code == 0, again.output  # a first contact again, not deletions of what the reset undid
+    assert "delete" not in again.output
+    served.process.terminate()
+    _out, err = served.process.communicate(timeout=30)
+    assert f"sandbox reset: the state made against it was moved aside to {moved}" in err

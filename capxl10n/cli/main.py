@@ -50,8 +50,16 @@ class Env:
         if self._profile is None:
             from capxl10n.profile import load_profile
 
-            self._profile = load_profile(self.profile_name).with_paths(
-                state=self.state_path, catalogs=self.catalogs_path)
+            profile = load_profile(self.profile_name)
+            state, catalogs = self.state_path, self.catalogs_path
+            running = running_sandbox(profile)
+            if running is not None:  # `--profile sandbox` while `capxl10n sandbox serve` runs: that one
+                logging.getLogger("capxl10n.cli").info("using the sandbox running at %s (process %d)",
+                                                        running.url, running.pid)
+                profile = profile.rebase(running.url)
+                state = state or (Path(running.state) if running.state else None)
+                catalogs = catalogs or (Path(running.catalogs) if running.catalogs else None)
+            self._profile = profile.with_paths(state=state, catalogs=catalogs)
         return self._profile
 
     @property
@@ -65,6 +73,17 @@ class Env:
 
 
 pass_env = click.make_pass_decorator(Env, ensure=True)
+
+
+def running_sandbox(profile: Any) -> Any:
+    """The sandbox ``capxl10n sandbox serve`` announced (capxl10n.sandbox.announce), when ``profile`` is the
+    shipped sandbox profile (a profile of one's own is never moved) and that sandbox still runs."""
+    from capxl10n.profile import is_shipped
+    from capxl10n.sandbox.announce import read
+
+    if profile.name != "sandbox" or not is_shipped(profile.path):
+        return None
+    return read()
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

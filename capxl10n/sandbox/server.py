@@ -80,6 +80,8 @@ class Sandbox:
         self._lock = threading.RLock()
         self.app = SandboxApp({}, stats=self.stats, faults=self.faults, control=self)
         self.seeded: seeding.SeedReport | None = None
+        #: Called after every :meth:`reset` (``capxl10n sandbox serve`` detaches the state made against it).
+        self.on_reset: list[Callable[[], None]] = []
         self._build()
 
     # -- building -------------------------------------------------------------
@@ -163,12 +165,15 @@ class Sandbox:
 
     # -- control ----------------------------------------------------------------------
     def reset(self) -> None:
-        """Reseed every wiki (same seed, same data) and clear stats; faults stay as set."""
+        """Reseed every wiki (same seed, same data) and clear stats; faults stay as set. Then the
+        :attr:`on_reset` hooks run: a sync state made against the old data is out of step now."""
         with self._lock:
             url = self.url
             self._build()
             self._set_server(url)
             self.stats.reset()
+        for hook in list(self.on_reset):
+            hook()
 
     def dump(self) -> dict[str, Any]:
         return {"seed": self.seed, "capacities": self.capacities, "languages": self.languages,
