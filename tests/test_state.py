@@ -120,7 +120,7 @@ def test_schema_4_moves_the_read_cursors_out_of_the_snapshots_meta(tmp_path: Pat
     _state_of_version_3(path, [("metabase", metabase, "2026-01-01T00:00:00Z"), ("metawiki", metawiki, "2026-01-01T00:00:01Z"),
                                ("wikidata", wikidata, "2026-01-01T00:00:00Z"), ("elsewhere", "{broken", "")])
     with open_state(path) as state:
-        assert state.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert state.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = [row[1] for row in state.conn.execute("PRAGMA table_info(read_cache)")]
         assert columns == ["side", "snapshot", "cursor", "updated"]
         mb, mb_cursor = state.load_side("metabase")

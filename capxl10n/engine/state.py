@@ -27,6 +27,8 @@ from typing import Any, Final
 from capxl10n.core.cursors import (Cursor, MetabaseCursor, MetawikiCursor, cached_read, cursor_dumps,
                                    cursor_from_legacy_meta, cursor_loads)
 from capxl10n.core.directory import known_languages_only, whole_directory
+from capxl10n.core.history import (HISTORY_FIELDS, HISTORY_SIDES, HistorySnapshot, changed_counts,
+                                   changed_totals)
 from capxl10n.errors import DataError, StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
 from capxl10n.engine.journal import JOURNAL_STATUSES, JournalRow
@@ -36,7 +38,7 @@ from capxl10n.profile import Profile
 log = logging.getLogger(__name__)
 
 APPLICATION_ID: Final = 0x43415058  # "CAPX"
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 _SCHEMA_V1: Final = """
@@ -103,10 +105,31 @@ def _schema_v4(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE read_cache_v4 RENAME TO read_cache")
 
 
+#: Version 5: coverage history (docs/reports.md): a step function per side, language and field (a row only
+#: when the counts changed), totals per side and field, one line per run, the outdated terms as of the last
+#: snapshot and the fixes of them each run saw; sides and fields as small numbers
+#: (:data:`capxl10n.core.history.HISTORY_SIDES`, ``HISTORY_FIELDS``); times in seconds since the epoch (UTC).
+#: ``contributions``: translators' work the wikis cannot name, a ``.po`` import's (our bot writes it).
+_SCHEMA_V5: Final = """
+CREATE TABLE history_runs (taken INTEGER PRIMARY KEY, command TEXT NOT NULL);
+CREATE TABLE history_totals (side INTEGER NOT NULL, field INTEGER NOT NULL, taken INTEGER NOT NULL,
+    total INTEGER NOT NULL, PRIMARY KEY (side, field, taken)) WITHOUT ROWID;
+CREATE TABLE history (lang TEXT NOT NULL, side INTEGER NOT NULL, field INTEGER NOT NULL, taken INTEGER NOT NULL,
+    translated INTEGER NOT NULL, fuzzy INTEGER NOT NULL, PRIMARY KEY (lang, side, field, taken)) WITHOUT ROWID;
+CREATE TABLE history_outdated (side INTEGER NOT NULL, lang TEXT NOT NULL, field INTEGER NOT NULL, qid TEXT NOT NULL,
+    PRIMARY KEY (side, lang, field, qid)) WITHOUT ROWID;
+CREATE TABLE history_fixes (taken INTEGER NOT NULL, side INTEGER NOT NULL, lang TEXT NOT NULL, field INTEGER NOT NULL,
+    qid TEXT NOT NULL, PRIMARY KEY (taken, side, lang, field, qid)) WITHOUT ROWID;
+CREATE TABLE contributions (taken INTEGER NOT NULL, user TEXT NOT NULL, channel TEXT NOT NULL, qid TEXT NOT NULL,
+    field TEXT NOT NULL, lang TEXT NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL,
+    PRIMARY KEY (taken, channel, qid, field, lang, user)) WITHOUT ROWID;
+"""
+
+
 #: Migrations from version N-1 to N (index N); version 1 is the initial schema. A step is an SQL script,
 #: or a function run in the migration's transaction.
 MIGRATIONS: Final[dict[int, str | Callable[[sqlite3.Connection], None]]] = {
-    1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _schema_v4}
+    1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _schema_v4, 5: _SCHEMA_V5}
 
 #: Journal statuses: ``sent`` means the request may have reached the wiki; ``stale`` means not
 #: written because the copied value's source changed after the plan (the next sync re-merges it).
@@ -543,6 +566,97 @@ class State:
             sql, args = sql + " WHERE lang = ?", (lang,)
         return [(str(t), str(lg), int(tr), int(fz), int(tot))
                 for t, lg, tr, fz, tot in self.conn.execute(sql + " ORDER BY taken, lang", args)]
+
+    # -- coverage history (capxl10n.core.history; docs/reports.md) --------------------------------
+    def record_history(self, snapshot: HistorySnapshot, fixed: Mapping[str, Iterable[TermKey]], command: str,
+                       taken: int | None = None) -> int:
+        """Store one history snapshot as changes against the last one, in one transaction; its time (seconds)."""
+        stamp = int(taken if taken is not None else datetime.now(timezone.utc).timestamp())
+        sides, fields = HISTORY_SIDES, HISTORY_FIELDS
+        previous, totals = self.history_at(None)
+        rows = changed_counts(previous, snapshot.counts)
+        new_totals = changed_totals(totals, snapshot.totals)
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO history_runs VALUES (?, ?)", (stamp, command))
+            db.executemany("INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)",
+                           [(lang, sides.index(side), fields.index(fld), stamp, tr, fz)
+                            for (side, lang, fld), (tr, fz) in sorted(rows.items())])
+            db.executemany("INSERT OR REPLACE INTO history_totals VALUES (?, ?, ?, ?)",
+                           [(sides.index(side), fields.index(fld), stamp, total)
+                            for (side, fld), total in sorted(new_totals.items())])
+            db.executemany("INSERT OR IGNORE INTO history_fixes VALUES (?, ?, ?, ?, ?)",
+                           [(stamp, sides.index(side), k.lang, fields.index(k.field), k.qid)
+                            for side, keys in sorted(fixed.items()) for k in keys])
+            held = self.history_outdated()
+            for side, keys in snapshot.outdated.items():
+                code, before = sides.index(side), held.get(side, frozenset())
+                db.executemany("DELETE FROM history_outdated WHERE side = ? AND lang = ? AND field = ? AND qid = ?",
+                               [(code, k.lang, fields.index(k.field), k.qid) for k in before - keys])
+                db.executemany("INSERT OR IGNORE INTO history_outdated VALUES (?, ?, ?, ?)",
+                               [(code, k.lang, fields.index(k.field), k.qid) for k in keys - before])
+        return stamp
+
+    def history_outdated(self) -> dict[str, frozenset[TermKey]]:
+        """The outdated terms per side as of the last history snapshot."""
+        out: dict[str, set[TermKey]] = {}
+        for side, lang, fld, qid in self.conn.execute("SELECT side, lang, field, qid FROM history_outdated"):
+            out.setdefault(HISTORY_SIDES[side], set()).add(TermKey(qid, HISTORY_FIELDS[fld], lang))
+        return {side: frozenset(keys) for side, keys in out.items()}
+
+    def history_at(self, when: int | None) -> tuple[dict[tuple[str, str, str], tuple[int, int]],
+                                                    dict[tuple[str, str], int]]:
+        """The counts ((side, lang, field) → (translated, outdated)) and totals ((side, field) → messages)
+        as the last snapshot at or before ``when`` (seconds; None: the latest) left them."""
+        limit = " WHERE taken <= ?" if when is not None else ""
+        args: tuple[Any, ...] = (when,) if when is not None else ()
+        counts = {(HISTORY_SIDES[side], lang, HISTORY_FIELDS[fld]): (int(tr), int(fz))
+                  for lang, side, fld, tr, fz, _taken in self.conn.execute(
+                      "SELECT lang, side, field, translated, fuzzy, MAX(taken) FROM history" + limit
+                      + " GROUP BY lang, side, field", args)}
+        totals = {(HISTORY_SIDES[side], HISTORY_FIELDS[fld]): int(total)
+                  for side, fld, total, _taken in self.conn.execute(
+                      "SELECT side, field, total, MAX(taken) FROM history_totals" + limit + " GROUP BY side, field",
+                      args)}
+        return counts, totals
+
+    def history_changes(self, since: int, until: int) -> list[tuple[int, str, str, str, int, int]]:
+        """Stored changes with ``since < taken <= until``: (taken, side, lang, field, translated, outdated)."""
+        return [(int(t), HISTORY_SIDES[side], lang, HISTORY_FIELDS[fld], int(tr), int(fz))
+                for t, side, lang, fld, tr, fz in self.conn.execute(
+                    "SELECT taken, side, lang, field, translated, fuzzy FROM history WHERE taken > ? AND taken <= ? "
+                    "ORDER BY taken", (since, until))]
+
+    def history_total_changes(self, since: int, until: int) -> list[tuple[int, str, str, int]]:
+        """Stored total changes with ``since < taken <= until``: (taken, side, field, total)."""
+        return [(int(t), HISTORY_SIDES[side], HISTORY_FIELDS[fld], int(total))
+                for t, side, fld, total in self.conn.execute(
+                    "SELECT taken, side, field, total FROM history_totals WHERE taken > ? AND taken <= ? "
+                    "ORDER BY taken", (since, until))]
+
+    def history_runs(self) -> list[tuple[int, str]]:
+        """Every snapshot's time (seconds) and command, oldest first."""
+        return [(int(t), str(c)) for t, c in self.conn.execute("SELECT taken, command FROM history_runs ORDER BY taken")]
+
+    def history_fixes(self, since: int, until: int) -> list[tuple[int, str, TermKey]]:
+        """Fixes of outdated translations seen by snapshots with ``since < taken <= until``: (taken, side, term)."""
+        return [(int(t), HISTORY_SIDES[side], TermKey(qid, HISTORY_FIELDS[fld], lang))
+                for t, side, lang, fld, qid in self.conn.execute(
+                    "SELECT taken, side, lang, field, qid FROM history_fixes WHERE taken > ? AND taken <= ? "
+                    "ORDER BY taken, side, lang, field, qid", (since, until))]
+
+    def record_contributions(self, rows: Iterable[tuple[int, str, str, TermKey, str, str]]) -> None:
+        """Remember translators' work no wiki revision names: (taken, user, channel, term, kind, source)."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO contributions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(t, user, channel, k.qid, k.field, k.lang, kind, source)
+                            for t, user, channel, k, kind, source in rows])
+
+    def contributions(self, since: int, until: int) -> list[tuple[int, str, str, TermKey, str, str]]:
+        """Recorded contributions with ``since <= taken <= until``, oldest first."""
+        return [(int(t), str(user), str(channel), TermKey(qid, fld, lang), str(kind), str(source))
+                for t, user, channel, qid, fld, lang, kind, source in self.conn.execute(
+                    "SELECT taken, user, channel, qid, field, lang, kind, source FROM contributions "
+                    "WHERE taken >= ? AND taken <= ? ORDER BY taken, lang, qid, field", (since, until))]
 
     def start_run(self, run_id: str, command: str) -> None:
         with self.transaction() as db:

@@ -449,9 +449,8 @@ def finish_directory(profile: Profile, state: State, directory: Snapshot | None 
     :meth:`State.whole_directory`) and record a coverage snapshot."""
     directory = state.whole_directory() if directory is None else directory
     out: dict[str, Any] = {}
-    report = coverage(directory)
-    rows = {r.lang: (r.all.translated, r.all.fuzzy, r.all.total) for r in report.rows}
-    out["coverage_taken"] = state.record_coverage(rows)
+    from capxl10n.engine.history import record_history
+    out["coverage_taken"] = record_history(state, directory, command="sync")
     try:
         built = build_catalogs(directory, Path(profile.catalogs), CatalogOptions.from_profile(profile))
     except CatalogError as exc:  # the wikis are in step; only the app's files are behind

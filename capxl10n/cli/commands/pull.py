@@ -54,6 +54,8 @@ def pull_command(env: Env, full: bool, no_cache: bool) -> None:
         summary = result.summary()
         repeated: frozenset[str] = frozenset()
         if cache is not None:
+            from capxl10n.engine.history import record_history
+            record_history(cache, command="pull")
             from capxl10n.engine.notices import repeated_notices
             repeated = repeated_notices(cache, summary)
     if env.output_format == "json":
