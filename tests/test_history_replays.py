@@ -408,3 +408,19 @@ def test_an_outdated_unit_saved_over_a_deletion_is_a_translators_text() -> None:
         m.both_sides(term="Q11-label/de")
         m.metawiki_set_outdated(term="Q11-label/de")
     replay(steps)
+
+
+def test_a_metabase_translation_written_before_its_english_changed_is_not_made_current() -> None:
+    """English deleted on Metabase, decided back as new text and planned; a translator writes the German on
+    Metabase before the apply sends the new English. That German translates the older English: copied onto
+    the unit Translate outdated, it is saved outdated, not current."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.english_delete("Q11-label")
+        m.sync_with_fault(fault="429", during="apply", fault_seed=0)
+        m.resolve(choice="text", pick=0)
+        m.plan_for_later()
+        m.metabase_set(term="Q11-label/de")
+        m.apply_saved_plan()
+    replay(steps)

@@ -214,7 +214,7 @@ def merge(base: Mapping[TermKey, BaseTerm], metabase: Snapshot, metawiki: Snapsh
     bundle_qids = {k.qid for k in metawiki.terms if k.lang == SOURCE_LANGUAGE}
     removed = sorted((bundle_qids | {k.qid for k in base}) - set(capacities) - duplicates,
                      key=lambda q: (len(q), q))
-    ctx = _Context(opts, first_contact, _item_revisions(metabase))
+    ctx = _Context(opts, first_contact, _item_revisions(metabase), base)
     unaccepted: set[str] = set()
     unlisted: set[str] = set()
     # A decision may bring a term neither side holds yet (a translation imported from a file).
@@ -316,6 +316,7 @@ class _Context:
     opts: MergeOptions
     first_contact: bool
     item_revisions: dict[str, int]
+    base: Mapping[TermKey, BaseTerm]
     changes: list[Change] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     updates: dict[TermKey, BaseTerm | None] = field(default_factory=dict)
@@ -380,16 +381,18 @@ class _Context:
         return self.first_contact or key.message_key in self.opts.first_contact_keys
 
     def change(self, key: TermKey, target: Target, new: str | None, current: Term | None,
-               cap: Capacity | None, reason: str) -> None:
-        """Queue a write of ``new`` (None = delete) on ``target``, guarded by what we read there."""
+               cap: Capacity | None, reason: str, *, outdated: bool = False) -> None:
+        """Queue a write of ``new`` (None = delete) on ``target``, guarded by what we read there; ``outdated``
+        saves a unit outdated (a translation of older English than the bundle's)."""
         if target == "metabase":
             revision, timestamp = self.item_revisions.get(key.qid), None
         else:
             revision = current.revision if current else None
             timestamp = current.timestamp if current else None
-        outdated = target == "metawiki" and new is not None and self.saved_outdated(key)
-        if outdated:
+        if target == "metawiki" and new is not None and self.saved_outdated(key):
+            outdated = True
             reason += "; saved outdated (decided against older English)"
+        outdated = outdated and target == "metawiki" and new is not None
         self.changes.append(Change(
             key=key, target=target, action="set" if new is not None else "delete", new=new,
             expected=current.text if current else None, expected_fuzzy=bool(current and current.fuzzy),
@@ -397,14 +400,26 @@ class _Context:
             item=cap.item if cap is not None else None, reason=reason, outdated=outdated))
 
     def copy(self, key: TermKey, target: Target, new: str, current: Term | None, cap: Capacity,
-             reason: str, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
+             reason: str, b: BaseTerm | None, m: Term | None, w: Term | None, *, outdated: bool = False) -> None:
         """Queue a write of a value onto the other side, unless a wiki would alter or refuse it."""
         problem = self.refusal(key, new)
         if problem is not None:
             source = "metawiki" if target == "metabase" else "metabase"
             self.conflict(key, b, m, w, f"{source}'s value is not written: {problem}", sticky=False)
             return
-        self.change(key, target, new, current, cap, reason)
+        self.change(key, target, new, current, cap, reason, outdated=outdated)
+
+    def predates_english(self, key: TermKey, b: BaseTerm, m: Term) -> bool:
+        """Whether Metabase's value was there before the English that outdated the unit reached Metabase.
+
+        The base of an outdated term (``fuzzy``) was outdated by an English change we sent; the English
+        base row remembers the item revision at which that English was on Metabase (read there, or written
+        there by a decision). An item not edited since holds only values written before it: translations
+        of the older English.
+        """
+        english = self.base.get(TermKey(key.qid, key.field, SOURCE_LANGUAGE))
+        return (b.fuzzy and english is not None and english.metabase_rev is not None and m.revision is not None
+                and m.revision <= english.metabase_rev)
 
     def conflict(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None, reason: str,
                  *, sticky: bool = True, first_contact: bool = False) -> None:
@@ -519,7 +534,12 @@ class _Context:
             # The unit holds the base, or the term was agreed absent (an outdated unit is how a deletion
             # shows when the bot may not delete) and nobody saved the unit since: a new Metabase value
             # replaces it.
-            self.copy(key, "metawiki", m.text, w, cap, "changed on metabase; replaces outdated translation", b, m, w)
+            if self.predates_english(key, b, m):
+                self.copy(key, "metawiki", m.text, w, cap, "changed on metabase before its English changed; "
+                          "replaces outdated translation, saved outdated", b, m, w, outdated=True)
+            else:
+                self.copy(key, "metawiki", m.text, w, cap, "changed on metabase; replaces outdated translation",
+                          b, m, w)
         else:
             self.conflict(key, b, m, w, "changed differently on both sides (the metawiki translation is outdated)")
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from capxl10n.wikis.http import PageHistory
 from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import NO_UNIT, BaseTerm
-from capxl10n.core.model import TermKey
+from capxl10n.core.model import SOURCE_LANGUAGE, TermKey
 from capxl10n.core.plan import Operation, Plan, loads
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus
 from capxl10n.engine.state import State
@@ -135,8 +135,12 @@ def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = 
                 unit_rev = revs.get("metawiki") or revs.get("bundle")
                 if ops[0].new is None and unit_rev is None:
                     unit_rev = NO_UNIT  # a deletion copied from Meta-Wiki: no unit there
+                item_rev = revs.get("metabase")
+                if item_rev is None and key.lang == SOURCE_LANGUAGE:  # English copied to the bundle: the item
+                    item_rev = next((op.source.revision for op in ops  # revision it was read at on Metabase
+                                     if op.source is not None and op.source.side == "metabase"), None)
                 updates[key] = BaseTerm(ops[0].new, fuzzy=fuzzy and ops[0].new is not None,
-                                        metabase_rev=revs.get("metabase"), metawiki_rev=unit_rev)
+                                        metabase_rev=item_rev, metawiki_rev=unit_rev)
                 finished.append(key)
         else:
             updates.pop(key, None)
