@@ -20,16 +20,33 @@ from capxl10n.engine.state import State
 log = logging.getLogger(__name__)
 
 
+def _seconds(stamp: str) -> int | None:
+    try:
+        return int(datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+    except ValueError:
+        return None
+
+
 def record_history(state: State, directory: Snapshot | None = None, *, command: str,
                    taken: int | None = None) -> str:
-    """Record the state's coverage now (or at ``taken``, seconds since the epoch); returns the snapshot's time
-    (ISO 8601, UTC)."""
+    """Record the state's coverage; returns the snapshot's time (ISO 8601, UTC).
+
+    The snapshot is dated by the wikis' own clock: the newest high-water mark of the reads (the server
+    time the read ended at), so that it compares with the revisions' timestamps the report reads; with
+    no read, now. ``taken`` (seconds since the epoch) overrides it.
+    """
     started = time.monotonic()
     sides: dict[str, Snapshot] = {}
+    marks: list[str] = []
     for side in ("metabase", "metawiki"):
         cached = state.load_side(side)
         if cached is not None:
             sides[side] = cached[0]
+            mark = getattr(cached[1], "high_water", None)
+            if mark:
+                marks.append(str(mark))
+    if taken is None and marks:
+        taken = _seconds(max(marks))
     sides["catalogs"] = state.whole_directory() if directory is None else directory
     snapshot = history_snapshot(sides)
     fixed = fixes(state.history_outdated(), sides)

@@ -39,6 +39,7 @@ when that loses nobody's work:
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,10 +168,36 @@ def import_file(state: State, path: Path, *, bundle_page: str, message_group: st
     refuse(path, problems, hint=_EXPORT_AGAIN)
     result.warnings = [f for f in result.warnings if f.key in lines]
     state.submit(submissions)
+    _credit(state, po.metadata, path, submissions, directory)
     result.recorded = [s.key for s in submissions]
     for sub in submissions:
         log.info("translation recorded for %s/%s (%s)", sub.key.message_key, sub.key.lang, path.name)
     return result
+
+
+def translator_of(metadata: Mapping[str, str], path: Path) -> str:
+    """Who made the file: its ``Last-Translator`` (the name, without the address), else the file's name.
+
+    >>> translator_of({"Last-Translator": "Ana Tradutora <ana@example.org>"}, Path("x.po"))
+    'Ana Tradutora'
+    >>> translator_of({"Last-Translator": "FULL NAME <EMAIL@ADDRESS>"}, Path("pt-br.po"))
+    'pt-br.po'
+    """
+    name = metadata.get("Last-Translator", "").split("<", 1)[0].strip()
+    return name if name and name != "FULL NAME" else path.name
+
+
+def _credit(state: State, metadata: Mapping[str, str], path: Path, submissions: list[Submission],
+            directory: Snapshot) -> None:
+    """Remember who translated what (our bot writes it: the wikis' revisions cannot say; docs/reports.md)."""
+    now = int(datetime.now(timezone.utc).timestamp())
+    user = translator_of(metadata, path)
+    rows = []
+    for sub in submissions:
+        held = directory.terms.get(sub.key)
+        kind = "translated" if held is None or not normalize_text(held.text) else "fixed" if held.fuzzy else "edited"
+        rows.append((now, user, "import", sub.key, kind, path.name))
+    state.record_contributions(rows)
 
 
 def _problem(line: int, found: Finding) -> PoProblem:

@@ -74,6 +74,7 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
                 invalid.append({"pageid": int(raw), "missing": True})
             else:
                 pages.append(page)
+        asked: dict[int, list[int]] = {}
         for raw in revids:
             rev = wiki.revision(int(raw)) if raw.isdigit() else None
             if rev is None:
@@ -83,6 +84,7 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
                 page = wiki.page_by_id(rev.pageid)
                 if page is not None:
                     pages.append(page)
+                    asked.setdefault(page.pageid, []).append(rev.revid)
         if normalized:
             query["normalized"] = normalized
         page_outs = []
@@ -91,7 +93,8 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
             if page.pageid in seen:
                 continue
             seen.add(page.pageid)
-            page_outs.append(PageOut(page, {"pageid": page.pageid, "ns": page.ns, "title": page.title}))
+            page_outs.append(PageOut(page, {"pageid": page.pageid, "ns": page.ns, "title": page.title},
+                                     sorted(set(asked[page.pageid])) if revids else None))
         for position, (ns, title) in enumerate(missing_titles, start=1):
             page_outs.append(PageOut(None, {"ns": ns, "title": title, "missing": True, "_fake": -position}))
         for position, item in enumerate(invalid, start=len(missing_titles) + 1):

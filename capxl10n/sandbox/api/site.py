@@ -61,6 +61,8 @@ class PageOut:
 
     page: Page | None
     data: dict[str, Any]
+    #: The revisions a ``revids=`` query asked for on this page (prop=revisions shows those, not the latest).
+    revids: list[int] | None = None
 
 
 @dataclass

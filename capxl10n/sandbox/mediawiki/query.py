@@ -126,6 +126,12 @@ def revisions(req: ApiRequest, pages: list[PageOut]) -> None:
     existing = [p for p in pages if p.page is not None]
     req.get("rvcontentformat")
     req.get("rvsection")
+    if any(p.revids is not None for p in existing):  # revids=: exactly those revisions (ApiQueryRevisions mode 1)
+        if single:
+            raise ApiError("invalidparammix", f'The parameter "{single[0]}" may only be used with a single page.',
+                           module="revisions")
+        _asked_revisions(req, existing, props, slots)
+        return
     if len(pages) > 1 or not single:
         if single and len(pages) > 1:
             raise ApiError("invalidparammix", f'The parameter "{single[0]}" may only be used with a single page.',
@@ -155,6 +161,23 @@ def _latest_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], s
             return
         out.data["revisions"] = [render_revision(req, rev, props, slots)]
         served += 1
+
+
+def _asked_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], slots: list[str] | None) -> None:
+    """``revids=…``: each asked revision under its page, oldest first; with content at most 50 (500 with
+    ``apihighlimits``) per answer, then ``rvcontinue`` (the next revid)."""
+    cap = (500 if req.high_limits else 50) if "content" in props else 5000
+    start = req.get("rvcontinue")
+    start_id = int(start) if start and start.isdigit() else 0
+    wanted = sorted((revid, out) for out in pages for revid in out.revids or () if revid >= start_id)
+    for served, (revid, out) in enumerate(wanted):
+        if served >= cap:
+            req.continue_with({"rvcontinue": revid})
+            return
+        page = out.page
+        assert page is not None
+        rev = next(r for r in page.revisions if r.revid == revid)
+        out.data.setdefault("revisions", []).append(render_revision(req, rev, props, slots))
 
 
 def _history_limit(req: ApiRequest, props: list[str]) -> int:
