@@ -255,11 +255,13 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.catalogs import catalogs
     from capxl10n.cli.commands.check import check
     from capxl10n.cli.commands.coverage import coverage
+    from capxl10n.cli.commands.credits import credits_command
     from capxl10n.cli.commands.demo import demo
     from capxl10n.cli.commands.export import export
     from capxl10n.cli.commands.imports import import_command
     from capxl10n.cli.commands.languages import languages
     from capxl10n.cli.commands.pull import pull_command
+    from capxl10n.cli.commands.report import report_command
     from capxl10n.cli.commands.runs import runs_command
     from capxl10n.cli.commands.sample import sample
     from capxl10n.cli.commands.sandbox import sandbox_group
@@ -268,7 +270,8 @@ def _register_commands() -> None:
     from capxl10n.cli.commands.todo import todo
 
     for command in (languages, catalogs, coverage, check, todo, export, sample, sandbox_group, pull_command, plan_command,
-                    apply_command, sync_command, conflicts_group, import_command, runs_command, demo):
+                    apply_command, sync_command, conflicts_group, import_command, runs_command, report_command,
+                    credits_command, demo):
         main.add_command(command)
 
 

@@ -77,7 +77,7 @@ def state_sides(env: Env, wanted: tuple[str, ...], explicit: bool) -> dict[str, 
               help="Snapshot JSON file instead of the sync state (repeat for several sides).")
 @source_options
 @click.option("--lang", "langs_", multiple=True, metavar="CODE", help="Only these languages (repeatable).")
-@format_option()
+@format_option("table", "json", "csv", "markdown", "html")
 @pass_env
 def coverage(env: Env, sides: tuple[str, ...], snapshot_paths: tuple[Path, ...], sample: bool, seed: int,
              capacities: int, languages: int, langs_: tuple[str, ...]) -> None:
@@ -89,6 +89,7 @@ def coverage(env: Env, sides: tuple[str, ...], snapshot_paths: tuple[Path, ...],
     with English). The catalogs' counts equal what `msgfmt --statistics` and
     `pocount` report for the .po files. With --snapshot or --sample, each
     snapshot is counted on its own. English and qqq are never counted.
+    --format html prints a self-contained page (bars per side, languages named in themselves).
     """
     if snapshot_paths and sample:
         raise UsageError("give either --snapshot or --sample, not both")
@@ -106,4 +107,9 @@ def coverage(env: Env, sides: tuple[str, ...], snapshot_paths: tuple[Path, ...],
     else:
         report = coverage_by_side(state_sides(env, tuple(dict.fromkeys(sides)) or SIDES, bool(sides)),
                                   langs_ or None)
+    if env.output_format == "html":  # the report's page parts (docs/reports.md)
+        from capxl10n import __version__
+        from capxl10n.cli.report_page import coverage_page
+        click.echo(coverage_page(report, generator=f"capxl10n {__version__}"), nl=False)
+        return
     env.echo(render(report, env.output_format))
