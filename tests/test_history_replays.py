@@ -424,3 +424,18 @@ def test_a_metabase_translation_written_before_its_english_changed_is_not_made_c
         m.metabase_set(term="Q11-label/de")
         m.apply_saved_plan()
     replay(steps)
+
+
+def test_a_first_contact_does_not_make_current_a_metabase_translation_older_than_its_english() -> None:
+    """A first contact interrupted after its English change went out (Translate outdated the units); a
+    translator then saves the unit. The policy lets Metabase win, but Metabase's translation was there
+    before the new English: it replaces the unit saved outdated, not as a current translation."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.english_set("Q12-description")
+        m.sync_with_fault(fault="429", during="sync", fault_seed=5)
+        m.plan_for_later()
+        m.metawiki_set(term="Q12-description/pt-br")
+        m.sync_full()
+    replay(steps)

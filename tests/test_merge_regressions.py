@@ -394,3 +394,19 @@ def test_a_decision_whose_text_equals_the_description_is_forgotten_and_asked_aga
     result = run(base, m, w, decisions={PT: Decision("Texto", "manual", basis=("A", "B"))})
     assert writes(result) == [] and result.stale_decisions == (PT,)
     assert "decided text is not written" in result.conflicts[0].reason
+
+
+def test_a_metabase_translation_older_than_its_english_is_copied_outdated() -> None:
+    """The state remembers the item revision at which the English our last change sent was on Metabase: a
+    translation on an item not edited since translates the older English, whoever wins."""
+    english_at = {"Q1-label": 5}
+    first = run({}, mb(pt="Velho"), mw(pt="Novo"), established=False, first_contact="metabase",
+                english_changed_at=english_at)
+    (change,) = first.changes
+    assert (change.target, change.new, change.outdated) == ("metawiki", "Velho", True)
+    edited_since = run({}, {PT: Term("Velho", revision=6)}, mw(pt="Novo"), established=False,
+                       first_contact="metabase", english_changed_at=english_at)
+    assert [(c.new, c.outdated) for c in edited_since.changes] == [("Velho", False)]
+    outdated_unit = run({PT: BaseTerm("a", fuzzy=True)}, mb(pt="Velho"), mw(pt="a", fuzzy=("pt",)),
+                        english_changed_at=english_at)
+    assert [(c.new, c.outdated) for c in outdated_unit.changes] == [("Velho", True)]

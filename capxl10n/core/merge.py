@@ -167,6 +167,9 @@ class MergeOptions:
     #: Message keys still a first contact although a first sync completed: their units were hidden from
     #: it (keys missing from the bundle), so the first-contact policy still decides their translations.
     first_contact_keys: frozenset[str] = frozenset()
+    #: Message key → the Metabase item revision at which the English our latest change sent was on Metabase
+    #: (the state's ``english_changed_at``): Metabase translations on items not edited since predate it.
+    english_changed_at: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -409,16 +412,21 @@ class _Context:
             return
         self.change(key, target, new, current, cap, reason, outdated=outdated)
 
-    def predates_english(self, key: TermKey, b: BaseTerm, m: Term) -> bool:
+    def predates_english(self, key: TermKey, b: BaseTerm | None, m: Term) -> bool:
         """Whether Metabase's value was there before the English that outdated the unit reached Metabase.
 
-        The base of an outdated term (``fuzzy``) was outdated by an English change we sent; the English
-        base row remembers the item revision at which that English was on Metabase (read there, or written
-        there by a decision). An item not edited since holds only values written before it: translations
-        of the older English.
+        The state remembers, per message, the item revision at which the English our latest change sent
+        was on Metabase (read there, or written there by a decision); states from before it know it from the
+        English base row of an outdated term. An item not edited since holds only values written before
+        that English: translations of the older one.
         """
+        if m.revision is None:
+            return False
+        changed_at = self.opts.english_changed_at.get(key.message_key)
+        if changed_at is not None:
+            return m.revision <= changed_at
         english = self.base.get(TermKey(key.qid, key.field, SOURCE_LANGUAGE))
-        return (b.fuzzy and english is not None and english.metabase_rev is not None and m.revision is not None
+        return (b is not None and b.fuzzy and english is not None and english.metabase_rev is not None
                 and m.revision <= english.metabase_rev)
 
     def conflict(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None, reason: str,
@@ -516,8 +524,10 @@ class _Context:
                 self.updates[key] = BaseTerm(None, metawiki_rev=w.revision)  # ...unless the unit is saved again
                 return
             if self.first(key) and self.opts.first_contact == "metabase":
+                older = self.predates_english(key, b, m)
                 self.copy(key, "metawiki", m.text, w, cap, "differs on first contact; policy: metabase wins "
-                          "(replaces outdated translation)", b, m, w)
+                          "(replaces outdated translation" + (", saved outdated)" if older else ")"), b, m, w,
+                          outdated=older)
             elif self.first(key):
                 # Not kept open by itself: while the first contact lasts, each run asks the policy again
                 # (a translator confirming the unit, say, lets a metawiki policy settle it).
@@ -558,7 +568,9 @@ class _Context:
         elif m is None and w is not None:
             self.copy(key, "metabase", w.text, None, cap, "new on metawiki", None, m, w)
         elif self.first(key) and self.opts.first_contact == "metabase" and m is not None:
-            self.copy(key, w_target, m.text, w, cap, "differs on first contact; policy: metabase wins", None, m, w)
+            older = key.lang != SOURCE_LANGUAGE and self.predates_english(key, None, m)
+            self.copy(key, w_target, m.text, w, cap, "differs on first contact; policy: metabase wins"
+                      + (" (older than its English: saved outdated)" if older else ""), None, m, w, outdated=older)
         elif self.first(key) and self.opts.first_contact == "metawiki" and w is not None:
             self.copy(key, "metabase", w.text, m, cap, "differs on first contact; policy: metawiki wins", None, m, w)
         else:

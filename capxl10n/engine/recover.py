@@ -109,6 +109,24 @@ def outdated_messages(plan: Plan, journal: Mapping[str, JournalRow]) -> set[str]
             and journal.get(op.id, PENDING).status == JournalStatus.DONE} & set(plan.notes.get("outdated_keys") or ())
 
 
+def english_revisions(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[str, int]:
+    """For each message whose English change went out, the Metabase item revision at which that English was
+    on Metabase: written there by this plan (a decision), or read there (a copy to the bundle). A Metabase
+    translation on an item not edited since predates the English (:meth:`State.english_changed_at`)."""
+    out: dict[str, int] = {}
+    for message in outdated_messages(plan, journal):
+        for op in plan.operations:
+            if op.key.message_key != message or op.key.lang != SOURCE_LANGUAGE:
+                continue
+            row = journal.get(op.id, PENDING)
+            if op.target == "metabase" and row.status == JournalStatus.DONE and row.revision is not None:
+                out[message] = max(out.get(message, 0), int(row.revision))
+            elif op.target == "bundle" and op.source is not None and op.source.side == "metabase" \
+                    and op.source.revision is not None:
+                out[message] = max(out.get(message, 0), op.source.revision)
+    return out
+
+
 def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,
                only: Iterable[TermKey] | None = None) -> tuple[dict[TermKey, BaseTerm | None], list[TermKey]]:
     """The base rows a plan's outcome moves, and the terms it finished.
@@ -229,7 +247,8 @@ def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
     if updates or running:
         state.update_base(updates, plan.capacities if running else ())
         clear_finished_conflicts(plan, state, finished)
-    state.outdate_translations(outdated_messages(plan, state.journal(plan.id)))
+    journal = state.journal(plan.id)
+    state.outdate_translations(outdated_messages(plan, journal), english_revisions(plan, journal))
     state.set_plan_status(plan.id, RECOVERED)
 
 

@@ -276,11 +276,17 @@ class State:
             generation = self.base_generation + 1
             db.execute("INSERT OR REPLACE INTO meta VALUES ('base_generation', ?)", (str(generation),))
 
-    def outdate_translations(self, message_keys: Iterable[str]) -> None:
+    def outdate_translations(self, message_keys: Iterable[str], english_revisions: Mapping[str, int] = {}) -> None:
         """Our English change of these messages went out: Translate outdated every translation of them,
         so the agreed values are outdated ones, and so is the Meta-Wiki side of their conflicts and of the
-        values decisions were made on (a translator confirming one has made a change)."""
+        values decisions were made on (a translator confirming one has made a change). ``english_revisions``:
+        the item revision at which each new English was on Metabase (:meth:`english_changed_at`)."""
         rows = [TermKey.from_message_key(k, SOURCE_LANGUAGE) for k in message_keys]
+        if english_revisions:
+            known = self.english_changed_at()
+            for message, revision in english_revisions.items():
+                known[message] = max(known.get(message, 0), revision)
+            self.set_meta("english_changed_at", json.dumps(dict(sorted(known.items()))))
         if not rows:
             return
         with self.transaction() as db:
@@ -300,6 +306,12 @@ class State:
                             decided_on = json.dumps(made_on, ensure_ascii=False)
                     db.execute("UPDATE conflicts SET metawiki = ?, decided_on = ? WHERE qid = ? AND field = ? "
                                "AND lang = ?", (metawiki, decided_on, k.qid, k.field, lang))
+
+    def english_changed_at(self) -> dict[str, int]:
+        """Message key → the Metabase item revision at which the English our latest change of it sent was on
+        Metabase: a Metabase translation on an item not edited since was written before that English."""
+        raw = self.get_meta("english_changed_at")
+        return {str(k): int(v) for k, v in json.loads(raw).items()} if raw else {}
 
     def capacities(self) -> tuple[Capacity, ...]:
         return tuple(Capacity(qid, item, parent, root, code) for qid, item, parent, root, code in

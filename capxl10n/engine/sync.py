@@ -251,7 +251,7 @@ def merge_options(profile: Profile, reading: Reading, state: State) -> MergeOpti
         unaccepted_languages=frozenset(reading.unaccepted_languages),
         duplicates=frozenset(reading.duplicates), decisions=state.decisions(),
         open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys,
-        first_contact_keys=state.first_contact_keys())
+        first_contact_keys=state.first_contact_keys(), english_changed_at=state.english_changed_at())
 
 
 def make_plan(profile: Profile, state: State, reading: Reading,
