@@ -439,3 +439,18 @@ def test_a_first_contact_does_not_make_current_a_metabase_translation_older_than
         m.metawiki_set(term="Q12-description/pt-br")
         m.sync_full()
     replay(steps)
+
+
+def test_a_refusal_of_a_value_already_saved_from_a_stale_base_is_done_not_a_conflict() -> None:
+    """A first contact planned; a sync killed right after writing a term of that plan to Metabase; the saved
+    plan applied: Wikibase refuses the stale-base write of the value already there (it names the item itself
+    as the holder of the pair). The item read again holds the value: done, the first contact ends, and a
+    later Meta-Wiki edit is copied, not asked as a conflict."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.english_set("Q11-label")
+        m.sync_killed(nth_write=1, when="after")
+        m.apply_saved_plan()
+        m.metawiki_set(term="Q13-description/fr")
+    replay(steps)

@@ -527,10 +527,14 @@ class _Item(_Target):
         return answer
 
     def refused(self, ops: Sequence[Operation], exc: ValidationError) -> bool:
-        """Metabase refused the batch: none of it was saved. Alone, the term is rejected; in a batch, each
-        term is sent alone (one per request: the journal says which may have landed) to find the one refused."""
+        """Metabase refused the batch: none of it was saved. In a batch, each term is sent alone (one per
+        request: the journal says which may have landed) to find the one refused. Alone, the item is read
+        again first: Wikibase refuses a write from a stale base of the value somebody (an interrupted run of
+        ours, say) already saved, naming the item itself as the holder of the pair — that term is done; one
+        that moved on is a guard conflict; only a term still as the plan saw it is rejected."""
         if len(ops) == 1:
-            self.runner.rejected(ops[0], exc)
+            if self.runner.classify(ops, *self.read()):
+                self.runner.rejected(ops[0], exc)
             return False
         self.runner.mark(ops, Status.PENDING)
         revision = self.revision
