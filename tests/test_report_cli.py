@@ -69,13 +69,13 @@ def number(text: str) -> float:
 
 def run_event(ev: Event) -> dict[str, Any]:
     """A small event: 3 Arabic units on Meta-Wiki, 2 German terms on Metabase, then a sync."""
-    ana, bruno = ev.translator("Ana"), ev.translator("Bruno")
+    ana, farid = ev.translator("Ana"), ev.translator("Farid")
     ev.at(10)
     for i, key in enumerate(ev.untranslated("ar", 3)):
         ana.unit(key, f"ترجمة رقم {i}")
     ev.at(40)
     for i, key in enumerate(ev.untranslated("de", 2)):
-        bruno.term(ev.world.item(key.qid), key, f"Übersetzung {i}")
+        farid.term(ev.world.item(key.qid), key, f"Übersetzung {i}")
     ev.at(90)
     synced = ev.cli("sync")
     assert synced.exit_code == EXIT_OK, synced.output
@@ -97,8 +97,8 @@ def test_report_writes_a_page_json_and_csv_with_the_same_numbers(event: Event) -
     for code, n in gained.items():
         assert langs[code]["sides"]["catalogs"]["all"]["gained"] == n
     assert data["summary"]["gained"] == 5 and data["summary"]["translators"] == 2
-    assert {t["user"]: t["translated"] for t in data["translators"]} == {"Ana": 3, "Bruno": 2}
-    assert data["credits"] == {"ar": ["Ana"], "de": ["Bruno"]}
+    assert {t["user"]: t["translated"] for t in data["translators"]} == {"Ana": 3, "Farid": 2}
+    assert data["credits"] == {"ar": ["Ana"], "de": ["Farid"]}
     assert data["requests"] == {"metabase": 2, "metawiki": 1}  # recentchanges on each, Metabase's contents once
     rows = list(csv.DictReader(io.StringIO((out / "report.csv").read_text(encoding="utf-8"))))
     for row in rows:
@@ -161,10 +161,10 @@ def test_credits_per_language(event: Event) -> None:
     md = event.cli("credits", "--since", event.iso(0), "--until", event.iso(120), "--event", "Tradutaton")
     assert md.exit_code == EXIT_OK, md.output
     assert "## العربية (Arabic, ar)" in md.output and "- Ana (3 translated)" in md.output
-    assert "- Bruno (2 translated)" in md.output and "CapxBot" not in md.output
+    assert "- Farid (2 translated)" in md.output and "CapxBot" not in md.output
     js = event.cli("credits", "--since", event.iso(0), "--until", event.iso(120), "--lang", "de", "--format", "json")
     data = json.loads(js.stdout)
-    assert data["credits"] == {"de": ["Bruno"]}
+    assert data["credits"] == {"de": ["Farid"]}
 
 
 def test_coverage_as_a_page(event: Event) -> None:

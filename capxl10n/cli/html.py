@@ -143,7 +143,7 @@ def zone_name(offset: timedelta | None) -> str:
 
 
 def step_chart(points: Sequence[tuple[int, int]], label: str, *, zone: tzinfo | None = None,
-               width: int = 1000, height: int = 210) -> str:
+               width: int = 1000, height: int = 210, css: str = "chart") -> str:
     """An inline SVG of a count over time, drawn as steps (a snapshot's count holds until the next one):
     the area under it, the first and last times and the lowest and highest counts as labels."""
     if not points:
@@ -172,10 +172,10 @@ def step_chart(points: Sequence[tuple[int, int]], label: str, *, zone: tzinfo | 
         datetime.fromtimestamp(t1, zone or timezone.utc).date()
     ticks, last_x = [], x(t0)
     for t, _v in points[1:-1]:
-        if x(t) - last_x >= 90 and x(t1) - x(t) >= 150:
+        if x(t) - last_x >= 70 and x(t1) - x(t) >= 150:
             ticks.append(f'<text x="{x(t):.1f}" y="{height - 8}" text-anchor="middle">{_e(clock(t, zone, date=False))}</text>')
             last_x = x(t)
-    return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{_e(label)}">'
+    return (f'<svg class="{_e(css)}" viewBox="0 0 {width} {height}" role="img" aria-label="{_e(label)}">'
             f"<title>{_e(label)}</title>"
             f'<line class="axis" x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}"/>'
             f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}"/>'

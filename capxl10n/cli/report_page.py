@@ -49,8 +49,9 @@ header.event a { color: #fff; }
 .card .n { display: block; font-size: 2.5rem; font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }
 .card .what { color: var(--muted); }
 .card.gain .n { color: var(--gain); } .card.gold .n { color: var(--gold); }
-.card.share .n { font-size: 1.55rem; line-height: 1.6; white-space: nowrap; }
+.card.share .n { font-size: 1.4rem; line-height: 1.7; }
 .card .what { display: block; }
+.nw { white-space: nowrap; }
 section { background: var(--paper); border: 1px solid var(--line); border-radius: .6rem; padding: .6rem 1rem 1rem;
   margin: 1.2rem 0; }
 h2 { font-size: 1.35rem; margin: .4rem 0 .6rem; }
@@ -69,13 +70,14 @@ tr.active { background: #f0faf6; }
 details summary { cursor: pointer; color: var(--accent); }
 .todo { margin: .3rem 0; padding-inline-start: 1.2rem; font-size: .92rem; }
 .lang .auto { font-weight: 600; }
-.code { color: var(--muted); font-size: .8rem; font-family: ui-monospace, monospace; }
+.code { color: var(--muted); font-size: .8rem; font-family: ui-monospace, monospace; white-space: nowrap; }
 svg.bar { width: 100%; min-width: 7rem; height: 1rem; display: block; border-radius: .2rem; }
 svg.bar .track { fill: var(--track); } svg.bar .before { fill: var(--before); }
 svg.bar .gain { fill: var(--gain); } svg.bar .loss { fill: var(--loss); }
 svg.bar .mark { stroke: #fff; stroke-width: 2; }
 td.bar { width: 28%; }
 svg.chart { width: 100%; height: auto; display: block; }
+svg.chart.narrow { display: none; }
 svg.chart .axis { stroke: var(--line); } svg.chart .line { fill: none; stroke: var(--gain); stroke-width: 3; }
 svg.chart .area { fill: #14866d22; } svg.chart circle { fill: var(--gain); }
 svg.chart text { font-size: 15px; fill: var(--muted); }
@@ -83,7 +85,10 @@ svg.chart text { font-size: 15px; fill: var(--muted); }
   background: #fef6e7; color: var(--gold); border: 1px solid #fc3; margin: .1rem .15rem 0 0; white-space: nowrap; }
 .badge.b100 { background: #d5fdf4; color: #0e6b56; border-color: #14866d; }
 .badge.drop { background: #fee7e6; color: var(--loss); border-color: var(--loss); }
-.milestones li { margin: .2rem 0; }
+.milestones { list-style: none; padding: 0; margin: .2rem 0; }
+.milestones li { margin: .35rem 0; font-size: 1.2rem; }
+.milestones .badge { font-size: .95rem; vertical-align: .1rem; }
+.milestones .en { color: var(--muted); font-size: 1rem; }
 ul.credits { list-style: none; padding: 0; margin: 0; columns: 2 18rem; }
 ul.credits li { break-inside: avoid; margin: 0 0 .6rem; }
 .todo li { margin: .15rem 0; }
@@ -103,8 +108,11 @@ a { color: var(--accent); }
   main { padding: .6rem .6rem 2rem; }
   section { padding: .5rem .6rem .8rem; }
   .wide { display: none; }
-  td.bar { width: auto; min-width: 5rem; }
-  th.lang { min-width: 7rem; }
+  svg.chart { display: none; } svg.chart.narrow { display: block; }
+  th, td { padding: .3rem .3rem; }
+  td.bar { width: auto; } svg.bar { min-width: 4rem; }
+  th.lang { min-width: 6.5rem; }
+  td.pct { white-space: normal; }
   .card.share .n { font-size: 1.3rem; }
 }
 @media print {
@@ -145,15 +153,23 @@ def _summary_cards(report: EventReport) -> str:
     s = report.summary()
     crossed = sum(len(v) for v in s["crossed"].values())
     completed = len(s["crossed"]["100"])
+
+    def n(count: int, one: str, many: str) -> str:
+        return one if count == 1 else many
+
     cards = [
-        _card(number(s["gained"], signed=True), "translations gained", "gained", "gain"),
-        _card(number(s["outdated_fixed"]), "outdated translations fixed", "outdated_fixed"),
-        _card(number(s["translators"]), "translators", "translators"),
-        _card(number(s["active_languages"]), "languages worked on", "active_languages"),
-        _card(number(completed), "languages completed", "crossed_100", "gold") if completed else
-        _card(number(crossed), "milestones reached (50, 80, 100 %)", "milestones", "gold"),
-        f'<div class="card share"><span class="n"><span data-v="percent_before">{s["percent_before"]:.1f}</span>'
-        f' % → <span data-v="percent">{s["percent"]:.1f}</span> %</span>'
+        _card(number(s["gained"], signed=True), n(s["gained"], "translation gained", "translations gained"), "gained",
+              "gain"),
+        _card(number(s["outdated_fixed"]), n(s["outdated_fixed"], "outdated translation fixed",
+                                             "outdated translations fixed"), "outdated_fixed"),
+        _card(number(s["translators"]), n(s["translators"], "translator", "translators"), "translators"),
+        _card(number(s["active_languages"]), n(s["active_languages"], "language worked on", "languages worked on"),
+              "active_languages"),
+        _card(number(completed), n(completed, "language completed", "languages completed"), "crossed_100", "gold")
+        if completed else _card(number(crossed), "milestones reached (50, 80, 100 %)", "milestones", "gold"),
+        f'<div class="card share"><span class="n"><span class="nw"><span data-v="percent_before">'
+        f'{s["percent_before"]:.1f}</span> %</span> → <span class="nw"><span data-v="percent">{s["percent"]:.1f}'
+        '</span> %</span></span>'
         f'<span class="what">translated, {number(s["languages"])} languages together</span></div>',
     ]
     return '<div class="cards">' + "".join(cards) + "</div>"
@@ -163,10 +179,12 @@ def _milestones(report: EventReport) -> str:
     by_lang = {lang.lang: lang.info for lang in report.languages}
     items = []
     for t in reversed(THRESHOLDS):
-        langs = report.crossed(t)
-        if langs:
-            names = ", ".join(_lang_inline(by_lang[code]) for code in langs)
-            items.append(f'<li><span class="badge{" b100" if t == 100 else ""}">{t} %</span> {names}</li>')
+        for code in report.crossed(t):
+            info = by_lang[code]
+            what = "completed: every name and description translated" if t == 100 else f"passed {t} %"
+            items.append(f'<li><span class="badge{" b100" if t == 100 else ""}">{t} %</span> '
+                         f'<strong>{lang_text(info.autonym, info.bcp47, info.direction)}</strong> '
+                         f'<span class="en">{escape(info.name)} · {escape(what)}</span></li>')
     if not items:
         return ""
     return '<section><h2>Milestones</h2><ul class="milestones">' + "".join(items) + "</ul></section>"
@@ -187,13 +205,13 @@ def _languages_table(report: EventReport, zone: tzinfo | None) -> str:
         rows.append(
             f'<tr data-lang="{escape(info.code)}"{active}>{_lang_cell(info)}'
             f'<td class="bar">{progress_bar(p.percent_before, p.percent_after, label)}</td>'
-            f'<td class="n"><span data-v="percent_before">{p.percent_before:.1f}</span> → '
+            f'<td class="n pct"><span data-v="percent_before">{p.percent_before:.1f}</span> → '
             f'<strong data-v="percent">{p.percent_after:.1f}</strong> %</td>'
             f'<td class="n {gain_cls}" data-v="gained">{number(p.gained, signed=True)}</td>'
-            f'<td class="n" data-v="outdated_fixed">{number(p.fixed)}</td>'
-            f'<td class="n" data-v="still_missing">{number(p.still_missing)}</td>'
+            f'<td class="n wide" data-v="outdated_fixed">{number(p.fixed)}</td>'
+            f'<td class="n wide" data-v="still_missing">{number(p.still_missing)}</td>'
             f'<td class="n wide" data-v="still_outdated">{number(p.still_outdated)}</td>'
-            f"{per_wiki}<td>{_badges(p)}</td></tr>")
+            f'{per_wiki}<td class="wide">{_badges(p)}</td></tr>')
     head = "".join(f'<th scope="col" class="n wide">{escape(SIDE_NAMES[s])}</th>' for s in wikis)
     total = report.total()
     caption = (f"Translated share of the {number(total.total_after // max(len(report.languages), 1))} capacity names "
@@ -205,8 +223,8 @@ def _languages_table(report: EventReport, zone: tzinfo | None) -> str:
     return ('<section id="languages"><h2>Progress per language</h2>' + legend + '<div class="scroll"><table>'
             f"<caption>{escape(caption)}</caption><thead><tr><th scope=\"col\">language</th>"
             '<th scope="col">progress</th><th scope="col" class="n">translated</th><th scope="col" class="n">gained</th>'
-            '<th scope="col" class="n">outdated fixed</th><th scope="col" class="n">still missing</th>'
-            f'<th scope="col" class="n wide">still outdated</th>{head}<th scope="col">milestones</th></tr></thead>'
+            '<th scope="col" class="n wide">outdated fixed</th><th scope="col" class="n wide">still missing</th>'
+            f'<th scope="col" class="n wide">still outdated</th>{head}<th scope="col" class="wide">milestones</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div></section>")
 
 
@@ -257,7 +275,8 @@ def _todo(report: EventReport) -> str:
             + (f" · {link(i.translate_url, 'translate')}" if i.translate_url else "") + "</li>" for i in todo.items)
         more = todo.missing + todo.outdated - len(todo.items)
         tail = f'<li class="muted">and {number(more)} more in Special:Translate</li>' if more > 0 else ""
-        listing = (f'<details><summary>the first {len(todo.items)}</summary><ul class="todo">{items}{tail}</ul>'
+        which = f"the first {len(todo.items)}" if more > 0 else "which"
+        listing = (f'<details><summary>{which}</summary><ul class="todo">{items}{tail}</ul>'
                    "</details>") if todo.items else ""
         rows.append(f'<tr data-lang="{escape(lang.lang)}">{_lang_cell(lang.info)}'
                     f'<td class="n" data-v="todo_missing">{number(todo.missing)}</td>'
@@ -273,11 +292,11 @@ def _todo(report: EventReport) -> str:
 def _how(report: EventReport, zone: tzinfo | None, seconds: float | None) -> str:
     requests = sum(report.requests.values())
     per_wiki = ", ".join(f"{SIDE_NAMES.get(w, w)} {n}" for w, n in report.requests.items())
-    history = ("no coverage history" if report.history_first is None else
-               f"coverage history from {clock(report.history_first, zone)} to {clock(report.history_last or 0, zone)}, "
+    history = ("No coverage history" if report.history_first is None else
+               f"Coverage history from {clock(report.history_first, zone)} to {clock(report.history_last or 0, zone)}, "
                f"{report.snapshots_in_window} snapshot(s) in the window")
     notes = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
-    cost = f" in {seconds:.1f} s" if seconds is not None else ""
+    cost = f" in {seconds:.2f} s" if seconds is not None else ""
     return ('<section id="how" class="notes"><h2>How these figures are made</h2><ul>'
             "<li>Translated: a capacity name or description with English that has a current (not outdated) "
             "translation; on Metabase, on Meta-Wiki, and both together (what the app's catalogs hold).</li>"
@@ -300,12 +319,13 @@ def report_page(report: EventReport, *, zone: tzinfo | None = None, generator: s
             if report.generated is not None else "")
     body = [f'<header class="event"><div><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>{made}</div></header>',
             "<main>", _summary_cards(report)]
-    chart = step_chart(report.series, "Translated names and descriptions over the window, all languages together",
-                       zone=zone)
+    label = "Translated names and descriptions over the window, all languages together"
+    chart = step_chart(report.series, label, zone=zone)
     if chart and len(report.series) > 1:
+        narrow = step_chart(report.series, label, zone=zone, width=420, height=240, css="chart narrow")
         body.append('<section id="progress"><h2>Progress over time</h2>'
                     '<p class="muted">Translated capacity names and descriptions, all languages of the report, '
-                    f"at each snapshot.</p>{chart}</section>")
+                    f"at each snapshot.</p>{chart}{narrow}</section>")
     body += [_milestones(report), _languages_table(report, zone), _translators_table(report, infos),
              _credits(report, infos), _todo(report), _how(report, zone, seconds), "</main>"]
     return document(f"{title}: translat-a-thon report", [b for b in body if b], style=STYLE, generator=generator)

@@ -187,10 +187,15 @@ def translator_of(metadata: Mapping[str, str], path: Path) -> str:
     return name if name and name != "FULL NAME" else path.name
 
 
+def credit_time() -> int:
+    """When an import is credited (seconds since the epoch): now."""
+    return int(datetime.now(timezone.utc).timestamp())
+
+
 def _credit(state: State, metadata: Mapping[str, str], path: Path, submissions: list[Submission],
             directory: Snapshot) -> None:
     """Remember who translated what (our bot writes it: the wikis' revisions cannot say; docs/reports.md)."""
-    now = int(datetime.now(timezone.utc).timestamp())
+    now = credit_time()
     user = translator_of(metadata, path)
     rows = []
     for sub in submissions:
