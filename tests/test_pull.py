@@ -121,6 +121,21 @@ def test_full_pull_of_the_sample_within_budget_and_noop_within_five(sandbox_fact
     assert again.wikidata.fingerprint() == result.wikidata.fingerprint()
 
 
+def test_wikidata_is_read_in_the_fallback_chains_of_the_directory_languages(sandbox_factory):
+    """An export suggests a concept's pt label for a missing pt-br term: pull reads the chains, not only the
+    directory's own languages (never the documentation; English is never a suggestion)."""
+    from capxl10n.core.langs import fallback_chain
+
+    sandbox = sandbox_factory(capacities=10, languages=6)
+    cache = MemoryCache()
+    result, _wiring, _ = run_pull(sandbox, cache=cache)
+    own = {k.lang for k in (*result.metabase.terms, *result.metawiki.terms)} - {"qqq"}
+    read = set(cache.sides["wikidata"][1].languages)
+    chains = {lang for code in own for lang in fallback_chain(code)[1:-1]}
+    assert chains - own, "the sample has a language with a fallback (pt-br → pt)"
+    assert read == own | chains and "qqq" not in read
+
+
 def test_incremental_pull_reads_only_what_changed_and_equals_a_full_read(sandbox_factory, creds):
     sandbox = sandbox_factory()
     profile = sandbox_profile_for(sandbox)

@@ -31,6 +31,8 @@ from capxl10n.core.cursors import (NOT_TRANSLATIONS, Bundle, DiscoveryCursor, Me
                                    ReadCache, WikidataCursor, cached_read, own_revisions, previous_sources,
                                    read_revision)
 from capxl10n.core.model import DOC_LANGUAGE, MESSAGE_KEY_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
+from capxl10n.core import langs
+from capxl10n.errors import CapxError
 from capxl10n.engine.clients import Clients, SessionFactory
 from capxl10n.engine.state import State, open_state
 from capxl10n.profile import Profile
@@ -129,7 +131,7 @@ def pull(profile: Profile, *, incremental: bool = True, cache: ReadCache | None 
     wikidata, wd_cursor = None, None
     if clients.wikidata is not None:
         cached_wd = cached_read(cache, "wikidata", WikidataCursor) if incremental else None
-        wanted_langs = sorted((set(metabase.languages()) | set(metawiki.languages())) - {DOC_LANGUAGE})
+        wanted_langs = _suggestion_languages(set(metabase.languages()) | set(metawiki.languages()))
         wikidata, wd_cursor, flags["wikidata"] = _wikidata(clients.wikidata, discovery, wanted_langs, cached_wd)
         report("wikidata", 1, 1)
 
@@ -345,6 +347,19 @@ def _likely_language(snapshot: Snapshot, languages: Collection[str] | None) -> s
 
 
 # ---------------------------------------------------------------------- Wikidata
+def _suggestion_languages(directory_languages: set[str]) -> list[str]:
+    """The languages Wikidata is read in: the directory's, and their fallback chains (an export suggests
+    a concept's label in ``pt`` for ``pt-br`` when ``pt-br`` has none); never the documentation, and
+    English only where the directory has it (it is never a suggestion)."""
+    wanted = set(directory_languages)
+    for code in directory_languages:
+        try:
+            wanted.update(langs.fallback_chain(code)[1:-1])  # without the code itself and the implied English
+        except CapxError:  # a code our table does not know still gets read, without fallbacks
+            continue
+    return sorted(wanted - {DOC_LANGUAGE})
+
+
 def _wikidata(client: WikidataClient, discovery: Discovery, languages: list[str],
               cached: tuple[Snapshot, WikidataCursor] | None) -> tuple[Snapshot, WikidataCursor, bool]:
     """Wikidata changes are not tracked: reuse the cache for known QIDs, read only new ones."""
