@@ -176,3 +176,21 @@ def test_coverage_as_a_page(event: Event) -> None:
         shown = page.cells[("languages:" + row["side"], row["lang"], "percent")]
         assert number(shown) == row["all"]["percent"]
     assert "<script" not in result.stdout and ("ar", "rtl", "العربية") in page.langs
+
+
+def test_watch_reads_the_wikis_and_stops_once_the_window_has_ended(event: Event) -> None:
+    """Each round pulls (a snapshot) and rebuilds; a window already over gets one round, its final report."""
+    run_event(event)
+    late = event.translator("Late")
+    key = event.untranslated("ar", 1, skip=3)[0]
+    event.at(100)
+    late.unit(key, "ترجمة متأخرة")  # after the last sync: only a pull sees it
+    event.at(115)
+    out = event.world.tmp / "watched"
+    result = event.cli("report", "--since", event.iso(0), "--until", event.iso(120), "-o", str(out), "--watch", "5")
+    assert result.exit_code == EXIT_OK, result.output
+    assert "read the wikis" in result.output and "the report is final" in result.output
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    langs = {lang["lang"]: lang for lang in data["languages"]}
+    assert langs["ar"]["sides"]["metawiki"]["all"]["gained"] == 4  # the pull's snapshot has the late one
+    assert {t["user"] for t in data["translators"]} == {"Ana", "Farid", "Late"}

@@ -354,7 +354,7 @@ def coverage_page(report: CoverageReport, *, generator: str = "capxl10n", when: 
                 cells.append("<td></td><td></td>")
                 continue
             label = f"{info.name} on {SIDE_NAMES.get(side, side)}: {p.percent_after:.1f} % translated"
-            cells.append(f'<td class="bar">{progress_bar(p.percent_after, p.percent_after, label)}</td>'
+            cells.append(f'<td class="bar">{progress_bar(0.0, p.percent_after, label)}</td>'
                          f'<td class="n" data-side="{escape(side)}" data-v="percent">{p.percent_after:.1f}</td>')
         first = by_lang[code].get(HEADLINE) or next(iter(by_lang[code].values()))
         rows.append(f'<tr data-lang="{escape(code)}">{_lang_cell(info)}{"".join(cells)}'
@@ -379,8 +379,9 @@ def coverage_page(report: CoverageReport, *, generator: str = "capxl10n", when: 
 
 
 def _reached(p: Progress) -> str:
-    return "".join(f'<span class="badge{" b100" if t == 100 else ""}">{t} %</span>' for t in THRESHOLDS
-                   if p.reached(t))
+    """The highest milestone reached."""
+    done = [t for t in THRESHOLDS if p.reached(t)]
+    return f'<span class="badge{" b100" if done[-1] == 100 else ""}">{done[-1]} %</span>' if done else ""
 
 
 def credits_markdown(report: EventReport) -> str:
