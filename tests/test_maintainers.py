@@ -234,7 +234,9 @@ def test_bulk_resolve_previews_asks_and_decides(contact: World) -> None:
 
 def test_bulk_resolve_by_reason_and_all_with_yes(contact: World) -> None:
     contact.cli("sync")
+    contact.cli("sync")  # the first contact has ended: its conflicts are kept open, still of their kind
     total = len(inbox(contact))
+    assert total and {r["kind"] for r in inbox(contact)} == {"first-contact"}
     by_reason = contact.cli("conflicts", "resolve", "--reason", "first-contact", "--take", "metawiki", "--yes")
     assert by_reason.exit_code == 0, by_reason.output
     assert f"{total} decision(s) recorded (the metawiki value)" in by_reason.output
@@ -272,7 +274,7 @@ def test_every_conflict_of_the_rule_table_has_a_kind() -> None:
                 for c in one(base, m, w, **opts).conflicts:  # type: ignore[arg-type]
                     seen.add(kind(c))
                     assert kind(c) != "other", c.reason
-    assert {"first-contact", "both-new", "both-changed", "deletion"} <= seen
+    assert {"first-contact", "both-changed", "deletion"} <= seen
 
 
 def test_docs_name_every_kind_of_conflict() -> None:
@@ -500,25 +502,27 @@ def test_a_signal_is_recorded_with_the_signal_and_what_was_left(slow: World) -> 
 
 
 # -- point 1: progress -------------------------------------------------------------------------------
-def in_pty(world: World, *args: str, columns: int = 100, timeout: float = 120) -> tuple[int, str]:
-    """Run ``capxl10n`` on a pseudo-terminal (what a maintainer sees); its exit code and screen bytes."""
+def in_pty(world: World, *args: str, columns: int = 100, timeout: float = 120, ctrl_c_after: str | None = None,
+           answer: tuple[str, str] | None = None) -> tuple[int, str]:
+    """Run ``capxl10n`` on a pseudo-terminal, as its controlling terminal (what a maintainer sees and
+    types): its exit code and screen bytes. ``ctrl_c_after``: type Ctrl-C once the screen shows this
+    (the terminal sends SIGINT, as for a person); ``answer``: (prompt, reply) typed when the prompt shows."""
     import os
     import pty
     import select
-    import subprocess
     import sys
     import time
 
-    master, slave = pty.openpty()
     env = {**os.environ, **world.env, "PYTHONPATH": str(Path(__file__).parents[1]), "COLUMNS": str(columns),
            "TERM": "xterm"}
-    proc = subprocess.Popen([sys.executable, "-m", "capxl10n", *world.args(*args)], env=env, stdin=slave,
-                            stdout=slave, stderr=slave, close_fds=True)
-    os.close(slave)
+    pid, master = pty.fork()
+    if pid == 0:  # the child: its controlling terminal is the pty
+        os.execvpe(sys.executable, [sys.executable, "-m", "capxl10n", *world.args(*args)], env)
     out = b""
+    typed = set()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.1)
+        ready, _, _ = select.select([master], [], [], 0.05)
         if ready:
             try:
                 chunk = os.read(master, 65536)
@@ -527,11 +531,16 @@ def in_pty(world: World, *args: str, columns: int = 100, timeout: float = 120) -
             if not chunk:
                 break
             out += chunk
-        elif proc.poll() is not None:
-            break
-    proc.wait(timeout=30)
+        screen = out.decode("utf-8", "replace")
+        if ctrl_c_after and "ctrl-c" not in typed and ctrl_c_after in screen:
+            typed.add("ctrl-c")
+            os.write(master, b"\x03")
+        if answer and "answer" not in typed and answer[0] in screen:
+            typed.add("answer")
+            os.write(master, answer[1].encode() + b"\r")
+    _pid, status = os.waitpid(pid, 0)
     os.close(master)
-    return proc.returncode, out.decode("utf-8", "replace")
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
 
 
 def test_on_a_terminal_sync_shows_a_bar_per_phase_with_done_total_and_eta(slow: World) -> None:
@@ -717,3 +726,33 @@ def test_a_reset_of_the_sandbox_detaches_the_state_made_against_it(served: Any) 
     served.process.terminate()
     _out, err = served.process.communicate(timeout=30)
     assert f"sandbox reset: the state made against it was moved aside to {moved}" in err
+
+
+# -- Done when: a maintainer's first contact on a terminal -------------------------------------------
+def test_a_first_contact_session_on_a_terminal(sandbox_factory: Any, tmp_path: Path) -> None:
+    """Progress, a Ctrl-C typed on the terminal, the run history, the resume and a bulk decision
+    (docs/maintainers.md shows the same session, recorded by tools/maintainers_session.py)."""
+    from capxl10n.sandbox.server import credentials_env
+
+    slow = World(sandbox_factory(latency_ms=40, capacities=40, languages=8), tmp_path, credentials_env())
+    text = slow.profile_path.read_text(encoding="utf-8").replace('first_contact = "metabase"',
+                                                                 'first_contact = "conflict"')
+    slow.profile_path.write_text(text, encoding="utf-8")
+    code, screen = in_pty(slow, "sync", ctrl_c_after="apply metawiki  [#")
+    assert code == 5, screen
+    assert "^C" in screen and "SIGINT: stopping after the write in flight (Ctrl-C again stops at once)" in screen
+    assert "apply metabase  [########################################]" in screen
+    assert "interrupted by SIGINT: " in screen and "`capxl10n sync` resumes" in screen
+    (row,) = json.loads(slow.cli("--format", "json", "runs").stdout)
+    assert (row["status"], row["exit_code"]) == ("interrupted", 5) and row["note"].startswith("SIGINT while writing")
+    code, screen = in_pty(slow, "sync")
+    assert code == 3, screen  # resumed to the end; the first contact's conflicts wait for a human
+    assert "applied plan " in screen and " 0 failed" in screen
+    code, screen = in_pty(slow, "conflicts", "resolve", "--reason", "first-contact", "--take", "metawiki",
+                          answer=("[y/N]: ", "y"))
+    assert code == 0, screen
+    assert "decision(s) recorded (the metawiki value)" in screen
+    code, screen = in_pty(slow, "sync")
+    assert code == 0, screen
+    statuses = [r["status"] for r in json.loads(slow.cli("--format", "json", "runs").stdout)]
+    assert statuses == ["ok", "conflicts", "interrupted"]

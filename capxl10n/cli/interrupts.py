@@ -48,4 +48,7 @@ class GracefulStop:
                 raise KeyboardInterrupt
             return
         self.signal_name = name
-        click.echo(f"\n{name}: stopping after the write in flight (Ctrl-C again stops at once)", err=True)
+        from capxl10n.cli.progress import end_line
+        if not end_line():
+            click.echo("", err=True)  # after the terminal's ^C
+        click.echo(f"{name}: stopping after the write in flight (Ctrl-C again stops at once)", err=True)

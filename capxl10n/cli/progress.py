@@ -43,6 +43,14 @@ def clear_line() -> None:
         view.clear()
 
 
+def end_line() -> bool:
+    """End the line of the bar being drawn (it stays as drawn); whether there was one."""
+    drawn = any(view._dirty for view in _ACTIVE)
+    for view in _ACTIVE:
+        view.finish_line()
+    return drawn
+
+
 def clock(seconds: float | None) -> str:
     """``75`` → ``1:15``; ``3725`` → ``1:02:05``; None → ``?``."""
     if seconds is None:

@@ -1,7 +1,9 @@
 """The kinds of conflict: what ``conflicts resolve --reason`` selects and what ``plan`` counts.
 
 A conflict's ``reason`` is a sentence for a human (it names values and policies); a maintainer
-settling a first contact in bulk needs a handful of stable words instead. :func:`kind` maps every
+settling a first contact in bulk needs a handful of stable words instead. A conflict keeps its
+kind for its whole life in the inbox: a first contact's conflicts are ``first-contact`` before
+and after the first sync completes (the merge keeps them open then, with the same reason). :func:`kind` maps every
 reason the merge, apply and the importers give to one of :data:`KINDS` (tests/test_maintainers.py
 holds every reason of the rule table to a kind other than ``other``).
 
@@ -21,8 +23,8 @@ from typing import Any, Final, Protocol
 
 #: kind → what it means (shown by ``conflicts resolve -h`` and docs/sync.md).
 KINDS: Final[Mapping[str, str]] = {
-    "first-contact": "the two wikis differ and no sync has agreed on a value yet (the first sync)",
-    "both-new": "a value appeared on both sides since the last sync, differently",
+    "first-contact": "no agreed value yet: the wikis differ on a term no sync has settled (the first sync, or a "
+                     "term new on both sides)",
     "both-changed": "both sides changed the agreed value, differently",
     "deletion": "one side deleted the agreed value (policy: deletions need a human)",
     "english-deleted": "a capacity's English was deleted on Metabase",
@@ -41,8 +43,7 @@ _MARKS: Final = (
     ("english-deleted", ("English deleted on",)),
     ("deletion", ("deletions need a human",)),
     ("imported", ("translation imported from",)),
-    ("first-contact", ("on first contact",)),
-    ("both-new", ("differs and no base", "new on both sides")),
+    ("first-contact", ("on first contact", "differs and no base", "new on both sides")),
     ("both-changed", ("changed differently on both sides",)),
 )
 
@@ -58,8 +59,6 @@ def kind_of(reason: str, first_contact: bool = False) -> str:
     """The kind of a reason sentence (see :data:`KINDS`)."""
     for name, marks in _MARKS:
         if any(mark in reason for mark in marks):
-            if name in ("both-new",) and first_contact:
-                return "first-contact"
             return name
     return "first-contact" if first_contact else "other"
 
