@@ -145,7 +145,7 @@ def run(capacities: int, languages: int, translators: int, saves: int, edits: in
     summary = report.report.summary()
     return {"capacities": capacities, "languages": languages, "translators": translators,
             "saves_metawiki": accepted["metawiki"], "edits_metabase": accepted["metabase"],
-            "report_seconds": round(seconds, 2), "requests": report.requests,
+            "report_seconds": round(seconds, 2), "report_parts": report.parts, "requests": report.requests,
             "requests_total": sum(report.requests.values()), "sandbox_requests_seen": sb.stats.total,
             "page_bytes": len(page.encode()), "json_bytes": len(json_text.encode()), "csv_bytes": len(csv_text.encode()),
             "layout_seconds": round(layout, 2), "gained": summary["gained"],

@@ -26,7 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,8 @@ class Built:
     report: EventReport
     seconds: float
     requests: dict[str, int]
+    #: Seconds per part: reading the revisions, the history, the to-do lists (the state's directory).
+    parts: dict[str, float] = field(default_factory=dict)
 
 
 def now_seconds() -> int:
@@ -127,9 +129,11 @@ def build_report(profile: Profile, since: int, until: int, *, languages: Sequenc
     if not Path(profile.state).exists():
         raise StateError(f"no sync state at {profile.state}: nothing to report",
                          hint="run `capxl10n sync` (or `capxl10n pull`): each run records a coverage snapshot")
+    parts: dict[str, float] = {}
     with open_state(profile.state, create=False) as state:
         wanted = list(languages) if languages else None
         revisions = Revisions()
+        mark = time.monotonic()
         if read_wikis:
             clients = Clients(profile, sleep=sleep, session_factory=session_factory)
             exclude = CatalogOptions.from_profile(profile).exclude_authors
@@ -141,6 +145,7 @@ def build_report(profile: Profile, since: int, until: int, *, languages: Sequenc
                     if channel == "import" and (wanted is None or key.lang in wanted)]
         contributions = [*revisions.contributions, *imported]
         notes += revisions.notes
+        parts["revisions"], mark = time.monotonic() - mark, time.monotonic()
         history = window_history(state, since, end, contributions, notes)
         if history is None:
             history = WindowHistory(since, end, {}, {}, {}, {})
@@ -151,19 +156,22 @@ def build_report(profile: Profile, since: int, until: int, *, languages: Sequenc
         limit = todo_limit if todo_limit is not None else (50 if len(wanted) <= 3 else 10)
         options = CatalogOptions.from_profile(profile)
         links = Links.from_apis(profile.metawiki.api, profile.metabase.api, options.bundle_page, options.message_group)
+        parts["history"], mark = time.monotonic() - mark, time.monotonic()
         todo = todo_summaries(state.whole_directory(), wanted, links, limit) if history.after and limit else {}
+        parts["todo"], mark = time.monotonic() - mark, time.monotonic()
         report = event_report(replace(history, until=end), contributions, languages=wanted, event=event, todo=todo,
                               notes=notes, requests=revisions.requests, generated=now)
+    parts["figures"] = time.monotonic() - mark
     seconds = time.monotonic() - started
     log.info("report %s–%s: %d languages, %d translators, %s requests, %.2f s", iso(since), iso(end),
              len(report.languages), len(report.translators), sum(revisions.requests.values()), seconds)
-    return Built(report, seconds, dict(revisions.requests))
+    return Built(report, seconds, dict(revisions.requests), {k: round(v, 3) for k, v in parts.items()})
 
 
 def report_json(built: Built) -> str:
     data = built.report.to_json()
     data["cost"] = {"seconds": round(built.seconds, 2), "requests": built.requests,
-                    "requests_total": sum(built.requests.values())}
+                    "requests_total": sum(built.requests.values()), "seconds_by_part": built.parts}
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
