@@ -122,8 +122,13 @@ a { color: var(--accent); }
   section, .card { border: none; padding: .3rem 0; break-inside: auto; }
   .cards { grid-template-columns: repeat(4, 1fr); }
   thead { display: table-header-group; } tr { break-inside: avoid; }
-  a { color: inherit; text-decoration: none; }
+  a, header.event a { color: inherit; text-decoration: none; }
   svg.bar .before { fill: #888; } svg.bar .gain { fill: #000; }
+  .scroll { overflow: visible; }
+  table { font-size: 8.5pt; } th, td { padding: .15rem .25rem; }
+  td.pct { white-space: normal; } svg.bar { min-width: 3rem; } th.lang { min-width: 6rem; }
+  details > summary { display: none; }
+  thead th { font-size: 8pt; } .ms { display: none; }
 }
 """
 
@@ -211,7 +216,7 @@ def _languages_table(report: EventReport, zone: tzinfo | None) -> str:
             f'<td class="n wide" data-v="outdated_fixed">{number(p.fixed)}</td>'
             f'<td class="n wide" data-v="still_missing">{number(p.still_missing)}</td>'
             f'<td class="n wide" data-v="still_outdated">{number(p.still_outdated)}</td>'
-            f'{per_wiki}<td class="wide">{_badges(p)}</td></tr>')
+            f'{per_wiki}<td class="wide ms">{_badges(p)}</td></tr>')
     head = "".join(f'<th scope="col" class="n wide">{escape(SIDE_NAMES[s])}</th>' for s in wikis)
     total = report.total()
     caption = (f"Translated share of the {number(total.total_after // max(len(report.languages), 1))} capacity names "
@@ -224,7 +229,7 @@ def _languages_table(report: EventReport, zone: tzinfo | None) -> str:
             f"<caption>{escape(caption)}</caption><thead><tr><th scope=\"col\">language</th>"
             '<th scope="col">progress</th><th scope="col" class="n">translated</th><th scope="col" class="n">gained</th>'
             '<th scope="col" class="n wide">outdated fixed</th><th scope="col" class="n wide">still missing</th>'
-            f'<th scope="col" class="n wide">still outdated</th>{head}<th scope="col" class="wide">milestones</th></tr></thead>'
+            f'<th scope="col" class="n wide">still outdated</th>{head}<th scope="col" class="wide ms">milestones</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div></section>")
 
 
