@@ -9,8 +9,8 @@ mwclient is the MediaWiki client (docs/architecture.md, "mwclient"): one
 sends every Action API call (``raw_api``), does the bot-password login
 (``login``, ``site_init``) and keeps the tokens (``get_token``). The one part of
 it we replace is its transport, the public ``Site.raw_call``: mwclient's retries
-sleep with a hard-wired ``time.sleep`` and know neither ``Retry-After`` on 429,
-our budgets, nor non-JSON pages, so ``WikiSite.raw_call`` sends each request
+sleep with a hard-wired ``time.sleep``, have no budget and give up at once on
+HTTP 429 and on non-JSON pages, so ``WikiSite.raw_call`` sends each request
 through :meth:`ApiClient._send` instead, and mwclient's own sleepers are off
 (``max_retries=0``: they raise before they would sleep).
 
@@ -210,8 +210,8 @@ class WikiSite(mwclient.Site):
     mwclient builds the calls (``raw_api``: ``action``, ``format=json``, the token
     last), logs in (``login``, ``site_init``) and keeps the tokens (``get_token``);
     only ``raw_call``, its transport, is replaced: mwclient's retries sleep with a
-    hard-wired ``time.sleep`` (its ``Sleepers`` take no sleep function), ignore
-    ``Retry-After`` on 429 and have no budget, so each request goes through
+    hard-wired ``time.sleep`` (its ``Sleepers`` take no sleep function), have no
+    budget and give up at once on HTTP 429, so each request goes through
     :meth:`ApiClient._send` (retries, ``Retry-After``, backoff, non-JSON pages,
     typed errors, ``requests_made``) and mwclient's sleepers are off
     (``max_retries=0``: a ``Sleeper`` raises before it would sleep).
