@@ -39,6 +39,7 @@ from typing import Any, Final, Protocol
 import polib
 
 from capxl10n.catalogs.credits import credited
+from capxl10n.core.directory import previous_english
 from capxl10n.errors import CatalogError, DataError
 from capxl10n.core.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Snapshot, Term, TermKey, normalize_text
 
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 DOMAIN: Final = "capacities"
 #: Snapshot meta key holding the English text a fuzzy translation was made from:
 #: ``{lang: {message_key: previous English}}``; the language ``"*"`` applies to all.
-PREVIOUS_SOURCE_META: Final = "previous_source"
 #: Snapshot meta key holding the bundle's message keys in bundle order (``["Q7397-label", …]``):
 #: Translate's export lists messages in that order, so the catalogs do too.
 MESSAGE_ORDER_META: Final = "message_order"
@@ -193,18 +193,6 @@ def _po_date(timestamps: Iterator[str | None]) -> str | None:
         value = value.astimezone(timezone.utc)
         newest = value if newest is None or value > newest else newest
     return newest.strftime("%Y-%m-%d %H:%M:%S+0000") if newest else None
-
-
-def _previous_sources(snapshot: Snapshot, lang: str) -> dict[str, str]:
-    raw = snapshot.meta.get(PREVIOUS_SOURCE_META)
-    if not isinstance(raw, Mapping):
-        return {}
-    merged: dict[str, str] = {}
-    for scope in ("*", lang):
-        table = raw.get(scope)
-        if isinstance(table, Mapping):
-            merged.update({str(k): str(v) for k, v in table.items() if isinstance(v, str)})
-    return merged
 
 
 def _metadata(options: PoOptions, language: LanguageLike | None, dates: Mapping[str, str | None]) -> dict[str, str]:
@@ -444,7 +432,7 @@ def _translations(prepared: Prepared, language: LanguageLike,
     lang = language.code
     by_lang = prepared.by_lang if prepared.by_lang else _by_lang(prepared.terms)
     table = by_lang.get(lang, {})
-    previous = _previous_sources(prepared.snapshot, lang)
+    previous = previous_english(prepared.snapshot, lang)
     out: list[_Translation | None] = []
     for entry in prepared.entries:
         key = entry.message_key
@@ -642,7 +630,7 @@ def load_translations(path: Path) -> dict[str, Any]:
     return {e.msgctxt or e.msgid: {"msgid": e.msgid, "msgstr": e.msgstr, "fuzzy": e.fuzzy} for e in po}
 
 
-__all__ = ["DOC_PREFIX", "DOMAIN", "MESSAGE_ORDER_META", "PO_ESCAPES", "PREVIOUS_SOURCE_META", "LanguageLike",
+__all__ = ["DOC_PREFIX", "DOMAIN", "MESSAGE_ORDER_META", "PO_ESCAPES", "LanguageLike",
            "ParsedEntry", "ParsedPo", "PoOptions", "Prepared", "SourceEntry", "catalog_keys", "header_fields",
            "prepare", "pot_bytes", "render_po", "load_translations", "parse_po", "po_date", "po_entry", "po_escape",
            "po_field", "po_head", "read_header", "source_entries"]

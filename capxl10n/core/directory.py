@@ -265,3 +265,17 @@ def digest(snapshot: Snapshot) -> str:
     """
     raw = json.dumps(snapshot.to_json(), ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+def previous_english(directory: Snapshot, lang: str) -> dict[str, str]:
+    """Message key → the English an outdated translation in ``lang`` was made from, where the directory knows
+    it (``meta["previous_source"]``: ``*`` for every language, then the language's own; the ``#| msgid``)."""
+    raw = directory.meta.get(PREVIOUS_SOURCE_META)
+    if not isinstance(raw, Mapping):
+        return {}
+    merged: dict[str, str] = {}
+    for scope in ("*", lang):
+        table = raw.get(scope)
+        if isinstance(table, Mapping):
+            merged.update({str(k): v for k, v in table.items() if isinstance(v, str)})
+    return merged

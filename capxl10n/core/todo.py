@@ -43,11 +43,12 @@ to accept or not.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from capxl10n.core import langs
+from capxl10n.core.directory import previous_english
 from capxl10n.core.model import (DOC_LANGUAGE, FIELDS, SOURCE_LANGUAGE, Field, Snapshot, Term, TermKey,
                                  full_message_key, normalize_text)
 from capxl10n.errors import UsageError
@@ -60,7 +61,6 @@ TODO: Final[tuple[Status, ...]] = ("missing", "outdated")
 #: Wikidata's "multiple languages" code: language-independent labels, the last resort of a suggestion.
 MUL: Final = "mul"
 #: Snapshot meta (:mod:`capxl10n.core.directory`): ``{lang: {message key: English}}``; ``"*"`` applies to all.
-PREVIOUS_SOURCE_META: Final = "previous_source"
 DEFAULT_BUNDLE: Final = "Module:CapacityExchange/capacities.json"
 DEFAULT_GROUP: Final = "messagebundle-Module:CapacityExchange/capacities.json"
 #: Characters left as they are in a URL's query value (RFC 3986 unreserved, plus ``:`` and ``/``,
@@ -288,7 +288,7 @@ def todo(directory: Snapshot, lang: str, links: Links | None = None,
         if asked not in STATUSES:
             raise UsageError(f"unknown status {asked!r}", hint=f"use {', '.join(STATUSES)}")
     english, docs, target = _by_language(directory, lang)
-    previous = _previous_sources(directory, lang)
+    previous = previous_english(directory, lang)
 
     def name_of(qid: str) -> str:
         return english.get((qid, "label"), "") or qid
@@ -338,18 +338,6 @@ def _by_language(directory: Snapshot, lang: str) -> tuple[dict[tuple[str, str], 
             if text:
                 (english if key.lang == SOURCE_LANGUAGE else docs)[(key.qid, key.field)] = text
     return english, docs, target
-
-
-def _previous_sources(directory: Snapshot, lang: str) -> dict[str, str]:
-    raw = directory.meta.get(PREVIOUS_SOURCE_META)
-    if not isinstance(raw, Mapping):
-        return {}
-    merged: dict[str, str] = {}
-    for scope in ("*", lang):
-        table = raw.get(scope)
-        if isinstance(table, Mapping):
-            merged.update({str(k): v for k, v in table.items() if isinstance(v, str)})
-    return merged
 
 
 @dataclass(frozen=True)
