@@ -483,6 +483,7 @@ def test_a_killed_run_is_shown_as_interrupted_with_how_far_it_got(slow: World) -
     assert proc.returncode == -signal.SIGKILL
     (row,) = json.loads(slow.cli("--format", "json", "runs").stdout)
     assert row["status"] == "interrupted" and row["exit_code"] is None and row["finished"] is None
+    assert row["seconds"] is None  # unknown: not the time since it started
     assert row["note"].startswith("killed while writing: ") and row["note"].endswith(" operation(s) done")
     done, total = row["note"][len("killed while writing: "):].split(" operation(s)")[0].split(" of ")
     assert 3 <= int(done) + 1 and int(done) < int(total)

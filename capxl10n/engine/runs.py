@@ -197,8 +197,10 @@ def describe(state: State, row: Mapping[str, Any]) -> Run:
         written = {"metabase": 0, "metawiki": 0}  # ran to its end writing nothing
     if not written and "summary" in summary and row.get("command") == "plan":
         note = note or f"{summary['summary'].get('operations', 0)} change(s) planned"
+    # A killed run never wrote its end: how long it ran is unknown (not the time since it started).
+    seconds = None if finished is None and status != "running" else _seconds(str(row["started"]), finished)
     return Run(str(row["run_id"]), str(row["command"]), str(row["started"]), finished, exit_code, status,
-               _seconds(str(row["started"]), finished), written, summary.get("open_conflicts"), tuple(errors), note)
+               seconds, written, summary.get("open_conflicts"), tuple(errors), note)
 
 
 def history(state: State, *, since: str | None = None, limit: int | None = 20) -> RunHistory:
