@@ -268,6 +268,27 @@ def test_revisions(contract, fv):
     contract.run(f"core-revisions-fv{fv}", body)
 
 
+def revisions_by_id(b: Backend) -> Mapping[str, Answer]:
+    """What ``capxl10n report`` asks for a window's Metabase edits: given revisions (an edit and its parent,
+    of several pages) with their content, in one request; and the window's saves from recentchanges."""
+    bot, other = b.client(SITE, "bot"), b.client(SITE, "bot2")
+    first, second = _page("revids", 1), _page("revids", 2)
+    one = bot.write("edit", title=first, text="one", summary="s1", createonly=True)
+    two = other.write("edit", title=first, text="two", summary="s2")
+    three = bot.write("edit", title=second, text="three", summary="s3", createonly=True)
+    ids = [one["edit"]["newrevid"], two["edit"]["newrevid"], three["edit"]["newrevid"]]
+    asked = bot.get(action="query", prop="revisions", revids="|".join(str(i) for i in ids),
+                    rvprop="ids|user|content", rvslots="main", formatversion=2)
+    pages = {p["title"]: [(r["revid"], r["slots"]["main"]["content"]) for r in p["revisions"]]
+             for p in asked["query"]["pages"]}
+    assert pages == {first: [(ids[0], "one"), (ids[1], "two")], second: [(ids[2], "three")]}, pages
+    return {"revids-content": asked}
+
+
+def test_revisions_by_id(contract):
+    contract.run("core-revisions-by-id", revisions_by_id)
+
+
 def allpages(b: Backend) -> Mapping[str, Answer]:
     bot = b.client(SITE, "bot")
     for n in range(3):
