@@ -1,7 +1,12 @@
 """Shared fixtures live in tests/plugins/, one module per concern."""
 import os
+import tempfile
 
 from hypothesis import HealthCheck, Phase, settings
+
+# `--profile sandbox` follows a sandbox a developer left running (`capxl10n sandbox serve` announces itself):
+# the tests look for the announcement where no such sandbox can be.
+os.environ["CAPXL10N_SANDBOX_FILE"] = os.path.join(tempfile.gettempdir(), f"capxl10n-tests-{os.getpid()}.sandbox")
 
 pytest_plugins = [
     "plugins.common",

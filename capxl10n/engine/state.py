@@ -131,8 +131,7 @@ CREATE TABLE contributions (taken INTEGER NOT NULL, user TEXT NOT NULL, channel 
 MIGRATIONS: Final[dict[int, str | Callable[[sqlite3.Connection], None]]] = {
     1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _schema_v4, 5: _SCHEMA_V5}
 
-#: Journal statuses: ``sent`` means the request may have reached the wiki; ``stale`` means not
-#: written because the copied value's source changed after the plan (the next sync re-merges it).
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
