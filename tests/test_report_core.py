@@ -131,3 +131,15 @@ def test_todo_summary_links_to_the_untranslated_messages_in_special_translate() 
                                 "Module:CapacityExchange/capacities.json&language=ar&filter=%21translated&action=translate")
     assert ar.items[0].translate_url and "showMessage=Module:CapacityExchange/capacities.json/Q1-label" in \
         ar.items[0].translate_url
+
+
+def test_many_languages_get_counts_and_links_without_reading_the_directory() -> None:
+    from capxl10n.engine.report import LISTED_LANGUAGES, counted_todo, default_todo_limit
+
+    assert (default_todo_limit(3), default_todo_limit(LISTED_LANGUAGES), default_todo_limit(300)) == (50, 10, 0)
+    after = counts("catalogs", de=((14, 2), (20, 0)))
+    links = Links.from_apis("https://meta.wikimedia.org/w/api.php", None)
+    summary = counted_todo(history({}, after, TOTALS), ["de"], links)["de"]
+    assert (summary.missing, summary.outdated, summary.items) == (50 - 14 - 2 + 50 - 20, 2, ())
+    assert summary.translate_url is not None and summary.translate_url.endswith("&language=de&filter=%21translated"
+                                                                                "&action=translate")

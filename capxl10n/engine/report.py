@@ -33,8 +33,9 @@ from typing import Any
 
 from capxl10n.catalogs.build import CatalogOptions
 from capxl10n.catalogs.translator import write_atomically
-from capxl10n.core.report import (CSV_COLUMNS, Contribution, EventReport, WindowHistory, event_report, iso,
-                                  reconstruct_start, todo_summaries)
+from capxl10n.core.model import FIELDS
+from capxl10n.core.report import (CSV_COLUMNS, HEADLINE, Contribution, EventReport, TodoSummary, WindowHistory,
+                                  event_report, iso, reconstruct_start, todo_summaries, translate_group_url)
 from capxl10n.core.todo import Links
 from capxl10n.engine.clients import Clients, SessionFactory
 from capxl10n.engine.contributions import Revisions, read_revisions
@@ -114,6 +115,31 @@ def window_history(state: State, since: int, until: int, contributions: Sequence
                          fixes=state.history_fixes(since, until), runs=runs, reconstructed=reconstructed)
 
 
+#: Languages up to which a report lists the first messages left in each (more: counts and links only).
+LISTED_LANGUAGES = 12
+
+
+def default_todo_limit(languages: int) -> int:
+    """Messages listed per language: 50 for up to three languages, 10 up to :data:`LISTED_LANGUAGES`, else none
+    (the counts and the Special:Translate link of each language; reading the whole directory of 300 languages
+    costs more than the rest of the report)."""
+    return 50 if languages <= 3 else 10 if languages <= LISTED_LANGUAGES else 0
+
+
+def counted_todo(history: WindowHistory, languages: Sequence[str], links: Links) -> dict[str, TodoSummary]:
+    """What is left per language as the history's last snapshot counts it (both wikis together), with the link
+    that opens it in Special:Translate."""
+    out = {}
+    for lang in languages:
+        missing = outdated = 0
+        for fld in FIELDS:
+            translated, fuzzy = history.after.get((HEADLINE, lang, fld), (0, 0))
+            missing += history.totals_after.get((HEADLINE, fld), 0) - translated - fuzzy
+            outdated += fuzzy
+        out[lang] = TodoSummary(missing, outdated, translate_group_url(links, lang), ())
+    return out
+
+
 def build_report(profile: Profile, since: int, until: int, *, languages: Sequence[str] | None = None,
                  event: str | None = None, now: int | None = None, todo_limit: int | None = None,
                  session_factory: SessionFactory | None = None, sleep: Callable[[float], None] = time.sleep,
@@ -153,11 +179,16 @@ def build_report(profile: Profile, since: int, until: int, *, languages: Sequenc
             seen = {lang for _side, lang, _fld in (*history.before, *history.after)}
             seen |= {c.key.lang for c in contributions}
             wanted = sorted(seen)
-        limit = todo_limit if todo_limit is not None else (50 if len(wanted) <= 3 else 10)
+        limit = todo_limit if todo_limit is not None else default_todo_limit(len(wanted))
         options = CatalogOptions.from_profile(profile)
         links = Links.from_apis(profile.metawiki.api, profile.metabase.api, options.bundle_page, options.message_group)
         parts["history"], mark = time.monotonic() - mark, time.monotonic()
-        todo = todo_summaries(state.whole_directory(), wanted, links, limit) if history.after and limit else {}
+        if not history.after or todo_limit == 0:
+            todo = {}
+        elif limit:
+            todo = todo_summaries(state.whole_directory(), wanted, links, limit)
+        else:  # many languages: what is left per language from the history, and the link to it (no directory read)
+            todo = counted_todo(history, wanted, links)
         parts["todo"], mark = time.monotonic() - mark, time.monotonic()
         report = event_report(replace(history, until=end), contributions, languages=wanted, event=event, todo=todo,
                               notes=notes, requests=revisions.requests, generated=now)

@@ -79,7 +79,8 @@ def window(since: str, until: str) -> tuple[int, int, tzinfo]:
 @click.option("--watch", type=click.FloatRange(min=0.1), default=None, metavar="MINUTES",
               help="Read the wikis and rebuild the report every MINUTES until the window ends (or Ctrl-C).")
 @click.option("--todo", "todo_limit", type=click.IntRange(0), default=None, metavar="N",
-              help="Messages listed per language under 'still to translate' (default 10, 50 with up to 3 --lang).")
+              help="Messages listed per language under 'still to translate' (default: 50 for up to 3 languages, 10 "
+                   "up to 12; more languages get their counts and Special:Translate links only).")
 @format_option("table", "json")
 @pass_env
 def report_command(env: Env, since: str, until: str, langs_: tuple[str, ...], event: str | None, out_dir: Path,
