@@ -11,6 +11,8 @@ is read or written.
 """
 from __future__ import annotations
 
+import sys
+
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,9 +101,9 @@ def export(env: Env, lang: str, only: str, output: Path, snapshot_path: Path | N
     made = export_po(source.snapshot, lang, options=po_options, links=links_for(profile, po_options),
                      wikidata=wikidata, only=only)
     if str(output) == "-":
-        stdout = click.get_binary_stream("stdout")
-        stdout.write(made.data)
-        stdout.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(made.data)
+        sys.stdout.buffer.flush()
     else:
         write_atomically(output, made.data)
     if from_state and profile is not None:  # what the file showed, for `capxl10n import` (docs/translators.md)
