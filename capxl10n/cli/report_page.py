@@ -280,7 +280,7 @@ def _todo(report: EventReport) -> str:
             + (f" · {link(i.translate_url, 'translate')}" if i.translate_url else "") + "</li>" for i in todo.items)
         more = todo.missing + todo.outdated - len(todo.items)
         tail = f'<li class="muted">and {number(more)} more in Special:Translate</li>' if more > 0 else ""
-        which = f"the first {len(todo.items)}" if more > 0 else "which"
+        which = f"the first {len(todo.items)}" if more > 0 else "show them"
         listing = (f'<details><summary>{which}</summary><ul class="todo">{items}{tail}</ul>'
                    "</details>") if todo.items else ""
         rows.append(f'<tr data-lang="{escape(lang.lang)}">{_lang_cell(lang.info)}'
