@@ -201,6 +201,20 @@ def test_query_follows_continuation_to_the_end(profile):
     assert all(c.get("list") == "recentchanges" for c in transport.calls)
 
 
+def test_query_started_from_a_continuation_follows_the_next_ones(profile):
+    """A caller that already read the first page starts from its continuation; the next page's replaces it
+    (it used to be sent twice: a TypeError on the third page of more than 1,000 backlinks)."""
+    pages = {
+        "a|1": {"continue": {"blcontinue": "b|2", "continue": "-||"}, "query": {"backlinks": [{"title": "B"}]}},
+        "b|2": {"batchcomplete": True, "query": {"backlinks": [{"title": "C"}]}},
+    }
+    api, transport, _ = client(profile, lambda call: reply(pages[call.get("blcontinue")]))
+    titles = [bl["title"] for page in api.query(list="backlinks", blcontinue="a|1")
+              for bl in page["query"]["backlinks"]]
+    assert titles == ["B", "C"]
+    assert [c.get("blcontinue") for c in transport.calls] == ["a|1", "b|2"]
+
+
 # ---------------------------------------------------------------------- login and writes
 class FakeWiki:
     """Just enough of MediaWiki for login, tokens and an edit."""

@@ -304,7 +304,7 @@ class ApiClient:
         params = {"action": "query", **params}
         cont: dict[str, Any] = {}
         while True:
-            data = self.get(**params, **cont)
+            data = self.get(**{**params, **cont})  # the continuation replaces a starting point given
             yield data
             if "continue" not in data:
                 return
