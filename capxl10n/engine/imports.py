@@ -51,6 +51,7 @@ from capxl10n.core.model import SOURCE_LANGUAGE, Snapshot, Term, TermKey, normal
 from capxl10n.core.checks import Finding, TermContext, check_value, errors
 from capxl10n.engine.conflicts import import_po as import_conflicts_po
 from capxl10n.engine.conflicts import is_conflicts_export
+from capxl10n.catalogs.translator import EXPORT_HEADER  # the id under which the state recorded what an export showed
 from capxl10n.engine.po_files import (PoProblem, entry_message_key, file_language, header_line, parse_po,
                                       read_po_text, refuse)
 from capxl10n.engine.state import State, Submission
@@ -58,8 +59,6 @@ from capxl10n.errors import UsageError
 
 log = logging.getLogger(__name__)
 
-#: The header our exports carry: the id under which the state recorded what the export showed.
-EXPORT_ID_HEADER: Final = "X-Capxl10n-Export"
 _EXPORT_AGAIN: Final = "export it again with `capxl10n export --lang <code> -o <file>`"
 
 
@@ -117,7 +116,7 @@ def import_file(state: State, path: Path, *, bundle_page: str, message_group: st
     lang = file_language(po.metadata, path, group, header_line(text), hint=_EXPORT_AGAIN)
     sides = _current_sides(state)
     directory = state.whole_directory()
-    shown = state.exported(po.metadata.get(EXPORT_ID_HEADER, ""), lang)
+    shown = state.exported(po.metadata.get(EXPORT_HEADER, ""), lang)
     inbox = {c.key: c for c in state.conflicts(lang)}
     result = FileImport(path, lang)
     problems: list[PoProblem] = []
