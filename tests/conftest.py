@@ -12,6 +12,7 @@ pytest_plugins = [
     "plugins.common",
     "plugins.sandbox_fixtures",
     "plugins.realwiki_fixtures",
+    "plugins.world",
 ]
 
 # Hypothesis profiles (docs/testing-histories.md). `ci` is loaded under CI=true: derandomized, so every CI

@@ -244,7 +244,7 @@ def po_date(timestamps: Iterable[str | None], *, seconds: bool = True) -> str | 
 
 # -- the .po text: our own writer ------------------------------------------------------------------
 # Every file is written here, in the layout polib gives with ``wrapwidth=0``, with no call into
-# polib: a polib release cannot change our bytes. tests/test_po_writer.py compares every entry shape
+# polib: a polib release cannot change our bytes. tests/catalogs/test_po_writer.py compares every entry shape
 # and random text with polib's public ``str(POFile)`` and reads the files back with polib, Babel's
 # ``read_po`` and ``msgfmt -c``.
 

@@ -30,7 +30,7 @@ translator saw and changed from one somebody wrote since.
 
 The bytes depend only on the inputs (no run timestamps: the header dates are
 the newest term timestamps, as in the catalogs); polib, Babel's ``read_po`` and
-``msgfmt --check`` read them back (tests/test_export.py).
+``msgfmt --check`` read them back (tests/catalogs/test_export.py).
 """
 from __future__ import annotations
 

@@ -249,7 +249,7 @@ def main(ctx: click.Context, profile: str, output_format: str, state_path: Path 
 
 def _register_commands() -> None:
     """Add every command, imported by name: a command module that is missing or lacks its command
-    is an ImportError at start-up, never a command silently absent (tests/test_cli_commands.py holds
+    is an ImportError at start-up, never a command silently absent (tests/cli/test_cli_commands.py holds
     them to the README). Imported here, once ``Env`` and ``pass_env`` exist: the command modules
     import them from this module."""
     from capxl10n.cli.commands.catalogs import catalogs

@@ -4,7 +4,7 @@ A conflict's ``reason`` is a sentence for a human (it names values and policies)
 settling a first contact in bulk needs a handful of stable words instead. A conflict keeps its
 kind for its whole life in the inbox: a first contact's conflicts are ``first-contact`` before
 and after the first sync completes (the merge keeps them open then, with the same reason). :func:`kind` maps every
-reason the merge, apply and the importers give to one of :data:`KINDS` (tests/test_maintainers.py
+reason the merge, apply and the importers give to one of :data:`KINDS` (tests/core/test_rule_table.py
 holds every reason of the rule table to a kind other than ``other``).
 
 >>> from capxl10n.core.model import TermKey

@@ -33,7 +33,7 @@ class Event:
     """The sandbox, the CLI on it (``World`` of test_sync_scenarios), and the event's clock."""
 
     def __init__(self, sandbox: Sandbox, clock: Clock, start: int, tmp: Path) -> None:
-        from test_sync_scenarios import World
+        from plugins.world import World
         self.sb, self.clock, self.start = sandbox, clock, start
         self.world = World(sandbox, tmp, {**os.environ, **credentials_env()})
 
@@ -75,7 +75,7 @@ class Translator:
     """A person editing the sandbox through its API (their own account): Meta-Wiki units, Metabase terms."""
 
     def __init__(self, sandbox: Sandbox, name: str, password: str) -> None:
-        from test_sync_scenarios import Peer
+        from plugins.world import Peer
         self.name = name
         self.peer = Peer(sandbox)
         login, secret = f"{name}@capxl10n", password

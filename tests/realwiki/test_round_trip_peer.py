@@ -1,6 +1,6 @@
 """Issue 19's translators' round trip on the real software (MediaWiki 1.39 + Translate + Wikibase).
 
-The sandbox's round trip (tests/test_translator_round_trip.py), through the CLI, on the peer: two new
+The sandbox's round trip (tests/catalogs/test_translator_round_trip.py), through the CLI, on the peer: two new
 capacities created on Metabase by a human and an English change on an existing one give pt-br four
 missing terms and one outdated one; ``todo`` lists them; ``export`` writes the file (the peer has no
 Wikidata, so the suggestions come from a Wikidata read given with ``--wikidata``, as the docs say);

@@ -1,7 +1,7 @@
 """Meta-Wiki's Translate extension: the message bundle, unit pages, fuzzy state and its API modules.
 
 Why it is modelled this closely (checked against Translate REL1_39's recorded answers by
-tests/test_sandbox_contract_translate.py and the real-wiki tier):
+tests/sandbox/test_sandbox_contract_translate.py and the real-wiki tier):
 the pipeline's correctness depends on Translate's quirks — fuzzy is a tag on
 the unit's latest revision (not a change tag, invisible in recentchanges, text
 untouched), ``!!FUZZY!!`` saves are fuzzy and readers never see the marker, an

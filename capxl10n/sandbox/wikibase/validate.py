@@ -2,7 +2,7 @@
 
 Every refusal is a :class:`WikibaseError` carrying the API code, the ``info`` text and the
 ``messages`` list (name, parameters, html) recorded from the real repository (the recordings
-tests/test_sandbox_contract_wikibase.py replays); :mod:`capxl10n.sandbox.wikibase.api` turns it into
+tests/sandbox/test_sandbox_contract_wikibase.py replays); :mod:`capxl10n.sandbox.wikibase.api` turns it into
 the API's error answer. Clients match codes and message names, so those are exact; texts
 are exact where a recording shows them.
 

@@ -1,0 +1,456 @@
+"""Histories the random suite once found, replayed step by step on the same machine and oracle.
+
+Each replay is a failure the sandbox histories (tests/history/test_history.py) reported,
+kept so the finding stays fixed whatever the random draws do next. The steps
+are the machine's own rules; teardown runs the final sync and every check.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from plugins.history import HistoryMachine, stop_shared_sandbox
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_sandbox_lifetime() -> Iterator[None]:
+    yield
+    stop_shared_sandbox()
+
+
+def replay(steps: Callable[[HistoryMachine], None]) -> None:
+    machine = HistoryMachine()
+    try:
+        steps(machine)
+    finally:
+        machine.teardown()
+
+
+def test_i5b_decision_then_english_change_is_not_shown_current() -> None:
+    """A decided translation written in the sync that changes its English is saved outdated."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="conflict", deletions="propagate")
+        m.sync()
+        assert m.inbox_size > 0, "first contact under the conflict policy leaves conflicts to decide"
+        m.resolve(pick=0, choice="metabase")
+        m.english_set("Q11-label")
+        m.sync()
+    replay(steps)
+
+
+def test_i3_key_removed_from_bundle_after_a_decision_lapses_it() -> None:
+    """English deleted on Metabase, decided 'keep Meta-Wiki's', then a human removes the key from the bundle:
+    the later human edit stands (both sides agree the English is gone) and no translation is lost."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.english_delete("Q11-label")
+        m.sync()
+        assert m.inbox_size == 1, "an English deletion is a conflict"
+        m.resolve(pick=0, choice="metawiki")
+        m.bundle_remove_key("Q11-label")
+        m.sync()
+    replay(steps)
+
+
+@pytest.mark.parametrize("nth_write", [1, 2])
+def test_i5b_sync_killed_between_english_and_translation_writes(nth_write: int) -> None:
+    """A translation written on Metabase before a decided English change, copied by a sync killed midway:
+    whichever write landed, the translation never shows as current for the new English."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.english_delete("Q12-label")
+        m.sync()
+        assert m.inbox_size == 1, "an English deletion is a conflict"
+        m.resolve(pick=0, choice="text")
+        m.metabase_set("Q12-label/de")
+        m.sync_killed(nth_write=nth_write, when="after")
+        m.sync()
+    replay(steps)
+
+
+def test_i3_translators_outdated_text_new_since_the_last_sync_is_not_replaced() -> None:
+    """Both sides changed since the last sync, the Meta-Wiki translator saving an outdated text: a conflict,
+    not a Metabase copy over a translation nobody has seen."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.both_sides(term="Q13-description/pt-br")
+        m.metawiki_set_outdated(term="Q13-description/pt-br")
+    replay(steps)
+
+
+def test_i8_an_apply_that_read_nothing_does_not_vouch_for_agreement() -> None:
+    """A confirmation made after the plan was read and a later Metabase edit are two humans' changes since
+    the last sync that read: the conflict is genuine (the oracle learnt an apply reads nothing)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.english_set(message="Q11-label")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.metawiki_confirm(term="Q11-label/de")
+        m.apply_saved_plan()
+        m.bundle_remove_key(message="Q11-label")
+        m.both_sides(term="Q11-label/de")
+    replay(steps)
+
+
+def test_i8_a_parked_translation_is_not_vouched_for_while_its_key_is_out_of_the_bundle() -> None:
+    """A unit deleted, its key then removed from the bundle, a Metabase change meanwhile: when the key comes
+    back, deletion and change meet as a genuine conflict (no sync examined the term while it was parked)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.english_delete("Q11-label")
+        m.apply_saved_plan()
+        m.metawiki_delete(term="Q11-label/fr")
+        m.bundle_remove_key("Q11-label")
+        m.sync()
+        m.metabase_set("Q11-label/fr")
+        m.sync()
+        m.english_set("Q11-label")
+        m.sync_full()
+    replay(steps)
+
+
+def test_i9_a_decided_conflict_leaving_the_inbox_was_closed_by_its_decision() -> None:
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="conflict")
+        m.sync()
+        m.english_delete("Q11-label")
+        m.metawiki_delete(term="Q11-label/fr")
+        m.sync()
+        m.bundle_remove_key("Q11-label")
+        m.english_set("Q11-label")
+        m.resolve(pick=1, choice="metawiki")
+        m.sync()
+        m.resolve(pick=0, choice="metabase")
+        m.sync()
+    replay(steps)
+
+
+def test_i1_decision_made_while_the_english_changes_unsynced_may_be_saved_outdated() -> None:
+    """The key left the bundle and its English changed on Metabase before the decision: the sync cannot know
+    which English the human translated, so the decided text goes to Meta-Wiki outdated."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="conflict")
+        m.sync()
+        m.metawiki_delete(term="Q11-label/fr")
+        m.sync()
+        m.bundle_remove_key("Q11-label")
+        m.english_set("Q11-label")
+        m.resolve(pick=1, choice="text")
+        m.sync()
+    replay(steps)
+
+
+def test_i3_a_decision_on_a_parked_translation_waits_in_the_inbox() -> None:
+    """English deleted on Metabase and the key removed from the bundle: a decision about one of its
+    translations cannot be written to Meta-Wiki yet; it waits in the inbox, not lost."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="conflict")
+        m.plan_for_later()
+        m.english_delete("Q11-label")
+        m.apply_saved_plan()
+        m.metawiki_delete(term="Q11-label/fr")
+        m.plan_for_later()
+        m.bundle_remove_key("Q11-label")
+        m.english_delete("Q11-description")
+        m.resolve(pick=1, choice="text")
+        m.sync()
+    replay(steps)
+
+
+def test_i3_translations_hidden_from_a_planned_first_contact_stay_a_first_contact() -> None:
+    """A key missing from the bundle at a first contact made as plan + apply: its units were hidden, so the
+    first-contact policy still decides them later, while every other term is established."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.both_sides(term="Q11-description/de")
+        m.bundle_remove_key("Q11-description")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.both_sides(term="Q11-description/de")
+    replay(steps)
+
+
+def test_i8_an_apply_that_skipped_a_stale_copy_does_not_end_the_first_contact() -> None:
+    """The first plan's copy was skipped (its source changed before apply): that first contact did not
+    complete, so the policy still settles the term instead of asking a human."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.both_sides(term="Q11-label/de")
+        m.plan_for_later()
+        m.both_sides(term="Q11-label/de")
+        m.apply_saved_plan()
+    replay(steps)
+
+
+def test_i10_an_edit_racing_the_apply_past_its_source_check_is_healed_not_lost() -> None:
+    """The concurrent editor changes a copy's source once apply has begun: that window no guard closes
+    across two wikis; the next sync copies the newer value and nothing is lost."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="metabase", deletions="propagate")
+        m.english_delete("Q11-label")
+        m.sync_with_fault(fault="concurrent", during="apply", fault_seed=3)
+    replay(steps)
+
+
+@pytest.mark.parametrize("history", ["unit deleted", "metabase deleted"])
+def test_i8_a_human_racing_a_planned_first_contact_is_settled_by_the_policy(history: str) -> None:
+    """Between the first plan and its apply a human deletes the target of a planned copy: apply's guard
+    writes nothing there, and the next sync decides afresh (still a first contact: the policy), with no
+    conflict nobody made left open."""
+    def steps(m: HistoryMachine) -> None:
+        if history == "unit deleted":
+            m.setup(seed=1, first_contact="metabase", deletions="propagate")
+            m.both_sides(term="Q11-label/de")
+            m.plan_for_later()
+            m.metawiki_delete(term="Q11-label/de")
+            m.apply_saved_plan()
+        else:
+            m.setup(seed=1, first_contact="metawiki", deletions="propagate")
+            m.metabase_set(term="Q11-label/de")
+            m.plan_for_later()
+            m.metabase_delete(term="Q11-label/de")
+            m.apply_saved_plan()
+            m.apply_saved_plan()
+    replay(steps)
+
+
+def test_i8_an_english_change_that_did_not_go_out_leaves_the_agreed_translations_current() -> None:
+    """A sync whose English write failed (429s) must not remember its translations as outdated: a later
+    Metabase change then meets no imagined confirmation on Meta-Wiki."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.english_set(message="Q13-description")
+        m.sync_with_fault(fault="429", during="apply", fault_seed=1)
+        m.metabase_set(term="Q13-description/de")
+    replay(steps)
+
+
+def test_i8_applying_a_plan_again_still_reports_its_skipped_copies() -> None:
+    """A saved first-contact plan whose copy was skipped (its source changed) is applied a second time: it
+    still has that skipped copy (exit 4), so the first contact is not over and the policy still decides."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.both_sides(term="Q11-label/de")
+        m.apply_saved_plan()
+        m.apply_saved_plan()
+        m.sync()
+    replay(steps)
+
+
+def test_i8_an_interrupted_first_contact_keeps_only_what_it_wrote() -> None:
+    """A first sync killed before its first write found a term absent on both sides (an outdated unit only):
+    that finding is not kept, so humans writing both sides before the first contact completes are settled
+    by the policy, not turned into a conflict."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync_killed(nth_write=1, when="before")
+        m.both_sides(term="Q12-label/fr")
+    replay(steps)
+
+
+def test_i0_a_decision_on_a_key_out_of_the_bundle_waits_for_its_unit_to_be_read() -> None:
+    """A key removed from the bundle hides its units; put back with a translation in the inbox, it waits for
+    Meta-Wiki to be read again instead of judging the decision against a unit it cannot see (which made the
+    inbox show nothing on Meta-Wiki, and a decision on that display reached Metabase)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="conflict", deletions="propagate")
+        m.both_sides(term="Q11-label/de")
+        m.sync_with_fault(fault="429", during="apply", fault_seed=1)
+        m.bundle_remove_key("Q11-label")
+        m.resolve(pick=0, choice="text")
+        m.plan_for_later()
+        m.resolve(pick=0, choice="text")
+        m.sync_with_fault(fault="html", during="apply", fault_seed=6)
+    replay(steps)
+
+
+def test_i5b_an_english_change_waits_for_the_translations_that_failed_to_go_out() -> None:
+    """Units go out before the English they were not made for; when a unit write fails (429s), its message's
+    English change waits too, so the translation written by the next sync is outdated by it, not after it."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.both_sides(term="Q11-description/de")
+        m.english_set("Q11-description")
+        m.sync_with_fault(fault="429", during="apply", fault_seed=1)
+    replay(steps)
+
+
+def test_i7_a_decision_waiting_for_its_key_is_no_conflict_needing_a_human() -> None:
+    """The only thing left in the inbox is a decision whose key is out of the bundle: exit 0, not 3."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.both_sides(term="Q11-description/pt-br")
+        m.english_delete("Q11-description")
+        m.sync()
+        m.bundle_remove_key("Q11-description")
+        m.po_roundtrip(answer="new", lang="pt-br", relabel=None)
+        m.sync_full()
+    replay(steps)
+
+
+def test_i8_a_human_writing_a_planned_term_before_its_apply_may_be_asked() -> None:
+    """The first plan copies a value; a human writes the target before the apply: the guard asks a human
+    rather than guess which of the two the policy should favour."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.metabase_set("Q13-description/de")
+        m.apply_saved_plan()
+        m.sync()
+    replay(steps)
+
+
+def test_i3_a_decision_on_an_inbox_that_shows_a_since_confirmed_unit_is_made_again() -> None:
+    """The inbox showed the unit outdated; a translator confirmed it before the human decided: the decision
+    was made on a display that no longer matched, so the sync shows the conflict again instead of writing it."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="conflict", deletions="propagate")
+        m.metawiki_set_outdated(term="Q11-label/de")
+        m.plan_for_later()
+        m.metawiki_confirm(term="Q11-label/de")
+        m.resolve(pick=0, choice="text")
+    replay(steps)
+
+
+def test_i8_a_first_contact_conflict_over_an_outdated_unit_is_asked_again_each_run() -> None:
+    """First contact under the metawiki policy: an outdated unit cannot win, so the plan asks a human; once a
+    translator confirms the unit, the policy settles the term (the conflict was not kept open by itself)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metawiki", deletions="propagate")
+        m.plan_for_later()
+        m.metawiki_set_outdated(term="Q11-label/de")
+        m.plan_for_later()
+        m.metawiki_confirm(term="Q11-label/de")
+    replay(steps)
+
+
+def test_i3_a_translators_outdated_text_over_an_agreed_absent_term_is_not_replaced() -> None:
+    """The term was agreed absent (only an outdated unit); a translator then saves their own outdated text:
+    a Metabase value new since meets it as a conflict, it does not replace it."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.both_sides(term="Q12-label/fr")
+        m.metawiki_set_outdated(term="Q12-label/fr")
+        m.sync()
+    replay(steps)
+
+
+@pytest.mark.parametrize("after", ["english_delete", "both_sides"])
+def test_first_contact_apply_that_skipped_a_stale_copy_still_settles_the_rest(after: str) -> None:
+    """A first contact made as plan + apply: a human edits a planned term in between, the apply skips that
+    copy and meets a guard conflict. The first contact ends for every other key (an English deletion after
+    it is a deletion, a later edit on both sides a conflict); only the skipped key's stays open."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="metabase", deletions="propagate")
+        m.bundle_remove_key("Q11-label")
+        m.plan_for_later()
+        m.both_sides(term="Q11-label/de")
+        m.apply_saved_plan()
+        if after == "english_delete":
+            m.english_delete("Q12-description")
+        else:
+            m.both_sides(term="Q11-description/de")
+    replay(steps)
+
+
+def test_decision_is_not_written_once_a_human_moved_the_other_side_before_apply() -> None:
+    """A decision to write a text to both sides, planned; a human then deletes the Metabase value. The apply
+    writes the decided text nowhere: the decision was made on a value that is gone, so it is stale."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="conflict")
+        m.sync()
+        m.metawiki_delete(term="Q11-label/de")
+        m.plan_for_later()
+        m.resolve(choice="text", pick=0)
+        m.plan_for_later()
+        m.metabase_delete(term="Q11-label/de")
+        m.apply_saved_plan()
+    replay(steps)
+
+
+def test_a_first_contact_conflict_stays_once_the_first_contact_ends() -> None:
+    """Under the conflict policy a first contact asks a human about a term; a killed run, then a run that
+    completes: the first contact ends with the question open. An admin then deletes the unit: the conflict
+    stays (Metabase's value against nothing), it is not read as a value new on Metabase and copied back."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="conflict", deletions="propagate")
+        m.both_sides(term="Q11-label/de")
+        m.plan_for_later()
+        m.both_sides(term="Q11-label/de")
+        m.sync_killed(nth_write=1, when="after")
+        m.sync_killed(nth_write=3, when="before")
+        m.metawiki_delete(term="Q11-label/de")
+    replay(steps)
+
+
+def test_an_outdated_unit_saved_over_a_deletion_is_a_translators_text() -> None:
+    """A unit deleted by an admin, the deletion propagated (agreed absent, no unit revision to remember);
+    then both sides get values and a translator saves the unit outdated. The tombstone never saw that unit:
+    Metabase's value does not replace it as if it were the bot's outdated copy — a human decides."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.metawiki_delete(term="Q11-label/de")
+        m.sync()
+        m.both_sides(term="Q11-label/de")
+        m.metawiki_set_outdated(term="Q11-label/de")
+    replay(steps)
+
+
+def test_a_metabase_translation_written_before_its_english_changed_is_not_made_current() -> None:
+    """English deleted on Metabase, decided back as new text and planned; a translator writes the German on
+    Metabase before the apply sends the new English. That German translates the older English: copied onto
+    the unit Translate outdated, it is saved outdated, not current."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.english_delete("Q11-label")
+        m.sync_with_fault(fault="429", during="apply", fault_seed=0)
+        m.resolve(choice="text", pick=0)
+        m.plan_for_later()
+        m.metabase_set(term="Q11-label/de")
+        m.apply_saved_plan()
+    replay(steps)
+
+
+def test_a_first_contact_does_not_make_current_a_metabase_translation_older_than_its_english() -> None:
+    """A first contact interrupted after its English change went out (Translate outdated the units); a
+    translator then saves the unit. The policy lets Metabase win, but Metabase's translation was there
+    before the new English: it replaces the unit saved outdated, not as a current translation."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.english_set("Q12-description")
+        m.sync_with_fault(fault="429", during="sync", fault_seed=5)
+        m.plan_for_later()
+        m.metawiki_set(term="Q12-description/pt-br")
+        m.sync_full()
+    replay(steps)
+
+
+def test_a_refusal_of_a_value_already_saved_from_a_stale_base_is_done_not_a_conflict() -> None:
+    """A first contact planned; a sync killed right after writing a term of that plan to Metabase; the saved
+    plan applied: Wikibase refuses the stale-base write of the value already there (it names the item itself
+    as the holder of the pair). The item read again holds the value: done, the first contact ends, and a
+    later Meta-Wiki edit is copied, not asked as a conflict."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.english_set("Q11-label")
+        m.sync_killed(nth_write=1, when="after")
+        m.apply_saved_plan()
+        m.metawiki_set(term="Q13-description/fr")
+    replay(steps)
