@@ -238,6 +238,19 @@ def recover_interrupted(profile: Profile, state: State, *, writers: Any = None, 
     return Recovery(plan.id, status, landed, updates, persist, requests)
 
 
+def recover_earlier(profile: Profile, state: State, plan_id: str, *, writers: Any = None) -> Recovery:
+    """Before a saved plan is applied: recover an interrupted apply of *another* plan.
+
+    Only the newest plan is ever recovered, and applying a saved plan makes it the newest: without
+    this, the writes of the apply that was interrupted before it would never move the base (their
+    terms would later look changed on both sides). Resuming ``plan_id`` itself is the apply's job.
+    """
+    latest = state.latest_plan()
+    if latest is None or latest[0] == plan_id or latest[1] not in UNFINISHED:
+        return Recovery()
+    return recover_interrupted(profile, state, writers=writers)
+
+
 def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
              updates: Mapping[TermKey, BaseTerm | None], finished: list[TermKey], *, running: bool) -> None:
     """Journal first, then the base, then close the plan: a crash in between only repeats harmless steps."""

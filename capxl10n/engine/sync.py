@@ -385,6 +385,10 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
     started = time.monotonic()
     with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id):
         from capxl10n.engine.apply import check_plan
+        from capxl10n.engine.recover import recover_earlier
+        # A saved plan applied after another apply was interrupted: what that one wrote moves the base
+        # first, which makes this plan stale if it was made before those writes.
+        recover_earlier(profile, state, the_plan.id, writers=writers)
         check_plan(the_plan, profile.name, state)
         if the_plan.operations:
             check_credentials(profile, the_plan)

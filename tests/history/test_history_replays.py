@@ -454,3 +454,24 @@ def test_a_refusal_of_a_value_already_saved_from_a_stale_base_is_done_not_a_conf
         m.apply_saved_plan()
         m.metawiki_set(term="Q13-description/fr")
     replay(steps)
+
+
+def test_a_saved_plan_applied_after_an_interrupted_sync_does_not_orphan_its_writes() -> None:
+    """A plan saved for later; the English changes; a sync restores a bundle key with the new English and is
+    killed; the saved plan is then applied. Only the newest plan is ever recovered, and applying the saved one
+    made it the newest: the killed sync's bundle write never moved the base, and the next English change made
+    the key look changed on both sides (a conflict nobody made). The killed sync is recovered first, which
+    makes the saved plan stale."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=2, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.bundle_remove_key("Q13-label")
+        m.plan_for_later()
+        m.english_set("Q13-label")
+        m.metawiki_set(term="Q11-description/fr")
+        m.metawiki_set(term="Q12-label/de")
+        m.sync_killed(nth_write=2, when="before")
+        m.apply_saved_plan()
+        m.plan_for_later()
+        m.english_set("Q13-label")
+    replay(steps)
