@@ -17,8 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import requests
+import mwclient
+import mwclient.errors
 
 from capxl10n.errors import EXIT_CONFLICTS, EXIT_OK
 from capxl10n.core.model import TermKey
@@ -69,32 +71,30 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 class Volunteer:
-    """A human (the sandbox's second user) editing through the public API."""
+    """A human (the sandbox's second user) editing through the public API with mwclient, as a volunteer's
+    own script would: mwclient logs in, fetches the tokens and reports refusals as errors."""
 
     def __init__(self, sandbox: Any) -> None:
         from capxl10n.sandbox.server import PEER_PASSWORD, PEER_USER
 
         self.sandbox, self.user, self.password = sandbox, f"{PEER_USER}@capxl10n", PEER_PASSWORD
-        self.sessions: dict[str, tuple[requests.Session, str]] = {}
+        self.sites: dict[str, mwclient.Site] = {}
 
-    def _session(self, site: str) -> tuple[requests.Session, str]:
-        if site not in self.sessions:
-            url = self.sandbox.api_url(site)
-            s = requests.Session()
-            token = s.get(url, params={"action": "query", "meta": "tokens", "type": "login",
-                                       "format": "json"}).json()["query"]["tokens"]["logintoken"]
-            s.post(url, data={"action": "login", "lgname": self.user, "lgpassword": self.password,
-                              "lgtoken": token, "format": "json"})
-            csrf = s.get(url, params={"action": "query", "meta": "tokens", "format": "json"}).json()
-            self.sessions[site] = (s, csrf["query"]["tokens"]["csrftoken"])
-        return self.sessions[site]
+    def _site(self, name: str) -> mwclient.Site:
+        if name not in self.sites:
+            url = urlsplit(self.sandbox.api_url(name))
+            site = mwclient.Site(url.netloc, path=url.path.removesuffix("api.php"), scheme=url.scheme,
+                                 clients_useragent="capxl10n-demo-volunteer", max_retries=0)
+            site.login(self.user, self.password)
+            self.sites[name] = site
+        return self.sites[name]
 
-    def post(self, site: str, **params: Any) -> dict[str, Any]:
-        session, token = self._session(site)
-        answer: dict[str, Any] = session.post(self.sandbox.api_url(site),
-                                              data={**params, "token": token, "format": "json"}).json()
-        if "error" in answer:
-            raise RuntimeError(f"volunteer edit refused: {answer['error']}")
+    def post(self, site: str, action: str, **params: Any) -> dict[str, Any]:
+        wiki = self._site(site)
+        try:
+            answer: dict[str, Any] = wiki.post(action, token=wiki.get_token("csrf"), **params)
+        except mwclient.errors.APIError as exc:
+            raise RuntimeError(f"volunteer edit refused: {exc.code}: {exc.info}") from exc
         return answer
 
 
