@@ -41,7 +41,7 @@ from capxl10n.core.cursors import Bundle
 from capxl10n.core.merge import Conflict
 from capxl10n.core.model import Term, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, dumps
-from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status
+from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, PlanStatus
 from capxl10n.engine.progress import ALL, Progress, Step, task_of
 from capxl10n.engine.recover import (RECOVERED, base_moves, clear_finished_conflicts, english_revisions, find_landed,
                                      outdated_messages)
@@ -166,7 +166,7 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str,
     # Copies an earlier run of this plan skipped stay skipped: applying it again still reports them.
     result.stale = {op_id: row.detail or "its source changed since the plan" for op_id, row in journal.items()
                     if row.status == Status.STALE}
-    if state.plan_status(plan.id) == "done":
+    if state.plan_status(plan.id) == PlanStatus.DONE:
         log.info("plan %s was already applied completely: nothing to do", plan.id)
         result.done = [op.id for op in plan.operations if journal.get(op.id, PENDING).status == Status.DONE]
         return result
@@ -647,5 +647,5 @@ def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool 
     if result.conflicts:
         state.record_conflicts(result.conflicts, replace_all=False)
     clear_finished_conflicts(plan, state, finished)
-    state.set_plan_status(plan.id, "done" if not (result.failed or interrupted) else "partial")
+    state.set_plan_status(plan.id, PlanStatus.DONE if not (result.failed or interrupted) else PlanStatus.PARTIAL)
     state.prune_plans()

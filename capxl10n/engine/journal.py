@@ -1,4 +1,4 @@
-"""The apply journal's row and statuses, defined once (apply writes it, recover reads it).
+"""The apply journal's row and statuses, and a plan's status, defined once (apply writes it, recover reads it).
 
 The SQLite state (:meth:`capxl10n.engine.state.State.journal` / ``mark``) stores the
 statuses as plain strings and reads rows back as :class:`JournalRow`;
@@ -21,6 +21,19 @@ class JournalStatus(StrEnum):
     STALE = "stale"        # not written: the copied value's source changed after the plan
 
 
+class PlanStatus(StrEnum):
+    """Where a plan's apply stands (the state's ``plans.status``)."""
+
+    RUNNING = "running"      # registered: its apply started and has not finished (or was killed)
+    PARTIAL = "partial"      # its apply ended with operations left (failed, or stopped by a signal)
+    DONE = "done"            # every operation is done, stale or a conflict
+    RECOVERED = "recovered"  # a later run recovered what it wrote: applying it again is refused
+
+
+#: An apply that did not finish: the next run recovers what it wrote.
+UNFINISHED: Final = frozenset({PlanStatus.RUNNING, PlanStatus.PARTIAL})
+
+
 class JournalRow(NamedTuple):
     """One operation's journal row."""
 
@@ -36,4 +49,4 @@ PENDING: Final = JournalRow(JournalStatus.PENDING)
 JOURNAL_STATUSES: Final = frozenset(JournalStatus)
 
 
-__all__ = ["JOURNAL_STATUSES", "PENDING", "JournalRow", "JournalStatus"]
+__all__ = ["JOURNAL_STATUSES", "PENDING", "UNFINISHED", "JournalRow", "JournalStatus", "PlanStatus"]

@@ -28,16 +28,14 @@ from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import NO_UNIT, BaseTerm
 from capxl10n.core.model import SOURCE_LANGUAGE, TermKey
 from capxl10n.core.plan import Operation, Plan, loads
-from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus
+from capxl10n.engine.journal import PENDING, UNFINISHED, JournalRow, JournalStatus, PlanStatus
 from capxl10n.engine.state import State
 from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
 
-#: Plan statuses that may leave writes nobody recorded.
-UNFINISHED = ("running", "partial")
 #: The status of a plan whose interrupted apply was recovered: never resumed again.
-RECOVERED = "recovered"
+RECOVERED = PlanStatus.RECOVERED
 
 
 class HistoryReader(Protocol):
@@ -225,7 +223,7 @@ def recover_interrupted(profile: Profile, state: State, *, writers: Any = None, 
         landed = find_landed(plan, journal, clients)
         requests = clients.requests() - before
     journal = with_landed(journal, landed)
-    running = status == "running"
+    running = status == PlanStatus.RUNNING
     touched = {op.key for op in plan.operations if op.id in landed}
     # An interrupted first contact keeps only what it wrote (see apply's _finish).
     agreed = running and not plan.notes.get("first_contact")

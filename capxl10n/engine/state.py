@@ -31,7 +31,7 @@ from capxl10n.core.history import (HISTORY_FIELDS, HISTORY_SIDES, HistorySnapsho
                                    changed_totals)
 from capxl10n.errors import DataError, StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
-from capxl10n.engine.journal import JOURNAL_STATUSES, JournalRow
+from capxl10n.engine.journal import JOURNAL_STATUSES, JournalRow, PlanStatus
 from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
 from capxl10n.profile import Profile
 
@@ -380,7 +380,7 @@ class State:
             return False
         now = utcnow()
         with self.transaction() as db:
-            db.execute("INSERT INTO plans VALUES (?, ?, ?, 'running', ?)", (plan_id, profile, now, body))
+            db.execute("INSERT INTO plans VALUES (?, ?, ?, ?, ?)", (plan_id, profile, now, PlanStatus.RUNNING, body))
             db.executemany("INSERT INTO journal (plan_id, op_id, status, updated) VALUES (?, ?, 'pending', ?)",
                            [(plan_id, op, now) for op in op_ids])
         return True
@@ -398,7 +398,7 @@ class State:
         row = self.conn.execute("SELECT status FROM plans WHERE plan_id = ?", (plan_id,)).fetchone()
         return row[0] if row else None
 
-    def set_plan_status(self, plan_id: str, status: str) -> None:
+    def set_plan_status(self, plan_id: str, status: PlanStatus) -> None:
         with self.transaction() as db:
             db.execute("UPDATE plans SET status = ? WHERE plan_id = ?", (status, plan_id))
 
