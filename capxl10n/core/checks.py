@@ -37,8 +37,8 @@ from typing import Any, Final
 
 from capxl10n.core import langs as language_table
 from capxl10n.core import values
-from capxl10n.core.findings import (DEFAULT_OPTIONS, RULES, SAME_IN_EVERY_LANGUAGE, SEVERITIES, CheckOptions, Finding,
-                                    Rule, Severity, errors, finding)
+from capxl10n.core.findings import (DEFAULT_OPTIONS, RULES, SEVERITIES, CheckOptions, Finding, Severity,
+                                    finding)
 from capxl10n.core.model import DOC_LANGUAGE, FIELDS, SOURCE_LANGUAGE, Field, Snapshot, TermKey, normalize_text
 
 #: U+202A–U+202E (LRE, RLE, PDF, LRO, RLO) and U+2066–U+2069 (LRI, RLI, FSI, PDI).
@@ -529,6 +529,5 @@ def check_term(key: TermKey, text: str, *, english: str | None = None, context: 
 
 
 #: Re-exported from :mod:`capxl10n.core.findings`: callers import the checks' whole vocabulary from here.
-__all__ = ["BIDI_CONTROLS", "DEFAULT_OPTIONS", "RULES", "SAME_IN_EVERY_LANGUAGE", "SEVERITIES",
-           "CheckOptions", "CheckReport", "Finding", "Rule", "Severity", "TermContext", "capitalisation",
-           "check_directory", "check_report", "check_term", "check_value", "check_write", "errors", "finding"]
+__all__ = ["BIDI_CONTROLS", "CheckReport", "TermContext", "capitalisation", "check_directory", "check_report",
+           "check_term", "check_value", "check_write"]

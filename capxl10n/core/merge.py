@@ -54,8 +54,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from capxl10n.core.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Action, Capacity, DeletionPolicy, FirstContactPolicy,
-                                 Side, Snapshot, Target, Term, TermKey, normalize_text, qid_sort_key)
-from capxl10n.core.checks import TermContext, check_term, errors
+                                 Snapshot, Target, Term, TermKey, normalize_text, qid_sort_key)
+from capxl10n.core.checks import TermContext, check_term
+from capxl10n.core.findings import errors
 
 #: A tombstone's ``metawiki_rev`` when no unit existed as the term was agreed absent (MediaWiki revision
 #: ids start at 1): a unit found later was saved since, by somebody.

@@ -35,7 +35,8 @@ from capxl10n.core.merge import Decision
 from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Term, TermKey, full_message_key, normalize_text
 from capxl10n.core.reasons import KINDS, kind
 from capxl10n.engine.state import State, InboxEntry
-from capxl10n.core.checks import check_value, errors
+from capxl10n.core.checks import check_value
+from capxl10n.core.findings import errors
 
 if TYPE_CHECKING:
     import polib

@@ -48,7 +48,8 @@ from typing import Any, Final
 import polib
 
 from capxl10n.core.model import SOURCE_LANGUAGE, Snapshot, Term, TermKey, normalize_text
-from capxl10n.core.checks import Finding, TermContext, check_value, errors
+from capxl10n.core.checks import TermContext, check_value
+from capxl10n.core.findings import Finding, errors
 from capxl10n.engine.conflicts import import_po as import_conflicts_po
 from capxl10n.engine.conflicts import is_conflicts_export
 from capxl10n.catalogs.translator import EXPORT_HEADER  # the id under which the state recorded what an export showed

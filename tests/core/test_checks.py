@@ -14,8 +14,9 @@ from click.testing import CliRunner
 import capxl10n.core.checks as checks_mod
 from capxl10n.cli.main import main
 from capxl10n.core import values
-from capxl10n.core.checks import (RULES, SAME_IN_EVERY_LANGUAGE, CheckOptions, Finding, TermContext, capitalisation,
-                                  check_directory, check_report, check_term, check_value, check_write, errors)
+from capxl10n.core.checks import (TermContext, capitalisation, check_directory, check_report, check_term, check_value,
+                                  check_write)
+from capxl10n.core.findings import RULES, SAME_IN_EVERY_LANGUAGE, CheckOptions, Finding, errors
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 from capxl10n.core.values import MAX_TERM_LENGTH, value_problem
 

@@ -14,7 +14,8 @@ import click
 from capxl10n.cli.commands.catalogs import catalog_source, lang_option, source_options
 from capxl10n.cli.main import Env, format_option, pass_env
 from capxl10n.cli.render import render
-from capxl10n.core.checks import SEVERITIES, Severity, check_report
+from capxl10n.core.checks import check_report
+from capxl10n.core.findings import SEVERITIES, Severity
 from capxl10n.core.model import DOC_LANGUAGE
 from capxl10n.errors import EXIT_ERROR, EXIT_OK, UsageError
 
