@@ -1,0 +1,85 @@
+"""Pull past the sizes of the sample: more than 1,000 capacities (backlinks continue past their second page,
+Translate's messagecollection past 5,000 messages), at exactly the requests the APIs allow, and an
+incremental no-op that stays within five. Request counts only: times live in bench/ (bench/scale.py)."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from capxl10n.core.model import SOURCE_LANGUAGE
+from capxl10n.engine.pull import pull
+from capxl10n.profile import load_profile
+from capxl10n.wikis.http import make_session
+
+#: Anonymous API limits on the sandbox as on Wikimedia: backlinks 500 per page, wbgetentities 50 ids, and
+#: messagecollection 5,000 messages (``mclimit=5000``).
+BACKLINKS, ENTITIES, MESSAGES = 500, 50, 5000
+
+
+class MemoryCache:
+    def __init__(self) -> None:
+        self.sides: dict[str, tuple] = {}
+
+    def load_side(self, side):
+        return self.sides.get(side)
+
+    def store_side(self, side, snapshot, cursor):
+        self.sides[side] = (snapshot, cursor)
+
+
+def pull_in_process(sandbox, cache, sent):
+    """A pull through the sandbox's in-process transport, recording each request sent."""
+    def factory(profile, site):
+        session = make_session(profile, site)
+        session.mount(sandbox.url, sandbox.transport())
+        session.hooks["response"].append(lambda response, *a, **k: sent.append(
+            (response.request.method, response.request.url, response.request.body)))
+        return session
+
+    return pull(load_profile("sandbox").rebase(sandbox.url), cache=cache, sleep=lambda s: None,
+                session_factory=factory)
+
+
+def floor(result) -> dict[str, int]:
+    """The fewest requests a full anonymous read can make of what the sandbox holds."""
+    items = len(result.discovery.capacities)
+    per_language = Counter(k.lang for k in result.metawiki.terms if k.lang != SOURCE_LANGUAGE)
+    return {
+        # the discovery query (its first backlinks page) + the further backlinks pages + SPARQL + the items
+        "metabase": 1 + (math.ceil(items / BACKLINKS) - 1) + 1 + math.ceil(items / ENTITIES),
+        # every language's units (documentation included) page by page; the first page of the first language
+        # rides with the bundle and its statistics in one request
+        "metawiki": sum(math.ceil(n / MESSAGES) for n in per_language.values()),
+        "wikidata": math.ceil(len({c.qid for c in result.metabase.capacities}) / ENTITIES),
+    }
+
+
+@pytest.mark.parametrize("capacities, languages", [
+    pytest.param(1001, 8, id="1001-capacities"),
+    pytest.param(5000, 3, id="5000-capacities", marks=pytest.mark.slow),
+])
+def test_a_full_pull_past_a_thousand_capacities_makes_exactly_the_api_floor(sandbox_factory, capacities, languages):
+    sandbox = sandbox_factory(capacities=capacities, languages=languages, start=False)
+    cache, sent = MemoryCache(), []
+    sandbox.stats.reset()
+    result = pull_in_process(sandbox, cache, sent)
+
+    assert len(result.discovery.capacities) == capacities
+    assert {c.qid for c in result.metabase.capacities} == set(sandbox.seeded.metabase_items)
+    expected = floor(result)
+    assert dict(result.requests) == expected
+    assert sandbox.stats.total == sum(expected.values()) == len(sent)
+    assert [req for req, n in Counter(sent).items() if n > 1] == []  # no page read twice
+    assert sandbox.stats.count("metabase", "query+backlinks") == math.ceil(capacities / BACKLINKS) - 1 >= 2
+    paged = [lang for lang, n in Counter(k.lang for k in result.metawiki.terms).items()
+             if n > MESSAGES and lang != SOURCE_LANGUAGE]
+    assert bool(paged) == (capacities == 5000)  # a language past one page of messagecollection
+
+    sandbox.stats.reset()
+    again = pull_in_process(sandbox, cache, sent)
+    assert sandbox.stats.total <= 5
+    assert again.incremental == {"metabase": True, "metawiki": True, "wikidata": True}
+    assert again.metabase.fingerprint() == result.metabase.fingerprint()
+    assert again.metawiki.fingerprint() == result.metawiki.fingerprint()
