@@ -368,6 +368,13 @@ class State:
             db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
                        (side, snapshot.dumps(), cursor_dumps(cursor), utcnow()))
 
+    def expire_side(self, side: str) -> None:
+        """Make the next pull read this side in full, keeping its last read as "the read before": the full
+        read learns from it what changed in between (the English outdated units were made from)."""
+        with self.transaction() as db:
+            db.execute("UPDATE read_cache SET cursor = json_set(cursor, '$.high_water', NULL) WHERE side = ?",
+                       (side,))
+
     def forget_side(self, side: str) -> None:
         """Drop one side's cached read: the next pull reads it in full."""
         with self.transaction() as db:

@@ -403,8 +403,10 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
                  extra=_event(run_id, "apply", plan=the_plan.id, operations=len(the_plan.operations)))
         if the_plan.notes.get("restored_bundle_keys"):
             # Units of keys put back into the bundle are listed again only once the bundle is saved: from
-            # then on the cached Meta-Wiki read is blind to them, even if this apply stops halfway.
-            state.forget_side("metawiki")
+            # then on an incremental Meta-Wiki read is blind to them, even if this apply stops halfway. The
+            # cached read stays as the one before the next (full) read, which keeps the previous English of
+            # the units this apply outdates.
+            state.expire_side("metawiki")
         runlog.enter("apply")
         result = apply_plan(the_plan, state, writers, profile_name=profile.name, stop=stop, progress=progress)
         if result.writes:

@@ -236,6 +236,27 @@ def test_new_capacity_keys_added_to_bundle(world: World) -> None:
     assert "0 change(s)" in world.cli("plan").output
 
 
+def test_previous_english_survives_a_sync_that_also_adds_keys(world: World) -> None:
+    """One sync adds a capacity's keys to the bundle and changes another's English: the keys make it read
+    Meta-Wiki again in full, and that read still knows the English the outdated translations were made from
+    (todo's previous English, the catalogs' ``#| msgid``)."""
+    from capxl10n.core.model import Capacity
+    from capxl10n.sandbox.wikibase.seed import seed_metabase
+    key = world.pick()
+    english = TermKey(key.qid, key.field, "en")
+    before = world.metabase_text(english.qid, english.field, "en")
+    seed_metabase(world.sb.extras["metabase_repo"], [Capacity("Q424243")],
+                  {("Q424243", "label", "en"): "Another new capacity", ("Q424243", "description", "en"): "New"})
+    world.peer.set_term(world.item(key.qid), key.field, "en", "A new English text")
+    result = world.cli("sync")
+    assert result.exit_code == 0, result.output
+    assert world.bundle()["Q424243-label"] == "Another new capacity" and world.unit(key).fuzzy
+    listed = world.cli("-f", "json", "todo", "--lang", key.lang)
+    assert listed.exit_code == 0, listed.output
+    items = {i["key"]: i for b in json.loads(listed.stdout)["branches"] for i in b["items"]}
+    item = items[key.message_key]
+    assert (item["status"], item["previous_english"]) == ("outdated", before)
+
 def test_key_removed_from_bundle_by_hand_is_restored(world: World) -> None:
     key = world.pick()
     trimmed = {k: v for k, v in world.bundle().items() if k != f"{key.qid}-{key.field}"}
