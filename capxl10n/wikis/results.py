@@ -14,7 +14,9 @@ from dataclasses import dataclass
 class WriteResult:
     """One write's answer.
 
-    ``revision`` is the new revision (None for ``nochange``; a deletion's log id);
+    ``revision`` is the new revision (None for ``nochange``, and for a deletion, which makes none: its
+    log id, ``logid``, counts in another sequence, and taken for a revision it could equal a later human
+    revision of the page and hide it);
     ``nochange`` means the wiki already held exactly this (no revision was made);
     ``patched`` means Wikibase merged our edit with someone else's
     (``wikibase-conflict-patched``): the revision is ours but the content is not
@@ -25,6 +27,7 @@ class WriteResult:
     nochange: bool = False
     patched: bool = False
     timestamp: str | None = None
+    logid: int | None = None
 
 
 __all__ = ["WriteResult"]

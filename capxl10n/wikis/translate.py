@@ -514,7 +514,7 @@ class MetawikiClient:
         """Delete one unit page; needs the delete right (PermissionDeniedError otherwise)."""
         answer = self.api.write("delete", term=key, title=self.unit_title(key), reason=summary)
         deleted = answer.get("delete") or {}
-        return WriteResult(revision=int(deleted["logid"]) if deleted.get("logid") else None)
+        return WriteResult(revision=None, logid=int(deleted["logid"]) if deleted.get("logid") else None)
 
     def save_bundle(self, bundle: Bundle, messages: Mapping[str, str], *, summary: str) -> WriteResult:
         """Write ``messages`` over ``bundle``, the page as read (:meth:`read_bundle`): its @metadata is kept and
