@@ -108,6 +108,8 @@ class SandboxApp:
             fault_kind, response = self.faults.before_request(request, site)
         if response is None:
             response = run()
+            if self.faults is not None:
+                self.faults.after_request(request, site)  # may lose the answer (a reset, a hang)
         label = module or getattr(response, "sandbox_module", None) or _guess_module(request)
         body_len = response.calculate_content_length() or 0
         error = response.status_code >= 400 or "MediaWiki-API-Error" in response.headers

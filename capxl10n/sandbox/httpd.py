@@ -263,6 +263,8 @@ class _Handler(socketserver.StreamRequestHandler):
             finally:
                 if hasattr(result, "close"):
                     result.close()
+        except ConnectionResetError:  # the app dropped the connection (a fault): close it, no answer
+            raise
         except Exception:  # noqa: BLE001 - a failing app must still answer and keep the server up
             log.exception("sandbox app failed on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
             text = b"<!DOCTYPE html><title>500 Internal Server Error</title><h1>Internal Server Error</h1>"

@@ -218,7 +218,8 @@ class WSGITransport(BaseAdapter):
     """A requests adapter calling the WSGI app directly: no sockets, same bytes.
 
     A ``hang`` fault becomes :class:`requests.ReadTimeout` at once when the
-    request has a timeout (as a real client would see after waiting).
+    request has a timeout (as a real client would see after waiting), a ``reset``
+    :class:`requests.ConnectionError`.
     """
 
     def __init__(self, app: SandboxApp) -> None:
@@ -262,6 +263,8 @@ class WSGITransport(BaseAdapter):
         except HangSignal:
             raise requests.exceptions.ReadTimeout(f"sandbox: request hung (timeout={timeout})",
                                                   request=request) from None
+        except ConnectionResetError as exc:  # a `reset` fault or a trap dropped the connection
+            raise requests.exceptions.ConnectionError(exc, request=request) from None
         code = int(captured["status"].split()[0])
         raw = HTTPResponse(body=io.BytesIO(payload), headers=captured["headers"], status=code,
                            reason=captured["status"].partition(" ")[2], preload_content=False,

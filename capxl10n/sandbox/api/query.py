@@ -6,17 +6,34 @@ registered modules, with ApiContinuationManager's continuation rules.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from capxl10n.sandbox.api.errors import ApiError
-from capxl10n.sandbox.api.request import ApiRequest
+from capxl10n.sandbox.api.request import ApiRequest, bad_value, clean_value
 from capxl10n.sandbox.api.site import PageOut
 
+#: How many redirects ``redirects`` follows in a chain before it stops (ApiPageSet resolves one hop per
+#: round and rounds until nothing is left; a loop ends when a title repeats).
+MAX_REDIRECT_HOPS = 10
+
+
 def _parse_continue(req: ApiRequest) -> tuple[str | None, set[str]]:
+    """``continue`` as ApiContinuationManager reads it: ``<generator part>||<done modules>``, else ``badcontinue``."""
     raw = req.get("continue")
     if not raw:
         return None, set()
-    gen, _, done = raw.partition("||")
+    parts = raw.split("||")
+    if len(parts) != 2:
+        raise ApiError("badcontinue", "Invalid continue param. You should pass the original value returned by the "
+                       "previous query.", module="main")
+    gen, done = parts
     return gen, {m for m in done.split("|") if m}
+
+
+def _raw_titles(req: ApiRequest) -> list[str]:
+    """The ``titles`` values as sent (before WebRequest's NFC), to report ``fromencoded`` as ApiPageSet does."""
+    raw = req.raw_params.get("titles") or ""
+    return raw[1:].split("\x1f") if raw.startswith("\x1f") else raw.split("|")
 
 
 def run_query(req: ApiRequest) -> dict[str, Any]:
@@ -28,8 +45,12 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
         module_names[kind] = req.multi(kind, site.queries[kind], module="query", limit=50, high_limit=500)
     generator = req.get("generator")
     if generator is not None and generator not in site.queries["generator"]:
-        raise ApiError("badvalue", f'Unrecognized value for parameter "generator": {generator}.',
-                       module="query")
+        raise bad_value("generator", generator, sorted(site.queries["generator"]), "query")
+    req.unsupported("rawcontinue", "export", "exportnowrap")
+    follow = req.flag("redirects")
+    index_ids = req.flag("indexpageids")
+    req.flag("converttitles")  # English has no variants: nothing to convert
+    req.flag("iwurl")          # no interwiki map: no title has an interwiki prefix
     _gen_state, done = _parse_continue(req)
     all_modules = [*module_names["prop"], *module_names["list"], *module_names["meta"]]
     titles = req.multi("titles", None, module="query")
@@ -44,21 +65,25 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
         pages: list[Any] = []
         missing_titles: list[tuple[int, str]] = []
         invalid: list[dict[str, Any]] = []
-        normalized: list[dict[str, str]] = []
+        normalized: list[dict[str, Any]] = []
         if generator is not None:
             req.module = generator
             req.stats_module = f"query+{generator}"
             pages = list(site.queries["generator"][generator](req))
             req.module = "query"
             query.update(req.query_data)
-        for raw in titles:
+        sent = _raw_titles(req)
+        for position, raw in enumerate(titles):
+            original = sent[position] if position < len(sent) else raw
             try:
                 ns, title = wiki.normalize_title(raw)
             except ValueError as exc:
                 invalid.append({"title": raw, "invalidreason": str(exc), "invalid": True})
                 continue
-            if title != raw:
-                normalized.append({"from": raw, "to": title})
+            if title != original:
+                encoded = clean_value(original) != original
+                normalized.append({"fromencoded": encoded, "from": quote(original, safe="") if encoded else original,
+                                   "to": title})
             page = wiki.page(title)
             if page is None:
                 missing_titles.append((ns, title))
@@ -87,6 +112,8 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
                     asked.setdefault(page.pageid, []).append(rev.revid)
         if normalized:
             query["normalized"] = normalized
+        if follow:
+            pages, missing_titles = _follow_redirects(req, pages, missing_titles, query)
         page_outs = []
         seen: set[int] = set()
         for page in pages:
@@ -125,6 +152,9 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
     else:
         req.stats_module = "query"
     if page_outs:
+        if index_ids:
+            query["pageids"] = [str(o.page.pageid if o.page is not None else o.data.get("_fake", -1))
+                                for o in page_outs]
         query["pages"] = _render_pages(req, page_outs)
     body: dict[str, Any] = {}
     cont, complete = _continuation(req, all_modules, module_names["prop"] if generator else [],
@@ -136,6 +166,37 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
     if query:
         body["query"] = query
     return body
+
+
+def _follow_redirects(req: ApiRequest, pages: list[Any], missing: list[tuple[int, str]],
+                      query: dict[str, Any]) -> tuple[list[Any], list[tuple[int, str]]]:
+    """``redirects``: each redirect page is replaced by its target (``query.redirects`` lists the hops)."""
+    wiki = req.site.wiki
+    resolved: list[Any] = []
+    hops: list[dict[str, str]] = []
+    for page in pages:
+        seen = {page.title}
+        while True:
+            target = wiki.redirect_target(page)
+            if target is None:
+                resolved.append(page)
+                break
+            hops.append({"from": page.title, "to": target})
+            nxt = wiki.page(target)
+            if nxt is None:
+                try:
+                    missing.append((wiki.normalize_title(target)[0], target))
+                except ValueError:
+                    pass
+                break
+            if nxt.title in seen or len(seen) > MAX_REDIRECT_HOPS:
+                resolved.append(nxt)
+                break
+            seen.add(nxt.title)
+            page = nxt
+    if hops:
+        query["redirects"] = hops
+    return resolved, missing
 
 
 def _render_pages(req: ApiRequest, outs: list[PageOut]) -> Any:

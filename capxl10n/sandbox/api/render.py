@@ -63,19 +63,28 @@ def render_warnings(req: ApiRequest) -> Any:
         return None
     if req.errorformat == "bc":
         grouped: dict[str, list[str]] = {}
-        for module, text, _code, _data in req.warnings:
-            grouped.setdefault(module, []).append(text)
+        for warning in req.warnings:
+            grouped.setdefault(warning.module, []).append(warning.text)
         key = req.text_key("warnings")
         return {module: {key: "\n".join(texts)} for module, texts in grouped.items()}
-    out = []
-    for module, text, code, data in req.warnings:
-        entry: dict[str, Any] = {"code": code}
-        if data:
-            entry["data"] = data
-        entry["module"] = module
+    return [_message(req, w.code, w.text, w.key, w.params, w.data, req.module_path(w.module)) for w in req.warnings]
+
+
+def _message(req: ApiRequest, code: str, text: str, key: str | None, params: list[Any],
+             data: dict[str, Any] | None, module: str) -> dict[str, Any]:
+    """One entry of ``errors``/``warnings`` in a non-bc error format (ApiErrorFormatter's shapes)."""
+    entry: dict[str, Any] = {"code": code}
+    if req.errorformat == "raw":
+        entry["key"] = key or f"apierror-{code}"
+        entry["params"] = list(params)
+    elif req.errorformat == "html":
+        entry[req.text_key("html")] = text
+    elif req.errorformat != "none":
         entry[req.text_key("text")] = text
-        out.append(entry)
-    return out
+    if data:
+        entry["data"] = dict(data)
+    entry["module"] = module
+    return entry
 
 
 def render_error(req: ApiRequest, err: ApiError) -> dict[str, Any]:
@@ -95,12 +104,10 @@ def render_error(req: ApiRequest, err: ApiError) -> dict[str, Any]:
             error["messages"] = messages
         error["docref" if req.fv2 else "*"] = docref
         return {"error": error}
-    entry: dict[str, Any] = {"code": err.code, req.text_key("text"): err.info}
-    if err.data:
-        entry["data"] = dict(err.data)
+    data = dict(err.data)
     if messages is not None:
-        entry.setdefault("data", {})["messages"] = messages
-    entry["module"] = err.module
+        data["messages"] = messages
+    entry = _message(req, err.code, err.info, err.key, err.params, data, req.module_path(err.module))
     return {"errors": [entry], req.text_key("docref"): docref}
 
 

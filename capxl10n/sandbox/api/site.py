@@ -83,6 +83,15 @@ class Site:
     content_namespaces: set[int] = field(default_factory=lambda: {0})
     #: $wgNamespaceProtection shown by siteinfo (Translate protects 1198 with ``translate``)
     namespace_protection: dict[int, str] = field(default_factory=lambda: {8: "editinterface"})
+    #: extensions' hooks into action=edit before the save (``filter(req, EditContext)``; Translate's bundle
+    #: and unit pages); they may change the text, model or tags, or refuse
+    edit_filters: list[Callable[..., None]] = field(default_factory=list)
+    #: ApiCheckCanExecute hooks, run by dispatch before any module (Wikibase refuses action=edit on entities)
+    can_execute: list[Callable[[ApiRequest], None]] = field(default_factory=list)
+    #: change tags a user may add to an edit (``tags=``); none are defined on a fresh wiki
+    change_tags: set[str] = field(default_factory=set)
+    #: Special:Version's extensions (meta=siteinfo&siprop=extensions), as each installed part registers itself
+    extensions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def api_url(self) -> str:

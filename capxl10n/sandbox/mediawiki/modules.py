@@ -10,20 +10,26 @@ message bundle.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from capxl10n.sandbox.api.errors import ApiError
+from capxl10n.sandbox.api.errors import ApiError, unsupported
 from capxl10n.sandbox.api.request import ApiRequest
 from capxl10n.sandbox.api.site import Site
 from capxl10n.sandbox.mediawiki import query as mwquery
+from capxl10n.sandbox.mediawiki import sections
+from capxl10n.sandbox.mediawiki.query import CONTENT_FORMATS as CONTENT_MODELS
 from capxl10n.sandbox.store.wiki import (EditConflict, InvalidTitle, NoSuchRevision, Page, PageExists,
-                                         PageMissing, SaveResult, User)
+                                         PageMissing, SaveResult, User, parse_ts)
 
 GENERATOR = "MediaWiki 1.39.17"
+#: Namespaces where a ``*.json`` title is a JSON page (User, MediaWiki, Module), as on the peer.
+JSON_TITLE_NAMESPACES = (2, 8, 828)
 TOKEN_TYPES = ("createaccount", "csrf", "deleteglobalaccount", "login", "patrol", "rollback",
                "setglobalaccountstatus", "userrights", "watch")
 SIPROPS = ("general", "namespaces", "namespacealiases", "specialpagealiases", "magicwords", "interwikimap",
@@ -53,8 +59,6 @@ class EditContext:
 def install(site: Site, *, sitename: str = "TestWiki") -> None:
     """Register the core modules on ``site``."""
     site.siteinfo_extra.setdefault("sitename", sitename)
-    if not hasattr(site, "edit_filters"):
-        site.edit_filters = []  # type: ignore[attr-defined]
     site.register_action("login", login, must_post=True)
     site.register_action("edit", edit, must_post=True, token="csrf", write=True)
     site.register_action("delete", delete, must_post=True, token="csrf", write=True)
@@ -244,54 +248,154 @@ def _edit_target(req: ApiRequest) -> tuple[int, str, Page | None]:
     return ns, norm, wiki.page(norm)
 
 
+def _title_default_model(wiki: Any, ns: int, title: str) -> str:
+    """The content model a new page gets without ``contentmodel``: the namespace's, or JSON for ``*.json``
+    in User, MediaWiki and Module (measured on the peer: ``Project:X.json`` stays wikitext)."""
+    if title.endswith(".json") and ns in JSON_TITLE_NAMESPACES:
+        return "json"
+    return str(wiki.content_models.get(ns, "wikitext"))
+
+
+def _section_text(req: ApiRequest, page: Page | None, model: str, section: str | None, text: str | None,
+                  append: str | None, prepend: str | None, section_title: str | None) -> str:
+    """The page text to save: the whole ``text``, or one section (or a new one) changed as EditPage does."""
+    current = page.text if page is not None else ""
+    if section is None:
+        return text if text is not None else (prepend or "") + current + (append or "")
+    if section == "new":
+        if model != "wikitext":
+            raise ApiError("internal_api_error_ErrorPageError", "[sandbox] Exception caught: Section editing is "
+                           "not supported in this page or is disabled for this view.",
+                           data={"errorclass": "ErrorPageError"}, module=req.module)
+        body = text if text is not None else (prepend or "") + (append or "")
+        return sections.append_section(current, section_title, body)
+    number = int(section)
+    old = sections.section_text(current, number) if model == "wikitext" else None
+    if old is None:
+        if number == 0 and page is None:
+            old = ""
+        else:
+            raise ApiError("nosuchsection", f"There is no section {section}.", module=req.module,
+                           params=[section])
+    new = text if text is not None else (prepend or "") + old + (append or "")
+    if page is None:
+        return new
+    replaced = sections.replace_section(current, number, new)
+    assert replaced is not None
+    return replaced
+
+
+def _json_content(req: ApiRequest, text: str) -> str:
+    """JsonContent: invalid JSON is refused (``invalid-json-data``); valid JSON is saved pretty-printed with
+    tabs (its pre-save transform)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ApiError("invalid-json-data", "Invalid JSON: Syntax error", module=req.module) from None
+    if not isinstance(data, (dict, list)):
+        return text.strip()
+    return json.dumps(data, ensure_ascii=False, indent="\t", separators=(",", ": "))
+
+
 def edit(req: ApiRequest) -> dict[str, Any]:
-    ns, title, page = _edit_target(req)
+    """action=edit as ApiEditPage 1.39: whole page, one section or a new one, with its guards."""
     text = req.get("text")
     append = req.get("appendtext")
     prepend = req.get("prependtext")
-    if req.get("undo") is not None:
-        raise ApiError("nosuchrevid", "undo is not supported by the sandbox.", module=req.module)
+    req.unsupported("undo", "undoafter")
     if text is None and append is None and prepend is None:
-        raise ApiError("missingparam", 'At least one of the parameters "text", "appendtext", "prependtext" and '
-                       '"undo" is required.', module=req.module)
-    for name in ("starttimestamp", "recreate", "notminor", "watchlistexpiry", "md5", "section",
-                 "sectiontitle", "contentformat", "redirect", "nosuchsection", "captchaid", "captchaword",
-                 "undoafter", "returnto", "returntoquery", "returntoanchor"):
-        req.get(name)
-    summary = req.get("summary") or ""
+        raise ApiError("missingparam", 'At least one of the parameters "text", "appendtext" and "prependtext" is '
+                       "required.", module=req.module, key="apierror-missingparam-at-least-one-of",
+                       params=[{"list": ["<var>text</var>", "<var>appendtext</var>", "<var>prependtext</var>",
+                                         "<var>undo</var>"], "type": "text"}, 4])
+    ns, title, page = _edit_target(req)
+    wiki = req.site.wiki
+    section = req.get("section")
+    section_title = req.get("sectiontitle")
+    summary = req.get("summary")
+    md5 = req.get("md5")
+    tags = req.multi("tags", None)
     watch_mode = req.enum("watchlist", ("watch", "unwatch", "preferences", "nochange"), "preferences") or ""
+    for old_name, mode in (("watch", "watch"), ("unwatch", "unwatch")):
+        if req.flag(old_name):
+            req.deprecated(req.module, f'The parameter "{old_name}" has been deprecated.', f"edit&{old_name}",
+                           key="apiwarn-deprecation-parameter", params=[old_name])
+            watch_mode = mode
     base_revid = req.int("baserevid")
     base_ts = req.timestamp("basetimestamp")
+    start_ts = req.timestamp("starttimestamp")
+    recreate = req.flag("recreate")
     create_only = req.flag("createonly")
     no_create = req.flag("nocreate")
     bot = req.flag("bot") and req.has_right("bot")
-    minor = req.flag("minor")
-    model = req.get("contentmodel")
-    tags = [t for t in (req.get("tags") or "").split("|") if t]
+    minor = req.flag("minor") and not req.flag("notminor")
+    follow = req.flag("redirect")
+    model = req.enum("contentmodel", sorted(CONTENT_MODELS))
+    content_format = req.get("contentformat")
+    out: dict[str, Any] = {}
+    if follow and page is not None and wiki.redirect_target(page) is not None:
+        if text is not None and section != "new":
+            raise ApiError("redirect-appendonly", "You have attempted to edit using the redirect-following mode, "
+                           'which must be used in conjunction with "section=new", "prependtext", or "appendtext".',
+                           module=req.module)
+        target = wiki.redirect_target(page)
+        assert target is not None
+        out["redirects"] = {"from": title, "to": target}
+        ns, title = wiki.normalize_title(target)
+        page = wiki.page(title)
+    effective_model = model or (page.content_model if page is not None else _title_default_model(wiki, ns, title))
+    if content_format is not None and content_format != CONTENT_MODELS.get(effective_model, "text/plain"):
+        raise ApiError("badformat", f"The requested format {content_format} is not supported for content model "
+                       f"{effective_model} used by {title.replace(' ', '_')}.", module=req.module,
+                       params=[content_format, effective_model, title])
+    if section is not None:
+        if not re.fullmatch(r"[0-9]+|new", section):
+            if re.fullmatch(r"T-[0-9]+", section):
+                raise unsupported("sections of transcluded templates (section=T-n)", req.module)
+            raise ApiError("invalidsection", 'The "section" parameter must be a valid section ID or "new".',
+                           module=req.module)
+        if section not in ("0", "new") and (page is None or effective_model != "wikitext"
+                                            or sections.section_text(page.text, int(section)) is None):
+            raise ApiError("nosuchsection", f"There is no section {section}.", module=req.module, params=[section])
+    if md5 is not None:
+        sent = text if text is not None else (prepend or "") + (append or "")
+        if hashlib.md5(sent.encode("utf-8")).hexdigest() != md5.lower():
+            raise ApiError("badmd5", "The supplied MD5 hash was incorrect.", module=req.module)
+    refused = [tag for tag in tags if tag not in req.site.change_tags]
+    if refused:
+        names = ", ".join(f'"{t}"' for t in refused)
+        info = (f"The tag {names} is not allowed to be manually applied." if len(refused) == 1
+                else f"The following tags are not allowed to be manually applied: {names}")
+        raise ApiError("badtags", info, data={"disallowedtags": refused}, module=req.module)
     user = _acting_user(req)
     if not req.has_right("edit"):
         raise ApiError("permissiondenied", "You do not have permission to edit this page.", module=req.module)
     if page is None and not req.has_right("createpage"):
         raise ApiError("cantcreate", "You do not have permission to create new pages.", module=req.module)
-    current = page.text if page is not None else ""
-    if text is None:
-        text = (prepend or "") + current + (append or "")
-    if page is None and model is None and title.endswith(".json") and ns in (2, 4, 8, 828):
-        model = "json"  # MediaWiki's JSON content handler claims *.json pages in these namespaces
-    if page is None and not summary:
-        summary = f'Created page with "{text[:200]}"'
-    ctx = EditContext(title, ns, text, model, page, user, tags)
-    for edit_filter in getattr(req.site, "edit_filters", []):
+    _check_protected(req, ns, title, user)
+    if page is None and start_ts and not recreate:
+        deleted = wiki.deleted.get(title)
+        if deleted is not None and parse_ts(deleted) >= parse_ts(start_ts):
+            raise ApiError("pagedeleted", "The page has been deleted since you fetched its timestamp.",
+                           module=req.module)
+    new_text = _section_text(req, page, effective_model, section, text, append, prepend, section_title)
+    default_model = _title_default_model(wiki, ns, title)
+    ctx = EditContext(title, ns, new_text, model if model is not None or page is not None else default_model,
+                      page, user, list(tags))
+    for edit_filter in req.site.edit_filters:
         edit_filter(req, ctx)
+    final_model = ctx.content_model or (page.content_model if page is not None else default_model)
     final_text = ctx.text.rstrip()
-    if ctx.pst and (ctx.content_model or (page.content_model if page else
-                                          req.site.wiki.content_models.get(ns, "wikitext"))) == "wikitext":
-        final_text = pre_save_transform(final_text, user.name, req.site.wiki.clock())
-    wiki = req.site.wiki
+    if final_model == "json":
+        final_text = _json_content(req, final_text)
+    if ctx.pst and final_model == "wikitext":
+        final_text = pre_save_transform(final_text, user.name, wiki.clock())
+    summary = _edit_summary(summary, section, section_title, page, final_text)
     try:
         result = wiki.save_page(title, final_text, user=user, summary=summary, content_model=ctx.content_model,
                                 base_revid=base_revid, base_timestamp=base_ts, create_only=create_only,
-                                no_create=no_create, bot=bot, minor=minor, tags=ctx.tags)
+                                no_create=no_create, bot=bot, minor=minor, tags=ctx.tags,
+                                log_model=page is None and final_model != default_model)
     except PageExists as exc:
         raise ApiError("articleexists", str(exc), module=req.module) from None
     except PageMissing as exc:
@@ -303,20 +407,69 @@ def edit(req: ApiRequest) -> dict[str, Any]:
     for hook in ctx.after_save:
         hook(result)
     watched = _watch(req, user, result.page.pageid, watch_mode)
-    out: dict[str, Any] = {}
+    answer: dict[str, Any] = {}
     if result.new:
-        out["new"] = True
-    out.update({"result": "Success", "pageid": result.page.pageid, "title": result.page.title,
-                "contentmodel": result.page.content_model})
+        answer["new"] = True
+    answer.update({"result": "Success", "pageid": result.page.pageid, "title": result.page.title,
+                   "contentmodel": result.page.content_model})
     if result.nochange:
-        out["nochange"] = True
+        answer["nochange"] = True
     else:
         assert result.revision is not None
-        out.update({"oldrevid": result.old_revid, "newrevid": result.revision.revid,
-                    "newtimestamp": result.revision.timestamp})
+        answer.update({"oldrevid": result.old_revid, "newrevid": result.revision.revid,
+                       "newtimestamp": result.revision.timestamp})
     if watched:
-        out["watched"] = True
-    return {"edit": out}
+        answer["watched"] = True
+    out["edit"] = answer
+    return out
+
+
+_USER_CODE = {".json": "json", ".css": "css", ".js": "js"}
+
+
+def _check_protected(req: ApiRequest, ns: int, title: str, user: User) -> None:
+    """Interface and personal pages (measured on the peer): ``MediaWiki:`` needs ``editinterface``; a user's
+    ``.json``/``.css``/``.js`` subpages need rights no bot password grants (``mycustom…``/``custom…protected``)."""
+    kind = next((k for suffix, k in _USER_CODE.items() if title.endswith(suffix)), None)
+    if ns == 8 and not req.has_right("editinterface"):
+        err = ApiError("protectednamespace-interface", "This page provides interface text for the software on this "
+                       "wiki, and is protected to prevent abuse. To add or change translations for all wikis, "
+                       "please use [https://translatewiki.net/ translatewiki.net], the MediaWiki localisation project.",
+                       module=req.module)
+        if kind is not None:
+            err.headers["MediaWiki-API-Error"] = f"protectednamespace-interface, site{kind}protected"
+        raise err
+    if ns == 2 and kind is not None and "/" in title:
+        owner = title.split(":", 1)[1].split("/", 1)[0]
+        label = kind.upper() if kind != "js" else "JavaScript"
+        if owner == user.name:
+            raise ApiError(f"mycustom{kind}protected", f"You do not have permission to edit this {label} page.",
+                           module=req.module)
+        raise ApiError(f"custom{kind}protected", f"You do not have permission to edit this {label} page because "
+                       "it contains another user's personal settings.", module=req.module)
+
+
+def _edit_summary(summary: str | None, section: str | None, section_title: str | None, page: Page | None,
+                  text: str) -> str:
+    """The summary EditPage saves: as given; for ``section=new`` ``/* title */ new section`` when only a title
+    (or only a summary, which is then the title) was given; for a new page "Created page with …"."""
+    if section == "new":
+        title = section_title or summary
+        if summary and section_title:
+            return summary
+        if title:
+            return f"/* {title} */ new section"
+        return ""
+    if summary:
+        return summary
+    if page is None:
+        return f'Created page with "{_autosummary(text)}"'
+    return ""
+
+
+def _autosummary(text: str) -> str:
+    """The text of ``Created page with "…"``: each line break a space, cut to 200 characters."""
+    return re.sub(r"[\r\n]", " ", text)[:200]
 
 
 def _acting_user(req: ApiRequest) -> User:
@@ -387,7 +540,7 @@ def delete(req: ApiRequest) -> dict[str, Any]:
     if page is None:
         raise ApiError("missingtitle", "The page you specified doesn't exist.", module=req.module)
     row = req.site.wiki.delete_page(title, user=_acting_user(req), reason=reason)
-    return {"delete": {"title": title, "reason": reason, "logid": row.rcid}}
+    return {"delete": {"title": title, "reason": reason, "logid": row.logid}}
 
 
 def paraminfo(req: ApiRequest) -> dict[str, Any]:

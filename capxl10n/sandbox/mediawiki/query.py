@@ -412,7 +412,8 @@ def _rc_entry(row: Any, props: list[str]) -> dict[str, Any]:
     if "tags" in props:
         entry["tags"] = list(row.tags)
     if "loginfo" in props and row.type == "log":
-        entry.update({"logid": row.rcid, "logtype": row.logtype, "logaction": row.logaction, "logparams": []})
+        entry.update({"logid": row.logid, "logtype": row.logtype, "logaction": row.logaction,
+                      "logparams": dict(row.logparams) if row.logparams else []})
     return entry
 
 

@@ -166,6 +166,25 @@ class RecentChange:
     tags: list[str] = field(default_factory=list)
     logtype: str | None = None
     logaction: str | None = None
+    logid: int = 0
+    logparams: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LogEntry:
+    """One row of the logging table (``list=logevents``): page creations, content models, deletions."""
+
+    logid: int
+    type: str
+    action: str
+    ns: int
+    title: str
+    pageid: int
+    user: str
+    userid: int
+    timestamp: str
+    comment: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -185,12 +204,26 @@ def sha1_base36(text: str) -> str:
 
 
 _IP = re.compile(r"[0-9.]+|[0-9a-fA-F:]+")  # anonymous editors (user id 0 in MediaWiki)
+_REDIRECT = re.compile(r"^\s*#REDIRECT\s*:?\s*\[\[([^\[\]|#]+)", re.IGNORECASE)
 _WIKILINK = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\]|]*)?(?:\|[^\]]*)?\]\]")
 
 
 def wikitext_links(text: str) -> list[str]:
     """Titles of ``[[Target|label]]`` links in wikitext."""
     return [m.group(1).strip() for m in _WIKILINK.finditer(text) if not m.group(1).startswith(":")]
+
+
+#: CommentStore::COMMENT_CHARACTER_LIMIT: longer summaries are cut to 497 characters and "...".
+COMMENT_LIMIT = 500
+
+
+def truncate_comment(text: str) -> str:
+    """An edit summary or log reason as MediaWiki stores it (500 characters at most).
+
+    >>> len(truncate_comment("é" * 600)), truncate_comment("é" * 600)[-4:]
+    (500, 'é...')
+    """
+    return text if len(text) <= COMMENT_LIMIT else text[:COMMENT_LIMIT - 3] + "..."
 
 
 def format_ts(seconds: float) -> str:
@@ -231,6 +264,10 @@ class Wiki:
         self.pages_by_id: dict[int, Page] = {}
         self.revisions: dict[int, Revision] = {}
         self.recentchanges: list[RecentChange] = []
+        self.log: list[LogEntry] = []
+        #: title -> when it was last deleted (``starttimestamp`` guards against recreating it unawares)
+        self.deleted: dict[str, str] = {}
+        self._next_logid = 1
         self._next_pageid = 1
         self._next_revid = 1
         self._next_rcid = 1
@@ -321,6 +358,18 @@ class Wiki:
             return None
         return self.pages.get(norm)
 
+    def redirect_target(self, page: Page) -> str | None:
+        """The title a wikitext page redirects to (``#REDIRECT [[Target]]``), normalised; None otherwise."""
+        if page.content_model != "wikitext":
+            return None
+        match = _REDIRECT.match(page.text)
+        if match is None:
+            return None
+        try:
+            return self.normalize_title(match.group(1))[1]
+        except InvalidTitle:
+            return None
+
     def page_by_id(self, pageid: int) -> Page | None:
         return self.pages_by_id.get(pageid)
 
@@ -358,9 +407,13 @@ class Wiki:
                   content_model: str | None = None, base_revid: int | None = None,
                   base_timestamp: str | None = None, create_only: bool = False, no_create: bool = False,
                   bot: bool = False, minor: bool = False, tags: list[str] | tuple[str, ...] = (),
-                  timestamp: str | None = None) -> SaveResult:
-        """Save a page with MediaWiki's edit semantics; raise WikiError subclasses on refusal."""
+                  timestamp: str | None = None, log_model: bool = False) -> SaveResult:
+        """Save a page with MediaWiki's edit semantics; raise WikiError subclasses on refusal.
+
+        A new page is logged (``create``); with ``log_model`` its content model, chosen against the
+        title's default, is logged too (``contentmodel/new``, shown in recentchanges)."""
         ns, norm = self.normalize_title(title)
+        summary = truncate_comment(summary)
         with self.lock:
             page = self.pages.get(norm)
             if page is None:
@@ -374,6 +427,11 @@ class Wiki:
                 self.pages_by_id[page.pageid] = page
                 result = SaveResult(page, rev, 0, new=True)
                 self._record(page, rev, "new", user, bot, minor, 0)
+                self.add_log("create", "create", page.ns, page.title, page.pageid, user, rev.timestamp, summary,
+                             rc=False)
+                if log_model:
+                    self.add_log("contentmodel", "new", page.ns, page.title, page.pageid, user, rev.timestamp, "",
+                                 {"oldmodel": False, "newmodel": model})
             else:
                 if create_only:
                     raise PageExists("The article you tried to create has been created already.")
@@ -465,7 +523,22 @@ class Wiki:
             user.id, rev.timestamp, rev.comment, bot, minor, oldlen, rev.size, list(rev.tags)))
         self._next_rcid += 1
 
-    def delete_page(self, title: str, *, user: User, reason: str = "") -> RecentChange:
+    def add_log(self, kind: str, action: str, ns: int, title: str, pageid: int, user: User, timestamp: str,
+                comment: str, params: Mapping[str, Any] | None = None, *, rc: bool = True) -> LogEntry:
+        """A logging row (and, unless ``rc`` is False as for page creations, its recentchanges row)."""
+        with self.lock:
+            entry = LogEntry(self._next_logid, kind, action, ns, title, pageid, user.name, user.id, timestamp,
+                             truncate_comment(comment), dict(params or {}))
+            self._next_logid += 1
+            self.log.append(entry)
+            if rc:
+                self.recentchanges.append(RecentChange(
+                    self._next_rcid, "log", ns, title, pageid, 0, 0, user.name, user.id, timestamp, entry.comment,
+                    "bot" in user.rights, False, 0, 0, [], kind, action, entry.logid, dict(entry.params)))
+                self._next_rcid += 1
+            return entry
+
+    def delete_page(self, title: str, *, user: User, reason: str = "") -> LogEntry:
         """Remove a page and log it (``type=log``, ``logtype=delete``)."""
         with self.lock:
             page = self.page(title)
@@ -475,11 +548,9 @@ class Wiki:
             del self.pages_by_id[page.pageid]
             for title in self._links.pop(page.pageid, frozenset()):
                 self._backlinks.get(title, set()).discard(page.pageid)
-            row = RecentChange(self._next_rcid, "log", page.ns, page.title, 0, 0, 0, user.name, user.id,
-                               self.now(), reason, False, False, 0, 0, [], "delete", "delete")
-            self._next_rcid += 1
-            self.recentchanges.append(row)
-            return row
+            when = self.now()
+            self.deleted[page.title] = when
+            return self.add_log("delete", "delete", page.ns, page.title, page.pageid, user, when, reason)
 
     def dump(self) -> dict[str, Any]:
         """All state as JSON-able data (sessions and passwords left out)."""

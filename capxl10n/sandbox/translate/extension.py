@@ -253,7 +253,7 @@ def install(site: Site) -> Translate:
     """Register Translate's modules and edit filter on Meta-Wiki; return its state."""
     translate = Translate(site)
     site.namespace_protection[TRANSLATIONS_NS] = "translate"
-    site.edit_filters.append(translate.edit_filter)  # type: ignore[attr-defined]
+    site.edit_filters.append(translate.edit_filter)
     site.register_query("list", "messagecollection", lambda req: messagecollection(req, translate, ""))
     site.register_query("generator", "messagecollection",
                         lambda req: messagecollection_generator(req, translate))
@@ -357,9 +357,9 @@ def _mc_page(req: ApiRequest, tr: Translate, p: str, group: Group, lang: str,
 
 
 def _fix_limit_warning(req: ApiRequest) -> None:
-    for position, (module, text, code, data) in enumerate(req.warnings):
-        if "mclimit" in text and "5000" in text:
-            req.warnings[position] = (module, text.replace("5000", "5,000"), code, data)
+    for warning in req.warnings:
+        if "mclimit" in warning.text and "5000" in warning.text:
+            warning.text = warning.text.replace("5000", "5,000")
 
 
 def _mc_entry(req: ApiRequest, tr: Translate, group: Group, row: McRow, props: list[str]) -> dict[str, Any]:

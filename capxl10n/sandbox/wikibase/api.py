@@ -7,6 +7,7 @@ errors (reported for module ``main``) and shaping Wikibase's answers and warning
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from capxl10n.sandbox.api.errors import ApiError
@@ -35,7 +36,9 @@ PATCHED_TEXT = "Your edit was patched into the latest version."
 def api_error(err: WikibaseError, module: str = "main") -> ApiError:
     """Wikibase reports its errors for module ``main`` (see wbsetlabel-errorformat-plaintext)."""
     messages = [{"name": m.name, "parameters": list(m.parameters), "html": m.html} for m in err.messages]
-    return ApiError(err.code, err.info, data=err.data, messages=messages or None)
+    first = err.messages[0] if err.messages else None
+    return ApiError(err.code, err.info, data=err.data, messages=messages or None,
+                    key=first.name if first else None, params=list(first.parameters) if first else None)
 
 
 def _user_of(req: ApiRequest, repo: WikibaseRepo) -> User:
@@ -189,10 +192,38 @@ def handle_wbcontentlanguages(req: ApiRequest, repo: WikibaseRepo) -> dict[str, 
     return {"wbcontentlanguages": out}
 
 
+def no_direct_editing(repo: WikibaseRepo) -> Callable[[ApiRequest], None]:
+    """Wikibase's ApiCheckCanExecute hook: ``action=edit`` on an entity page is refused before anything runs
+    (``wikibase-no-direct-editing``; entities change only through the wb* modules), nothing is saved."""
+    entity_namespaces = {repo.layout.item_ns, repo.layout.property_ns}
+
+    def guard(req: ApiRequest) -> None:
+        if req.params.get("action") != "edit":
+            return
+        wiki = repo.wiki
+        ns: int | None = None
+        title, pageid = req.params.get("title"), req.params.get("pageid")
+        if title is not None:
+            try:
+                ns = wiki.normalize_title(title)[0]
+            except ValueError:
+                return
+        elif pageid is not None and pageid.isdigit():
+            page = wiki.page_by_id(int(pageid))
+            ns = page.ns if page is not None else None
+        if ns in entity_namespaces and wiki.content_models.get(ns, "").startswith("wikibase"):
+            raise ApiError("wikibase-no-direct-editing", f"Direct editing is disabled in namespace "
+                           f"{wiki.namespaces.get(ns) or '(Main)'}", module="edit",
+                           params=[wiki.namespaces.get(ns) or ""])
+
+    return guard
+
+
 def install(site: Site, layout: RepoLayout = METABASE_LAYOUT, *, concept_base_uri: str | None = None,
             repo: WikibaseRepo | None = None) -> WikibaseRepo:
     """Register the Wikibase modules on ``site`` and return its repository."""
     repo = repo or WikibaseRepo(site.wiki, layout)
+    site.can_execute.append(no_direct_editing(repo))
     site.register_action("wbgetentities", lambda req: handle_wbgetentities(req, repo))
     for name, handler in (("wbeditentity", handle_wbeditentity),
                           ("wbsetlabel", lambda req, r: _handle_set_term(req, r, "labels")),
