@@ -276,6 +276,7 @@ class ApiClient:
         #: mwclient's Site for this wiki (reads, tokens); login() replaces it by the logged-in one
         self.mw = WikiSite(self, defaults=self._defaults())
         self._last_write: float | None = None
+        self._last_sent = 0.0  # when the latest request went out: a write's pacing counts from its start
         self._write_interval = 60.0 / self.pacing.edits_per_minute
         self.last_server_time: str | None = None
         self.token_refreshes = 0
@@ -394,6 +395,7 @@ class ApiClient:
     def _attempt(self, method: str, url: str, params: Mapping[str, str], *, files: Any = None, accept: str,
                  kind: str, term: Any) -> _Attempt:
         self.requests_made += 1
+        self._last_sent = self.clock()
         headers = {"Accept": accept}
         try:
             if method == "GET":
@@ -563,12 +565,17 @@ class ApiClient:
             self.logged_in_as = None
             self.login()
             data = self._call("POST", {**full, "token": self.csrf_token(refresh=True)}, term=term)
-        self._last_write = self.clock()
+        self._last_write = self._last_sent
         self._relax()
         return data
 
     def _pace(self) -> None:
-        """Wait until the adaptive interval since the last write has passed (never below the profile's)."""
+        """Wait until the adaptive interval since the last write went out has passed (never below the profile's).
+
+        Measured from when the last write was sent (its last attempt, after any retry), not from its
+        answer: the time the wiki takes to answer is part of the interval, so at the profile's rate a
+        write goes out every interval, not every interval plus an answer's time. Requests stay serial
+        (one in flight per wiki, as Wikimedia's API etiquette asks)."""
         if self._last_write is None:
             return
         due = self._last_write + self._write_interval - self.clock()

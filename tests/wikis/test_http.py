@@ -311,6 +311,25 @@ def test_writes_are_paced_by_the_profile(profile, creds):
     assert sleeper.sleeps == pytest.approx([2.0, 2.0])
 
 
+def test_pacing_counts_from_when_a_write_went_out_not_from_its_answer(profile, creds):
+    wiki, clocks = FakeWiki(), []
+
+    def slow(call: Call) -> Reply:  # every edit takes the wiki 1.5 s to answer
+        if call.get("action") == "edit":
+            clocks[0].now += 1.5
+        return wiki(call)
+
+    api, transport, sleeper = client(profile, slow)
+    clocks.append(sleeper)
+    began = sleeper.now
+    for _ in range(3):
+        api.write("edit", title="T", text="x")
+    # 30 edits per minute: a write every 2 s, the answer's 1.5 s included (not 2 s after each answer)
+    assert sleeper.sleeps == pytest.approx([0.5, 0.5])
+    assert sleeper.now - began == pytest.approx(2 * 2.0 + 1.5)
+    assert sum(1 for call in transport.calls if call.get("action") == "edit") == 3
+
+
 def test_pacing_widens_after_pushback(profile, creds):
     wiki = FakeWiki()
     lagged = {"n": 1}
