@@ -170,6 +170,9 @@ def find_profile(name_or_path: str) -> Path:
     """A path as given, else ``sync/<name>.toml`` in the working directory, else a shipped profile."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
+        if candidate.is_dir():
+            raise ConfigError(f"{name_or_path} is a directory, not a profile file",
+                              hint="give the path of a .toml file, or a profile's name")
         if not candidate.is_file():
             raise ConfigError(f"profile file {name_or_path} does not exist")
         return candidate

@@ -44,6 +44,7 @@ import os
 import re
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -55,7 +56,9 @@ from capxl10n.catalogs import banana as jsonexport
 from capxl10n.core.coverage import coverage as compute_coverage
 from capxl10n.core.coverage import is_translation_language
 from capxl10n.errors import CapxError, CatalogError, DataError, UnknownLanguage
-from capxl10n.core.model import SNAPSHOT_FORMAT, SOURCE_LANGUAGE, Snapshot
+from capxl10n.core.checks import Finding, value_errors
+from capxl10n.core.model import DOC_LANGUAGE, SNAPSHOT_FORMAT, SOURCE_LANGUAGE, Snapshot
+from capxl10n.core.values import CONTROL_CHARACTER, LINE_SEPARATOR, TOO_LONG
 from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -155,6 +158,8 @@ class BuildResult:
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
     languages: tuple[str, ...]
+    #: Terms left out because the app would not show their text as written (:func:`app_safe`).
+    left_out: tuple[Finding, ...] = ()
 
     def columns(self) -> Sequence[str]:
         return ("file", "status")
@@ -165,7 +170,8 @@ class BuildResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"out": str(self.out), "languages": list(self.languages), "written": list(self.written),
-                "unchanged": len(self.unchanged), "removed": list(self.removed)}
+                "unchanged": len(self.unchanged), "removed": list(self.removed),
+                "left_out": [f.to_json() for f in self.left_out]}
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,8 @@ class CheckResult:
     same: int = 0
     #: Differing files a build would refuse to overwrite, with the reason (damaged, not ours).
     refused: tuple[tuple[str, str], ...] = ()
+    #: Terms a build leaves out (:func:`app_safe`): the check compares without them, as the build writes.
+    left_out: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -197,7 +205,7 @@ class CheckResult:
     def to_json(self) -> dict[str, Any]:
         return {"out": str(self.out), "ok": self.ok, "differ": list(self.differ), "missing": list(self.missing),
                 "extra": list(self.extra), "refused": [{"file": f, "reason": why} for f, why in self.refused],
-                "same": self.same}
+                "same": self.same, "left_out": [f.to_json() for f in self.left_out]}
 
 
 @dataclass
@@ -311,6 +319,42 @@ def _rendered(job: _Job, languages: list[Any]) -> Iterator[Iterator[tuple[list[t
             yield pool.imap(_worker, languages, chunksize=2)
     finally:
         _JOB = None
+
+
+def app_safe(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ...]]:
+    """``snapshot`` without the terms whose text the app would not show as written, and why each is left out.
+
+    The translation checks' value errors (:func:`capxl10n.core.checks.value_errors`: control and bidi
+    characters, the fuzzy marker, ``~~~~`` and other pre-save syntax, banana syntax such as ``{{`` and
+    ``[[``…) but those about Metabase alone (length, line separators) and line breaks and tabs, which the
+    app shows as written (Translate's export carries them too). The sync never writes such a value
+    to a wiki (docs/sync.md, rule 9); a catalog built from a wiki's read or a snapshot file must not ship
+    it either: the term is left out, so the app falls back as for a missing translation, and the build
+    says which and why. The documentation (``qqq``) is free wikitext for translators, never shown by the app.
+    """
+    found: list[Finding] = []
+    bad: set[Any] = set()
+    for key, term in snapshot.terms.items():
+        if key.lang == DOC_LANGUAGE or not term.text.strip():
+            continue
+        problems = [f for f in value_errors(key, term.text) if _shown_otherwise(f, term.text)]
+        if problems:
+            bad.add(key)
+            found.append(problems[0])
+    if not bad:
+        return snapshot, ()
+    terms = {k: t for k, t in snapshot.terms.items() if k not in bad}
+    return Snapshot(snapshot.side, snapshot.capacities, terms, snapshot.meta), tuple(sorted(found, key=Finding.sort_key))
+
+
+def _shown_otherwise(found: Finding, text: str) -> bool:
+    """Whether the app would not show ``text`` as written, by ``found``: not for Metabase's own limits (length,
+    line separators) nor for line breaks and tabs (the .po and JSON carry them, as Translate's export does)."""
+    if found.rule in (TOO_LONG, LINE_SEPARATOR):
+        return False
+    if found.rule == CONTROL_CHARACTER:
+        return any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text)
+    return True
 
 
 def render_files(snapshot: Snapshot, options: CatalogOptions,
@@ -553,11 +597,33 @@ def _write_temp(target: Path, data: bytes, made: set[Path] | None = None) -> Pat
     return Path(name)
 
 
+#: A temporary file of :func:`_write_temp` (``tempfile.mkstemp``'s 8 random characters): ``.<name>.<random>.tmp``.
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
+
+
+def _remove_leftovers(out: Path, produced: set[str]) -> None:
+    """Remove the temporary files a build that was killed between writing and moving them left beside the
+    catalogs (rule 3 cleans up after errors; nothing runs after SIGKILL), once this build has moved its own."""
+    names: dict[Path, set[str]] = {}
+    for rel in produced:
+        target = out / rel
+        names.setdefault(target.parent, set()).add(target.name)
+    for folder, ours in names.items():
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                match = _TEMPORARY.match(entry.name)
+                if match and match.group("name") in ours and entry.is_file(follow_symlinks=False):
+                    log.info("removing %s, left by a build that was stopped", Path(folder, entry.name))
+                    Path(folder, entry.name).unlink(missing_ok=True)
+
+
 def build_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None = None,
                    progress: Progress | None = None) -> BuildResult:
-    """Write the catalogs of ``snapshot`` under ``out`` (see the module docstring for the rules)."""
+    """Write the catalogs of ``snapshot`` under ``out`` (see the module docstring for the rules), but the terms
+    :func:`app_safe` leaves out (the result lists them)."""
     options = options or CatalogOptions()
     out = Path(out)
+    snapshot, left_out = app_safe(snapshot)
     staged: list[tuple[Path, Path, str]] = []
     written: list[str] = []
     unchanged: list[str] = []
@@ -582,6 +648,7 @@ def build_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
             os.replace(temp, target)
             written.append(rel)
         staged.clear()
+        _remove_leftovers(out, produced)
     except OSError as exc:
         where = exc.filename or out
         raise CatalogError(f"cannot write catalogs in {out}: {exc.strerror or exc} ({where})",
@@ -601,14 +668,16 @@ def build_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
              len(removed))
     plan_langs = tuple(sorted({rel.split("/")[1][:-5] for rel in produced
                                if rel.startswith(f"{JSON_DIR}/") and rel != f"{JSON_DIR}/{jsonexport.INDEX_NAME}"}))
-    return BuildResult(out, tuple(written), tuple(unchanged), tuple(removed), plan_langs)
+    return BuildResult(out, tuple(written), tuple(unchanged), tuple(removed), plan_langs, left_out)
 
 
 def check_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None = None,
                    progress: Progress | None = None) -> CheckResult:
-    """Compare the catalogs on disk with what ``snapshot`` produces; writes nothing."""
+    """Compare the catalogs on disk with what ``snapshot`` produces (without what :func:`app_safe` leaves out, as a
+    build writes them); writes nothing."""
     options = options or CatalogOptions()
     out = Path(out)
+    snapshot, left_out = app_safe(snapshot)
     differ, missing, refused, produced = [], [], [], set()
     same = 0
     for rel, data in render_files(snapshot, options, progress):
@@ -625,4 +694,4 @@ def check_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
         else:
             same += 1
     extra = sorted(_our_files(out, options) - produced)
-    return CheckResult(out, tuple(differ), tuple(missing), tuple(extra), same, tuple(refused))
+    return CheckResult(out, tuple(differ), tuple(missing), tuple(extra), same, tuple(refused), left_out)

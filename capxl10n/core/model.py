@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import json.scanner
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, cast
 
+from capxl10n.core import strictjson
 from capxl10n.errors import DataError
 
 Field = Literal["label", "description"]
@@ -332,70 +332,11 @@ class Snapshot:
 
         JSON itself lets a repeated key's last value win silently; in a
         snapshot that would drop a term's text or a whole list, so the file is
-        refused instead, naming the key and where its object starts.
+        refused instead, naming the key and where its object starts
+        (:mod:`capxl10n.core.strictjson`).
         """
-        try:
-            data = json.loads(text, object_pairs_hook=_unique_keys)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{origin}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
-                            hint="the file may be truncated; regenerate it") from None
-        except _DuplicateKey as exc:
-            where = _duplicate_position(text)
-            raise DataError(f"{origin}: duplicate key {exc.key!r} in the JSON object {where}",
-                            hint="each key may appear once per object; remove or merge the repeated entry "
-                                 "(JSON readers would silently keep only its last value)") from None
-        return cls.from_json(data, origin=origin)
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``object_pairs_hook`` for :func:`json.loads` that refuses a key repeated in one object."""
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        seen: set[str] = set()
-        for key, _value in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return data
-
-
-def _duplicate_position(text: str) -> str:
-    """``at line L column C``: where the first object with a repeated key starts.
-
-    Only called once a duplicate was found: it parses again with json's pure
-    Python scanner, which (unlike the C one) tells where each object begins.
-    """
-    decoder = json.JSONDecoder(object_pairs_hook=_unique_keys)
-    parse_object = getattr(decoder, "parse_object")  # not in the type stubs
-
-    def located(s_and_end: tuple[str, int], *args: Any) -> Any:
-        try:
-            return parse_object(s_and_end, *args)
-        except _DuplicateKey:
-            start = s_and_end[1] - 1  # the position of "{"
-            line = text.count("\n", 0, start) + 1
-            column = start - text.rfind("\n", 0, start)
-            raise _LocatedDuplicate(f"at line {line} column {column}") from None
-
-    setattr(decoder, "parse_object", located)
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
-    try:
-        decoder.decode(text)
-    except _LocatedDuplicate as found:
-        return str(found)
-    except ValueError:
-        pass
-    return "(position unknown)"
-
-
-class _LocatedDuplicate(Exception):
-    pass
+        return cls.from_json(strictjson.loads(text, origin=origin, malformed_hint="the file may be truncated; regenerate it"),
+                             origin=origin)
 
 
 def tree_order(capacities: Iterable[Capacity]) -> tuple[Capacity, ...]:

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
 from capxl10n.errors import DataError, UsageError
+from capxl10n.core import strictjson
 from capxl10n.core.cursors import MetabaseCursor, MetawikiCursor
 from capxl10n.core.merge import BaseTerm, Change, Conflict, MergeResult
-from capxl10n.core.reasons import by_language_and_kind, render_counts
+from capxl10n.core.reasons import by_language_and_kind, kind, render_counts
 from capxl10n.core.model import (ACTIONS, SOURCE_LANGUAGE, SIDES, TARGETS, Action, Capacity, Side, Snapshot, Target, Term, TermKey,
                                  full_message_key, normalize_text)
 
@@ -343,11 +344,10 @@ def dumps(plan: Plan) -> str:
 
 def loads(text: str, *, origin: str = "plan") -> Plan:
     """Parse a plan file, naming the file and the position of anything wrong."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{origin}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
-                        hint="the plan was edited or truncated; make a new one with `capxl10n plan`") from None
+    data = strictjson.loads(text, origin=origin,
+                            malformed_hint="the plan was edited or truncated; make a new one with `capxl10n plan`",
+                            duplicate_hint="a plan capxl10n wrote has each key once: it was edited; make a new one "
+                                           "with `capxl10n plan`")
     if not isinstance(data, dict):
         raise DataError(f"{origin}: expected a JSON object at the top level")
     if data.get("format") in OLD_FORMATS:
@@ -463,7 +463,7 @@ def render_summary(plan: Plan, *, first: int = SUMMARY_FIRST, skip_notes: Collec
             m = c.metabase.text if c.metabase else None
             w = c.metawiki.text if c.metawiki else None
             lines.append(f"  {c.key.message_key}/{c.key.lang}: metabase {_short(m)} vs metawiki {_short(w)}"
-                         f" (base {_short(c.base)})")
+                         f" (base {_short(c.base)})" + (f": {c.reason}" if kind(c) == "value-refused" else ""))
         if len(plan.conflicts) > first:
             lines.append(f"  … and {len(plan.conflicts) - first} more")
     notes = {k: v for k, v in plan.notes.items() if k not in skip_notes}

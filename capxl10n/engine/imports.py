@@ -56,7 +56,7 @@ from capxl10n.catalogs.translator import EXPORT_HEADER  # the id under which the
 from capxl10n.engine.po_files import (PoProblem, entry_message_key, file_language, header_line, parse_po,
                                       read_po_text, refuse)
 from capxl10n.engine.state import State, Submission
-from capxl10n.errors import UsageError
+from capxl10n.errors import DataError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,14 @@ def import_file(state: State, path: Path, *, bundle_page: str, message_group: st
     lang = file_language(po.metadata, path, group, header_line(text), hint=_EXPORT_AGAIN)
     sides = _current_sides(state)
     directory = state.whole_directory()
-    shown = state.exported(po.metadata.get(EXPORT_HEADER, ""), lang)
+    export_id = po.metadata.get(EXPORT_HEADER, "")
+    shown = state.exported(export_id, lang)
+    made_for = state.export_languages(export_id) if export_id and not shown else []
+    if made_for:
+        raise DataError(f"{path}:{header_line(text)}: its headers say {lang}, but the export it names ({EXPORT_HEADER}: "
+                        f"{export_id}) was made for {', '.join(made_for)}",
+                        hint="a file relabelled for another language would write one language's text over "
+                             "another's; " + _EXPORT_AGAIN)
     inbox = {c.key: c for c in state.conflicts(lang)}
     result = FileImport(path, lang)
     problems: list[PoProblem] = []

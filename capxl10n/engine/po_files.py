@@ -164,6 +164,9 @@ def header_line(text: str) -> int:
 def file_language(meta: Mapping[str, str], path: Path, message_group: str, line: int, *, hint: str) -> str:
     """The file's language, once its headers show this profile's message group in one known language
     (``X-Language-Code``, as Translate writes it) that the ``Language`` header and the file name agree with."""
+    if not any(meta.get(name) for name in ("X-Message-Group", "X-Language-Code", "Language")):
+        raise DataError(f"{path}:{line}: no header naming a message group and a language: not a file exported "
+                        "by capxl10n or Translate", hint=hint)
     group = meta.get("X-Message-Group")
     if group != message_group:
         raise UsageError(f"{path}:{line}: exported for message group {group or '(none)'}, this profile's is "

@@ -542,6 +542,11 @@ class State:
                                  (export_id, lang)).fetchall()
         return {TermKey(q, f, lang): shown for q, f, shown in rows}
 
+    def export_languages(self, export_id: str) -> list[str]:
+        """The languages the export ``export_id`` was recorded in (none when it is unknown here)."""
+        return [str(r[0]) for r in self.conn.execute("SELECT DISTINCT lang FROM exports WHERE export_id = ?",
+                                                     (export_id,))]
+
     def undecide(self, keys: Iterable[TermKey]) -> None:
         """Forget decisions that a later human edit overtook: the terms are open conflicts again."""
         with self.transaction() as db:

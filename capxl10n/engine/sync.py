@@ -273,8 +273,10 @@ def make_plan(profile: Profile, state: State, reading: Reading,
 
 def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | None:
     notes: dict[str, Any] = {}
-    if reading.unknown_bundle_keys:
-        notes["unknown_bundle_keys"] = list(reading.unknown_bundle_keys)
+    removed = set(result.removed_capacities)  # their keys are named with the capacity gone from Metabase
+    unknown = [key for key in reading.unknown_bundle_keys if key.rpartition("-")[0] not in removed]
+    if unknown:
+        notes["unknown_bundle_keys"] = unknown
     if result.unlisted_keys:
         notes["unlisted_bundle_keys"] = list(result.unlisted_keys)
     if result.restored_keys:
@@ -467,6 +469,10 @@ def finish_directory(profile: Profile, state: State, directory: Snapshot | None 
     state.set_meta("catalogs_stale", "0")
     state.set_meta(CATALOGS_DIRECTORY, _built_from(profile, directory))
     out["catalogs_written"] = len(built.written)
+    for found in built.left_out:  # never written to a wiki either: each is a conflict saying why (docs/sync.md)
+        log.warning("left out of the catalogs: %s", found)
+    if built.left_out:
+        out["catalogs_left_out"] = [f.to_json() for f in built.left_out]
     return out
 
 

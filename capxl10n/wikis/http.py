@@ -430,6 +430,11 @@ class ApiClient:
         except ValueError:
             data = None
         if not isinstance(data, dict):
+            if response.status_code in (404, 410):  # no API at this URL: a wrong profile, not a passing trouble
+                return _Attempt(error=NotJSONError(
+                    f"expected JSON from {_host(url)} ({kind}), got {describe_body(response)}", site=self.name,
+                    code=f"http-{response.status_code}", hint="no API answers at this URL: check the profile's "
+                                                              "api (…/w/api.php) or sparql URL"))
             return _Attempt(error=NotJSONError(
                 f"expected JSON from {_host(url)} ({kind}), got {describe_body(response)}", site=self.name,
                 code="notjson", hint="an anti-bot, login or maintenance page answered; check the URL, "

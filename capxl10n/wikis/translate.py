@@ -24,6 +24,7 @@ from typing import Any, Final
 from capxl10n.wikis.http import ApiClient, PageHistory
 from capxl10n.wikis.results import WriteResult
 from capxl10n.errors import DataError, RemoteError
+from capxl10n.core import strictjson
 from capxl10n.core.cursors import NOT_TRANSLATIONS, Bundle, MetawikiCursor
 from capxl10n.core.model import DOC_LANGUAGE, MESSAGE_KEY_RE, SOURCE_LANGUAGE, Snapshot, Term, TermKey
 from capxl10n.profile import MetawikiProfile
@@ -35,11 +36,9 @@ FUZZY_MARKER: Final = "!!FUZZY!!"
 
 def parse_bundle(text: str, title: str) -> tuple[dict[str, str], dict[str, Any]]:
     """Messages (order kept) and @metadata of a bundle page's JSON."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"bundle {title}: not valid JSON at line {exc.lineno}: {exc.msg}",
-                        hint="fix the page on the wiki; Translate would refuse it too") from None
+    data = strictjson.loads(text, origin=f"bundle {title}", malformed_hint="fix the page on the wiki",
+                            duplicate_hint="fix the page on the wiki: Translate keeps the last value of a repeated key, "
+                                           "which may not be the English meant; nothing is synced until it is fixed")
     if not isinstance(data, dict):
         raise DataError(f"bundle {title}: expected a JSON object, got {type(data).__name__}")
     metadata = data.pop("@metadata", {}) or {}
@@ -225,8 +224,18 @@ class MetawikiClient:
         if lang in self._prefetched:
             return self._prefetched.pop(lang)
         out: dict[TermKey, Term] = {}
-        for page in self.api.query(list="messagecollection", **self._mc_params(lang)):
-            out.update(self._mc_terms(page, lang))
+        try:
+            for page in self.api.query(list="messagecollection", **self._mc_params(lang)):
+                out.update(self._mc_terms(page, lang))
+        except RemoteError as exc:
+            if exc.code != "translate-invalidlanguage":
+                raise
+            # A unit page in a language Translate does not know (a typo, vandalism): one odd page must not stop
+            # every sync. Translate lists no translations for it, so nothing is merged or lost.
+            log.warning("%s: unit pages in %r skipped: Translate does not know the language (a translation "
+                        "administrator may delete Translations:%s/…/%s)", self.api.name, lang,
+                        self.profile.bundle_page, lang)
+            return {}
         return out
 
     @staticmethod

@@ -201,6 +201,7 @@ def catalogs(env: Env, snapshot_path: Path | None, sample: bool, seed: int, capa
         env.echo(render(Records([{"out": str(result.out), "languages": len(result.languages),
                                   "written": len(result.written), "unchanged": len(result.unchanged),
                                   "removed": len(result.removed)}]), env.output_format))
+    _report_left_out(env, result.left_out)
     if check and not result.ok:
         raise CatalogError(f"catalogs in {target} are out of date: {len(result.differ)} differ, "
                            f"{len(result.missing)} missing, {len(result.extra)} not expected"
@@ -208,6 +209,19 @@ def catalogs(env: Env, snapshot_path: Path | None, sample: bool, seed: int, capa
                            hint=_check_hint(result, source, target, options))
     if check:
         env.echo(f"catalogs in {target} are up to date ({result.same} files, from {source.origin})", err=True)
+    elif result.left_out:
+        raise CatalogError(f"left out of the catalogs: {len(result.left_out)} term(s) whose text the app would not "
+                           f"show as written (the rest is written; the app falls back for them)",
+                           hint="fix each value on its wiki (or in the snapshot) and build again; `capxl10n check` "
+                                "lists every error with its fix")
+
+
+def _report_left_out(env: Env, left_out: tuple[Any, ...], shown: int = 10) -> None:
+    """One warning line per term a build leaves out (:func:`capxl10n.catalogs.build.app_safe`), the first few."""
+    for found in left_out[:shown]:
+        log.warning("left out of the catalogs: %s", found)
+    if len(left_out) > shown:
+        log.warning("… and %d more left out (`capxl10n check --severity error` lists them)", len(left_out) - shown)
 
 
 def _check_hint(result: CheckResult, source: Source, target: Path, options: CatalogOptions) -> str:

@@ -140,9 +140,17 @@ def apply_command(ctx: click.Context, env: Env, plan_file: Path) -> None:
     from capxl10n.engine.sync import apply
 
     try:
-        text = plan_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read plan {plan_file}: {exc}", hint="give the file `capxl10n plan -o` wrote")
+        raw = plan_file.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read plan {plan_file}: {exc.strerror or exc}",
+                        hint="give the file `capxl10n plan -o` wrote") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise DataError(f"{plan_file}: not UTF-8 text (byte {raw[exc.start]:#04x} on line {line}): a plan capxl10n "
+                        "wrote is UTF-8, so it was re-saved in another encoding",
+                        hint="make a new plan with `capxl10n plan -o …`") from None
     the_plan = plan_mod.loads(text, origin=str(plan_file))
     profile = env.profile()
     with GracefulStop() as stop, ProgressView.for_env(env, seconds_per_write=pacing_of(profile)) as progress:
