@@ -7,9 +7,11 @@ logging set-up, and the one place where errors become exit codes (README.md,
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+import traceback
 import uuid
 from datetime import datetime, timezone
 from collections.abc import Callable
@@ -187,6 +189,24 @@ def setup_logging(verbosity: int, log_format: str, run_id: str | None = None) ->
         http.propagate = verbosity < 2
 
 
+def report_crash(kind: type[BaseException], value: BaseException, tb: Any, *, json_logs: bool = False,
+                 run_id: str | None = None) -> None:
+    """``sys.excepthook`` of the CLI: an exception nobody caught (a bug) is printed as Python would, but with
+    every secret redacted (a library's error may carry the client's state: credentials, cookies, tokens),
+    then a line saying what it is; the exit status stays Python's 1 (alert a maintainer). With JSON logs, one
+    JSON object as every other line."""
+    trace = redact("".join(traceback.format_exception(kind, value, tb)))
+    message = redact(f"{kind.__name__}: {value}")
+    if json_logs:
+        sys.stderr.write(json.dumps({"time": utc_time(datetime.now(timezone.utc).timestamp()), "level": "critical",
+                                     "run": run_id, "phase": None, "error": kind.__name__, "message": message,
+                                     "exception": trace}, ensure_ascii=False) + "\n")
+        return
+    sys.stderr.write(trace)
+    sys.stderr.write("capxl10n stopped on an unexpected error (a bug; exit 1): please report it with the lines "
+                     "above (secrets are redacted)\n")
+
+
 class CapxGroup(click.Group):
     """Turns every :class:`CapxError` into its message, its hint and its exit code."""
 
@@ -245,6 +265,7 @@ def main(ctx: click.Context, profile: str, output_format: str, state_path: Path 
     env.state_path = state_path
     env.catalogs_path = catalogs_path
     setup_logging(env.verbosity, log_format, env.run_id)
+    sys.excepthook = functools.partial(report_crash, json_logs=log_format == "json", run_id=env.run_id)
 
 
 def _register_commands() -> None:

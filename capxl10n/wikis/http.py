@@ -50,6 +50,7 @@ from capxl10n.errors import (
     RemoteError,
     ValidationError,
     redact,
+    register_secret,
 )
 from capxl10n.profile import Profile, SiteProfile
 
@@ -533,13 +534,17 @@ class ApiClient:
                 self.sleep(delay)
         site.defaults = self._defaults()
         self.mw = site
+        _session_secrets(self.session)
         self.logged_in_as = str(site.username or user)
         self.rights = frozenset(str(r) for r in (site.rights or ()))
         log.info("%s: logged in as %s", self.name, self.logged_in_as)
 
     def csrf_token(self, *, refresh: bool = False) -> str:
         """The session's csrf token from mwclient (``Site.get_token``), fetched once per login or on refresh."""
-        return str(self.mw.get_token("csrf", force=refresh))
+        token = str(self.mw.get_token("csrf", force=refresh))
+        register_secret(token)
+        register_secret(token.partition("+")[0])  # as a repr or a log shows it (the "+\\" suffix escaped)
+        return token
 
     @property
     def is_bot(self) -> bool:
@@ -603,6 +608,14 @@ def _param(value: Any) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return "|".join(str(v) for v in value)
     return str(value)
+
+
+def _session_secrets(session: requests.Session) -> None:
+    """The logged-in session's cookies that act as the bot (``<wiki>_session``, ``<wiki>Token``): redacted from
+    every output like the password (:func:`capxl10n.errors.redact`)."""
+    for cookie in session.cookies:
+        if cookie.value and cookie.name.lower().endswith(("session", "token")):
+            register_secret(cookie.value)
 
 
 def _host(url: str) -> str:
