@@ -131,7 +131,9 @@ class Profile:
         """The same profile with every endpoint moved to ``base_url`` (scheme and host:port).
 
         The sandbox listens on an ephemeral port; its profile names a
-        placeholder host that this replaces.
+        placeholder host that this replaces. The entity prefix (Metabase's concept
+        URI) is an identifier, not an endpoint: it moves only when it named the
+        placeholder host (the sandbox answers with the real Metabase's by default).
         """
         def move(url: str | None) -> str | None:
             if not url:
@@ -139,10 +141,13 @@ class Profile:
             new, old = urlsplit(base_url), urlsplit(url)
             return urlunsplit((new.scheme, new.netloc, old.path, old.query, old.fragment))
 
+        prefix = self.metabase.entity_prefix
+        if urlsplit(prefix).netloc == urlsplit(self.metabase.api).netloc:
+            prefix = move(prefix) or ""
         return replace(
             self,
             metabase=replace(self.metabase, api=move(self.metabase.api) or "", sparql=move(self.metabase.sparql),
-                             entity_prefix=move(self.metabase.entity_prefix) or ""),
+                             entity_prefix=prefix),
             metawiki=replace(self.metawiki, api=move(self.metawiki.api) or ""),
             wikidata=replace(self.wikidata, api=move(self.wikidata.api) or ""),
         )

@@ -172,7 +172,7 @@ def _seed_metawiki(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict
 
 def _seed_metabase(sandbox: Sandbox, site: Site, snapshot: Snapshot, terms: dict[TermKey, Term],
                    report: SeedReport, start: float) -> None:
-    repo = install_metabase(site)
+    repo = install_metabase(site, concept_base_uri=sandbox.concept_uri)
     sandbox.extras["metabase_repo"] = repo
     flat: dict[tuple[str, str, str], str] = {(k.qid, k.field, k.lang): t.text for k, t in terms.items()}
     with _BackDated(site.wiki, start):

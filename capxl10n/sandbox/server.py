@@ -34,6 +34,7 @@ from capxl10n.sandbox.httpd import KeepAliveWSGIServer
 from capxl10n.sandbox.mediawiki import modules as mediawiki
 from capxl10n.sandbox.stats import Stats
 from capxl10n.sandbox.store.wiki import METABASE_NAMESPACES, METAWIKI_NAMESPACES, WIKIDATA_NAMESPACES, Wiki
+from capxl10n.sandbox.wikibase.repo import METABASE_CONCEPT_BASE
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,12 @@ class Sandbox:
     def __init__(self, seed: int = 1, capacities: int = 250, languages: int = 42, latency_ms: float = 0,
                  faults: FaultSpec | str | None = None, *, port: int = 0, sparql_lag: float = 0.0,
                  clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic, snapshot: Any = None) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, snapshot: Any = None,
+                 concept_uri: str = METABASE_CONCEPT_BASE) -> None:
         self.seed = seed
+        #: Metabase's entity IRI base (conceptBaseUri) in RDF, SPARQL and wbsearchentities: the real
+        #: Metabase's by default, whatever port the sandbox serves on
+        self.concept_uri = concept_uri
         self.capacities = capacities
         self.languages = languages
         self.port = port
@@ -177,7 +182,7 @@ class Sandbox:
 
     def dump(self) -> dict[str, Any]:
         return {"seed": self.seed, "capacities": self.capacities, "languages": self.languages,
-                "url": self.url, "sites": {name: site.wiki.dump() for name, site in self.sites.items()},
+                "url": self.url, "concept_uri": self.concept_uri, "sites": {name: site.wiki.dump() for name, site in self.sites.items()},
                 "seeded": self.seeded.to_json() if self.seeded else None}
 
     def transport(self) -> WSGITransport:

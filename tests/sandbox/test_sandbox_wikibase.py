@@ -60,10 +60,10 @@ def test_bad_entity_data_is_refused_with_the_real_code(data: str, code: str) -> 
 
 
 def test_entity_data_accepts_both_shapes_and_removals() -> None:
-    changes, _ = parse_data(json.dumps({"labels": [{"language": "de", "value": "x"}],
-                                        "descriptions": {"fr": {"language": "fr", "remove": ""},
-                                                         "es": {"language": "es", "value": " "}}}),
-                            {"de", "fr", "es"})
+    changes = parse_data(json.dumps({"labels": [{"language": "de", "value": "x"}],
+                                     "descriptions": {"fr": {"language": "fr", "remove": ""},
+                                                      "es": {"language": "es", "value": " "}}}),
+                         {"de", "fr", "es"}).changes
     assert changes == [TermChange("labels", "de", "x"), TermChange("descriptions", "fr", None),
                        TermChange("descriptions", "es", None)]
 

@@ -20,6 +20,19 @@ from capxl10n.errors import UsageError
 
 #: The profile ``serve`` writes unless told otherwise (beside the state it names).
 DEFAULT_PROFILE_OUT = ".capxl10n/sandbox-profile.toml"
+#: The real Metabase's concept URI, the sandbox's default (kept equal to capxl10n.sandbox.wikibase.repo's).
+DEFAULT_CONCEPT_URI = "https://metabase.wikibase.cloud/entity/"
+
+
+def check_concept_uri(uri: str) -> None:
+    """An entity IRI base must be an absolute http(s) IRI ending in ``/`` (entity ids are appended to it)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not uri.endswith("/") or any(
+            ch in uri for ch in ' <>"{}|\\^`'):
+        raise UsageError(f"--concept-uri: {uri!r} is not an http(s) IRI ending in '/'",
+                         hint="e.g. https://metabase.wikibase.cloud/entity/ (the real Metabase's)")
 
 
 @click.group("sandbox")
@@ -39,9 +52,12 @@ def sandbox_group() -> None:
               help="Fault spec, e.g. '5xx=0.05,429=0.02:retry_after=1,maxlag=10s:lag=7' (docs/sandbox.md).")
 @click.option("--profile-out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help=f"Write a ready profile here [default: {DEFAULT_PROFILE_OUT}, beside the sandbox's state].")
+@click.option("--concept-uri", default=DEFAULT_CONCEPT_URI, show_default=True,
+              help="Metabase's entity IRI base (conceptBaseUri) in SPARQL answers and RDF; the written profile "
+                   "uses it as entity_prefix.")
 @pass_env
 def serve(env: Env, port: int, seed: int, capacities: int, languages: int, latency_ms: float,
-          faults: str | None, profile_out: Path | None) -> None:
+          faults: str | None, profile_out: Path | None, concept_uri: str) -> None:
     """Serve the sandbox until Ctrl-C or SIGTERM; write a ready profile and print the command that uses it.
 
     While it runs, `capxl10n --profile sandbox …` finds it too, whatever its port (it announces
@@ -60,8 +76,9 @@ def serve(env: Env, port: int, seed: int, capacities: int, languages: int, laten
         spec = FaultSpec.parse(faults)
     except ValueError as exc:
         raise UsageError(f"--faults: {exc}", hint="see docs/sandbox.md for the fault syntax") from None
+    check_concept_uri(concept_uri)
     sb = Sandbox(seed=seed, capacities=capacities, languages=languages, latency_ms=latency_ms, faults=spec,
-                 port=port)
+                 port=port, concept_uri=concept_uri)
     try:
         sb.start()
     except OSError as exc:
@@ -69,7 +86,8 @@ def serve(env: Env, port: int, seed: int, capacities: int, languages: int, laten
                          hint="choose another --port (0 picks a free one)") from None
     state = (env.state_path or Path(DEFAULT_STATE)).absolute()
     catalogs = (env.catalogs_path or Path("catalogs")).absolute()
-    written = write_profile((profile_out or Path(DEFAULT_PROFILE_OUT)).absolute(), sb.url, state, catalogs)
+    written = write_profile((profile_out or Path(DEFAULT_PROFILE_OUT)).absolute(), sb.url, state, catalogs,
+                            concept_uri=concept_uri)
 
     def detach(why: str) -> None:
         moved = detach_state(state)
@@ -112,13 +130,15 @@ def serve(env: Env, port: int, seed: int, capacities: int, languages: int, laten
 DEFAULT_STATE = ".capxl10n/sandbox.sqlite"
 
 
-def write_profile(path: Path, url: str, state: Path, catalogs: Path) -> Path:
+def write_profile(path: Path, url: str, state: Path, catalogs: Path, *,
+                  concept_uri: str = DEFAULT_CONCEPT_URI) -> Path:
     """The shipped sandbox profile, moved to ``url``, with absolute state and catalogs paths (usable from
-    any directory); written whole or not at all."""
+    any directory) and the sandbox's concept URI as the entity prefix; written whole or not at all."""
     from importlib import resources
 
     text = resources.files("capxl10n").joinpath("profiles", "sandbox.toml").read_text(encoding="utf-8")
     text = text.replace("http://127.0.0.1:8765", url)
+    text = re.sub(r'(?m)^entity_prefix = .*$', lambda _m: f"entity_prefix = {json.dumps(concept_uri)}", text)
     text = re.sub(r'(?m)^state = .*$', lambda _m: f"state = {json.dumps(str(state))}", text)
     text = re.sub(r'(?m)^catalogs = .*$', lambda _m: f"catalogs = {json.dumps(str(catalogs))}", text)
     head = (f"# Written by `capxl10n sandbox serve` for the sandbox at {url} (process {os.getpid()}).\n"

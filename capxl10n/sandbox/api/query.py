@@ -59,19 +59,13 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
     page_outs: list[PageOut] | None = None
     wiki = site.wiki
     if generator is not None or titles or pageids or revids:
-        if sum(bool(x) for x in (generator is not None, titles, pageids, revids)) > 1:
-            raise ApiError("invalidparammix", 'The parameters "titles", "pageids", "revids" and "generator" '
-                           "can not be used together.", module="query")
+        if sum(bool(x) for x in (titles, pageids, revids)) > 1:
+            raise ApiError("invalidparammix", 'The parameters "titles", "pageids" and "revids" can not be used '
+                           "together.", module="query")
         pages: list[Any] = []
         missing_titles: list[tuple[int, str]] = []
         invalid: list[dict[str, Any]] = []
         normalized: list[dict[str, Any]] = []
-        if generator is not None:
-            req.module = generator
-            req.stats_module = f"query+{generator}"
-            pages = list(site.queries["generator"][generator](req))
-            req.module = "query"
-            query.update(req.query_data)
         sent = _raw_titles(req)
         for position, raw in enumerate(titles):
             original = sent[position] if position < len(sent) else raw
@@ -110,6 +104,21 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
                 if page is not None:
                     pages.append(page)
                     asked.setdefault(page.pageid, []).append(rev.revid)
+        if generator is not None:
+            # the generator runs on the titles/pageids/revids given (prop-like generators read them) and its
+            # pages, or titles that do not exist, become the page set
+            req.input_pages = list(dict.fromkeys(pages))
+            req.module = generator
+            req.stats_module = f"query+{generator}"
+            generated = list(site.queries["generator"][generator](req))
+            req.module = "query"
+            query.update(req.query_data)
+            pages, missing_titles, invalid, asked = [], [], [], {}
+            for item in generated:
+                if isinstance(item, str):
+                    missing_titles.append(wiki.normalize_title(item))
+                else:
+                    pages.append(item)
         if normalized:
             query["normalized"] = normalized
         if follow:
@@ -122,9 +131,10 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
             seen.add(page.pageid)
             page_outs.append(PageOut(page, {"pageid": page.pageid, "ns": page.ns, "title": page.title},
                                      sorted(set(asked[page.pageid])) if revids else None))
-        for position, (ns, title) in enumerate(missing_titles, start=1):
+        # ApiPageSet numbers invalid titles first (-1, -2…), then missing ones
+        for position, (ns, title) in enumerate(missing_titles, start=len(invalid) + 1):
             page_outs.append(PageOut(None, {"ns": ns, "title": title, "missing": True, "_fake": -position}))
-        for position, item in enumerate(invalid, start=len(missing_titles) + 1):
+        for position, item in enumerate(invalid, start=1):
             page_outs.append(PageOut(None, {**item, "_fake": -position}))
     for kind in ("prop", "list", "meta"):
         for name in module_names[kind]:
@@ -134,8 +144,8 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
             req.stats_module = f"query+{name}"
             handler = site.queries[kind][name]
             if kind == "prop":
-                if page_outs:
-                    handler(req, page_outs)
+                # run even on no page: a module's parameters are read (never "unrecognized") as in ApiQuery
+                handler(req, page_outs or [])
             else:
                 result = handler(req)
                 if result:
@@ -200,18 +210,21 @@ def _follow_redirects(req: ApiRequest, pages: list[Any], missing: list[tuple[int
 
 
 def _render_pages(req: ApiRequest, outs: list[PageOut]) -> Any:
+    """``query.pages`` as ApiQuery gives it: fv1 an object keyed by page id (missing titles, invalid ones,
+    then the pages, each in the order found); fv2 a list sorted by that id (negative ids of missing and
+    invalid titles first)."""
     def ordered(out: PageOut) -> dict[str, Any]:
         return {k: v for k, v in out.data.items() if k != "_fake"}
 
+    def page_key(out: PageOut) -> int:
+        return out.page.pageid if out.page is not None else int(out.data.get("_fake", -1))
+
     if req.fv2:
-        missing = [o for o in outs if o.page is None]
-        present = sorted((o for o in outs if o.page is not None), key=lambda o: o.page.pageid)  # type: ignore
-        return [ordered(o) for o in missing + present]
-    rendered: dict[str, Any] = {}
-    for out in outs:
-        key = str(out.page.pageid if out.page is not None else out.data.get("_fake", -1))
-        rendered[key] = ordered(out)
-    return rendered
+        return [ordered(o) for o in sorted(outs, key=page_key)]
+    missing = [o for o in outs if o.page is None and "invalid" not in o.data]
+    invalid = [o for o in outs if o.page is None and "invalid" in o.data]
+    present = [o for o in outs if o.page is not None]
+    return {str(page_key(out)): ordered(out) for out in [*missing, *invalid, *present]}
 
 
 def _continuation(req: ApiRequest, all_modules: list[str], generated: list[str], props: list[str],

@@ -79,6 +79,8 @@ class ApiRequest:
         self.query_data: dict[str, Any] = {}
         self.response_headers: dict[str, str] = {}
         self.stats_module = "main"
+        #: the pages named by titles/pageids/revids, for a generator that reads them (generator=templates)
+        self.input_pages: list[Any] = []
 
     # -- rendering helpers --------------------------------------------------
     @property
@@ -292,6 +294,10 @@ class ApiRequest:
         if self.user is None:
             return "+\\"
         return self.session.csrf_token
+
+    def query_pages(self) -> list[Any]:
+        """The page set a prop-like generator works on (the query's titles, pageids or revids)."""
+        return list(self.input_pages)
 
     def module_path(self, name: str | None = None) -> str:
         """A module's path as non-bc errors and warnings name it: ``query+allpages`` for a query submodule."""

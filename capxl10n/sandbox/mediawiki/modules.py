@@ -21,8 +21,8 @@ from typing import Any
 from capxl10n.sandbox.api.errors import ApiError, unsupported
 from capxl10n.sandbox.api.request import ApiRequest
 from capxl10n.sandbox.api.site import Site
+from capxl10n.sandbox.mediawiki import pageprops, sections
 from capxl10n.sandbox.mediawiki import query as mwquery
-from capxl10n.sandbox.mediawiki import sections
 from capxl10n.sandbox.mediawiki.query import CONTENT_FORMATS as CONTENT_MODELS
 from capxl10n.sandbox.store.wiki import (EditConflict, InvalidTitle, NoSuchRevision, Page, PageExists,
                                          PageMissing, SaveResult, User, parse_ts)
@@ -67,6 +67,7 @@ def install(site: Site, *, sitename: str = "TestWiki") -> None:
     site.register_query("meta", "siteinfo", siteinfo)
     site.register_query("meta", "userinfo", userinfo)
     mwquery.install(site)
+    pageprops.install(site)
 
 
 # -- login and tokens -------------------------------------------------------
@@ -136,10 +137,31 @@ def siteinfo(req: ApiRequest) -> dict[str, Any]:
                              "jobs": 0}
     if "dbrepllag" in props:
         out["dbrepllag"] = [{"host": "db-sandbox", "lag": int(site.faults.lag(site))}]
-    for name in props:
-        if name not in out:
-            out[name] = []
+    if "extensions" in props:
+        out["extensions"] = [{**ext, "license": f"{site.base_path}/w/index.php/Special:Version/License/{ext['name']}"}
+                             for ext in site.extensions]
+    if "magicwords" in props:
+        out["magicwords"] = [{"name": "redirect", "aliases": ["#REDIRECT"], "case-sensitive": False}]
+    if "usergroups" in props:
+        out["usergroups"] = _usergroups(req)
+    if "restrictions" in props:
+        out["restrictions"] = {"types": ["create", "edit", "move", "upload"], "levels": ["", "autoconfirmed", "sysop"],
+                               "cascadinglevels": ["sysop"], "semiprotectedlevels": ["autoconfirmed"]}
+    missing = [name for name in props if name not in out]
+    if missing:
+        raise unsupported(f"siteinfo's {', '.join(missing)}", "siteinfo")
     return out
+
+
+def _usergroups(req: ApiRequest) -> list[dict[str, Any]]:
+    """The groups this wiki's users are in, with their rights (``siprop=usergroups``)."""
+    from capxl10n.sandbox.api.errors import ANON_RIGHTS
+
+    groups: dict[str, set[str]] = {"*": set(ANON_RIGHTS)}
+    for user in req.site.wiki.users.values():
+        for group in user.groups:
+            groups.setdefault(group, set()).update(user.rights if group != "*" else ())
+    return [{"name": name, "rights": sorted(rights)} for name, rights in sorted(groups.items())]
 
 
 def general(req: ApiRequest) -> dict[str, Any]:
@@ -544,22 +566,88 @@ def delete(req: ApiRequest) -> dict[str, Any]:
 
 
 def paraminfo(req: ApiRequest) -> dict[str, Any]:
-    modules = req.multi("modules", None)
-    req.get("helpformat")
-    for name in ("querymodules", "mainmodule", "pagesetmodule", "formatmodules"):
-        req.get(name)
-    out = []
+    """action=paraminfo: the real modules' descriptions (copied from the peer: ``api/paraminfo_data.py``),
+    for the modules this site implements; ``main`` and ``query`` list only those (pywikibot builds and
+    checks every request from them)."""
+    paths = req.multi("modules", None)
+    req.enum("helpformat", ("html", "wikitext", "raw", "none"), "none")
+    out: dict[str, Any] = {"helpformat": "none"}
+    for name, key, prefix in (("querymodules", "querymodules", "query+"),):
+        legacy = req.multi(name, None)
+        if legacy:
+            req.deprecated("paraminfo", f'The parameter "{name}" has been deprecated.', f"paraminfo&{name}",
+                           key="apiwarn-deprecation-parameter", params=[name])
+            out[key] = [m for m in (_module_info(req, prefix + n) for n in legacy) if m is not None]
+    if req.flag("mainmodule"):
+        req.deprecated("paraminfo", 'The parameter "mainmodule" has been deprecated.', "paraminfo&mainmodule",
+                       key="apiwarn-deprecation-parameter", params=["mainmodule"])
+        out["mainmodule"] = _module_info(req, "main")
+    req.unsupported("pagesetmodule", "formatmodules")
+    modules = []
+    for path in _expand(req, paths):
+        info = _module_info(req, path)
+        if info is not None:
+            modules.append(info)
+    if modules:
+        out["modules"] = modules
+    return {"paraminfo": out}
+
+
+def _expand(req: ApiRequest, paths: list[str]) -> list[str]:
+    """``query+*`` (and ``*``) stand for every submodule, as ApiParamInfo expands them."""
     site = req.site
-    for name in modules:
-        path = name
-        bare = name.split("+")[-1]
-        known = bare in site.actions or bare == "query" or any(bare in site.queries[k] for k in site.queries)
-        if not known:
-            req.warn("paraminfo", f'The module "{name}" does not have a submodule "{bare}".', "badmodule")
+    out: list[str] = []
+    for path in paths:
+        if path == "*":
+            out.extend(sorted({"query", *site.actions}))
+        elif path == "query+*":
+            out.extend(f"query+{name}" for name in sorted({n for kind in ("prop", "list", "meta", "generator")
+                                                            for n in site.queries[kind]}))
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))
+
+
+def _module_info(req: ApiRequest, path: str) -> dict[str, Any] | None:
+    """One module's paraminfo, or None (with ApiParamInfo's warning) when this site does not implement it."""
+    from capxl10n.sandbox.api.paraminfo_data import PARAMINFO
+
+    site = req.site
+    parent, _, name = path.rpartition("+")
+    if path == "main":
+        implemented = True
+    elif parent == "":
+        implemented = path == "query" or path in site.actions
+    elif parent == "query":
+        implemented = any(name in site.queries[kind] for kind in ("prop", "list", "meta", "generator"))
+    else:
+        implemented = False
+    data = PARAMINFO.get(path)
+    if not implemented or data is None:
+        owner = parent or "main"
+        req.warn("paraminfo", f'The module "{owner}" does not have a submodule "{name or path}".', "badmodule",
+                 key="apierror-badmodule-nosubmodules" if parent and parent != "query" else "apierror-badmodule-badsubmodule",
+                 params=[owner, name or path])
+        return None
+    info = json.loads(json.dumps(data).replace("$SERVER", f"{site.server}{site.base_path}/w"))
+    if path == "main":
+        _narrow(info, "action", sorted({"query", *site.actions}), "")
+        _narrow(info, "format", ["json", "jsonfm"], "")
+    elif path == "query":
+        for kind in ("prop", "list", "meta"):
+            _narrow(info, kind, sorted(site.queries[kind]), "query+")
+        _narrow(info, "generator", sorted(site.queries["generator"]), "query+")
+    elif parent == "query":
+        if name not in site.queries["generator"]:
+            info.pop("generator", None)
+    return dict(info)
+
+
+def _narrow(info: dict[str, Any], param: str, names: list[str], prefix: str) -> None:
+    """A module-list parameter of ``main``/``query`` reduced to the modules this site implements."""
+    for entry in info.get("parameters", []):
+        if entry.get("name") != param:
             continue
-        params = getattr(site, "param_info", {}).get(bare, [])
-        out.append({"name": bare, "classname": f"Sandbox\\{bare}", "path": path, "group": "action",
-                    "prefix": "", "source": "MediaWiki", "sourcename": "mediawiki",
-                    "licensetag": "GPL-2.0-or-later", "licenselink": "", "parameters": params,
-                    "templatedparameters": []})
-    return {"paraminfo": {"modules": out}}
+        entry["type"] = list(names)
+        if "submodules" in entry:
+            entry["submodules"] = {n: f"{prefix}{n}" if prefix else n for n in names}

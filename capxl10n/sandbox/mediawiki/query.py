@@ -259,7 +259,7 @@ def info(req: ApiRequest, pages: list[PageOut]) -> None:
             out.data["canonicalurl"] = out.data["fullurl"]
         if "protection" in props:
             out.data["protection"] = []
-            out.data["restrictiontypes"] = ["edit", "move"]
+            out.data["restrictiontypes"] = ["edit", "move"] if page is not None else ["create"]
 
 
 # -- allpages ---------------------------------------------------------------------

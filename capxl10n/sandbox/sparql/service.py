@@ -5,14 +5,19 @@ Why a real engine (pyoxigraph) and not canned answers: clients send the app's ow
 answers must be what a query service computes, in SPARQL 1.1 JSON results with the stored
 term codes as language tags (``"xml:lang": "pt-br"``).
 
-The RDF follows the Wikidata Query Service munging: every entity is
-``<{base}/entity/Q1>`` with ``rdfs:label`` per label (``skos:prefLabel`` and ``schema:name``
-copies with ``label_aliases=True``: they triple the store, so they are off by default),
-``schema:description``, ``wdt:Pn`` for best-rank statements (items as URIs, strings as plain
-literals), ``schema:version`` (lastrevid) and ``schema:dateModified``. The usual prefixes
-(``wd:``, ``wdt:``, ``rdfs:``, ``schema:``, ``skos:``, ``wikibase:``, ``xsd:``…) are predeclared,
-as on WDQS, with the base taken from the request's host so the in-process transport and a
-real port both see their own URIs.
+The RDF follows the Wikidata Query Service munging, under the repository's **concept URI**
+(``conceptBaseUri``; the real Metabase's ``https://metabase.wikibase.cloud/entity/`` by default,
+whatever host the sandbox listens on, so a client that hard-codes production IRIs gets the same
+answers as from production): every entity is ``<{concept}Q1>`` with ``rdfs:label`` per label
+(``skos:prefLabel`` and ``schema:name`` copies with ``label_aliases=True``: they triple the store,
+so they are off by default), ``skos:altLabel`` per alias, ``schema:description``, ``wdt:Pn`` for
+best-rank values (items and URLs as IRIs, strings and external ids as plain literals, ``somevalue``
+as a ``.well-known/genid`` IRI, ``novalue`` as ``a wdno:Pn``), the full statements
+(``p:Pn`` → ``wds:`` node with ``ps:``, ``pq:``, ``wikibase:rank``, ``wikibase:BestRank`` and
+``prov:wasDerivedFrom`` → ``wdref:`` nodes with ``pr:``), ``schema:version`` (lastrevid) and
+``schema:dateModified``. The usual prefixes (``wd:``, ``wdt:``, ``p:``, ``ps:``, ``pq:``, ``pr:``,
+``wds:``, ``wdref:``, ``wdno:``, ``rdfs:``, ``schema:``, ``skos:``, ``wikibase:``, ``prov:``,
+``xsd:``…) are predeclared, as on WDQS.
 
 Lag: the real service applies edits seconds to minutes late (and can stall). Each entity's
 triples live in their own named graph, so an update replaces one graph (incremental: no
@@ -45,10 +50,18 @@ SCHEMA_NAME: Final = ox.NamedNode("http://schema.org/name")
 SCHEMA_DESC: Final = ox.NamedNode("http://schema.org/description")
 SCHEMA_VERSION: Final = ox.NamedNode("http://schema.org/version")
 SCHEMA_MODIFIED: Final = ox.NamedNode("http://schema.org/dateModified")
+SKOS_ALT: Final = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
+PROV_DERIVED: Final = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 RDF_TYPE: Final = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER: Final = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 XSD_DATETIME: Final = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 WIKIBASE: Final = "http://wikiba.se/ontology#"
+WIKIBASE_RANK: Final = ox.NamedNode(WIKIBASE + "rank")
+RANK_NODES: Final = {"preferred": ox.NamedNode(WIKIBASE + "PreferredRank"),
+                     "normal": ox.NamedNode(WIKIBASE + "NormalRank"),
+                     "deprecated": ox.NamedNode(WIKIBASE + "DeprecatedRank")}
+#: Datatypes whose values WDQS writes as IRIs (not literals).
+IRI_DATATYPES: Final = frozenset({"url", "wikibase-item", "wikibase-property"})
 
 JSON_TYPE: Final = "application/sparql-results+json;charset=utf-8"
 FORMATS: Final = {
@@ -63,21 +76,50 @@ ACCEPT_FORMATS: Final = (("application/sparql-results+json", "json"), ("applicat
 _PREFIX_RE = re.compile(r"PREFIX\s+([A-Za-z][\w-]*)?\s*:", re.IGNORECASE)
 
 
+def root_of(concept_base: str) -> str:
+    """The IRI root a Wikibase's RDF hangs off: ``https://x/`` for the concept URI ``https://x/entity/``."""
+    return concept_base[: -len("entity/")] if concept_base.endswith("entity/") else concept_base
+
+
 def default_prefixes(base: str) -> dict[str, str]:
-    """The prefixes WDQS declares for every query, with this Metabase's own base."""
+    """The prefixes WDQS declares for every query, under this Metabase's IRI root (see :func:`root_of`)."""
     return {
         "wd": f"{base}entity/", "wdt": f"{base}prop/direct/", "p": f"{base}prop/",
-        "ps": f"{base}prop/statement/", "pq": f"{base}prop/qualifier/", "wikibase": WIKIBASE,
+        "ps": f"{base}prop/statement/", "pq": f"{base}prop/qualifier/", "pr": f"{base}prop/reference/",
+        "wdno": f"{base}prop/novalue/", "wds": f"{base}entity/statement/", "wdref": f"{base}reference/",
+        "wikibase": WIKIBASE, "prov": "http://www.w3.org/ns/prov#",
         "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
         "schema": "http://schema.org/", "skos": "http://www.w3.org/2004/02/skos/core#",
         "xsd": "http://www.w3.org/2001/XMLSchema#", "bd": "http://www.bigdata.com/rdf#",
     }
 
 
+def _value_node(snak: dict[str, Any], base: str, datatype: str | None) -> ox.NamedNode | ox.Literal | None:
+    """A snak's value as WDQS writes it: entities and URLs as IRIs, other strings as plain literals, an
+    unknown value as a skolem IRI; None for ``novalue``."""
+    kind = snak.get("snaktype", "value")
+    if kind == "novalue":
+        return None
+    if kind == "somevalue":
+        return ox.NamedNode(f"{base}.well-known/genid/{snak.get('hash', '0')}")
+    value = snak.get("datavalue", {}).get("value")
+    if isinstance(value, dict) and "id" in value:
+        return ox.NamedNode(f"{base}entity/{value['id']}")
+    if isinstance(value, str):
+        if datatype == "url":
+            try:
+                return ox.NamedNode(value)
+            except ValueError:
+                return ox.Literal(value)
+        return ox.Literal(value)
+    return None
+
+
 def entity_quads(entity: wbe.Entity, revid: int, timestamp: str, base: str, *,
-                 label_aliases: bool = False) -> list[ox.Quad]:
-    """The munged RDF of one entity, in its own named graph (``label_aliases`` adds
-    ``skos:prefLabel``/``schema:name`` copies of each label, as WDQS has: 3× the label triples)."""
+                 label_aliases: bool = False,
+                 datatype_of: Callable[[str], str | None] = wbe.BUILTIN_DATATYPES.get) -> list[ox.Quad]:
+    """The munged RDF of one entity, in its own named graph, under the IRI root ``base`` (``label_aliases``
+    adds ``skos:prefLabel``/``schema:name`` copies of each label, as WDQS has: 3× the label triples)."""
     label_preds = (RDFS_LABEL, SKOS_PREF, SCHEMA_NAME) if label_aliases else (RDFS_LABEL,)
     subject = ox.NamedNode(f"{base}entity/{entity['id']}")
     graph = subject
@@ -92,18 +134,54 @@ def entity_quads(entity: wbe.Entity, revid: int, timestamp: str, base: str, *,
         quads.extend(ox.Quad(subject, pred, literal, graph) for pred in label_preds)
     for lang, term in (entity.get("descriptions") or {}).items():
         quads.append(ox.Quad(subject, SCHEMA_DESC, ox.Literal(term["value"], language=lang), graph))
+    for lang, aliases in (entity.get("aliases") or {}).items():
+        for alias in aliases:
+            quads.append(ox.Quad(subject, SKOS_ALT, ox.Literal(alias["value"], language=lang), graph))
     for prop, claims in (entity.get("claims") or {}).items():
-        ranks = {c.get("rank", "normal") for c in claims}
-        best = "preferred" if "preferred" in ranks else "normal"
-        predicate = ox.NamedNode(f"{base}prop/direct/{prop}")
-        for claim in claims:
-            if claim.get("rank", "normal") != best:
-                continue
-            value = claim.get("mainsnak", {}).get("datavalue", {}).get("value")
-            if isinstance(value, dict) and "id" in value:
-                quads.append(ox.Quad(subject, predicate, ox.NamedNode(f"{base}entity/{value['id']}"), graph))
-            elif isinstance(value, str):
-                quads.append(ox.Quad(subject, predicate, ox.Literal(value), graph))
+        quads.extend(_statement_quads(subject, prop, claims, base, graph, datatype_of))
+    return quads
+
+
+def _statement_quads(subject: ox.NamedNode, prop: str, claims: list[dict[str, Any]], base: str, graph: ox.NamedNode,
+                     datatype_of: Callable[[str], str | None]) -> list[ox.Quad]:
+    """One property's statements: ``wdt:`` for the best rank (preferred, else normal; never deprecated) and the
+    full ``p:``/``ps:``/``pq:``/``pr:`` statement and reference nodes."""
+    quads: list[ox.Quad] = []
+    ranks = {c.get("rank", "normal") for c in claims}
+    best = "preferred" if "preferred" in ranks else "normal"
+    direct = ox.NamedNode(f"{base}prop/direct/{prop}")
+    for claim in claims:
+        snak = claim.get("mainsnak", {})
+        rank = claim.get("rank", "normal")
+        value = _value_node(snak, base, datatype_of(prop))
+        node = ox.NamedNode(f"{base}entity/statement/{str(claim.get('id', '')).replace('$', '-')}")
+        quads.append(ox.Quad(subject, ox.NamedNode(f"{base}prop/{prop}"), node, graph))
+        quads.append(ox.Quad(node, RDF_TYPE, ox.NamedNode(WIKIBASE + "Statement"), graph))
+        quads.append(ox.Quad(node, WIKIBASE_RANK, RANK_NODES.get(rank, RANK_NODES["normal"]), graph))
+        if rank == best:
+            quads.append(ox.Quad(node, RDF_TYPE, ox.NamedNode(WIKIBASE + "BestRank"), graph))
+            if value is not None:
+                quads.append(ox.Quad(subject, direct, value, graph))
+            else:
+                quads.append(ox.Quad(subject, RDF_TYPE, ox.NamedNode(f"{base}prop/novalue/{prop}"), graph))
+        if value is not None:
+            quads.append(ox.Quad(node, ox.NamedNode(f"{base}prop/statement/{prop}"), value, graph))
+        else:
+            quads.append(ox.Quad(node, RDF_TYPE, ox.NamedNode(f"{base}prop/novalue/{prop}"), graph))
+        for qprop, qualifiers in (claim.get("qualifiers") or {}).items():
+            for qualifier in qualifiers:
+                qvalue = _value_node(qualifier, base, datatype_of(qprop))
+                if qvalue is not None:
+                    quads.append(ox.Quad(node, ox.NamedNode(f"{base}prop/qualifier/{qprop}"), qvalue, graph))
+        for reference in claim.get("references") or []:
+            ref = ox.NamedNode(f"{base}reference/{reference.get('hash', '0')}")
+            quads.append(ox.Quad(node, PROV_DERIVED, ref, graph))
+            quads.append(ox.Quad(ref, RDF_TYPE, ox.NamedNode(WIKIBASE + "Reference"), graph))
+            for rprop, snaks in (reference.get("snaks") or {}).items():
+                for rsnak in snaks:
+                    rvalue = _value_node(rsnak, base, datatype_of(rprop))
+                    if rvalue is not None:
+                        quads.append(ox.Quad(ref, ox.NamedNode(f"{base}prop/reference/{rprop}"), rvalue, graph))
     return quads
 
 
@@ -135,9 +213,14 @@ class SparqlService:
     def __init__(self, source: Callable[[], Iterable[tuple[str, wbe.Entity, int, str]]], *,
                  site_path: str = "/metabase", lag_seconds: float = 0.0, lag_edits: int = 0,
                  clock: Callable[[], float] = time.monotonic,
-                 block: Callable[[Request], bool] | None = None, label_aliases: bool = False) -> None:
+                 block: Callable[[Request], bool] | None = None, label_aliases: bool = False,
+                 concept_base: str = "https://metabase.wikibase.cloud/entity/",
+                 datatype_of: Callable[[str], str | None] = wbe.BUILTIN_DATATYPES.get) -> None:
         self.source = source
         self.label_aliases = label_aliases
+        #: the repository's concept URI: every IRI the service answers with is under its root
+        self.base = root_of(concept_base)
+        self.datatype_of = datatype_of
         self.site_path = site_path.rstrip("/")
         self.lag_seconds = lag_seconds
         self.lag_edits = lag_edits
@@ -214,21 +297,23 @@ class SparqlService:
             graph = ox.NamedNode(f"{self._base}entity/{item.entity_id}")
             self._store.remove_graph(graph)
             self._store.extend(entity_quads(item.entity, item.revid, item.timestamp, self._base,
-                                            label_aliases=self.label_aliases))
+                                            label_aliases=self.label_aliases, datatype_of=self.datatype_of))
 
     def _store_for(self, base: str) -> ox.Store:
         if self._store is None or self._base != base:
             store = ox.Store()
             quads: list[ox.Quad] = []
             for entity, revid, ts in self._applied.values():
-                quads.extend(entity_quads(entity, revid, ts, base, label_aliases=self.label_aliases))
+                quads.extend(entity_quads(entity, revid, ts, base, label_aliases=self.label_aliases,
+                                          datatype_of=self.datatype_of))
             store.bulk_extend(quads)
             self._store, self._base = store, base
         return self._store
 
     # -- queries ------------------------------------------------------------
-    def run(self, query: str, base: str, fmt: str = "json") -> tuple[int, str, bytes]:
-        """(HTTP status, content type, body) for one query against ``base`` URIs."""
+    def run(self, query: str, base: str | None = None, fmt: str = "json") -> tuple[int, str, bytes]:
+        """(HTTP status, content type, body) for one query (IRIs under ``base``, default the concept URI's root)."""
+        base = base or self.base
         self.catch_up()
         declared = {m.group(1) or "" for m in _PREFIX_RE.finditer(query)}
         # one line, so the engine's error positions keep the client's line numbers
@@ -267,8 +352,7 @@ class SparqlService:
         if not query:
             return Response("Missing query: pass ?query=<SPARQL> (GET) or a form field query (POST)\n",
                             status=400, content_type="text/plain;charset=utf-8")
-        base = f"{request.host_url}{self.site_path.lstrip('/')}/"
-        status, content_type, body = self.run(query, base, self._format(request))
+        status, content_type, body = self.run(query, self.base, self._format(request))
         return Response(body, status=status, content_type=content_type)
 
     @staticmethod
@@ -283,7 +367,8 @@ class SparqlService:
         return "xml"  # Blazegraph's default when the client states no preference
 
     def describe(self) -> dict[str, Any]:
-        return {"lag_seconds": self.lag_seconds, "lag_edits": self.lag_edits, "paused": self.paused,
+        return {"concept_base": f"{self.base}entity/", "lag_seconds": self.lag_seconds, "lag_edits": self.lag_edits,
+                "paused": self.paused,
                 "pending": self.pending, "entities": len(self._applied), "queries": self.queries}
 
 
@@ -315,7 +400,8 @@ def install_sparql(app: Any, site: Any, repo: Any, *, lag_seconds: float = 0.0, 
                    label_aliases: bool = False) -> SparqlService:
     """Create the service for ``repo``, listen to its edits and route ``/<site>/query/sparql``."""
     service = SparqlService(repo_source(repo), site_path=site.base_path, lag_seconds=lag_seconds,
-                            lag_edits=lag_edits, clock=clock, block=block, label_aliases=label_aliases)
+                            lag_edits=lag_edits, clock=clock, block=block, label_aliases=label_aliases,
+                            concept_base=repo.concept_base, datatype_of=repo.datatype_of)
     repo.listeners.append(service.notify)
     app.add_route(f"{site.base_path}/query/sparql", service.handle, site=site.name, module="sparql")
     return service

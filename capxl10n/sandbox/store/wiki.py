@@ -204,6 +204,9 @@ def sha1_base36(text: str) -> str:
 
 
 _IP = re.compile(r"[0-9.]+|[0-9a-fA-F:]+")  # anonymous editors (user id 0 in MediaWiki)
+_TEMPLATE = re.compile(r"\{\{\s*([^{}|#<>\[\]\n]+?)\s*(?:\|[^{}]*)?\}\}")
+#: Magic words and parser functions that look like templates but are not (``{{PAGENAME}}``, ``{{DEFAULTSORT:x}}``)
+_MAGIC = re.compile(r"^(?:[A-Z0-9_]+(?::.*)?|subst:.*|safesubst:.*|msgnw:.*|int:.*|#.*)$")
 _REDIRECT = re.compile(r"^\s*#REDIRECT\s*:?\s*\[\[([^\[\]|#]+)", re.IGNORECASE)
 _WIKILINK = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\]|]*)?(?:\|[^\]]*)?\]\]")
 
@@ -211,6 +214,44 @@ _WIKILINK = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\]|]*)?(?:\|[^\]]*)?\]\]")
 def wikitext_links(text: str) -> list[str]:
     """Titles of ``[[Target|label]]`` links in wikitext."""
     return [m.group(1).strip() for m in _WIKILINK.finditer(text) if not m.group(1).startswith(":")]
+
+
+@dataclass(frozen=True)
+class WikitextParts:
+    """What the parser records for a wikitext page: page links, transcluded templates, categories."""
+
+    links: tuple[str, ...]
+    templates: tuple[str, ...]
+    categories: tuple[str, ...]
+
+
+def wikitext_parts(text: str) -> WikitextParts:
+    """``[[X]]`` (a page link; ``[[:Category:X]]`` too), ``[[Category:X]]`` (a category), ``{{X}}`` (the
+    template ``Template:X``; ``{{:X}}`` the page X), as raw titles; magic words and parser functions skipped.
+
+    >>> wikitext_parts("a [[Link one]] [[Category:Cat one]] {{Tmpl one|x}} {{PAGENAME}} [[:Category:C]]")
+    WikitextParts(links=('Link one', 'Category:C'), templates=('Template:Tmpl one',), categories=('Category:Cat one',))
+    """
+    links: list[str] = []
+    categories: list[str] = []
+    for match in _WIKILINK.finditer(text):
+        target = match.group(1).strip()
+        if target.startswith(":"):
+            links.append(target[1:].strip())
+        elif target.lower().replace("_", " ").startswith("category:"):
+            categories.append("Category:" + target.split(":", 1)[1].strip())
+        else:
+            links.append(target)
+    templates = []
+    for match in _TEMPLATE.finditer(text):
+        name = match.group(1).strip()
+        if _MAGIC.match(name):
+            continue
+        templates.append(name[1:] if name.startswith(":") else
+                         (name if ":" in name and name.split(":", 1)[0].strip().lower() in ("template", "module")
+                          else f"Template:{name}"))
+    return WikitextParts(tuple(dict.fromkeys(links)), tuple(dict.fromkeys(templates)),
+                         tuple(dict.fromkeys(categories)))
 
 
 #: CommentStore::COMMENT_CHARACTER_LIMIT: longer summaries are cut to 497 characters and "...".
@@ -280,6 +321,10 @@ class Wiki:
         self.link_extractors: dict[str, Callable[[str], Iterable[str]]] = {"wikitext": wikitext_links}
         self._links: dict[int, frozenset[str]] = {}
         self._backlinks: dict[str, set[int]] = {}
+        #: templatelinks and categorylinks of each page (wikitext), and category -> member page ids
+        self._templates: dict[int, tuple[str, ...]] = {}
+        self._categories: dict[int, tuple[str, ...]] = {}
+        self._members: dict[str, set[int]] = {}
         self.add_user("MediaWiki default", system=True)
 
     # -- users and sessions --------------------------------------------------
@@ -391,6 +436,12 @@ class Wiki:
     def unprefixed(self, page: Page) -> str:
         return self._unprefixed(page)
 
+    def unprefixed_title(self, title: str) -> str:
+        """A normalised title without its namespace prefix (``Template:X`` → ``X``)."""
+        ns, norm = self.normalize_title(title)
+        prefix = self.namespaces.get(ns, "")
+        return norm[len(prefix) + 1:] if prefix else norm
+
     def current_timestamp(self) -> str:
         """The server clock for ``curtimestamp``: never before the last write; does not move it."""
         with self.lock:
@@ -454,17 +505,33 @@ class Wiki:
                 hook(self, result, user)
             return result
 
+    def _titles(self, raw: Iterable[str]) -> list[str]:
+        found = []
+        for title in raw:
+            try:
+                found.append(self.normalize_title(title)[1])
+            except InvalidTitle:
+                continue
+        return list(dict.fromkeys(found))
+
     def _update_links(self, page: Page) -> None:
-        extractor = self.link_extractors.get(page.content_model)
         new: frozenset[str] = frozenset()
-        if extractor is not None:
-            found = set()
-            for raw in extractor(page.text):
-                try:
-                    found.add(self.normalize_title(raw)[1])
-                except InvalidTitle:
-                    continue
-            new = frozenset(found)
+        if page.content_model == "wikitext":
+            parts = wikitext_parts(page.text)
+            templates = tuple(self._titles(parts.templates))
+            # the parser records a link to a template that does not exist (its red link)
+            new = frozenset(self._titles(parts.links)) | {t for t in templates if t not in self.pages}
+            self._templates[page.pageid] = templates
+            categories = tuple(self._titles(parts.categories))
+            for old_cat in self._categories.get(page.pageid, ()):
+                self._members.get(old_cat, set()).discard(page.pageid)
+            for cat in categories:
+                self._members.setdefault(cat, set()).add(page.pageid)
+            self._categories[page.pageid] = categories
+        else:
+            extractor = self.link_extractors.get(page.content_model)
+            if extractor is not None:
+                new = frozenset(self._titles(extractor(page.text)))
         old = self._links.get(page.pageid, frozenset())
         for title in old - new:
             self._backlinks.get(title, set()).discard(page.pageid)
@@ -480,6 +547,16 @@ class Wiki:
 
     def links(self, page: Page) -> frozenset[str]:
         return self._links.get(page.pageid, frozenset())
+
+    def templates(self, page: Page) -> tuple[str, ...]:
+        return self._templates.get(page.pageid, ())
+
+    def categories(self, page: Page) -> tuple[str, ...]:
+        return self._categories.get(page.pageid, ())
+
+    def category_members(self, category: str) -> list[Page]:
+        with self.lock:
+            return [self.pages_by_id[i] for i in sorted(self._members.get(category, ())) if i in self.pages_by_id]
 
     def _check_conflict(self, page: Page, user: User, text: str, base_revid: int | None,
                         base_timestamp: str | None) -> str | None:
@@ -548,6 +625,9 @@ class Wiki:
             del self.pages_by_id[page.pageid]
             for title in self._links.pop(page.pageid, frozenset()):
                 self._backlinks.get(title, set()).discard(page.pageid)
+            self._templates.pop(page.pageid, None)
+            for cat in self._categories.pop(page.pageid, ()):
+                self._members.get(cat, set()).discard(page.pageid)
             when = self.now()
             self.deleted[page.title] = when
             return self.add_log("delete", "delete", page.ns, page.title, page.pageid, user, when, reason)

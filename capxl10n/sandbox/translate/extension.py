@@ -253,6 +253,12 @@ def install(site: Site) -> Translate:
     """Register Translate's modules and edit filter on Meta-Wiki; return its state."""
     translate = Translate(site)
     site.namespace_protection[TRANSLATIONS_NS] = "translate"
+    site.extensions.append({"type": "specialpage", "name": "Translate", "namemsg": "translate-extensionname",
+                            "descriptionmsg": "translate-desc",
+                            "author": "Niklas Laxström, Siebrand Mazeland, Santhosh Thottingal, Amir E. Aharoni, "
+                                      "Abijeet Patro, ...",
+                            "url": "https://www.mediawiki.org/wiki/Extension:Translate", "version": "2022-07-28",
+                            "license-name": "GPL-2.0-or-later"})
     site.edit_filters.append(translate.edit_filter)
     site.register_query("list", "messagecollection", lambda req: messagecollection(req, translate, ""))
     site.register_query("generator", "messagecollection",

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from capxl10n.core import langs
 from capxl10n.errors import UnknownLanguage
+from capxl10n.sandbox.wikibase.statements import find_statement, output_statement, snak_hash
 
 ENTITY_ID_RE: Final = re.compile(r"^([QP])([1-9][0-9]{0,9})$", re.IGNORECASE)
 TERM_FIELDS: Final = ("labels", "descriptions")
@@ -106,11 +107,81 @@ def changed_terms(before: Entity, after: Entity) -> dict[tuple[str, str], tuple[
             if old.get(key) != new.get(key)}
 
 
-# --- statements -----------------------------------------------------------------------------
+def aliases_of(entity: Entity, lang: str) -> list[str]:
+    return [a["value"] for a in (entity.get("aliases") or {}).get(lang, []) if isinstance(a, dict) and "value" in a]
 
-def _snak_hash(prop: str, datavalue: Mapping[str, Any]) -> str:
-    raw = json.dumps([prop, datavalue], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+def set_aliases(entity: Entity, lang: str, values: Sequence[str]) -> None:
+    """Replace one language's aliases (duplicates dropped, first kept; none removes the language)."""
+    aliases = entity.get("aliases")
+    if not isinstance(aliases, dict):  # a new entity's storage form has [] for "no aliases"
+        aliases = entity["aliases"] = {}
+    unique = list(dict.fromkeys(values))
+    if unique:
+        aliases[lang] = [{"language": lang, "value": v} for v in unique]
+    else:
+        aliases.pop(lang, None)
+
+
+def aspects(entity: Entity) -> dict[tuple[str, str], Any]:
+    """Every part a patch works on: ``(labels|descriptions, lang)`` → text, ``(aliases, lang)`` → tuple of
+    texts, ``(claims, guid)`` → the statement as stored (canonical JSON)."""
+    out: dict[tuple[str, str], Any] = dict(terms_of(entity))
+    for lang in (entity.get("aliases") or {}):
+        values = aliases_of(entity, lang)
+        if values:
+            out[("aliases", lang)] = tuple(values)
+    for statements in (entity.get("claims") or {}).values():
+        for statement in statements:
+            out[("claims", str(statement.get("id")))] = json.dumps(statement, sort_keys=True)
+    return out
+
+
+def changed_aspects(before: Entity, after: Entity) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """``{aspect: (old, new)}`` for every label, description, language's aliases and statement that differs."""
+    old, new = aspects(before), aspects(after)
+    return {key: (old.get(key), new.get(key)) for key in sorted(old.keys() | new.keys())
+            if old.get(key) != new.get(key)}
+
+
+def set_aspect(entity: Entity, key: tuple[str, str], value: Any) -> None:
+    """Write one aspect (None removes it): what :func:`changed_aspects` reported, onto another revision."""
+    kind, name = key
+    if kind in TERM_FIELDS:
+        set_term(entity, kind, name, value)
+    elif kind == "aliases":
+        set_aliases(entity, name, list(value or ()))
+    else:
+        set_statement(entity, name, json.loads(value) if value is not None else None)
+
+
+def set_statement(entity: Entity, guid: str, statement: Mapping[str, Any] | None) -> None:
+    """Replace (in place), add (last of its property) or, with None, remove the statement ``guid``."""
+    claims = entity.setdefault("claims", {})
+    for prop, statements in list(claims.items()):
+        for position, current in enumerate(statements):
+            if str(current.get("id", "")).upper() == guid.upper():
+                if statement is None:
+                    del statements[position]
+                    if not statements:
+                        del claims[prop]
+                elif statement["mainsnak"]["property"] == prop:
+                    statements[position] = dict(statement)
+                else:
+                    del statements[position]
+                    if not statements:
+                        del claims[prop]
+                    claims.setdefault(statement["mainsnak"]["property"], []).append(dict(statement))
+                return
+    if statement is not None:
+        claims.setdefault(statement["mainsnak"]["property"], []).append(dict(statement))
+
+
+def statement_of(entity: Entity, guid: str) -> dict[str, Any] | None:
+    return find_statement(entity, guid)
+
+
+# --- statements -----------------------------------------------------------------------------
 
 
 def _guid(subject: str, prop: str, value: Any) -> str:
@@ -129,8 +200,8 @@ def statement(subject: str, prop: str, value: str, datatype: str) -> dict[str, A
                                                "id": target}, "type": "wikibase-entityid"}
     else:
         datavalue = {"value": value, "type": "string"}
-    return {"mainsnak": {"snaktype": "value", "property": prop, "hash": _snak_hash(prop, datavalue),
-                         "datavalue": datavalue},
+    snak = {"snaktype": "value", "property": prop, "datavalue": datavalue}
+    return {"mainsnak": {"snaktype": "value", "property": prop, "hash": snak_hash(snak), "datavalue": datavalue},
             "type": "statement", "id": _guid(subject, prop, value), "rank": "normal"}
 
 
@@ -180,19 +251,8 @@ class PageInfo:
 
 
 def output_claims(claims: Mapping[str, Any], datatype_of: Callable[[str], str | None]) -> dict[str, Any]:
-    """Claims as the API shows them: each main snak gains its property's ``datatype``."""
-    out: dict[str, Any] = {}
-    for prop, statements in claims.items():
-        shown = []
-        for claim in statements:
-            claim = copy.deepcopy(claim)
-            snak = claim.get("mainsnak", {})
-            datatype = datatype_of(prop)
-            if datatype and "datatype" not in snak:
-                snak["datatype"] = datatype
-            shown.append(claim)
-        out[prop] = shown
-    return out
+    """Claims as the API shows them: each snak (main, qualifiers, references) gains its property's ``datatype``."""
+    return {prop: [output_statement(claim, datatype_of) for claim in statements] for prop, statements in claims.items()}
 
 
 def full_output(entity: Entity, datatype_of: Callable[[str], str | None], lastrevid: int) -> dict[str, Any]:

@@ -17,12 +17,17 @@ from typing import Any
 from capxl10n.sandbox.api.errors import ANON_RIGHTS
 from capxl10n.sandbox.store.wiki import SaveResult, User, Wiki
 from capxl10n.sandbox.wikibase import entity as wbe
+from capxl10n.sandbox.wikibase.edit import StatementContext
 from capxl10n.sandbox.wikibase.languages import MUL, TERM_LANGUAGES
 
 log = logging.getLogger(__name__)
 
 #: (entity id, entity in storage form, revid, timestamp) after each saved revision
 Listener = Callable[[str, wbe.Entity, int, str], None]
+
+
+#: The real Metabase's concept URI (wikibase.cloud): what its RDF and query service answer with.
+METABASE_CONCEPT_BASE = "https://metabase.wikibase.cloud/entity/"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class RepoLayout:
     writable: bool = True           # False: writes answer ``permissiondenied``
     article_path: str = "/index.php/$1"
     first_item: int = 34531         # Metabase's real numbering starts around here
+    #: $wgWBRepoSettings['conceptBaseUri']: the entity IRI prefix of RDF, SPARQL and wbsearchentities
+    concept_base: str = METABASE_CONCEPT_BASE
 
     def accepted_languages(self) -> frozenset[str]:
         codes = set(TERM_LANGUAGES)
@@ -57,9 +64,12 @@ class WikibaseRepo:
         self._parsed: dict[int, wbe.Entity] = {}             # revid -> entity (immutable by convention)
         self._pairs: dict[tuple[str, str, str], set[str]] = {}
         self._pairs_of: dict[str, set[tuple[str, str, str]]] = {}
+        self._property_labels: dict[tuple[str, str], set[str]] = {}
+        self._property_labels_of: dict[str, set[tuple[str, str]]] = {}
         self._datatypes: dict[str, str] = dict(wbe.BUILTIN_DATATYPES)
         self._max_numeric = {"Q": layout.first_item - 1, "P": 0}
         self._anon: User | None = None
+        self.concept_base = layout.concept_base
         with wiki.lock:
             for ns in (layout.item_ns, layout.property_ns):
                 for page in list(wiki.pages_in(ns)):
@@ -87,6 +97,23 @@ class WikibaseRepo:
     def datatype_of(self, prop: str) -> str | None:
         return self._datatypes.get(prop)
 
+    def exists(self, entity_id: str) -> bool:
+        page = self.wiki.page(self.title(entity_id))
+        return page is not None and page.content_model.startswith("wikibase")
+
+    @property
+    def namespaces(self) -> dict[str, str]:
+        """Namespace names for links in messages and summaries (``[[Item:Q1]]``)."""
+        return {"Q": self.wiki.namespaces.get(self.layout.item_ns, ""),
+                "P": self.wiki.namespaces.get(self.layout.property_ns, "")}
+
+    def statement_context(self) -> StatementContext:
+        return StatementContext(self.datatype_of, self.exists, self.namespaces)
+
+    def properties_labelled(self, lang: str, label: str) -> set[str]:
+        """Properties whose label in ``lang`` is ``label`` (property labels are unique per language)."""
+        return set(self._property_labels.get((lang, label), ()))
+
     def chain_of(self, lang: str) -> tuple[str, ...]:
         return wbe.fallback_chain(lang, mul=self.layout.mul)
 
@@ -113,6 +140,42 @@ class WikibaseRepo:
         for page in self.wiki.pages_in(ns):
             if page.content_model.startswith("wikibase"):
                 yield self.wiki.unprefixed(page)
+
+    def search(self, text: str, languages: list[str], kind: str = "item") -> list[tuple[str, dict[str, Any]]]:
+        """What the SQL term search finds: an exact id, else labels and aliases in ``languages`` starting with
+        ``text`` (case-insensitive), best match per entity (a label before an alias, the asked language
+        first); exact matches first, then by id."""
+        needle = " ".join(text.split()).casefold()
+        if not needle:
+            return []
+        found: list[tuple[int, int, str, dict[str, Any]]] = []
+        exact_id = wbe.normalize_id(text)
+        letter = "P" if kind == "property" else "Q"
+        with self.wiki.lock:
+            for entity_id in list(self.entity_ids(kind)):
+                if exact_id == entity_id:
+                    found.append((0, int(entity_id[1:]), entity_id, {"type": "entityId", "text": entity_id}))
+                    continue
+                entity = self.get(entity_id)
+                if entity is None or not entity_id.startswith(letter):
+                    continue
+                match = self._term_match(entity[0], needle, languages)
+                if match is not None:
+                    exact = 0 if match["text"].casefold() == needle else 1
+                    found.append((exact, int(entity_id[1:]), entity_id, match))
+        found.sort(key=lambda row: (row[0], row[1]))
+        return [(entity_id, match) for _e, _n, entity_id, match in found]
+
+    @staticmethod
+    def _term_match(entity: wbe.Entity, needle: str, languages: list[str]) -> dict[str, Any] | None:
+        for lang in languages:
+            label = wbe.term_value(entity, "labels", lang)
+            if label is not None and label.casefold().startswith(needle):
+                return {"type": "label", "language": lang, "text": label}
+            for alias in wbe.aliases_of(entity, lang):
+                if alias.casefold().startswith(needle):
+                    return {"type": "alias", "language": lang, "text": alias}
+        return None
 
     def holders_of(self, lang: str, label: str, description: str) -> set[str]:
         return set(self._pairs.get((lang, label, description), ()))
@@ -157,6 +220,13 @@ class WikibaseRepo:
         self._max_numeric[letter] = max(self._max_numeric.get(letter, 0), number)
         if entity["type"] == "property":
             self._datatypes[entity_id] = entity.get("datatype", "string")
+            for label_key in self._property_labels_of.pop(entity_id, set()):
+                self._property_labels.get(label_key, set()).discard(entity_id)
+            labelled = {(lang, t["value"]) for lang, t in (entity.get("labels") or {}).items()
+                        if isinstance(t, dict) and "value" in t}
+            for label_key in labelled:
+                self._property_labels.setdefault(label_key, set()).add(entity_id)
+            self._property_labels_of[entity_id] = labelled
         for key in self._pairs_of.pop(entity_id, set()):
             holders = self._pairs.get(key)
             if holders is not None:

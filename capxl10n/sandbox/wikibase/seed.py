@@ -18,7 +18,7 @@ from capxl10n.sandbox.store.wiki import User
 from capxl10n.sandbox.wikibase import entity as wbe
 from capxl10n.sandbox.wikibase.edit import TermChange, summary_for_set
 from capxl10n.sandbox.wikibase.repo import WikibaseRepo
-from capxl10n.sandbox.wikibase.terms import edit_terms
+from capxl10n.sandbox.wikibase.terms import edit_entity
 from capxl10n.sandbox.wikibase.validate import WikibaseError, normalize_value
 
 log = logging.getLogger(__name__)
@@ -153,8 +153,8 @@ def concurrent_edit(repo: WikibaseRepo, rng: random.Random, *, user_name: str = 
         new = (old[:230] + f" (edit {rng.randrange(10_000)})").strip()
         module = "wbsetlabel" if field_ == "labels" else "wbsetdescription"
         try:
-            edit_terms(repo, entity_id, [TermChange(field_, lang, new)], user=user,
-                       summary=lambda base: summary_for_set(module, lang, old, new, ""))
+            edit_entity(repo, entity_id, [TermChange(field_, lang, new)], user=user,
+                        summary=lambda _base, _wanted: summary_for_set(module, lang, old, new, ""))
         except WikibaseError as err:
             log.info("concurrent edit of %s %s/%s refused: %s", entity_id, field_, lang, err)
             return None

@@ -1,8 +1,8 @@
-"""The whole Wikibase term edit as one transaction: resolve, base revision, validate, patch, save.
+"""The whole Wikibase entity edit as one transaction: resolve, base revision, validate, patch, save.
 
-Why apart: wbeditentity, wbsetlabel/description, seeding and the "concurrent editor" fault
-all change terms the same way (the ``baserevid`` patching of :mod:`.edit` included), so
-the rules live once, below both the API glue and the seeding.
+Why apart: wbeditentity, wbsetlabel/description, wbsetaliases, the claim modules, seeding and
+the "concurrent editor" fault all change entities the same way (the ``baserevid`` patching of
+:mod:`.edit` included), so the rules live once, below both the API glue and the seeding.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from capxl10n.sandbox.store.wiki import User
 from capxl10n.sandbox.wikibase import entity as wbe
-from capxl10n.sandbox.wikibase.edit import TermChange, apply_changes, patch, validate
+from capxl10n.sandbox.wikibase.edit import Change, apply_changes, patch, validate, with_guids
 from capxl10n.sandbox.wikibase.repo import WikibaseRepo
 from capxl10n.sandbox.wikibase.validate import (
     edit_conflict,
@@ -20,8 +20,12 @@ from capxl10n.sandbox.wikibase.validate import (
     no_such_revision,
 )
 
+#: ``summary(base, wanted)``: the edit comment, from the entity before and after the user's change
+Summary = Callable[[wbe.Entity, wbe.Entity], str]
 
-def _resolve(repo: WikibaseRepo, raw_id: str | None) -> tuple[str, wbe.Entity, wbe.PageInfo]:
+
+def resolve(repo: WikibaseRepo, raw_id: str | None) -> tuple[str, wbe.Entity, wbe.PageInfo]:
+    """The entity an edit names, or the real refusal (``invalid-entity-id``, ``no-such-entity``)."""
     entity_id = wbe.normalize_id(raw_id or "")
     if entity_id is None:
         raise invalid_entity_id()
@@ -43,7 +47,7 @@ def _base_entity(repo: WikibaseRepo, info: wbe.PageInfo, latest: wbe.Entity,
 
 @dataclass
 class EditOutcome:
-    """What a term write did: the entity shown in the answer and the revision it made."""
+    """What an entity write did: the entity shown in the answer and the revision it made."""
 
     shown: wbe.Entity
     lastrevid: int
@@ -52,24 +56,26 @@ class EditOutcome:
     created: bool = False
 
 
-def edit_terms(repo: WikibaseRepo, entity_id: str | None, changes: Sequence[TermChange], *,
-               user: User, baserevid: int | None = None, summary: Callable[[wbe.Entity], str],
-               bot: bool = False, clear: bool = False, new_kind: str | None = None) -> EditOutcome:
-    """The whole Wikibase term edit, under the store's lock (also used by seeding and hooks).
-
-    ``summary`` builds the edit comment from the base entity (wbsetlabel names the old value).
-    """
+def edit_entity(repo: WikibaseRepo, entity_id: str | None, changes: Sequence[Change], *,
+                user: User, baserevid: int | None = None, summary: Summary, bot: bool = False,
+                clear: bool = False, new_kind: str | None = None, datatype: str | None = None) -> EditOutcome:
+    """The whole Wikibase edit, under the store's lock (also used by seeding and hooks)."""
     wiki, layout = repo.wiki, repo.layout
+
+    def check(before: wbe.Entity, after: wbe.Entity) -> None:
+        validate(before, after, pairs=repo.holders_of, title_of=repo.title, article_path=layout.article_path,
+                 property_labels=repo.properties_labelled)
+
     with wiki.lock:
         if new_kind is not None:
             entity_id = repo.next_id(new_kind)
-            base = wbe.new_entity(entity_id)
-            wanted = apply_changes(base, changes)
-            validate(base, wanted, pairs=repo.holders_of, title_of=repo.title, article_path=layout.article_path)
-            result = repo.save(wanted, user=user, summary=summary(base), bot=bot, create=True)
+            base = wbe.new_entity(entity_id, datatype=datatype)
+            wanted = with_guids(apply_changes(base, changes), entity_id)
+            check(base, wanted)
+            result = repo.save(wanted, user=user, summary=summary(base, wanted), bot=bot, create=True)
             assert result.revision is not None
             return EditOutcome(wanted, result.revision.revid, created=True)
-        entity_id, latest, info = _resolve(repo, entity_id)
+        entity_id, latest, info = resolve(repo, entity_id)
         base = _base_entity(repo, info, latest, baserevid)
         if clear:
             if base is not latest:
@@ -78,12 +84,12 @@ def edit_terms(repo: WikibaseRepo, entity_id: str | None, changes: Sequence[Term
             wanted = apply_changes(cleared, changes)
         else:
             wanted = apply_changes(base, changes)
-        validate(base, wanted, pairs=repo.holders_of, title_of=repo.title, article_path=layout.article_path)
-        unchanged = (wanted == base) if clear else not wbe.changed_terms(base, wanted)
+        check(base, wanted)
+        unchanged = (wanted == base) if clear else not wbe.changed_aspects(base, wanted)
         if unchanged:
             return EditOutcome(wanted, info.lastrevid, nochange=True)
         to_save = wanted if base is latest else patch(base, latest, wanted)
-        result = repo.save(to_save, user=user, summary=summary(base), bot=bot)
+        result = repo.save(to_save, user=user, summary=summary(base, wanted), bot=bot)
         if result.nochange or result.revision is None:
             return EditOutcome(wanted, info.lastrevid, nochange=True)
         return EditOutcome(wanted, result.revision.revid, patched=base is not latest)

@@ -29,7 +29,7 @@ from capxl10n.sandbox.wikibase.seed import seed_user
 log = logging.getLogger(__name__)
 
 WIKIDATA_LAYOUT = RepoLayout(item_ns=0, property_ns=120, mul=True, writable=False,
-                             article_path="/wiki/$1", first_item=1)
+                             article_path="/wiki/$1", first_item=1, concept_base="http://www.wikidata.org/entity/")
 
 _DESCRIPTIONS = (
     "skill or practice in the Wikimedia movement",
