@@ -12,7 +12,8 @@ might (a remote answer, a URL with credentials) goes through :func:`redact`.
     ├── DataError                          a malformed snapshot, plan or catalog input
     ├── CatalogError                       catalogs cannot be written or are not ours
     ├── StateError                         state file corrupt, foreign or newer
-    └── RemoteError                        a wiki refused or could not be reached
+    └── RemoteError                        a wiki refused or could not be reached; exit 5 when
+        │                                  ``transient`` (retried until the budget ran out: try again later)
         ├── NetworkError                   unreachable host, timeout, 5xx after retries
         ├── NotJSONError                   an HTML/anti-bot/maintenance page instead of JSON
         ├── AuthError                      login failed, assert failed, missing credentials
@@ -128,15 +129,29 @@ class RemoteError(CapxError):
     ``code`` is the API error code where there is one (``badtoken``,
     ``modification-failed``…), ``site`` the profile's site name, ``term`` the
     term key the request was about (if any).
+
+    ``transient``: the wiki asked us to wait or did not answer (maxlag, rate limits, read-only,
+    5xx, timeouts, dropped connections, HTML pages) for longer than the retry budget. Nothing
+    is wrong with the set-up, so the run ends with exit 5 ("try again later") in whatever phase
+    it was, never with 1 ("alert a maintainer").
     """
 
     def __init__(self, message: str, *, code: str | None = None, site: str | None = None,
-                 term: Any = None, hint: str | None = None, **data: Any) -> None:
+                 term: Any = None, hint: str | None = None, transient: bool = False, **data: Any) -> None:
         self.code = code
         self.site = site
         self.term = term
+        self.transient = transient
         prefix = f"{site}: " if site else ""
         super().__init__(prefix + message, hint=hint, **data)
+
+    @property
+    def transient(self) -> bool:
+        return self.exit_code == EXIT_PARTIAL
+
+    @transient.setter
+    def transient(self, value: bool) -> None:
+        self.exit_code = EXIT_PARTIAL if value else type(self).exit_code
 
     def to_json(self) -> dict[str, Any]:
         out = super().to_json()
@@ -146,6 +161,8 @@ class RemoteError(CapxError):
             out["site"] = self.site
         if self.term is not None:
             out["term"] = str(self.term)
+        if self.transient:
+            out["transient"] = True
         return out
 
 

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import mwclient
 import mwclient.errors
 import requests
+import urllib3.exceptions
 
 from capxl10n import TOOL_NAME, __version__
 from capxl10n.errors import (
@@ -379,6 +380,9 @@ class ApiClient:
             if outcome.data is not None:
                 return outcome
             assert outcome.error is not None
+            # Raised below only once retrying ran out: try again later (exit 5). Not a host that never
+            # answered at all (refused, unknown): check the profile's URL (exit 1).
+            outcome.error.transient = outcome.retry and outcome.error.code != "connection"
             if not outcome.retry or attempt >= self.pacing.max_attempts:
                 raise self._exhausted(outcome.error, attempt)
             delay = outcome.retry_after if outcome.retry_after is not None else self._backoff(attempt)
@@ -411,6 +415,11 @@ class ApiClient:
                 code="timeout", hint="the wiki is slow or down; raise pacing.timeout_seconds or run later"),
                 retry=True)
         except requests.ConnectionError as exc:
+            if not _never_connected(exc):
+                return _Attempt(error=NetworkError(
+                    f"{_host(url)} dropped the connection without an answer ({_cause(exc)})", site=self.name,
+                    code="dropped", hint="the network or the wiki dropped the connection; run again later"),
+                    retry=True)
             return _Attempt(error=NetworkError(
                 f"cannot reach {_host(url)}: {type(exc).__name__}", site=self.name, code="connection",
                 hint="check the profile's URL and the network"), retry=True)
@@ -608,6 +617,20 @@ def _param(value: Any) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return "|".join(str(v) for v in value)
     return str(value)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """Whether the connection was never made (refused, unknown host), not dropped once made."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost named cause of a dropped connection (``RemoteDisconnected``, ``ConnectionResetError``)."""
+    inner: Any = exc
+    while inner.args and isinstance(inner.args[-1], BaseException):
+        inner = inner.args[-1]
+    return type(inner).__name__
 
 
 def _session_secrets(session: requests.Session) -> None:
