@@ -32,6 +32,17 @@ from capxl10n.sandbox.server import Sandbox, credentials_env
 SMALL = {"seed": 1, "capacities": 20, "languages": 6}
 
 
+def client_env(sb: Sandbox) -> Any:
+    """The sandbox as the client sessions (tests/plugins/client_sessions.py) see it: its two wikis, the bot
+    password, and the maxlag fault as the lag switch."""
+    from capxl10n.sandbox.server import BOT_PASSWORD, bot_login_name
+    from plugins.client_sessions import ClientEnv
+
+    return ClientEnv("sandbox", sb.api_url("metawiki"), sb.api_url("metabase"), bot_login_name(), BOT_PASSWORD,
+                     set_maxlag=lambda lag: sb.faults.configure(f"maxlag=on:lag={int(lag)}"),
+                     clear_maxlag=lambda: sb.faults.configure("off"))
+
+
 class SandboxProfile(NamedTuple):
     profile: Any
     env: dict[str, str]

@@ -107,7 +107,7 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
         if generator is not None:
             # the generator runs on the titles/pageids/revids given (prop-like generators read them) and its
             # pages, or titles that do not exist, become the page set
-            req.input_pages = list(dict.fromkeys(pages))
+            req.input_pages = list({page.pageid: page for page in pages}.values())
             req.module = generator
             req.stats_module = f"query+{generator}"
             generated = list(site.queries["generator"][generator](req))
@@ -139,6 +139,7 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
     for kind in ("prop", "list", "meta"):
         for name in module_names[kind]:
             if name in done:
+                _mark_read(req, name)  # a module the continuation says is done still has its parameters
                 continue
             req.module = name
             req.stats_module = f"query+{name}"
@@ -176,6 +177,17 @@ def run_query(req: ApiRequest) -> dict[str, Any]:
     if query:
         body["query"] = query
     return body
+
+
+def _mark_read(req: ApiRequest, name: str) -> None:
+    """A query submodule's parameters count as recognised even when it does not run (ApiQuery instantiates every
+    module asked for): their names come from the real module's paraminfo."""
+    from capxl10n.sandbox.api.paraminfo_data import PARAMINFO
+
+    info = PARAMINFO.get(f"query+{name}")
+    if info is not None:
+        prefix = str(info.get("prefix", ""))
+        req.used.update(prefix + str(param["name"]) for param in info.get("parameters", []))
 
 
 def _follow_redirects(req: ApiRequest, pages: list[Any], missing: list[tuple[int, str]],

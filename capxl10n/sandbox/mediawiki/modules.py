@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from capxl10n.sandbox.api.errors import ApiError, unsupported
+from capxl10n.sandbox.api.errors import ANON_RIGHTS, ApiError, unsupported
 from capxl10n.sandbox.api.request import ApiRequest
 from capxl10n.sandbox.api.site import Site
-from capxl10n.sandbox.mediawiki import pageprops, sections
+from capxl10n.sandbox.mediawiki import history, pageprops, sections
 from capxl10n.sandbox.mediawiki import query as mwquery
 from capxl10n.sandbox.mediawiki.query import CONTENT_FORMATS as CONTENT_MODELS
 from capxl10n.sandbox.store.wiki import (EditConflict, InvalidTitle, NoSuchRevision, Page, PageExists,
@@ -38,7 +38,7 @@ SIPROPS = ("general", "namespaces", "namespacealiases", "specialpagealiases", "m
            "showhooks", "variables", "protocols", "defaultoptions", "uploaddialog")
 UIPROPS = ("blockinfo", "hasmsg", "groups", "groupmemberships", "implicitgroups", "rights", "changeablegroups",
            "options", "editcount", "ratelimits", "theoreticalratelimits", "email", "realname",
-           "acceptlang", "registrationdate", "unreadcount", "centralids", "latestcontrib", "cancreateaccount")
+           "acceptlang", "registrationdate", "unreadcount", "centralids", "latestcontrib")
 
 
 @dataclass
@@ -68,6 +68,7 @@ def install(site: Site, *, sitename: str = "TestWiki") -> None:
     site.register_query("meta", "userinfo", userinfo)
     mwquery.install(site)
     pageprops.install(site)
+    history.install(site)
 
 
 # -- login and tokens -------------------------------------------------------
@@ -155,8 +156,6 @@ def siteinfo(req: ApiRequest) -> dict[str, Any]:
 
 def _usergroups(req: ApiRequest) -> list[dict[str, Any]]:
     """The groups this wiki's users are in, with their rights (``siprop=usergroups``)."""
-    from capxl10n.sandbox.api.errors import ANON_RIGHTS
-
     groups: dict[str, set[str]] = {"*": set(ANON_RIGHTS)}
     for user in req.site.wiki.users.values():
         for group in user.groups:
@@ -222,26 +221,54 @@ def namespaces(req: ApiRequest) -> dict[str, Any]:
 
 
 def userinfo(req: ApiRequest) -> dict[str, Any]:
+    """meta=userinfo with the props clients ask for (pywikibot: blockinfo, hasmsg, ratelimits, rights), in the
+    key order of 1.39; ``options`` and ``email`` need grants a bot password lacks, so they are refused."""
     props = req.multi("uiprop", UIPROPS)
     req.get("uiattachedwiki")
+    if "options" in props:
+        raise unsupported('userinfo\'s "options"', "userinfo")
     user = req.user
+    wiki = req.site.wiki
     if user is None:
         out: dict[str, Any] = {"id": 0, "name": req.user_name, "anon": True}
-        groups, rights = ["*"], sorted(req.site.anon_rights) if hasattr(req.site, "anon_rights") else [
-            "read", "edit", "createpage", "createtalk", "writeapi"]
+        groups, rights = ["*"], sorted(ANON_RIGHTS)
     else:
         out = {"id": user.id, "name": user.name}
         groups, rights = list(user.groups), sorted(user.rights)
-    if "blockinfo" in props:
-        pass
+    mine = [r for r in wiki.revisions.values() if user is not None and r.userid == user.id]
     if "hasmsg" in props:
         out["messages"] = False
     if "groups" in props:
         out["groups"] = groups
+    if "groupmemberships" in props:
+        out["groupmemberships"] = [{"group": g, "expiry": "infinity"} for g in sorted(groups)
+                                   if g not in ("*", "user", "autoconfirmed")]
+    if "implicitgroups" in props:
+        out["implicitgroups"] = ["*"] if user is None else ["*", "user", "autoconfirmed"]
     if "rights" in props:
         out["rights"] = rights
-    if "editcount" in props and user is not None:
-        out["editcount"] = sum(1 for r in req.site.wiki.revisions.values() if r.userid == user.id)
+    if "changeablegroups" in props:
+        out["changeablegroups"] = {"add": [], "remove": [], "add-self": [], "remove-self": []}
+    if "editcount" in props:
+        out["editcount"] = len(mine)
+    for name in ("ratelimits", "theoreticalratelimits"):
+        if name in props:
+            out[name] = {}  # MediaWiki's default $wgRateLimits set none for these groups
+    if "realname" in props:
+        out["realname"] = ""
+    if "email" in props and user is None:
+        out["email"] = ""
+    if "registrationdate" in props and user is not None:
+        out["registrationdate"] = min((r.timestamp for r in mine), default=wiki.current_timestamp())
+    if "acceptlang" in props:
+        out["acceptlang"] = []
+    if "unreadcount" in props:
+        out["unreadcount"] = 0
+    if "centralids" in props:
+        out["centralids"] = {"local": out["id"]}
+        out["attachedlocal"] = {"local": user is not None}
+    if "latestcontrib" in props and mine:
+        out["latestcontrib"] = max(r.timestamp for r in mine)
     return {"userinfo": out}
 
 
@@ -350,7 +377,8 @@ def edit(req: ApiRequest) -> dict[str, Any]:
     create_only = req.flag("createonly")
     no_create = req.flag("nocreate")
     bot = req.flag("bot") and req.has_right("bot")
-    minor = req.flag("minor") and not req.flag("notminor")
+    minor, notminor = req.flag("minor"), req.flag("notminor")
+    minor = minor and not notminor
     follow = req.flag("redirect")
     model = req.enum("contentmodel", sorted(CONTENT_MODELS))
     content_format = req.get("contentformat")
@@ -400,7 +428,8 @@ def edit(req: ApiRequest) -> dict[str, Any]:
         if deleted is not None and parse_ts(deleted) >= parse_ts(start_ts):
             raise ApiError("pagedeleted", "The page has been deleted since you fetched its timestamp.",
                            module=req.module)
-    new_text = _section_text(req, page, effective_model, section, text, append, prepend, section_title)
+    heading = section_title or (summary if section == "new" else None)  # EditPage: a summary alone titles it
+    new_text = _section_text(req, page, effective_model, section, text, append, prepend, heading)
     default_model = _title_default_model(wiki, ns, title)
     ctx = EditContext(title, ns, new_text, model if model is not None or page is not None else default_model,
                       page, user, list(tags))

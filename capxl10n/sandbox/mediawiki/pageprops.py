@@ -156,13 +156,13 @@ def part_generator(req: ApiRequest, kind: PartKind) -> list[Page | str]:
     wiki = req.site.wiki
     source = req.query_pages()
     rows, nxt = _rows(req, kind, source, "g" + kind.prefix)
-    out: list[Page | str] = []
+    out: dict[str, Page | str] = {}
     for _page, _ns, title in rows:
         found = wiki.page(title)
-        out.append(found if found is not None else title)
+        out.setdefault(title, found if found is not None else title)
     if nxt is not None:
         req.continue_with({f"g{kind.prefix}continue": nxt}, generator=True)
-    return list(dict.fromkeys(out))
+    return list(out.values())
 
 
 def imageinfo(req: ApiRequest, outs: list[PageOut]) -> None:

@@ -7,21 +7,26 @@ Metabase and Meta-Wiki.
 """
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from capxl10n.sandbox.api.errors import ApiError
+from capxl10n.sandbox.api.errors import ApiError, unsupported
 from capxl10n.sandbox.api.request import ApiRequest
 from capxl10n.sandbox.api.site import PageOut, Site
+from capxl10n.sandbox.mediawiki import sections
 from capxl10n.sandbox.store.wiki import Page, Revision, parse_ts
 
+_IP_USER = re.compile(r"[0-9.]+|[0-9a-fA-F:]+")
+
 RVPROPS = ("ids", "flags", "timestamp", "user", "userid", "size", "slotsize", "sha1", "slotsha1", "contentmodel",
-           "comment", "parsedcomment", "content", "tags", "roles", "oresscores")
+           "comment", "parsedcomment", "content", "tags", "roles", "parsetree")
 RCPROPS = ("user", "userid", "comment", "parsedcomment", "flags", "timestamp", "title", "ids", "sizes",
-           "redirect", "patrolled", "loginfo", "tags", "sha1", "oresscores")
+           "redirect", "patrolled", "loginfo", "tags", "sha1")
 RCSHOW = ("minor", "!minor", "bot", "!bot", "anon", "!anon", "redirect", "!redirect", "patrolled", "!patrolled",
-          "unpatrolled", "autopatrolled", "!autopatrolled", "oresreview", "!oresreview")
+          "unpatrolled", "autopatrolled", "!autopatrolled")
+PATROL_DENIED = 'You need the "patrol" or "patrolmarks" right to request the patrolled flag.'
 RCTYPES = ("edit", "new", "log", "external", "categorize")
 CONTENT_FORMATS = {"wikitext": "text/x-wiki", "json": "application/json", "wikibase-item": "application/json",
                    "wikibase-property": "application/json", "translate-messagebundle": "application/json",
@@ -107,10 +112,27 @@ def render_revision(req: ApiRequest, rev: Revision, props: list[str], slots: lis
     if "comment" in props:
         out["comment"] = rev.comment
     if "parsedcomment" in props:
-        out["parsedcomment"] = rev.comment
+        out["parsedcomment"] = html.escape(rev.comment, quote=False)
     if "tags" in props:
         out["tags"] = list(rev.tags)
     return out
+
+
+def _section_of(req: ApiRequest, out: dict[str, Any], rev: Revision, section: int | None) -> None:
+    """``rvsection``: the content is that section's (``nosuchsection`` when the revision has none)."""
+    if section is None:
+        return
+    key = req.text_key("content")
+    holder = out["slots"]["main"] if "slots" in out else out
+    if key not in holder:
+        return
+    part = sections.section_text(rev.content, section) if rev.content_model == "wikitext" else None
+    if part is None:
+        for name in ("contentformat", "contentmodel", key):
+            holder.pop(name, None)
+        holder["nosuchsection"] = True
+    else:
+        holder[key] = part
 
 
 def revisions(req: ApiRequest, pages: list[PageOut]) -> None:
@@ -124,27 +146,40 @@ def revisions(req: ApiRequest, pages: list[PageOut]) -> None:
     single = [name for name in ("rvlimit", "rvstartid", "rvendid", "rvstart", "rvend", "rvdir", "rvuser",
                                 "rvexcludeuser", "rvtag") if req.has(name)]
     existing = [p for p in pages if p.page is not None]
-    req.get("rvcontentformat")
-    req.get("rvsection")
+    if "parsetree" in props:
+        raise unsupported('rvprop "parsetree"', "revisions")
+    req.unsupported("rvexpandtemplates", "rvgeneratexml", "rvparse", "rvdiffto", "rvdifftotext", "rvdifftotextpst")
+    fmt = req.get("rvcontentformat")
+    if fmt is not None and any(CONTENT_FORMATS.get(p.page.content_model) != fmt for p in existing):  # type: ignore[union-attr]
+        raise unsupported(f'rvcontentformat "{fmt}" (a serialisation other than the page\'s own)', "revisions")
+    section = req.int("rvsection", None, 0)
     if any(p.revids is not None for p in existing):  # revids=: exactly those revisions (ApiQueryRevisions mode 1)
         if single:
             raise ApiError("invalidparammix", f'The parameter "{single[0]}" may only be used with a single page.',
                            module="revisions")
-        _asked_revisions(req, existing, props, slots)
+        _asked_revisions(req, existing, props, slots, section)
         return
     if len(pages) > 1 or not single:
         if single and len(pages) > 1:
             raise ApiError("invalidparammix", f'The parameter "{single[0]}" may only be used with a single page.',
                            module="revisions")
-        _latest_revisions(req, existing, props, slots)
+        _latest_revisions(req, existing, props, slots, section)
         return
     if not existing:
         _history_limit(req, props)  # parsed (and ``limits`` reported for "max") even for a missing page
         return
-    _page_history(req, existing[0], props, slots)
+    _page_history(req, existing[0], props, slots, section)
 
 
-def _latest_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], slots: list[str] | None) -> None:
+def _rendered(req: ApiRequest, rev: Revision, props: list[str], slots: list[str] | None,
+              section: int | None) -> dict[str, Any]:
+    out = render_revision(req, rev, props, slots)
+    _section_of(req, out, rev, section)
+    return out
+
+
+def _latest_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], slots: list[str] | None,
+                      section: int | None = None) -> None:
     cap = (500 if req.high_limits else 50) if "content" in props else len(pages) + 1
     start = req.get("rvcontinue")
     start_id = int(start) if start and start.isdigit() else 0
@@ -159,11 +194,12 @@ def _latest_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], s
         if served >= cap:
             req.continue_with({"rvcontinue": rev.revid})
             return
-        out.data["revisions"] = [render_revision(req, rev, props, slots)]
+        out.data["revisions"] = [_rendered(req, rev, props, slots, section)]
         served += 1
 
 
-def _asked_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], slots: list[str] | None) -> None:
+def _asked_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], slots: list[str] | None,
+                     section: int | None = None) -> None:
     """``revids=…``: each asked revision under its page, oldest first; with content at most 50 (500 with
     ``apihighlimits``) per answer, then ``rvcontinue`` (the next revid)."""
     cap = (500 if req.high_limits else 50) if "content" in props else 5000
@@ -177,15 +213,18 @@ def _asked_revisions(req: ApiRequest, pages: list[PageOut], props: list[str], sl
         page = out.page
         assert page is not None
         rev = next(r for r in page.revisions if r.revid == revid)
-        out.data.setdefault("revisions", []).append(render_revision(req, rev, props, slots))
+        out.data.setdefault("revisions", []).append(_rendered(req, rev, props, slots, section))
 
 
 def _history_limit(req: ApiRequest, props: list[str]) -> int:
+    """Mode 2 (one page's history, entered by any of rvlimit/rvstartid/rvendid/rvstart/rvend/rvdir/rvuser…):
+    10 revisions unless ``rvlimit`` says otherwise (checked on the peer: ``rvstartid`` alone gives 10)."""
     cap = (500 if req.high_limits else 50) if "content" in props else (5000 if req.high_limits else 500)
-    return req.limit("rvlimit", 1 if not req.has("rvlimit") else 10, cap, None, module="revisions")
+    return req.limit("rvlimit", 10, cap, None, module="revisions")
 
 
-def _page_history(req: ApiRequest, out: PageOut, props: list[str], slots: list[str] | None) -> None:
+def _page_history(req: ApiRequest, out: PageOut, props: list[str], slots: list[str] | None,
+                  section: int | None = None) -> None:
     page = out.page
     assert page is not None
     limit = _history_limit(req, props)
@@ -223,7 +262,7 @@ def _page_history(req: ApiRequest, out: PageOut, props: list[str], slots: list[s
         return not (tag and tag not in rev.tags)
 
     chosen = [r for r in revs if keep(r)]
-    out.data["revisions"] = [render_revision(req, r, props, slots) for r in chosen[:limit]]
+    out.data["revisions"] = [_rendered(req, r, props, slots, section) for r in chosen[:limit]]
     if len(chosen) > limit:
         nxt = chosen[limit]
         req.continue_with({"rvcontinue": f"{mw_ts(nxt.timestamp)}|{nxt.revid}"})
@@ -231,13 +270,26 @@ def _page_history(req: ApiRequest, out: PageOut, props: list[str], slots: list[s
 
 # -- prop=info ------------------------------------------------------------------
 
+INPROPS = ("protection", "talkid", "watched", "watchers", "visitingwatchers", "notificationtimestamp", "subjectid",
+           "associatedpage", "url", "readable", "preload", "displaytitle", "varianttitles", "linkclasses")
+TEST_ACTIONS = {"edit": "edit", "create": "createpage", "move": "move", "delete": "delete", "protect": "protect",
+                "upload": "upload", "read": "read"}
+
+
 def info(req: ApiRequest, pages: list[PageOut]) -> None:
-    props = req.multi("inprop", ("protection", "talkid", "watched", "watchers", "visitingwatchers",
-                                 "notificationtimestamp", "subjectid", "associatedpage", "url", "readable",
-                                 "preload", "displaytitle", "varianttitles", "linkclasses"))
-    req.get("intestactions")
+    """prop=info with the props of 1.39 (``watchers`` is shown only to users with ``unwatchedpages``, which the
+    sandbox's users lack; ``readable`` is deprecated; ``intestactions`` checks the user's rights)."""
+    props = req.multi("inprop", INPROPS)
+    if "readable" in props:
+        req.deprecated("info", 'The value "readable" to parameter "inprop" has been deprecated.',
+                       "action=query&prop=info&inprop=readable", key="apiwarn-deprecation-parameter",
+                       params=["inprop=readable"])
+    actions = req.multi("intestactions", None)
+    req.enum("intestactionsdetail", ("boolean", "full", "quick"), "boolean")
+    req.get("inlinkcontext")
     req.get("incontinue")
     wiki = req.site.wiki
+    watchlist = req.site.__dict__.get("_watchlists", {}).get(req.user.id if req.user is not None else -1, set())
     for out in pages:
         page = out.page
         if page is None:
@@ -250,16 +302,46 @@ def info(req: ApiRequest, pages: list[PageOut]) -> None:
             out.data.update({"contentmodel": page.content_model, "pagelanguage": "en",
                              "pagelanguagehtmlcode": "en", "pagelanguagedir": "ltr", "touched": page.touched,
                              "lastrevid": page.latest.revid, "length": page.latest.size})
+            if wiki.redirect_target(page) is not None:
+                out.data["redirect"] = True
             if len(page.revisions) == 1:
                 out.data["new"] = True
-        if "url" in props:
-            title = out.data["title"].replace(" ", "_")
-            out.data["fullurl"] = f"{req.site.server}{req.site.base_path}/wiki/{title}"
-            out.data["editurl"] = f"{req.site.server}{req.site.base_path}/w/index.php?title={title}&action=edit"
-            out.data["canonicalurl"] = out.data["fullurl"]
+        title = out.data["title"]
+        ns = int(out.data.get("ns", 0))
+        other_ns = ns + 1 if ns % 2 == 0 else ns - 1
+        other = wiki.title_of(other_ns, wiki.unprefixed_title(title)) if ns >= 0 and other_ns in wiki.namespaces \
+            else None
         if "protection" in props:
             out.data["protection"] = []
             out.data["restrictiontypes"] = ["edit", "move"] if page is not None else ["create"]
+        if "talkid" in props and ns % 2 == 0 and other and wiki.page(other) is not None:
+            out.data["talkid"] = wiki.page(other).pageid  # type: ignore[union-attr]
+        if "subjectid" in props and ns % 2 == 1 and other and wiki.page(other) is not None:
+            out.data["subjectid"] = wiki.page(other).pageid  # type: ignore[union-attr]
+        if "watched" in props and req.user is not None:
+            out.data["watched"] = page is not None and page.pageid in watchlist
+        if "notificationtimestamp" in props and req.user is not None:
+            out.data["notificationtimestamp"] = ""
+        if "url" in props:
+            underscored = title.replace(" ", "_")
+            out.data["fullurl"] = f"{req.site.server}{req.site.base_path}/wiki/{underscored}"
+            out.data["editurl"] = f"{req.site.server}{req.site.base_path}/w/index.php?title={underscored}&action=edit"
+            out.data["canonicalurl"] = out.data["fullurl"]
+        if "associatedpage" in props and other:
+            out.data["associatedpage"] = other
+        if "readable" in props:
+            out.data["readable"] = True
+        if "preload" in props:
+            out.data["preload"] = ""
+        if "displaytitle" in props:
+            out.data["displaytitle"] = title
+        if "varianttitles" in props:
+            out.data["varianttitles"] = {"en": title}
+        if "linkclasses" in props:
+            out.data["linkclasses"] = []
+        if actions:
+            out.data["actions"] = {a: req.has_right(TEST_ACTIONS.get(a, a)) and (a != "create" or page is None)
+                                   for a in actions}
 
 
 # -- allpages ---------------------------------------------------------------------
@@ -269,16 +351,28 @@ def _allpages(req: ApiRequest, prefix_letter: str) -> tuple[list[Page], str | No
     ns = _namespace(req, f"{p}namespace", 0)
     assert ns is not None
     prefix = (req.get(f"{p}prefix") or "").replace("_", " ")
-    start = (req.get(f"{p}continue") or req.get(f"{p}from") or "").replace("_", " ")
+    cont, first = req.get(f"{p}continue"), req.get(f"{p}from")
+    start = (cont or first or "").replace("_", " ")
     end = (req.get(f"{p}to") or "").replace("_", " ")
-    req.enum(f"{p}filterredir", ("all", "redirects", "nonredirects"), "all")
+    redirects = req.enum(f"{p}filterredir", ("all", "redirects", "nonredirects"), "all")
     direction = req.enum(f"{p}dir", ("ascending", "descending"), "ascending")
     limit = req.limit(f"{p}limit", 10, 500, 5000, module="allpages")
-    for name in ("minsize", "maxsize", "prtype", "prlevel", "prfiltercascade", "filterlanglinks",
-                 "prexpiry"):
-        req.get(f"{p}{name}")
+    minsize, maxsize = req.int(f"{p}minsize"), req.int(f"{p}maxsize")
+    # no page is protected and there are no language links: these filters match nothing or everything
+    protection = req.multi(f"{p}prtype", ("edit", "move", "upload"))
+    req.multi(f"{p}prlevel", ("", "autoconfirmed", "sysop"))
+    req.enum(f"{p}prfiltercascade", ("all", "cascading", "noncascading"), "all")
+    req.enum(f"{p}prexpiry", ("indefinite", "definite", "all"), "all")
+    langlinks = req.enum(f"{p}filterlanglinks", ("withlanglinks", "withoutlanglinks", "all"), "all")
     wiki = req.site.wiki
     names = [(wiki.unprefixed(pg), pg) for pg in wiki.pages_in(ns, prefix)]
+    if protection or langlinks == "withlanglinks":
+        names = []
+    if redirects != "all":
+        names = [(n, pg) for n, pg in names if (wiki.redirect_target(pg) is not None) == (redirects == "redirects")]
+    if minsize is not None or maxsize is not None:
+        names = [(n, pg) for n, pg in names if (minsize is None or pg.latest.size >= minsize)
+                 and (maxsize is None or pg.latest.size <= maxsize)]
     if direction == "descending":
         names.reverse()
     chosen: list[Page] = []
@@ -324,6 +418,14 @@ def allpages_generator(req: ApiRequest) -> list[Page]:
 def recentchanges(req: ApiRequest) -> dict[str, Any]:
     props = req.multi("rcprop", RCPROPS, default=["title", "timestamp", "ids"])
     show = req.multi("rcshow", RCSHOW)
+    for flag in show:
+        if flag.startswith("!") and flag[1:] in show:
+            raise ApiError("show", "Incorrect parameter - mutually exclusive values may not be supplied.",
+                           module="recentchanges")
+    if "patrolled" in props or any("patrolled" in flag for flag in show):
+        if not req.has_right("patrol"):
+            raise ApiError("permissiondenied", PATROL_DENIED, module="recentchanges")
+        raise unsupported("patrolling (rcprop=patrolled, rcshow=patrolled…)", "recentchanges")
     types = req.multi("rctype", RCTYPES, default=["edit", "new", "log", "categorize"])
     namespaces = _namespaces(req, "rcnamespace")
     limit = req.limit("rclimit", 10, 500, 5000, module="recentchanges")
@@ -379,16 +481,24 @@ def recentchanges(req: ApiRequest) -> dict[str, Any]:
             continue
         if "minor" in show and not row.minor or "!minor" in show and row.minor:
             continue
+        anon = _IP_USER.fullmatch(row.user) is not None
+        if "anon" in show and not anon or "!anon" in show and anon:
+            continue
+        if "redirect" in show or "!redirect" in show:
+            page = wiki.page_by_id(row.pageid)
+            is_redirect = page is not None and wiki.redirect_target(page) is not None
+            if "redirect" in show and not is_redirect or "!redirect" in show and is_redirect:
+                continue
         if toponly and latest_rev.get(row.pageid) != row.revid:
             continue
         if len(out) >= limit:
             req.continue_with({"rccontinue": f"{key[0]}|{key[1]}"})
             break
-        out.append(_rc_entry(row, props))
+        out.append(_rc_entry(row, props, wiki))
     return {"recentchanges": out}
 
 
-def _rc_entry(row: Any, props: list[str]) -> dict[str, Any]:
+def _rc_entry(row: Any, props: list[str], wiki: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {"type": row.type}
     if "title" in props:
         entry["ns"] = row.ns
@@ -408,9 +518,17 @@ def _rc_entry(row: Any, props: list[str]) -> dict[str, Any]:
     if "comment" in props:
         entry["comment"] = row.comment
     if "parsedcomment" in props:
-        entry["parsedcomment"] = row.comment
+        entry["parsedcomment"] = html.escape(row.comment, quote=False)
+    if "redirect" in props:
+        page = wiki.page_by_id(row.pageid)
+        if page is not None and wiki.redirect_target(page) is not None:
+            entry["redirect"] = True
     if "tags" in props:
         entry["tags"] = list(row.tags)
+    if "sha1" in props and row.revid:
+        rev = wiki.revision(row.revid)
+        if rev is not None:
+            entry["sha1"] = rev.sha1
     if "loginfo" in props and row.type == "log":
         entry.update({"logid": row.logid, "logtype": row.logtype, "logaction": row.logaction,
                       "logparams": dict(row.logparams) if row.logparams else []})
@@ -437,9 +555,9 @@ def _backlinks(req: ApiRequest, p: str) -> tuple[list[Page], str | None]:
             raise ApiError("nosuchpageid", f"There is no page with ID {pageid}.", module="backlinks")
         target = page.title
     namespaces = _namespaces(req, f"{p}namespace")
-    req.enum(f"{p}filterredir", ("all", "redirects", "nonredirects"), "all")
-    req.enum(f"{p}dir", ("ascending", "descending"), "ascending")
-    req.get(f"{p}redirect")
+    redirects = req.enum(f"{p}filterredir", ("all", "redirects", "nonredirects"), "all")
+    descending = req.enum(f"{p}dir", ("ascending", "descending"), "ascending") == "descending"
+    req.unsupported(f"{p}redirect")  # the pages linking through a redirect (a nested list): not imitated
     limit = req.limit(f"{p}limit", 10, 500, 5000, module="backlinks")
     cont = req.get(f"{p}continue")
     start = 0
@@ -449,10 +567,14 @@ def _backlinks(req: ApiRequest, p: str) -> tuple[list[Page], str | None]:
         except ValueError:
             raise ApiError("badcontinue", "Invalid continue param. You should pass the original value returned "
                            "by the previous query.", module="backlinks") from None
-    linking = sorted(wiki.backlinks(target), key=lambda pg: pg.pageid)
+    linking = sorted(wiki.backlinks(target), key=lambda pg: pg.pageid, reverse=descending)
+    if redirects != "all":
+        linking = [pg for pg in linking if (wiki.redirect_target(pg) is not None) == (redirects == "redirects")]
     chosen: list[Page] = []
     for page in linking:
-        if page.pageid < start or (namespaces is not None and page.ns not in namespaces):
+        if cont and (page.pageid > start if descending else page.pageid < start):
+            continue
+        if namespaces is not None and page.ns not in namespaces:
             continue
         if len(chosen) >= limit:
             return chosen, f"{wiki.normalize_title(target)[0]}|{target.split(':', 1)[-1].replace(' ', '_')}|{page.pageid}"

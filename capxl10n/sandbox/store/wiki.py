@@ -364,6 +364,13 @@ class Wiki:
             return None
         return user
 
+    def log_out(self, session: Session) -> None:
+        """End a session: its cookie and tokens are worth nothing from now on."""
+        with self.lock:
+            self.sessions.pop(session.id, None)
+            session.user = None
+            session.csrf_token = ""
+
     def log_in(self, session: Session, user: User) -> None:
         with self.lock:
             session.user = user
