@@ -16,7 +16,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from capxl10n.errors import (EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, 
 from capxl10n.core.merge import BaseTerm, MergeOptions, MergeResult, merge
 from capxl10n.core.model import Snapshot, TermKey
 from capxl10n.core.plan import Plan, build_plan
+from capxl10n.engine.lock import held_elsewhere, locked
 from capxl10n.engine.state import State, open_state
 from capxl10n.profile import Profile
 
@@ -175,11 +176,12 @@ def sync_profile(profile: Profile) -> Profile:
 
 
 def read_sides(profile: Profile, state: State, *, incremental: bool = True, stop: Stop | None = None,
-               progress: Progress | None = None) -> Reading:
+               progress: Progress | None = None, store: bool = True) -> Reading:
     """Pull both sides through the clients, incrementally when the read cache allows it.
 
     ``stop`` is asked at each step of the read: a signal ends it there (nothing is cached);
-    ``progress`` hears of each step.
+    ``progress`` hears of each step; ``store=False`` reads the cache but keeps what it read to itself
+    (a dry run beside a run that holds the state, :mod:`capxl10n.engine.lock`).
     """
     from capxl10n.engine.pull import pull
 
@@ -188,7 +190,21 @@ def read_sides(profile: Profile, state: State, *, incremental: bool = True, stop
         if progress is not None:
             progress(Step("read", stage, done, total))
 
-    return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=state, progress=report))
+    cache: Any = state if store else _CacheReader(state)
+    return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=cache, progress=report))
+
+
+class _CacheReader:
+    """The state's read cache, read only: what a dry run beside a running sync reads stays its own."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def load_side(self, side: str) -> Any:
+        return self.state.load_side(side)
+
+    def store_side(self, side: str, snapshot: Snapshot, cursor: Any) -> None:
+        return None
 
 
 def checkpoint(stop: Stop | None, phase: str) -> None:
@@ -298,7 +314,11 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
     run_id = run_id or uuid.uuid4().hex[:12]
     started = time.monotonic()
     from capxl10n.engine.recover import recover_interrupted
-    with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id, record):
+    busy = None if record else held_elsewhere(profile.state)
+    if busy is not None:
+        log.warning("%s holds the state: this dry run reads it but does not store what it read", busy.describe())
+    with locked(profile.state, command, run_id=run_id) if record else nullcontext(), \
+            open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id, record):
         if record:
             state.start_run(run_id, command)
             _note(state, run_id, "read")
@@ -307,8 +327,8 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
         recovery = recover_interrupted(profile, state, writers=writers, persist=record)
         runlog.enter("read")
         log.info("reading both sides", extra=_event(run_id, "read", incremental=incremental))
-        reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental, stop=stop,
-                                                      progress=progress)))(profile, state)
+        reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental, stop=stop, progress=progress,
+                                                      store=busy is None)))(profile, state)
         checkpoint(stop, "read")
         runlog.enter("plan")
         if progress is not None:
@@ -385,7 +405,8 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
     """
     run_id = run_id or uuid.uuid4().hex[:12]
     started = time.monotonic()
-    with open_state(profile.state) as state, runlog.run(run_id), _recording(state, run_id):
+    with locked(profile.state, command, run_id=run_id), open_state(profile.state) as state, runlog.run(run_id), \
+            _recording(state, run_id):
         from capxl10n.engine.apply import check_plan
         from capxl10n.engine.recover import recover_earlier
         # A saved plan applied after another apply was interrupted: what that one wrote moves the base
@@ -486,10 +507,19 @@ def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, r
     a signal ends the run there, recorded as interrupted (exit 5; the next sync resumes).
     """
     run_id = run_id or uuid.uuid4().hex[:12]
-    planned = plan(profile, record=not dry_run, incremental=incremental, reader=reader, run_id=run_id,
-                   command="sync", writers=writers, stop=stop, progress=progress)
     if dry_run:
-        return SyncOutcome(planned, None)
+        return SyncOutcome(plan(profile, record=False, incremental=incremental, reader=reader, run_id=run_id,
+                                command="sync", writers=writers, stop=stop, progress=progress), None)
+    with locked(profile.state, "sync", run_id=run_id):  # plan and apply, and a second round, as one run
+        return _sync(profile, incremental=incremental, reader=reader, writers=writers,
+                     rebuild_catalogs=rebuild_catalogs, again=again, stop=stop, run_id=run_id, progress=progress)
+
+
+def _sync(profile: Profile, *, incremental: bool, reader: Reader | None, writers: Writers | WriterFactory | None,
+          rebuild_catalogs: bool, again: bool, stop: Stop | None, run_id: str,
+          progress: Progress | None) -> SyncOutcome:
+    planned = plan(profile, record=True, incremental=incremental, reader=reader, run_id=run_id,
+                   command="sync", writers=writers, stop=stop, progress=progress)
     the_plan = planned.plan
     if not (the_plan.operations or the_plan.base or the_plan.resolved):
         # Nothing to write and nothing to remember: no login, no journal, just the run summary.

@@ -31,6 +31,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from capxl10n.cli.main import main
+from capxl10n.engine.lock import LOCK_SUFFIX
 from capxl10n.sandbox.httpd import KeepAliveWSGIServer
 from capxl10n.sandbox.server import Sandbox, credentials_env
 from plugins.world import BUNDLE, REPO, Peer
@@ -281,14 +282,17 @@ def revisions(sandbox: Sandbox) -> dict[str, int]:
 
 
 def tree(directory: Path, *, skip: Iterable[str] = ()) -> dict[str, str]:
-    """Every file under ``directory``: relative path → SHA-256 (SQLite's side files left out, and the files
-    and directories named in ``skip``)."""
+    """Every file under ``directory``: relative path → SHA-256 (SQLite's side files, the state's empty lock
+    file, and the files and directories named in ``skip`` left out)."""
     skipped = tuple(skip)
     out = {}
     for path in sorted(directory.rglob("*")):
         rel = path.relative_to(directory).as_posix()
-        if path.is_file() and not _under(rel, skipped) and not rel.endswith(SQLITE_SIDE_FILES):
-            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        if not path.is_file() or _under(rel, skipped) or rel.endswith(SQLITE_SIDE_FILES):
+            continue
+        if rel.endswith(LOCK_SUFFIX) and not path.stat().st_size:  # the state's lock file, nobody holding it
+            continue
+        out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
 
 

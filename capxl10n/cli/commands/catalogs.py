@@ -26,6 +26,7 @@ from capxl10n.catalogs.build import (DIRECTORY_NAME, CatalogOptions, CheckResult
                                expected_count, read_directory, read_snapshot)
 from capxl10n.cli.main import Env, emit_json, format_option, pass_env
 from capxl10n.cli.progress import ProgressView
+from capxl10n.engine.lock import locked
 from capxl10n.errors import CatalogError, ConfigError, UnknownLanguage, UsageError
 from capxl10n.core.model import Snapshot
 from capxl10n.cli.render import Records, render
@@ -187,7 +188,10 @@ def catalogs(env: Env, snapshot_path: Path | None, sample: bool, seed: int, capa
         options = CatalogOptions.from_profile(profile, languages=tuple(langs_) or None)
     else:
         options = CatalogOptions(languages=tuple(langs_) or None)
-    with progress_bar(env, expected_count(snapshot, options), "check" if check else "build") as progress:
+    from_state = profile is not None and source.origin == f"the sync state {profile.state}"
+    with locked(profile.state, "catalogs", create=False) if from_state and not check and profile else \
+            contextlib.nullcontext(), \
+            progress_bar(env, expected_count(snapshot, options), "check" if check else "build") as progress:
         if check:
             result: Any = check_catalogs(snapshot, target, options, progress)
         else:

@@ -12,6 +12,7 @@ import click
 
 from capxl10n.cli.main import Env, emit_json, format_option, pass_env
 from capxl10n.cli.options import known_language
+from capxl10n.engine.lock import locked
 from capxl10n.core.reasons import KINDS
 from capxl10n.errors import UsageError
 
@@ -105,7 +106,8 @@ def conflicts_resolve(ctx: click.Context, env: Env, key: str | None, langs_: tup
         from capxl10n.engine.conflicts import parse_key, resolve
 
         term_key = parse_key(key, langs_[0], profile.metawiki.bundle_page)
-        with open_state(profile.state, create=False) as state:
+        with locked(profile.state, "conflicts resolve", create=False), \
+                open_state(profile.state, create=False) as state:
             decision = resolve(state, term_key, take=take, text=text)
         shown = "(delete on both sides)" if decision.text is None else repr(decision.text)
         env.echo(f"{term_key.message_key}/{term_key.lang}: {shown} — applied by the next `capxl10n sync`")
@@ -137,7 +139,8 @@ def conflicts_resolve(ctx: click.Context, env: Env, key: str | None, langs_: tup
             if not agreed:
                 env.echo("nothing decided (give --yes to decide without being asked)", err=True)
                 ctx.exit(1)
-        count = record_bulk(state, bulk)
+        with locked(profile.state, "conflicts resolve", create=False):  # not while asking: a sync may run
+            count = record_bulk(state, bulk)
     if env.output_format == "json":
         emit_json(bulk.to_json())
     else:
@@ -199,7 +202,7 @@ def conflicts_import(env: Env, po_file: Path) -> None:
     from capxl10n.engine.state import open_state
 
     profile = env.profile()
-    with open_state(profile.state, create=False) as state:
+    with locked(profile.state, "conflicts import", create=False), open_state(profile.state, create=False) as state:
         result = import_po(state, po_file, bundle_page=profile.metawiki.bundle_page,
                            message_group=profile.metawiki.message_group)
     if env.output_format == "json":

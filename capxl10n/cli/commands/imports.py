@@ -34,12 +34,13 @@ def import_command(env: Env, po_files: tuple[Path, ...], include_fuzzy: bool) ->
     `capxl10n conflicts export` are recorded as decisions.
     """
     from capxl10n.engine.imports import import_file
+    from capxl10n.engine.lock import locked
     from capxl10n.engine.state import open_state
 
     profile = env.profile()
     results: list[dict[str, Any]] = []
     exit_code = EXIT_OK
-    with open_state(profile.state, create=False) as state:
+    with locked(profile.state, "import", create=False), open_state(profile.state, create=False) as state:
         for path in po_files:
             try:
                 done = import_file(state, path, bundle_page=profile.metawiki.bundle_page,

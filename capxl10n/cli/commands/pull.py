@@ -42,10 +42,13 @@ def render_table(summary: dict[str, Any], skip: frozenset[str] = frozenset()) ->
 @pass_env
 def pull_command(env: Env, full: bool, no_cache: bool) -> None:
     """Read Metabase, Meta-Wiki and Wikidata into the read cache and print a summary."""
+    from capxl10n.engine.lock import locked
     from capxl10n.engine.pull import open_cache, pull
 
     profile = env.profile()
     with ExitStack() as stack:
+        if not no_cache:  # it stores what it read: one writer of the state at a time
+            stack.enter_context(locked(profile.state, "pull"))
         cache = None if no_cache else open_cache(profile)
         if cache is not None:
             stack.callback(cache.close)
