@@ -475,3 +475,23 @@ def test_a_saved_plan_applied_after_an_interrupted_sync_does_not_orphan_its_writ
         m.plan_for_later()
         m.english_set("Q13-label")
     replay(steps)
+
+
+def test_a_po_decision_on_an_english_a_killed_sync_replaced_is_saved_outdated() -> None:
+    """A conflict; its English changes on Metabase; a sync writes the new English to the bundle and is
+    killed before the base moves; the conflicts .po then shows the agreed (old) English as msgid, and the
+    translator's text is bound to it: written outdated against the newer English, never lost, and the
+    oracle knows which English the file showed."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=3, deletions="propagate", first_contact="conflict")
+        m.po_roundtrip(answer="new", lang="de", relabel=None)
+        m.both_sides(term="Q13-description/pt-br")
+        m.sync_full()
+        m.both_sides(term="Q13-description/fr")
+        m.english_set(message="Q13-description")
+        m.metabase_delete(term="Q13-label/pt-br")
+        m.metabase_set(term="Q11-label/de")
+        m.sync_killed(nth_write=4, when="after")
+        m.po_roundtrip(answer="new", lang="fr", relabel=None)
+        m.sync_full()
+    replay(steps)

@@ -514,10 +514,10 @@ class HistoryMachine(RuleBasedStateMachine):
         note(f"step {self.step}: resolved {name_of(conflict.key)} ({choice}) → {decision.text!r}")
         self._record_decision(conflict, decision.text)
 
-    def _record_decision(self, conflict: Any, text: str | None) -> None:
+    def _record_decision(self, conflict: Any, text: str | None, shown_english: str | None = None) -> None:
         """A decision binds to the two values the human was shown; if a side has moved since, the human
         decided about values that no longer exist: the decision may be dropped, and must not win over
-        the newer edits (they stay live)."""
+        the newer edits (they stay live). ``shown_english``: the English a .po showed as msgid."""
         obs, key = self.observe(), conflict.key
         shown = (norm(conflict.metabase.text) if conflict.metabase else None,
                  norm(conflict.metawiki.text) if conflict.metawiki else None)
@@ -528,9 +528,11 @@ class HistoryMachine(RuleBasedStateMachine):
         self.oracle.record(self.step, key, "decision", text)
         english = obs.mb(TermKey(key.qid, key.field, "en"))
         synced = self.synced.bundle.get(key.message_key) if self.synced is not None else None
-        if key.lang != "en" and text is not None and english != synced:
-            # The English changed on Metabase since the last sync: which one the human translated is
-            # unknown, so the decided text may be saved outdated (a review asked for, nothing lost).
+        if key.lang != "en" and text is not None and (english != synced or
+                                                      (shown_english is not None and shown_english != english)):
+            # The English changed on Metabase since the last sync, or the .po showed another English (the
+            # agreed one, behind what a killed sync already wrote): the decided text may be saved outdated
+            # (a review asked for, nothing lost).
             self.oracle.outdated_at[key] = self.step
 
     @rule_unless_disabled(lang=st.sampled_from(LANGS), answer=st.sampled_from(["new", "metabase", "metawiki", "empty"]),
@@ -580,5 +582,6 @@ class HistoryMachine(RuleBasedStateMachine):
                                         f"became another language's value"]}, self.skip)
         note(f"step {self.step}: .po of {lang} ({answer}{', relabelled ' + relabel if relabel else ''}) decided "
              f"{', '.join(name_of(k) for k in result.decided) or 'nothing'}")
+        shown = {TermKey.from_message_key(e.msgctxt.rpartition("/")[2], lang): e.msgid for e in po}
         for key in result.decided:
-            self._record_decision(conflicts[key], intended[key])
+            self._record_decision(conflicts[key], intended[key], shown_english=shown.get(key))
