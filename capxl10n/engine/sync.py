@@ -274,6 +274,7 @@ def make_plan(profile: Profile, state: State, reading: Reading,
               base: Mapping[TermKey, BaseTerm] | None = None) -> tuple[Plan, MergeResult]:
     """Merge what was read against the base (or ``base``) and make a plan (no I/O besides reading the state)."""
     base = state.load_base() if base is None else base
+    reading = _known_languages(reading)
     result = merge(base, reading.metabase, reading.metawiki, merge_options(profile, reading, state))
     duplicates = set(reading.duplicates)
     plan = build_plan(
@@ -285,6 +286,22 @@ def make_plan(profile: Profile, state: State, reading: Reading,
         notes=_reading_notes(reading, result), sides={"metabase": reading.metabase, "metawiki": reading.metawiki},
         cursors={"metabase": reading.metabase_cursor, "metawiki": reading.metawiki_cursor})
     return plan, result
+
+
+def _known_languages(reading: Reading) -> Reading:
+    """The reading without terms in language codes capxl10n does not know (MediaWiki's, so Translate's, with
+    Wikibase's term languages): a Metabase label in such a code copied to Meta-Wiki would make a unit page
+    Translate does not list (and some wikis refuse); a unit page in one is never a translation. Warned, never
+    merged, so never written nor deleted anywhere."""
+    from capxl10n.core.directory import known_languages_only
+
+    metabase, unknown_mb = known_languages_only(reading.metabase)
+    metawiki, unknown_mw = known_languages_only(reading.metawiki)
+    for side, codes in (("metabase", unknown_mb), ("metawiki", unknown_mw)):
+        if codes:
+            log.warning("%s: terms in language codes capxl10n does not know are not synced: %s", side,
+                        ", ".join(codes))
+    return replace(reading, metabase=metabase, metawiki=metawiki) if unknown_mb or unknown_mw else reading
 
 
 def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | None:

@@ -74,9 +74,14 @@ class Row:
 
     def command(self) -> str:
         """The command line as the doc shows it: ``capxl10n`` and the arguments, global options left out."""
-        args = list(self.args)
-        if tuple(args[:len(GLOBAL)]) == GLOBAL:
-            args = args[len(GLOBAL):]
+        args: list[str] = []
+        pending = list(self.args)
+        while pending:
+            arg = pending.pop(0)
+            if arg in GLOBAL[::2] and pending and pending[0] in GLOBAL[1::2]:
+                pending.pop(0)  # the row's own profile, state or catalogs: every row has them
+                continue
+            args.append(arg)
         return "capxl10n " + " ".join(_shell(a) for a in args)
 
 
