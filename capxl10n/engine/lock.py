@@ -5,7 +5,8 @@ Two syncs on one state (a cron line that overlaps the previous run, a maintainer
 same terms, or decide a conflict the other is applying. SQLite keeps the file consistent (one writer
 at a time, WAL), but not the run: a plan is read, merged and applied over minutes. So every command
 that writes the state — ``sync``, ``plan``, ``apply``, ``pull``, ``import``, ``conflicts resolve`` and
-``conflicts import``, a ``catalogs`` build — holds this lock for its whole run; a second one is refused
+``conflicts import``, a ``catalogs`` build, each read of ``report --watch`` — holds this lock for its whole
+run (a ``report --watch`` round that finds it held reports from what the state holds); a second one is refused
 at once with :class:`StateBusy` (exit 5, "try again later": the run in progress does the work), naming
 the holder: the command, its process id and host, its run id and since when. Read-only commands
 (``conflicts``, ``coverage``, ``runs``, ``todo``, ``export``, ``check``, ``sync --dry-run``) take no lock

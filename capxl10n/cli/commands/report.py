@@ -105,9 +105,15 @@ def report_command(env: Env, since: str, until: str, langs_: tuple[str, ...], ev
     try:
         while True:
             rounds += 1
+            from capxl10n.engine.lock import StateBusy, locked
             from capxl10n.engine.report import record_now
-            read = record_now(profile)
-            env.echo(f"read the wikis ({sum(read['requests'].values())} requests); snapshot {read['taken']}", err=True)
+            try:
+                with locked(profile.state, "report --watch"):  # its pull writes the state: one writer at a time
+                    read = record_now(profile)
+                env.echo(f"read the wikis ({sum(read['requests'].values())} requests); snapshot {read['taken']}",
+                         err=True)
+            except StateBusy as busy:  # a sync reads and records the wikis itself: report from what it leaves
+                env.echo(f"not read this round: {busy.message}", err=True)
             _once(env, profile, start, end, zone, langs_, event, out_dir, todo_limit)
             if now_seconds() >= end:
                 env.echo("the window has ended: the report is final", err=True)
