@@ -13,8 +13,7 @@ import os
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,12 +310,6 @@ def child_command(*args: str) -> list[str]:
                                   "from plugins.kill_child import main; main()", str(TESTS), *args]
 
 
-@contextmanager
-def env_without_secrets() -> Iterator[dict[str, str]]:
-    """The environment a child gets: ours (PYTHONPATH to the checkout) plus the sandbox bot's credentials."""
-    yield {**os.environ, **credentials_env(), "PYTHONPATH": str(REPO)}
-
-
 #: The wikis' clock in these worlds: it stands still, so each write is one second after the one before
 #: (store/wiki.py) and two worlds that make the same writes have the same timestamps (and catalog bytes).
 EPOCH = 1_764_547_200.0  # 2025-12-01T00:00:00Z
@@ -327,7 +320,3 @@ def tiny_sandbox(*, start: bool = False) -> Sandbox:
     sb = Sandbox(seed=1, capacities=len(QIDS), languages=len(LANGS), snapshot=tiny_snapshot(),
                  sleep=lambda _s: None, clock=lambda: EPOCH)
     return sb.start() if start else sb
-
-
-def plan_json(path: Path) -> Mapping[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))

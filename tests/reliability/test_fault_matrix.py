@@ -15,7 +15,7 @@ The default run takes a representative cell per fault and phase (:data:`DEFAULT`
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -25,7 +25,6 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -244,7 +243,54 @@ def test_kill_full(rig: Rig, references: dict[str, Result], command: str, label:
     check_kill(rig, references, command, label, signal_name)
 
 
+DOC = REPO / "docs" / "reliability.md"
+BEGIN, END = "<!-- kill-points:begin -->", "<!-- kill-points:end -->"
+
+
+def render() -> str:
+    rows = ["| point | how the child is stopped there | commands |", "|---|---|---|"]
+    for point in POINTS.values():
+        how = (f"pauses itself at `{point.pause}`" if point.pause else
+               f"sandbox trap: `{point.kinds}` #{point.nth}, {point.when} the wiki handles it")
+        rows.append(f"| {point.label} | {how} | {', '.join(point.commands)} |")
+    return "\n".join(rows) + (f"\n\n{len(POINTS)} points × {len(SIGNALS)} signals: {len(CASES)} kills "
+                               f"({len(DEFAULT)} in the default run).")
+
+
+def test_docs_kill_points_are_the_tests_own() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    documented = text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+    assert documented == render(), \
+        "docs/reliability.md's kill points are stale: run PYTHONPATH=tests python tests/reliability/test_kill_points.py"
+
+
+def test_a_build_removes_the_temporaries_a_killed_build_left(tmp_path: Path) -> None:
+    """A SIGKILL between staging and moving the catalogs' files left ``.<name>.<random>.tmp`` beside them for
+    good (the kill points found it); the next build removes those of its own files, nothing else."""
+    from capxl10n.catalogs.build import build_catalogs
+    from capxl10n.sample.generate import generate
+
+    out = tmp_path / "catalogs"
+    build_catalogs(generate(capacities=8, languages=2, seed=1), out)
+    left = [out / "json" / ".index.json.ab12cd34.tmp", out / ".capacities.pot.x_y9z8w7.tmp"]
+    mine = [out / "json" / ".notes.txt.ab12cd34.tmp", out / "json" / "index.json.ab12cd34.tmp"]
+    for path in left + mine:
+        path.write_text("half written", encoding="utf-8")
+    build_catalogs(generate(capacities=8, languages=2, seed=1), out)
+    assert [p.exists() for p in left] == [False, False] and all(p.exists() for p in mine)
+
+
 def test_there_are_at_least_twenty_points_and_the_default_run_meets_every_signal_and_command() -> None:
     assert len(POINTS) >= 20
     assert set(DEFAULT) <= set(CASES)
     assert {s for _, _, s in DEFAULT} == set(SIGNALS) and {c for c, _, _ in DEFAULT} == {"sync", "apply"}
+
+
+if __name__ == "__main__":
+    import sys
+
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{render()}\n{END}{tail}", encoding="utf-8")
+    sys.stdout.write(f"docs/reliability.md kill points rewritten ({len(CASES)} kills)\n")

@@ -62,6 +62,7 @@ class Sample:
     state_bytes: int          # pages in use
     working_bytes: int        # pages of the working tables
     runs: int
+    runs_bytes: int           # pages of the run history
 
 
 @dataclass
@@ -77,13 +78,16 @@ class Figures:
                  f"{dict(sorted(self.faults.items()))}, exit codes {dict(sorted(self.exits.items()))}"]
         for s in (self.samples[0], self.samples[-1]):
             lines.append(f"  sync {s.sync:>5}: RSS {s.rss_kib / 1024:.1f} MiB, {s.fds} fds ({s.sockets} sockets), "
-                         f"{s.threads} thread(s), sandbox connections {s.connections}, state {s.state_bytes / 1024:.0f}"
-                         f" KiB (working tables {s.working_bytes / 1024:.0f} KiB, {s.runs} runs)")
+                         f"{s.threads} thread(s), sandbox connections {s.connections}; state {s.state_bytes / 1024:.0f}"
+                         f" KiB: working tables {s.working_bytes / 1024:.0f} KiB, {s.runs} runs "
+                         f"{s.runs_bytes / 1024:.0f} KiB, coverage history "
+                         f"{(s.state_bytes - s.working_bytes - s.runs_bytes) / 1024:.0f} KiB")
         return "\n".join(lines)
 
 
-def state_bytes(path: Path) -> tuple[int, int, int]:
-    """The state's bytes in use, those of its working tables (:data:`KEPT` aside), and its recorded runs."""
+def state_bytes(path: Path) -> tuple[int, int, int, int]:
+    """The state's bytes in use, those of its working tables (:data:`KEPT` aside), its recorded runs and their
+    bytes."""
     db = sqlite3.connect(path)
     try:
         size = db.execute("PRAGMA page_size").fetchone()[0]
@@ -96,7 +100,8 @@ def state_bytes(path: Path) -> tuple[int, int, int]:
         "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'")}
     working = sum(b for name, b in per_table.items() if indexes.get(name, name) not in KEPT
                   and not name.startswith("sqlite_"))
-    return used * size, working, runs
+    runs_bytes = sum(b for name, b in per_table.items() if indexes.get(name, name) == "runs")
+    return used * size, working, runs, runs_bytes
 
 
 class Syncer:
@@ -135,6 +140,9 @@ class Syncer:
         os.dup2(out, 1)
         os.dup2(out, 2)
         os.close(out)
+        # Not pytest's capture, inherited with the fork: the CLI writes to the log as to a terminal's pipe.
+        sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)
         os.environ.update(credentials_env())
         with os.fdopen(commands, "r", encoding="utf-8") as inbox, os.fdopen(answers, "w", encoding="utf-8") as outbox:
             for line in inbox:
@@ -262,9 +270,9 @@ class Soak:
         own = self.syncer.ask("measure")
         server = self.rig.sb._server
         connections = len(server._connections) if server is not None else 0
-        size, working, runs = state_bytes(self.rig.state)
+        size, working, runs, runs_bytes = state_bytes(self.rig.state)
         found = Sample(self.n, own["rss"], own["fds"], own["sockets"], own["threads"], connections, size, working,
-                       runs)
+                       runs, runs_bytes)
         self.figures.samples.append(found)
         return found
 
