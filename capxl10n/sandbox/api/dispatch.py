@@ -93,9 +93,7 @@ def _languages(req: ApiRequest) -> tuple[str, str]:
 
 def _cache_control(req: ApiRequest, action: str, error: bool) -> str:
     """ApiMain::sendCacheHeaders: ``maxage``/``smaxage`` make a public answer of an anonymous read
-    cacheable; private answers keep only ``max-age``; errors are never cached."""
-    if error:
-        return NO_CACHE
+    cacheable; private answers, errors included, keep only ``max-age`` (checked on the peer)."""
     try:
         maxage = max(0, int(req.params.get("maxage", "0") or 0))
         smaxage = max(0, int(req.params.get("smaxage", "0") or 0))
@@ -103,6 +101,8 @@ def _cache_control(req: ApiRequest, action: str, error: bool) -> str:
         return NO_CACHE
     if not maxage and not smaxage:
         return NO_CACHE
+    if error:
+        return f"private, must-revalidate, max-age={maxage}"
     modules: set[str] = set()
     for kind in ("prop", "list", "meta"):
         modules.update(m for m in (req.params.get(kind) or "").split("|") if m)
@@ -117,8 +117,7 @@ def _main_extras(req: ApiRequest, out: dict[str, Any]) -> None:
     """What ApiMain adds to every answer, errors included, when asked."""
     if req.params.get("requestid") is not None:
         out["requestid"] = req.params["requestid"]
-    if "servedby" in req.params:
-        out["servedby"] = "sandbox"
+    # servedby: answered only where $wgShowHostnames is on, which the real peer (and Metabase) leave off
     if req.params.get("curtimestamp") not in (None, "false"):
         out["curtimestamp"] = req.site.wiki.current_timestamp()  # ApiMain: the server clock, read-only
     if "responselanginfo" in req.params:
@@ -190,7 +189,7 @@ def dispatch(req: ApiRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
             out["limits"] = dict(req.limits)
         extras: dict[str, Any] = {}
         _main_extras(req, extras)
-        for key in ("requestid", "servedby", "curtimestamp", "uselang", "errorlang"):
+        for key in ("requestid", "curtimestamp", "uselang", "errorlang"):
             if key in extras:
                 out[key] = extras[key]
         out.update(body)
@@ -199,6 +198,7 @@ def dispatch(req: ApiRequest) -> tuple[int, dict[str, str], dict[str, Any]]:
     except ApiError as err:
         headers.update(err.headers)
         headers.setdefault("MediaWiki-API-Error", err.code)
+        headers["Cache-Control"] = _cache_control(req, action, error=True)
         out = {}
         warnings = render_warnings(req)
         if warnings is not None and req.errorformat != "bc":

@@ -24,6 +24,7 @@ from capxl10n.sandbox.api.site import Site
 from capxl10n.sandbox.mediawiki import history, pageprops, sections
 from capxl10n.sandbox.mediawiki import query as mwquery
 from capxl10n.sandbox.mediawiki.query import CONTENT_FORMATS as CONTENT_MODELS
+from capxl10n.sandbox.store.merge3 import merge3
 from capxl10n.sandbox.store.wiki import (EditConflict, InvalidTitle, NoSuchRevision, Page, PageExists,
                                          PageMissing, SaveResult, User, parse_ts)
 
@@ -334,6 +335,31 @@ def _section_text(req: ApiRequest, page: Page | None, model: str, section: str |
     return replaced
 
 
+def _undone(req: ApiRequest, page: Page | None, undo: int, undo_after: int | None) -> str:
+    """``undo`` (and ``undoafter``): the page with those revisions' change taken back by the same three-way
+    merge as an edit conflict (``undofailure`` when later edits touch the same or adjacent lines)."""
+    wiki = req.site.wiki
+    rev = wiki.revision(undo)
+    if rev is None:
+        raise ApiError("nosuchrevid", f"There is no revision with ID {undo}.", module=req.module, params=[undo])
+    after_id = undo_after if undo_after else rev.parentid
+    after = wiki.revision(after_id) if after_id else None
+    if after is None:
+        shown = undo_after if undo_after else ""
+        raise ApiError("nosuchrevid", f"There is no revision with ID {shown}.", module=req.module, params=[shown])
+    title = page.title if page is not None else str(req.params.get("title", ""))
+    for checked in (rev, after):
+        if page is None or checked.pageid != page.pageid:  # ApiEditPage: each must be of this page
+            raise ApiError("revwrongpage", f"r{checked.revid} is not a revision of {title}.", module=req.module,
+                           params=[checked.revid, title])
+    assert page is not None
+    merged = merge3(rev.content, after.content, page.text)
+    if merged is None:
+        raise ApiError("undofailure", "The edit could not be undone due to conflicting intermediate edits.",
+                       module=req.module)
+    return merged
+
+
 def _json_content(req: ApiRequest, text: str) -> str:
     """JsonContent: invalid JSON is refused (``invalid-json-data``); valid JSON is saved pretty-printed with
     tabs (its pre-save transform)."""
@@ -351,8 +377,9 @@ def edit(req: ApiRequest) -> dict[str, Any]:
     text = req.get("text")
     append = req.get("appendtext")
     prepend = req.get("prependtext")
-    req.unsupported("undo", "undoafter")
-    if text is None and append is None and prepend is None:
+    undo = req.int("undo", None, 0)
+    undo_after = req.int("undoafter", None, 0)
+    if text is None and append is None and prepend is None and not undo:
         raise ApiError("missingparam", 'At least one of the parameters "text", "appendtext" and "prependtext" is '
                        "required.", module=req.module, key="apierror-missingparam-at-least-one-of",
                        params=[{"list": ["<var>text</var>", "<var>appendtext</var>", "<var>prependtext</var>",
@@ -429,7 +456,10 @@ def edit(req: ApiRequest) -> dict[str, Any]:
             raise ApiError("pagedeleted", "The page has been deleted since you fetched its timestamp.",
                            module=req.module)
     heading = section_title or (summary if section == "new" else None)  # EditPage: a summary alone titles it
-    new_text = _section_text(req, page, effective_model, section, text, append, prepend, heading)
+    if undo:
+        new_text = _undone(req, page, undo, undo_after)
+    else:
+        new_text = _section_text(req, page, effective_model, section, text, append, prepend, heading)
     default_model = _title_default_model(wiki, ns, title)
     ctx = EditContext(title, ns, new_text, model if model is not None or page is not None else default_model,
                       page, user, list(tags))

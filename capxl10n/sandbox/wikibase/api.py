@@ -42,8 +42,11 @@ def api_error(err: WikibaseError, module: str = "main") -> ApiError:
     """Wikibase reports its errors for module ``main`` (see wbsetlabel-errorformat-plaintext)."""
     messages = [{"name": m.name, "parameters": list(m.parameters), "html": m.html} for m in err.messages]
     first = err.messages[0] if err.messages else None
-    return ApiError(err.code, err.info, data=err.data, messages=messages or None,
-                    key=first.name if first else None, params=list(first.parameters) if first else None)
+    data = dict(err.data)
+    header = data.pop("_header", None)  # several errors at once: the header lists every code (failed-save, …)
+    return ApiError(err.code, err.info, data=data, messages=messages or None,
+                    key=first.name if first else None, params=list(first.parameters) if first else None,
+                    headers={"MediaWiki-API-Error": header} if header else None)
 
 
 def _user_of(req: ApiRequest, repo: WikibaseRepo) -> User:
@@ -54,7 +57,7 @@ def _edit_body(req: ApiRequest, entity: dict[str, Any], outcome: EditOutcome) ->
     """The answer of a successful term write (wbeditentity, wbsetlabel/description): the entity
     (``nochange`` flagged), the conflict-patched warning when our edit was merged, ``success``."""
     if outcome.nochange:
-        entity["nochange"] = ""
+        entity["nochange"] = True  # a BC boolean: "" under formatversion 1, true under 2
     body: dict[str, Any] = {"entity": entity}
     if outcome.patched:
         _warn_patched(req, body)
