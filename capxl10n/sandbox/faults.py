@@ -356,14 +356,25 @@ class Trap:
 class _Current(threading.local):
     """The request this thread is answering: whether faults may hit it, and what it is."""
 
+    request: Request | None = None
     targeted: bool = True
-    write: bool = False
-    maxlag: float | None = None
     kinds: frozenset[str] = frozenset()
     params: Mapping[str, str] = {}
     site: str = ""
-    after: Trap | None = None
     hit: str | None = None
+
+    @property
+    def write(self) -> bool:
+        return self.request is not None and self.request.method == "POST" and \
+            self.request.values.get("action") in WRITE_ACTIONS
+
+    @property
+    def maxlag(self) -> float | None:
+        raw = self.request.values.get("maxlag") if self.request is not None else None
+        try:
+            return float(raw) if raw is not None else None
+        except ValueError:
+            return None
 
 
 @dataclass
@@ -463,7 +474,7 @@ class FaultInjector:
         stats' ``faults``), ``(None, None)`` to go on; a reset raises :class:`ConnectionDropped`."""
         spec = self.spec
         current = self._current
-        current.hit, current.after = None, None
+        current.request, current.hit = request, None
         params: Mapping[str, str] = {}
         if spec.only or self.traps:
             params = dict(request.args.items())
@@ -475,12 +486,6 @@ class FaultInjector:
             current.kinds = frozenset()
         current.site = site
         current.targeted = self._applies(site) and (not spec.only or bool(current.kinds.intersection(spec.only)))
-        current.write = request.method == "POST" and request.values.get("action") in WRITE_ACTIONS
-        raw_lag = request.values.get("maxlag")
-        try:
-            current.maxlag = float(raw_lag) if raw_lag is not None else None
-        except ValueError:
-            current.maxlag = None
         if self.traps:
             self._spring(site, "before")
         if not current.targeted:
