@@ -320,9 +320,8 @@ def previous_sources(before: Mapping[TermKey, Term], after: Mapping[TermKey, Ter
     {}
     """
     out: dict[str, dict[str, str]] = {}
-    for key, term in sorted(after.items(), key=lambda kv: kv[0].sort_key()):
-        if not term.fuzzy or key.lang in NOT_TRANSLATIONS:
-            continue
+    outdated = ((key, term) for key, term in after.items() if term.fuzzy and key.lang not in NOT_TRANSLATIONS)
+    for key, term in sorted(outdated, key=lambda kv: kv[0].sort_key()):  # only the outdated ones: few
         was = before.get(key)
         if key.message_key in replaced and (was is None or not was.fuzzy):
             text: str | None = replaced[key.message_key]

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal, NamedTuple, cast
 
 from capxl10n.core import strictjson
 from capxl10n.errors import DataError
@@ -51,6 +51,8 @@ DeletionPolicy = Literal["propagate", "conflict"]
 DELETION_POLICIES: Final[tuple[DeletionPolicy, ...]] = ("propagate", "conflict")
 
 SNAPSHOT_FORMAT: Final = "capxl10n-snapshot/1"
+#: The read cache's compact form of a snapshot (:meth:`Snapshot.dump_rows`): a row per term.
+ROWS_FORMAT: Final = "capxl10n-snapshot-rows/1"
 
 QID_RE: Final = re.compile(r"^Q[1-9][0-9]*$")
 MESSAGE_KEY_RE: Final = re.compile(r"^(Q[1-9][0-9]*)-(label|description)$")
@@ -78,21 +80,52 @@ def full_message_key(bundle_page: str, message_key: str) -> str:
     return f"{bundle_page}/{message_key}"
 
 
-@dataclass(frozen=True, order=True)
-class TermKey:
-    """One translatable string: a capacity's label or description in one language."""
-
+class _KeyFields(NamedTuple):
     qid: str
     field: Field
     lang: str
 
-    def __post_init__(self) -> None:
-        if not QID_RE.match(self.qid):
-            raise DataError(f"not a Wikidata QID: {self.qid!r}", hint="capacity keys look like 'Q7397'")
-        if self.field not in FIELDS:
-            raise DataError(f"unknown field {self.field!r}", hint="use 'label' or 'description'")
-        if not self.lang:
+
+#: Valid QIDs and language codes seen so far, each mapped to one shared string: a directory has a few thousand
+#: QIDs and a few hundred languages but a million keys, so a key is checked by one dict lookup (not a regular
+#: expression) and its strings are stored once. Bounded: past the bound a new value is checked, not kept.
+_QIDS: dict[str, str] = {}
+_LANGS: dict[str, str] = {}
+_QID_ORDER: dict[str, tuple[int, str]] = {}
+_FIELD_NAMES: Final[dict[str, Field]] = {"label": "label", "description": "description"}
+_KNOWN_BOUND: Final = 1 << 18
+
+
+class TermKey(_KeyFields):
+    """One translatable string: a capacity's label or description in one language.
+
+    A named tuple (qid, field, lang): hashed, compared and ordered as the tuple, at C speed, in a
+    fraction of a dataclass's memory (a directory holds millions of them). Checked when made.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, qid: str, field: Field, lang: str) -> TermKey:
+        known = _QIDS.get(qid) if isinstance(qid, str) else None
+        if known is None:
+            if not isinstance(qid, str) or not QID_RE.match(qid):
+                raise DataError(f"not a Wikidata QID: {qid!r}", hint="capacity keys look like 'Q7397'")
+            known = qid
+            if len(_QIDS) < _KNOWN_BOUND:
+                _QIDS[qid] = qid
+        name = _FIELD_NAMES.get(field) if isinstance(field, str) else None
+        if name is None:
+            raise DataError(f"unknown field {field!r}", hint="use 'label' or 'description'")
+        if not lang:
             raise DataError("empty language code")
+        if isinstance(lang, str):
+            code = _LANGS.get(lang)
+            if code is None:
+                code = lang
+                if len(_LANGS) < _KNOWN_BOUND:
+                    _LANGS[lang] = lang
+            lang = code
+        return tuple.__new__(cls, (known, name, lang))
 
     @property
     def message_key(self) -> str:
@@ -110,10 +143,86 @@ class TermKey:
         return cls(match.group(1), match.group(2), lang)  # type: ignore[arg-type]
 
     def sort_key(self) -> tuple[tuple[int, str], int, str]:
-        return (qid_sort_key(self.qid), FIELDS.index(self.field), self.lang)
+        order = _QID_ORDER.get(self[0])
+        if order is None:
+            order = qid_sort_key(self[0])
+            if len(_QID_ORDER) < _KNOWN_BOUND:
+                _QID_ORDER[self[0]] = order
+        return (order, 0 if self[1] == "label" else 1, self[2])
 
 
-@dataclass(frozen=True)
+def _order(item: tuple[TermKey, Any]) -> tuple[int, str, bool, str]:
+    """A snapshot's term order, :meth:`TermKey.sort_key`'s, cheaper: a valid QID has no leading zero, so
+    ordering QIDs by (length, text) is ordering them by number."""
+    qid, fld, lang = item[0]
+    return (len(qid), qid, fld == "description", lang)
+
+
+#: Canonical JSON (keys sorted, compact, raw UTF-8) with json's C encoder, and the same without sorting keys.
+_CANONICAL: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_CHUNK: Final = 20_000
+
+
+def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _lines(raw: bytes) -> Iterator[bytes]:
+    """The lines of ``raw`` one at a time (not a list of copies of all of them)."""
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end
+        if end > start:
+            yield raw[start:end]
+        start = end + 1
+
+
+def _row_term_key(row: Any, position: int, origin: str) -> TermKey:
+    if type(row) is not list or len(row) != 9:
+        raise DataError(f"{origin}: terms[{position}] is not a row of 9 values")
+    try:
+        return TermKey(row[0], row[1], row[2])
+    except DataError as exc:
+        raise DataError(f"{origin}: terms[{position}]: {exc.message}", hint=exc.hint) from None
+
+
+def _row_term(row: list[Any], position: int, origin: str) -> Term:
+    _qid, _fld, _lang, text, side, fuzzy, revision, author, timestamp = row
+    if type(text) is not str or type(side) is not str or fuzzy not in (0, 1) or \
+            not (revision is None or type(revision) is int) or \
+            not (author is None or type(author) is str) or not (timestamp is None or type(timestamp) is str):
+        raise DataError(f"{origin}: terms[{position}] has a value of the wrong type")
+    return Term(text, bool(fuzzy), revision, author, side, timestamp)
+
+
+class _Terms(dict[TermKey, "Term"]):
+    """A snapshot's terms, in its order: a snapshot made from another's terms keeps them as they are
+    (and the read cache knows an unchanged read by them: weak references, hence no ``__slots__``)."""
+
+
+def _in_order(terms: Mapping[TermKey, Term]) -> _Terms:
+    """``terms`` in snapshot order: as given when already in it (one pass), sorted otherwise."""
+    if type(terms) is _Terms:
+        return terms
+    previous: tuple[int, str, bool, str] | None = None
+    for key in terms:
+        current = (len(key[0]), key[0], key[1] == "description", key[2])
+        if previous is not None and current < previous:
+            return _Terms(sorted(terms.items(), key=_order))
+        previous = current
+    return _Terms(terms)
+
+
+@dataclass(frozen=True, slots=True)
 class Term:
     """A value read from one side, with the evidence needed to merge it safely."""
 
@@ -219,7 +328,7 @@ class Snapshot:
                                 hint="each Wikidata QID may appear once")
             seen.add(cap.qid)
         object.__setattr__(self, "capacities", tree_order(self.capacities))
-        object.__setattr__(self, "terms", dict(sorted(self.terms.items(), key=lambda kv: kv[0].sort_key())))
+        object.__setattr__(self, "terms", _in_order(self.terms))
 
     def capacity(self, qid: str) -> Capacity | None:
         return self._index().get(qid)
@@ -275,14 +384,89 @@ class Snapshot:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+        """The snapshot file's text: canonical JSON (keys sorted, compact, raw UTF-8), a trailing newline.
+
+        Written with json's C encoder, a chunk of terms at a time: a directory of a million terms is
+        serialised in seconds, without a second copy of it as dicts."""
+        return "".join(self._canonical(meta=True)) + "\n"
 
     def fingerprint(self) -> str:
-        """A content hash of the terms and tree (not of meta), for plans and caches."""
-        body = self.to_json()
-        body.pop("meta")
-        raw = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        """A content hash of the terms and tree (not of meta), for plans and caches; computed once."""
+        known = self.__dict__.get("_fingerprint")
+        if known is None:
+            digest = hashlib.sha256()
+            for part in self._canonical(meta=False):
+                digest.update(part.encode("utf-8"))
+            known = "sha256:" + digest.hexdigest()[:32]
+            object.__setattr__(self, "_fingerprint", known)
+        return known
+
+    def _canonical(self, *, meta: bool) -> Iterator[str]:
+        """:meth:`to_json` (without ``meta`` unless asked) as canonical JSON, in parts: the text of
+        ``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False)``."""
+        yield '{"capacities":'
+        yield _CANONICAL([c.to_json() for c in self.capacities])
+        yield ',"format":' + _CANONICAL(SNAPSHOT_FORMAT)
+        if meta:
+            yield ',"meta":' + _CANONICAL(dict(self.meta))
+        yield ',"side":' + _CANONICAL(self.side) + ',"terms":['
+        first = True
+        for chunk in _chunks(self.terms.items()):
+            text = _CANONICAL([{"qid": k.qid, "field": k.field, "lang": k.lang, **t.to_json()} for k, t in chunk])
+            yield text[1:-1] if first else "," + text[1:-1]
+            first = False
+        yield "]}"
+
+    def dump_rows(self) -> bytes:
+        """The snapshot in the read cache's compact form (:data:`ROWS_FORMAT`), UTF-8.
+
+        A header line (format, side, meta, capacities, the number of terms), then lines of up to
+        20,000 terms, each term a row ``[qid, field, lang, text, side, fuzzy, revision, author,
+        timestamp]`` instead of an object. Written and read a line at a time with json's C code: no
+        dict per term, and no single string of the whole (text holding one character beyond the BMP
+        takes four bytes per character as a Python string)."""
+        header = _CANONICAL({"capacities": [c.to_json() for c in self.capacities], "format": ROWS_FORMAT,
+                             "meta": dict(self.meta), "side": self.side, "terms": len(self.terms)})
+        parts = [header.encode("utf-8")]
+        for chunk in _chunks(self.terms.items()):
+            parts.append(_COMPACT([[k[0], k[1], k[2], t.text, t.side, 1 if t.fuzzy else 0, t.revision, t.author,
+                                    t.timestamp] for k, t in chunk]).encode("utf-8"))
+        return b"\n".join(parts) + b"\n"
+
+    @classmethod
+    def load_rows(cls, raw: bytes, *, origin: str = "read cache") -> Snapshot:
+        """A snapshot from :meth:`dump_rows`' form; a :class:`DataError` names what is wrong."""
+        lines = _lines(raw)
+        try:
+            header = json.loads(next(lines, b"null"), object_pairs_hook=strictjson.unique_keys)
+            terms: dict[TermKey, Term] = {}
+            position = 0
+            for line in lines:
+                rows = json.loads(line)
+                if type(rows) is not list:
+                    raise DataError(f"{origin}: a line of terms is not a list")
+                for row in rows:
+                    terms[_row_term_key(row, position, origin)] = _row_term(row, position, origin)
+                    position += 1
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{origin}: malformed JSON: {exc.msg}") from None
+        except strictjson.DuplicateKey as exc:
+            raise DataError(f"{origin}: duplicate key {exc.key!r}") from None
+        if not isinstance(header, dict) or header.get("format") != ROWS_FORMAT:
+            raise DataError(f"{origin}: not a {ROWS_FORMAT} snapshot")
+        caps, meta = header.get("capacities"), header.get("meta")
+        if not isinstance(caps, list) or not all(isinstance(c, dict) for c in caps) or not isinstance(meta, dict):
+            raise DataError(f"{origin}: 'capacities' must be a list of objects and 'meta' an object")
+        if header.get("terms") != position:
+            raise DataError(f"{origin}: {position} terms where the header says {header.get('terms')!r} "
+                            "(truncated?)")
+        if len(terms) != position:
+            raise DataError(f"{origin}: a term appears twice", hint="each (capacity, field, language) may appear once")
+        try:
+            return cls(side=str(header.get("side", "")), capacities=tuple(Capacity.from_json(c) for c in caps),
+                       terms=terms, meta=meta)
+        except DataError as exc:
+            raise DataError(f"{origin}: {exc.message}", hint=exc.hint) from None
 
     @classmethod
     def from_json(cls, data: Any, *, origin: str = "snapshot") -> Snapshot:

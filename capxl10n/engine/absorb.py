@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from capxl10n.core.cursors import (NOT_TRANSLATIONS, Bundle, MetabaseCursor, MetawikiCursor, OwnWrite, ReadCache,
                                    cached_read, previous_sources)
-from capxl10n.core.model import SOURCE_LANGUAGE, Snapshot, Term
+from capxl10n.core.model import SOURCE_LANGUAGE, Snapshot, Term, TermKey
 from capxl10n.core.plan import Operation
 from capxl10n.engine.apply import Written
 from capxl10n.wikis.results import WriteResult
@@ -56,6 +56,20 @@ class _Absorbing:
         self.terms = dict(snapshot.terms)
         self.own = own
         self.touched = False
+        self._by_qid: dict[str, set[TermKey]] | None = None
+
+    def keys_of(self, qid: str) -> list[TermKey]:
+        """The cached terms of one capacity: indexed once, so a write touches its own terms, not the cache's."""
+        if self._by_qid is None:
+            self._by_qid = {}
+            for key in self.terms:
+                self._by_qid.setdefault(key.qid, set()).add(key)
+        return [key for key in self._by_qid.get(qid, ()) if key in self.terms]
+
+    def put(self, key: TermKey, term: Term) -> None:
+        if key not in self.terms and self._by_qid is not None:
+            self._by_qid.setdefault(key.qid, set()).add(key)
+        self.terms[key] = term
 
     def snapshot(self) -> Snapshot:
         return Snapshot(self.read.side, self.read.capacities, self.terms, self.read.meta)
@@ -88,15 +102,15 @@ class _AbsorbingMetabase(_Absorbing):
             if op.new is None:
                 self.terms.pop(op.key, None)
             else:
-                self.terms[op.key] = Term(text=op.new, revision=w.revision if not w.nochange else
-                                          (self.terms[op.key].revision if op.key in self.terms else read),
-                                          side="metabase", timestamp=w.timestamp)
+                self.put(op.key, Term(text=op.new, revision=w.revision if not w.nochange else
+                                      (self.terms[op.key].revision if op.key in self.terms else read),
+                                      side="metabase", timestamp=w.timestamp))
         if w.nochange or w.revision is None:
             return
-        for key, term in list(self.terms.items()):  # the item's lastrevid moved: the next guard uses it
-            if key.qid == qid:
-                self.terms[key] = Term(term.text, term.fuzzy, w.revision, term.author, term.side,
-                                       w.timestamp or term.timestamp)
+        for key in self.keys_of(qid):  # the item's lastrevid moved: the next guard uses it
+            term = self.terms[key]
+            self.terms[key] = Term(term.text, term.fuzzy, w.revision, term.author, term.side,
+                                   w.timestamp or term.timestamp)
         self._own(page, read, w.revision)
 
 

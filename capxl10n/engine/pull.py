@@ -225,7 +225,8 @@ def _metabase_incremental(client: MetabaseClient, cached: Snapshot, cursor: Meta
             log.info("metabase: a new capacity item since %s; discovering again", since)
             return None
     entities = client.get_entities(sorted(changed & set(by_item)))
-    terms = dict(cached.terms)
+    rewritten = {by_item[item].qid for item in entities}
+    terms = {k: t for k, t in cached.terms.items() if k.qid not in rewritten}  # one pass, however many changed
     capacities = list(cached.capacities)
     revisions = dict(known_revs)
     for item, entity in entities.items():
@@ -235,7 +236,6 @@ def _metabase_incremental(client: MetabaseClient, cached: Snapshot, cursor: Meta
                 (indexes[:1] != [discovery.index_terms.get(item)]):
             log.info("metabase: %s changed its class or index term; discovering again", item)
             return None
-        terms = {k: t for k, t in terms.items() if k.qid != cap.qid}
         revision = int(entity.get("lastrevid") or 0)
         revisions[item] = revision
         for (fld, lang), text in entity_terms(entity, languages).items():
@@ -309,18 +309,20 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, cursor: Meta
         log.info("metawiki: %d outdated unit(s) confirmed since %s; re-reading %s", len(confirmed), since,
                  ", ".join(sorted(unsure)) or "nothing")
     stale |= unsure
-    terms = dict(cached.terms)
-    for key in confirmed:  # same text, same revision: only the fuzzy tag went
-        old = terms[key]
-        terms[key] = Term(old.text, False, old.revision, old.author, old.side, old.timestamp)
-    for done, lang in enumerate(sorted(stale), 1):
-        terms = {k: t for k, t in terms.items() if k.lang != lang}
-        terms.update(client.read_language(lang))
-        report("metawiki", done, len(stale))
-    if docs_stale or not documentation:
-        terms = {k: t for k, t in terms.items() if k.lang != DOC_LANGUAGE}
-    if docs_stale:
-        terms.update(client.read_documentation())
+    dropped = set(stale) | ({DOC_LANGUAGE} if docs_stale or not documentation else set())
+    terms: Mapping[TermKey, Term] = cached.terms  # kept as it is (the cache stores no copy) unless something changed
+    if confirmed or stale or docs_stale or (dropped and any(k.lang in dropped for k in cached.terms)):
+        changed = {k: t for k, t in cached.terms.items() if k.lang not in dropped}  # one pass, whatever changed
+        for key in confirmed:  # same text, same revision: only the fuzzy tag went (a language read again has it)
+            old = changed.get(key)
+            if old is not None:
+                changed[key] = Term(old.text, False, old.revision, old.author, old.side, old.timestamp)
+        for done, lang in enumerate(sorted(stale), 1):
+            changed.update(client.read_language(lang))
+            report("metawiki", done, len(stale))
+        if docs_stale:
+            changed.update(client.read_documentation())
+        terms = changed
     previous = previous_sources(cached.terms, terms, cursor.previous_source, {})
     return (Snapshot("metawiki", cached.capacities, terms, cached.meta),
             replace(cursor, high_water=mark, documentation=documentation, previous_source=previous, own_writes={},
@@ -368,6 +370,9 @@ def _wikidata(client: WikidataClient, discovery: Discovery, languages: list[str]
         snapshot, cursor = cached
         have = {c.qid for c in snapshot.capacities}
         new = [q for q in qids if q not in have]
+        if not new and have == set(qids):  # nothing to read: the cached read as it is
+            return Snapshot("wikidata", tuple(Capacity(qid=q) for q in qids), snapshot.terms), \
+                WikidataCursor(languages=tuple(languages), from_mul=cursor.from_mul), True
         fresh, fresh_cursor = client.read_terms(new, languages) if new else (Snapshot("wikidata"), WikidataCursor())
         keep = set(qids)
         terms = {k: t for k, t in snapshot.terms.items() if k.qid in keep}

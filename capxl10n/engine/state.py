@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -192,6 +193,8 @@ class State:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
+        #: Per side, what its read cache row holds as this process last read or wrote it (store_side).
+        self._reads: dict[str, tuple[weakref.ref[Any], str, tuple[Capacity, ...], dict[str, Any], int]] = {}
 
     def __enter__(self) -> State:
         return self
@@ -362,15 +365,46 @@ class State:
             return None
         origin = f"{self.path} read cache '{side}'"
         try:
-            return Snapshot.loads(row[0], origin=origin), cursor_loads(side, row[1], origin=f"{origin} cursor")
+            snapshot = _cached_snapshot(row[0], origin)
+            read = snapshot, cursor_loads(side, row[1], origin=f"{origin} cursor")
         except Exception as exc:  # a damaged cache is only a cache: read everything again
             log.warning("ignoring damaged read cache for %s: %s", side, exc)
             return None
+        self._remember_read(side, snapshot, row[0])
+        return read
 
     def store_side(self, side: str, snapshot: Snapshot, cursor: Cursor) -> None:
+        """Store a side's read; when its snapshot is the one the row holds (an incremental read that found
+        nothing new), only the cursor is written: a million terms are not encoded and written again."""
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
-                       (side, snapshot.dumps(), cursor_dumps(cursor), utcnow()))
+            held = self._unchanged_read(side, snapshot)
+            if held is None or db.execute(
+                    "UPDATE read_cache SET cursor = ?, updated = ? WHERE side = ? AND length(snapshot) = ? "
+                    "AND typeof(snapshot) = 'blob'", (cursor_dumps(cursor), utcnow(), side, held)).rowcount != 1:
+                rows = snapshot.dump_rows()
+                db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
+                           (side, rows, cursor_dumps(cursor), utcnow()))
+                held = len(rows)
+        self._remember_read(side, snapshot, held)
+
+    def _remember_read(self, side: str, snapshot: Snapshot, stored: str | bytes | int) -> None:
+        """What the read cache's row of ``side`` holds now (its terms, weakly; its size when in the compact
+        form), so that storing the same read again can skip rewriting it."""
+        size = stored if isinstance(stored, int) else len(stored) if isinstance(stored, bytes) else None
+        if size is None:
+            self._reads.pop(side, None)
+        else:
+            self._reads[side] = (weakref.ref(snapshot.terms), snapshot.side, snapshot.capacities,
+                                 dict(snapshot.meta), size)
+
+    def _unchanged_read(self, side: str, snapshot: Snapshot) -> int | None:
+        """The stored size of ``side``'s row when ``snapshot`` is what it holds (the same terms object, tree
+        and meta), else None."""
+        held = self._reads.get(side)
+        if held is None or held[0]() is not snapshot.terms:
+            return None
+        same = held[1] == snapshot.side and held[2] == snapshot.capacities and held[3] == snapshot.meta
+        return held[4] if same else None
 
     def expire_side(self, side: str) -> None:
         """Make the next pull read this side in full, keeping its last read as "the read before": the full
@@ -383,6 +417,7 @@ class State:
         """Drop one side's cached read: the next pull reads it in full."""
         with self.transaction() as db:
             db.execute("DELETE FROM read_cache WHERE side = ?", (side,))
+        self._reads.pop(side, None)
 
     # -- journal ----------------------------------------------------------------------------
     def register_plan(self, plan_id: str, profile: str, body: str, op_ids: Iterable[str]) -> bool:
@@ -726,6 +761,14 @@ class State:
         """The newest plan's id, status and body: only it can hold writes no later run took into account."""
         row = self.conn.execute("SELECT plan_id, status, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
         return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+
+def _cached_snapshot(stored: str | bytes, origin: str) -> Snapshot:
+    """A read cache row's snapshot: the compact form (:meth:`Snapshot.dump_rows`, stored as bytes) or, as
+    older versions stored it, a snapshot file's JSON text."""
+    if isinstance(stored, bytes):
+        return Snapshot.load_rows(stored, origin=origin)
+    return Snapshot.loads(stored, origin=origin)
 
 
 def _term_json(term: Term | None) -> str | None:

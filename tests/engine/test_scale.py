@@ -83,3 +83,43 @@ def test_a_full_pull_past_a_thousand_capacities_makes_exactly_the_api_floor(sand
     assert again.incremental == {"metabase": True, "metawiki": True, "wikidata": True}
     assert again.metabase.fingerprint() == result.metabase.fingerprint()
     assert again.metawiki.fingerprint() == result.metawiki.fingerprint()
+
+
+# ---------------------------------------------------------------------- the read cache at any size
+def test_a_read_that_found_nothing_new_rewrites_only_the_cursors(sandbox_factory, tmp_path):
+    from capxl10n.engine.state import open_state
+
+    sandbox = sandbox_factory(capacities=30, languages=6, start=False)
+    with open_state(tmp_path / "state.sqlite") as state:
+        first = pull_in_process(sandbox, state, [])
+        sizes = dict(state.conn.execute("SELECT side, length(snapshot) FROM read_cache"))
+        statements: list[str] = []
+        state.conn.set_trace_callback(statements.append)
+        again = pull_in_process(sandbox, state, [])
+        state.conn.set_trace_callback(None)
+        assert again.incremental == {"metabase": True, "metawiki": True, "wikidata": True}
+        writes = [s[:40].upper() for s in statements if "read_cache" in s and not s.lstrip().upper().startswith("SELECT")]
+        assert len(writes) == 3 and all(s.startswith("UPDATE READ_CACHE SET CURSOR") for s in writes), writes
+        assert dict(state.conn.execute("SELECT side, length(snapshot) FROM read_cache")) == sizes
+        for side in ("metabase", "metawiki"):  # what a later run reads back is the same read
+            snapshot, _cursor = state.load_side(side)
+            assert snapshot == getattr(first, side)
+
+
+def test_a_read_cache_stored_by_an_older_version_still_loads_and_is_stored_compact(sandbox_factory, tmp_path):
+    from capxl10n.core.cursors import cursor_dumps
+    from capxl10n.engine.state import open_state
+
+    sandbox = sandbox_factory(capacities=20, languages=4, start=False)
+    with open_state(tmp_path / "state.sqlite") as state:
+        first = pull_in_process(sandbox, state, [])
+        old_text = first.metawiki.dumps()  # the snapshot file's JSON text, as older versions stored it
+        state.conn.execute("UPDATE read_cache SET snapshot = ? WHERE side = 'metawiki'", (old_text,))
+        state.conn.commit()
+    with open_state(tmp_path / "state.sqlite") as state:
+        snapshot, cursor = state.load_side("metawiki")
+        assert snapshot == first.metawiki and cursor_dumps(cursor) == cursor_dumps(first.metawiki_cursor)
+        again = pull_in_process(sandbox, state, [])
+        assert again.incremental["metawiki"] and again.metawiki == first.metawiki
+        assert state.conn.execute("SELECT typeof(snapshot) FROM read_cache WHERE side = 'metawiki'").fetchone() == \
+            ("blob",)
