@@ -45,7 +45,7 @@ import re
 import stat
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
@@ -56,7 +56,8 @@ from capxl10n.catalogs import banana as jsonexport
 from capxl10n.core.coverage import coverage as compute_coverage
 from capxl10n.core.coverage import is_translation_language
 from capxl10n.errors import CapxError, CatalogError, DataError, UnknownLanguage
-from capxl10n.core.checks import Finding, value_errors
+from capxl10n.core.checks import value_errors
+from capxl10n.core.findings import Finding
 from capxl10n.core.model import DOC_LANGUAGE, SNAPSHOT_FORMAT, SOURCE_LANGUAGE, Snapshot
 from capxl10n.core.values import CONTROL_CHARACTER, LINE_SEPARATOR, TOO_LONG
 from capxl10n.profile import Profile
@@ -321,7 +322,7 @@ def _rendered(job: _Job, languages: list[Any]) -> Iterator[Iterator[tuple[list[t
         _JOB = None
 
 
-def app_safe(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ...]]:
+def app_safe(snapshot: Snapshot, languages: Collection[str] | None = None) -> tuple[Snapshot, tuple[Finding, ...]]:
     """``snapshot`` without the terms whose text the app would not show as written, and why each is left out.
 
     The translation checks' value errors (:func:`capxl10n.core.checks.value_errors`: control and bidi
@@ -331,11 +332,14 @@ def app_safe(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ...]]:
     to a wiki (docs/sync.md, rule 9); a catalog built from a wiki's read or a snapshot file must not ship
     it either: the term is left out, so the app falls back as for a missing translation, and the build
     says which and why. The documentation (``qqq``) is free wikitext for translators, never shown by the app.
+    ``languages``: the languages a build writes (None: all); the English counts for every one of them.
     """
     found: list[Finding] = []
     bad: set[Any] = set()
     for key, term in snapshot.terms.items():
         if key.lang == DOC_LANGUAGE or not term.text.strip():
+            continue
+        if languages is not None and key.lang not in languages and key.lang != SOURCE_LANGUAGE:
             continue
         problems = [f for f in value_errors(key, term.text) if _shown_otherwise(f, term.text)]
         if problems:
@@ -623,7 +627,7 @@ def build_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
     :func:`app_safe` leaves out (the result lists them)."""
     options = options or CatalogOptions()
     out = Path(out)
-    snapshot, left_out = app_safe(snapshot)
+    snapshot, left_out = app_safe(snapshot, options.languages)
     staged: list[tuple[Path, Path, str]] = []
     written: list[str] = []
     unchanged: list[str] = []
@@ -677,7 +681,7 @@ def check_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
     build writes them); writes nothing."""
     options = options or CatalogOptions()
     out = Path(out)
-    snapshot, left_out = app_safe(snapshot)
+    snapshot, left_out = app_safe(snapshot, options.languages)
     differ, missing, refused, produced = [], [], [], set()
     same = 0
     for rel, data in render_files(snapshot, options, progress):

@@ -401,3 +401,16 @@ def test_our_bot_accounts_are_never_credited(tmp_path: Path, monkeypatch: pytest
     assert "CapxBot" not in po
     assert "# Author: Ana" in (tmp_path / "de/LC_MESSAGES/capacities.po").read_text(encoding="utf-8")
     assert json.loads((tmp_path / "json/pt.json").read_text(encoding="utf-8"))["@metadata"]["authors"] == []
+
+
+def test_a_build_of_some_languages_leaves_out_only_their_terms(tmp_path: Path) -> None:
+    """A French value the app would not show as written leaves out that term, and fails a build of French
+    only: building pt-br alone writes everything it was asked for."""
+    snap = small_snapshot()
+    bad = TermKey("Q11024", "label", "fr")
+    snap = Snapshot(snap.side, snap.capacities, {**snap.terms, bad: Term("communication ~~~~")}, snap.meta)
+    some = build_catalogs(snap, tmp_path / "some", CatalogOptions(languages=("pt-br",)))
+    assert some.left_out == ()
+    every = build_catalogs(snap, tmp_path / "every")
+    assert [f.key for f in every.left_out] == [bad]
+    assert not any(b"~~~~" in data for data in tree_bytes(tmp_path / "every").values())
