@@ -41,9 +41,9 @@ KEEP_VALUES = frozenset({
 KEEP_NUMBERS = frozenset({"ns", "success", "lag"})
 #: Object keys that are ids (page ids, entity ids): replaced by a placeholder.
 _ID_KEY = re.compile(r"^(-?[0-9]+|[QPL][1-9][0-9]*)$")
-#: Keys dropped entirely: never read by clients. ``curtimestamp`` and ``requestid`` are kept (as "str"): their
-#: presence is the contract (capxl10n asks for curtimestamp on every incremental pull).
-DROP_KEYS = frozenset({"*docref"})
+#: Keys dropped entirely: host-specific, never read by clients. ``curtimestamp`` and ``requestid`` are kept (as
+#: "str"): their presence is the contract (capxl10n asks for curtimestamp on every incremental pull).
+DROP_KEYS = frozenset({"servedby", "*docref"})
 #: Response headers clients read (compared by value, except X-Database-Lag by presence).
 HEADERS = ("MediaWiki-API-Error", "Retry-After", "X-Database-Lag")
 

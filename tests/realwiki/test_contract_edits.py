@@ -32,7 +32,8 @@ def sections(b: Backend) -> Mapping[str, Answer]:
     zero = bot.write("edit", title=title, section="0", text="new intro", formatversion=2)
     titled = bot.write("edit", title=title, section="new", summary="D by summary", text="d", formatversion=2)
     text = bot.page(title)["text"]
-    assert text == ("new intro\n\n== A ==\na\nreplaced a1\n\n== B ==\nb\n\n== C ==\n\nc\n\n== D by summary ==\n\nd"), text
+    assert text == ("new intro\n\n== A ==\na\nreplaced a1\n\n== B ==\nb\n\n== C ==\n\nc\n\n"
+                    "== D by summary ==\n\nd"), text
     history = bot.get(action="query", prop="revisions", titles=title, rvprop="comment", rvlimit=5, formatversion=2)
     comments = [r["comment"] for r in history["query"]["pages"][0]["revisions"]]
     assert comments[0] == "/* D by summary */ new section" and comments[3] == "/* C */ new section"

@@ -102,17 +102,16 @@ def test_non_nfc_values_are_normalised_with_a_warning(contract):
 
 def redirects(b: Backend) -> Mapping[str, Answer]:
     bot = b.client(SITE)
-    bot.write("edit", title="Capxl10n contract/redirect target", text="target [[Capxl10n contract/x]]")
-    bot.write("edit", title="Capxl10n contract/redirect", text="#REDIRECT [[Capxl10n contract/redirect target]]")
-    plain = bot.get(action="query", titles="Capxl10n contract/redirect", prop="info", formatversion=2)
+    source, target = "Capxl10n contract/frame redirect", "Capxl10n contract/frame redirect target"
+    bot.write("edit", title=target, text="target [[Capxl10n contract/x]]")
+    bot.write("edit", title=source, text=f"#REDIRECT [[{target}]]")
+    plain = bot.get(action="query", titles=source, prop="info", formatversion=2)
     assert plain["query"]["pages"][0]["redirect"] is True
-    followed = bot.get(action="query", titles="Capxl10n contract/redirect|Capxl10n contract/nowhere", redirects=1,
-                       indexpageids=1, prop="info", formatversion=2)
-    assert followed["query"]["redirects"] == [{"from": "Capxl10n contract/redirect",
-                                               "to": "Capxl10n contract/redirect target"}]
-    only = bot.get(action="query", list="allpages", apprefix="Capxl10n contract/redirect",
-                   apfilterredir="redirects", formatversion=2)
-    assert [p["title"] for p in only["query"]["allpages"]] == ["Capxl10n contract/redirect"]
+    followed = bot.get(action="query", titles=f"{source}|Capxl10n contract/nowhere", redirects=1, indexpageids=1,
+                       prop="info", formatversion=2)
+    assert followed["query"]["redirects"] == [{"from": source, "to": target}]
+    only = bot.get(action="query", list="allpages", apprefix=source, apfilterredir="redirects", formatversion=2)
+    assert [p["title"] for p in only["query"]["allpages"]] == [source]
     return {"plain": plain, "followed": followed, "allpages-redirects": only}
 
 

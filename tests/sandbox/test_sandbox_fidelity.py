@@ -1,4 +1,4 @@
-"""Never a silent success (issue 24): what the sandbox implements it does as MediaWiki does, what it does not it refuses.
+"""Never a silent success (issue 24): what the sandbox implements it does as MediaWiki does; the rest it refuses.
 
 The shapes are held to the real wiki by tests/realwiki/test_contract_{frame,edits,statements}.py; these
 tests pin the behaviour itself on the sandbox alone, in-process and fast.

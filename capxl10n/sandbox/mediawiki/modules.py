@@ -684,9 +684,9 @@ def _module_info(req: ApiRequest, path: str) -> dict[str, Any] | None:
     data = PARAMINFO.get(path)
     if not implemented or data is None:
         owner = parent or "main"
+        key = "apierror-badmodule-nosubmodules" if parent and parent != "query" else "apierror-badmodule-badsubmodule"
         req.warn("paraminfo", f'The module "{owner}" does not have a submodule "{name or path}".', "badmodule",
-                 key="apierror-badmodule-nosubmodules" if parent and parent != "query" else "apierror-badmodule-badsubmodule",
-                 params=[owner, name or path])
+                 key=key, params=[owner, name or path])
         return None
     info = json.loads(json.dumps(data).replace("$SERVER", f"{site.server}{site.base_path}/w"))
     if path == "main":

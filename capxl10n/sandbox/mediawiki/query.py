@@ -150,7 +150,8 @@ def revisions(req: ApiRequest, pages: list[PageOut]) -> None:
         raise unsupported('rvprop "parsetree"', "revisions")
     req.unsupported("rvexpandtemplates", "rvgeneratexml", "rvparse", "rvdiffto", "rvdifftotext", "rvdifftotextpst")
     fmt = req.get("rvcontentformat")
-    if fmt is not None and any(CONTENT_FORMATS.get(p.page.content_model) != fmt for p in existing):  # type: ignore[union-attr]
+    if fmt is not None and any(p.page is not None and CONTENT_FORMATS.get(p.page.content_model) != fmt
+                               for p in existing):
         raise unsupported(f'rvcontentformat "{fmt}" (a serialisation other than the page\'s own)', "revisions")
     section = req.int("rvsection", None, 0)
     if any(p.revids is not None for p in existing):  # revids=: exactly those revisions (ApiQueryRevisions mode 1)
