@@ -19,10 +19,12 @@ checked never to ask anything but 127.0.0.1.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
@@ -118,6 +120,7 @@ def pywikibot_dir() -> Path:
         for path in (config, password_file):
             path.chmod(stat.S_IRUSR | stat.S_IWUSR)
         os.environ["PYWIKIBOT_DIR"] = str(base)
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
         _PYWIKIBOT_DIR = base
     return _PYWIKIBOT_DIR
 

@@ -30,8 +30,8 @@ from typing import Any
 
 from capxl10n.sandbox.wikibase.entity import (Entity, TERM_FIELDS, aliases_of, changed_aspects, set_aliases,
                                               set_aspect, set_statement, set_term, term_value)
-from capxl10n.sandbox.wikibase.statements import (DatatypeOf, Exists, KNOWN_DATATYPES, modification_failed,
-                                                  parse_statement, unsupported_datatype)
+from capxl10n.sandbox.wikibase.statements import (KNOWN_DATATYPES, DatatypeOf, Exists, find_statement,
+                                                  modification_failed, parse_statement, unsupported_datatype)
 from capxl10n.sandbox.wikibase.statements import DATATYPES as STORED_DATATYPES
 from capxl10n.sandbox.wikibase.validate import (
     Message,
@@ -260,7 +260,6 @@ def apply_changes(entity: Entity, changes: Iterable[Change]) -> Entity:
     out = copy.deepcopy(entity)
     for change in changes:
         if isinstance(change, ClaimChange) and change.statement is None:
-            from capxl10n.sandbox.wikibase.statements import find_statement
             if find_statement(out, change.guid) is None:
                 raise modification_failed(f"Entity does not have statement with GUID {change.guid}")
         change.apply(out)
