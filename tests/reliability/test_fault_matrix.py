@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from plugins.history_world import max_revids, revision_terms
 from plugins.reliability import (FULL, Result, Rig, RunOutcome, integrity, open_conflicts, out_of_step,
                                  plan_tags_written_twice, tiny_sandbox)
 
@@ -164,7 +165,7 @@ def reference(rig: Rig) -> Result:
 
 def settle(rig: Rig) -> int:
     """One more sync, which must be quiet: it writes nothing. It rereads what the last apply could not take
-    in (a Meta-Wiki deletion saved outdated: docs/reliability.md, "What the matrix found"), so the
+    in (a Meta-Wiki deletion saved outdated: docs/reliability.md, "What the suites found"), so the
     catalogs show it too. Its exit code."""
     quiet = rig.sync()
     assert quiet.operations == 0 and quiet.code in (0, REFERENCE_CODE), f"not quiet: {quiet}"
@@ -179,8 +180,11 @@ def faulted_run(rig: Rig, fault: str, phase: str, duration: str, monkeypatch: py
 
     f, p = FAULTS[fault], PHASES[phase]
     spec = (f.burst if duration == "burst" else f.spec) + f",only={p.kinds},seed=3"
-    arm = lambda: rig.sb.faults.configure(spec)  # noqa: E731
     during_build = [0]
+
+    def arm() -> None:
+        rig.sb.faults.configure(spec)
+
     if p.start == "read":
         arm()
     elif p.start == "apply":
@@ -188,7 +192,8 @@ def faulted_run(rig: Rig, fault: str, phase: str, duration: str, monkeypatch: py
 
         def entering(name: str) -> None:
             if name == "apply" and not armed:
-                armed.append(arm())
+                arm()
+                armed.append(name)
             enter(name)
         monkeypatch.setattr(runlog, "enter", entering)
     else:
@@ -215,6 +220,7 @@ def check_cell(rig: Rig, reference: Result, fault: str, phase: str, duration: st
     rig.first_sync()
     rig.scenario()
     want = expected(fault, phase, duration)
+    before = max_revids(rig.sb)
     outcome, built_with = faulted_run(rig, fault, phase, duration, monkeypatch)
     where = f"{fault} × {phase} ({duration}): exit {outcome.code}, {outcome.message!r}"
     assert outcome.code in want.codes, f"{where}; expected exit {sorted(want.codes)}"
@@ -227,8 +233,17 @@ def check_cell(rig: Rig, reference: Result, fault: str, phase: str, duration: st
     assert rerun.code in (REFERENCE_CODE, 0), f"{where}; the rerun exited {rerun.code}: {rerun.message}"
     settle(rig)
     if fault == "concurrent":  # a human edited meanwhile: kept, in step or in the inbox; nothing written twice
-        assert out_of_step(rig.observe(), open_conflicts(rig.state)) == [], where
+        observed, inbox = rig.observe(), open_conflicts(rig.state)
+        assert out_of_step(observed, inbox) == [], where
         assert plan_tags_written_twice(rig.sb) == [], where
+        latest: dict[Any, str | None] = {}  # each term's last concurrent edit (a later one supersedes it)
+        for site in before:
+            for revid in sorted(r for r in rig.sb.site(site).wiki.revisions if r > before[site]):
+                if rig.sb.site(site).wiki.revisions[revid].user == "Peer2":
+                    latest.update(revision_terms(rig.sb, site, revid, rig.items))
+        for key, text in latest.items():
+            kept = text in (observed.mb(key), observed.current(key), observed.outdated(key)) or key in inbox
+            assert kept, f"{where}: the concurrent edit {key} = {text!r} was lost: {observed.show(key)}"
         return
     differences = Result.of(rig).differences(reference)
     assert differences == [], f"{where}; after the rerun:\n  " + "\n  ".join(differences)
