@@ -152,6 +152,10 @@ class Profile:
             wikidata=replace(self.wikidata, api=move(self.wikidata.api) or ""),
         )
 
+    def with_entity_prefix(self, concept_uri: str) -> Profile:
+        """The same profile naming another Metabase concept URI (a sandbox serving a chosen one)."""
+        return replace(self, metabase=replace(self.metabase, entity_prefix=concept_uri))
+
     def with_paths(self, *, state: Path | None = None, catalogs: Path | None = None) -> Profile:
         return replace(self, state=state or self.state, catalogs=catalogs or self.catalogs)
 

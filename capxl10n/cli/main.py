@@ -59,6 +59,8 @@ class Env:
                 logging.getLogger("capxl10n.cli").info("using the sandbox running at %s (process %d)",
                                                         running.url, running.pid)
                 profile = profile.rebase(running.url)
+                if running.concept_uri:
+                    profile = profile.with_entity_prefix(running.concept_uri)
                 state = state or (Path(running.state) if running.state else None)
                 catalogs = catalogs or (Path(running.catalogs) if running.catalogs else None)
             self._profile = profile.with_paths(state=state, catalogs=catalogs)

@@ -38,10 +38,13 @@ class Running:
     profile: str | None = None
     state: str | None = None
     catalogs: str | None = None
+    #: Metabase's concept URI the sandbox answers with (``serve --concept-uri``): a profile pointed at the
+    #: sandbox takes it, as the profile ``serve`` writes does.
+    concept_uri: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"url": self.url, "pid": self.pid, "profile": self.profile, "state": self.state,
-                "catalogs": self.catalogs}
+                "catalogs": self.catalogs, "concept_uri": self.concept_uri}
 
 
 def announce(running: Running, path: Path | None = None) -> Path:
@@ -69,7 +72,7 @@ def read(path: Path | None = None, *, check_alive: bool = True) -> Running | Non
     try:
         data = json.loads(target.read_text(encoding="utf-8"))
         running = Running(str(data["url"]), int(data["pid"]), data.get("profile"), data.get("state"),
-                          data.get("catalogs"))
+                          data.get("catalogs"), data.get("concept_uri"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if check_alive and not _alive(running.pid):

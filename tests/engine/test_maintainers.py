@@ -740,3 +740,21 @@ def test_a_first_contact_session_on_a_terminal(sandbox_factory: Any, tmp_path: P
     assert code == 0, screen
     statuses = [r["status"] for r in json.loads(slow.cli("--format", "json", "runs").stdout)]
     assert statuses == ["ok", "conflicts", "interrupted"]
+
+
+def test_profile_sandbox_takes_the_concept_uri_the_running_sandbox_serves(tmp_path: Path) -> None:
+    """`serve --concept-uri` announces it: `--profile sandbox` then names it, as the profile serve writes does
+    (discovery matches the SPARQL answers' entity IRIs against it)."""
+    import os
+
+    from click.testing import CliRunner
+
+    from capxl10n.cli.main import Env
+    from capxl10n.sandbox.announce import Running, announce
+
+    announcement = tmp_path / "sandbox.json"
+    announce(Running("http://127.0.0.1:49999", os.getpid(), concept_uri="https://wb.example/entity/"), announcement)
+    with CliRunner().isolation(env={"CAPXL10N_SANDBOX_FILE": str(announcement)}):
+        profile = Env(profile_name="sandbox").profile()
+    assert profile.metabase.entity_prefix == "https://wb.example/entity/"
+    assert profile.metabase.api.startswith("http://127.0.0.1:49999/")

@@ -97,7 +97,7 @@ def serve(env: Env, port: int, seed: int, capacities: int, languages: int, laten
 
     detach("a new sandbox (its data is fresh)")
     sb.on_reset.append(lambda: detach("sandbox reset"))
-    announced = announce(Running(sb.url, os.getpid(), str(written), str(state), str(catalogs)))
+    announced = announce(Running(sb.url, os.getpid(), str(written), str(state), str(catalogs), concept_uri))
     for name, url in sb.urls.items():
         env.echo(f"{name:16} {url}")
     env.echo(f"{'control':16} {sb.url}/_sandbox/stats")
