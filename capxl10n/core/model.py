@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, NamedTuple, cast
 
@@ -158,10 +158,33 @@ def _order(item: tuple[TermKey, Any]) -> tuple[int, str, bool, str]:
     return (len(qid), qid, fld == "description", lang)
 
 
-#: Canonical JSON (keys sorted, compact, raw UTF-8) with json's C encoder, and the same without sorting keys.
+#: Canonical JSON (keys sorted, compact, raw UTF-8) with json's C encoder, and its string escaping.
 _CANONICAL: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
-_COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_STRING: Final[Callable[[str], str]] = json.encoder.encode_basestring
 _CHUNK: Final = 20_000
+
+
+def _canonical_term(key: TermKey, term: Term) -> str:
+    """``_CANONICAL({"qid": …, "field": …, "lang": …, **term.to_json()})``, written out: the keys in their
+    sorted order, each string escaped by the C function json's encoder uses (a million terms a second)."""
+    author, revision, timestamp = term.author, term.revision, term.timestamp
+    return "".join((
+        '{"author":' + _STRING(author) + "," if author is not None else "{",
+        '"field":"', key[1], '",', '"fuzzy":true,' if term.fuzzy else "",
+        '"lang":', _STRING(key[2]), ',"qid":"', key[0], '",',
+        '"revision":' + int.__repr__(revision) + "," if revision is not None else "",
+        '"side":', _STRING(term.side), ',"text":', _STRING(term.text),
+        ',"timestamp":' + _STRING(timestamp) + "}" if timestamp is not None else "}"))
+
+
+def _row(key: TermKey, term: Term) -> str:
+    """A term as a read cache row (:meth:`Snapshot.dump_rows`): ``[qid, field, lang, text, side, fuzzy,
+    revision, author, timestamp]`` in compact JSON."""
+    author, revision, timestamp = term.author, term.revision, term.timestamp
+    return "".join((
+        '["', key[0], '","', key[1], '",', _STRING(key[2]), ",", _STRING(term.text), ",", _STRING(term.side),
+        ",1," if term.fuzzy else ",0,", "null" if revision is None else int.__repr__(revision), ",",
+        "null" if author is None else _STRING(author), ",", "null" if timestamp is None else _STRING(timestamp), "]"))
 
 
 def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
@@ -193,15 +216,6 @@ def _row_term_key(row: Any, position: int, origin: str) -> TermKey:
         return TermKey(row[0], row[1], row[2])
     except DataError as exc:
         raise DataError(f"{origin}: terms[{position}]: {exc.message}", hint=exc.hint) from None
-
-
-def _row_term(row: list[Any], position: int, origin: str) -> Term:
-    _qid, _fld, _lang, text, side, fuzzy, revision, author, timestamp = row
-    if type(text) is not str or type(side) is not str or fuzzy not in (0, 1) or \
-            not (revision is None or type(revision) is int) or \
-            not (author is None or type(author) is str) or not (timestamp is None or type(timestamp) is str):
-        raise DataError(f"{origin}: terms[{position}] has a value of the wrong type")
-    return Term(text, bool(fuzzy), revision, author, side, timestamp)
 
 
 class _Terms(dict[TermKey, "Term"]):
@@ -269,6 +283,12 @@ class Term:
             side=str(data.get("side", "metabase")),
             timestamp=_optional_str(data, "timestamp"),
         )
+
+
+#: Making a Term without its ``__init__`` (a frozen dataclass's sets each field through ``object.__setattr__``):
+#: the read cache makes a million of them, from values :meth:`Snapshot.load_rows` has checked.
+_TERM_SLOTS: Final[tuple[Any, ...]] = (object.__new__, *(getattr(Term, name).__set__ for name in (
+    "text", "fuzzy", "revision", "author", "side", "timestamp")))
 
 
 @dataclass(frozen=True)
@@ -410,11 +430,8 @@ class Snapshot:
         if meta:
             yield ',"meta":' + _CANONICAL(dict(self.meta))
         yield ',"side":' + _CANONICAL(self.side) + ',"terms":['
-        first = True
-        for chunk in _chunks(self.terms.items()):
-            text = _CANONICAL([{"qid": k.qid, "field": k.field, "lang": k.lang, **t.to_json()} for k, t in chunk])
-            yield text[1:-1] if first else "," + text[1:-1]
-            first = False
+        for n, chunk in enumerate(_chunks(self.terms.items())):
+            yield ("," if n else "") + ",".join([_canonical_term(k, t) for k, t in chunk])
         yield "]}"
 
     def dump_rows(self) -> bytes:
@@ -429,8 +446,7 @@ class Snapshot:
                              "meta": dict(self.meta), "side": self.side, "terms": len(self.terms)})
         parts = [header.encode("utf-8")]
         for chunk in _chunks(self.terms.items()):
-            parts.append(_COMPACT([[k[0], k[1], k[2], t.text, t.side, 1 if t.fuzzy else 0, t.revision, t.author,
-                                    t.timestamp] for k, t in chunk]).encode("utf-8"))
+            parts.append(("[" + ",".join([_row(k, t) for k, t in chunk]) + "]").encode("utf-8"))
         return b"\n".join(parts) + b"\n"
 
     @classmethod
@@ -441,12 +457,32 @@ class Snapshot:
             header = json.loads(next(lines, b"null"), object_pairs_hook=strictjson.unique_keys)
             terms: dict[TermKey, Term] = {}
             position = 0
+            new, set_text, set_fuzzy, set_revision, set_author, set_side, set_timestamp = _TERM_SLOTS
+            qids, langs, fields, key_of = _QIDS, _LANGS, _FIELD_NAMES, tuple.__new__
             for line in lines:
                 rows = json.loads(line)
                 if type(rows) is not list:
                     raise DataError(f"{origin}: a line of terms is not a list")
-                for row in rows:
-                    terms[_row_term_key(row, position, origin)] = _row_term(row, position, origin)
+                for row in rows:  # one loop, no call per term but the two objects it makes (a million of them)
+                    if type(row) is not list or len(row) != 9:
+                        raise DataError(f"{origin}: terms[{position}] is not a row of 9 values")
+                    qid, fld, lang, text, side, fuzzy, revision, author, timestamp = row
+                    if qid in qids and fld in fields and lang in langs:  # known: already checked once
+                        key = key_of(TermKey, (qids[qid], fields[fld], langs[lang]))
+                    else:
+                        key = _row_term_key(row, position, origin)
+                    if type(text) is not str or type(side) is not str or fuzzy not in (0, 1) or \
+                            not (revision is None or type(revision) is int) or not (author is None or type(author) is str) \
+                            or not (timestamp is None or type(timestamp) is str):
+                        raise DataError(f"{origin}: terms[{position}] has a value of the wrong type")
+                    term = new(Term)
+                    set_text(term, text)
+                    set_fuzzy(term, fuzzy == 1)
+                    set_revision(term, revision)
+                    set_author(term, author)
+                    set_side(term, side)
+                    set_timestamp(term, timestamp)
+                    terms[key] = term
                     position += 1
         except json.JSONDecodeError as exc:
             raise DataError(f"{origin}: malformed JSON: {exc.msg}") from None

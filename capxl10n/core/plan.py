@@ -20,7 +20,7 @@ import functools
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
@@ -165,7 +165,7 @@ class Plan:
     @functools.cached_property
     def id(self) -> str:
         """A content hash: the journal knows a plan (and resumes it) by this; the file carries it."""
-        return _identified(self)[0]
+        return _identified(self, keep=False)[0]
 
     @property
     def tag(self) -> str:
@@ -213,33 +213,68 @@ def content_hash(content: Mapping[str, Any]) -> str:
 
 #: Canonical JSON (keys sorted, compact, raw UTF-8) with json's C encoder: what the id hashes and the file holds.
 _CANONICAL: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_STRING: Final[Callable[[str], str]] = json.encoder.encode_basestring
 _CHUNK: Final = 20_000
 _R = TypeVar("_R")
 
 
-def _canonical_list(rows: Sequence[_R], encode: Callable[[_R], Any]) -> str:
-    """``_CANONICAL([encode(row) for row in rows])``, a chunk of rows at a time."""
-    chunks = [_CANONICAL([encode(row) for row in rows[i:i + _CHUNK]])[1:-1] for i in range(0, len(rows), _CHUNK)]
-    return "[" + ",".join(chunks) + "]"
+def _canonical_list(rows: Sequence[_R], encode: Callable[[_R], str]) -> Iterator[bytes]:
+    """The canonical JSON of a list, UTF-8, a chunk of rows at a time (``encode`` writes one row)."""
+    yield b"["
+    for i in range(0, len(rows), _CHUNK):
+        yield (("," if i else "") + ",".join([encode(row) for row in rows[i:i + _CHUNK]])).encode("utf-8")
+    yield b"]"
 
 
-def _identified(plan: Plan) -> tuple[str, dict[str, str]]:
-    """The plan's id and its content as canonical JSON, one text per top-level key, made in one pass.
+def _json_value(value: Any) -> str:
+    """``_CANONICAL(value)``, quicker for the usual values."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return _STRING(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return _CANONICAL(value)
 
-    The same bytes as :func:`content_hash` hashes, built without a dict per operation and base
-    entry for the whole plan at once (a first contact of a million terms has a million base
-    entries): the long lists are encoded a chunk at a time. The id is cached on the plan."""
-    content = plan.content_json(lists=False)
-    parts = {key: _CANONICAL(value) for key, value in content.items()}
-    parts["operations"] = _canonical_list(plan.operations, Operation.to_json)
-    parts["conflicts"] = _canonical_list(plan.conflicts, Conflict.to_json)
-    parts["base"] = _canonical_list(plan.base, lambda kb: _base_json(*kb))
-    parts["resolved"] = _canonical_list(plan.resolved, lambda k: {"qid": k.qid, "field": k.field, "lang": k.lang})
-    parts["capacities"] = _canonical_list(plan.capacities, Capacity.to_json)
+
+def _canonical_base(entry: tuple[TermKey, BaseTerm | None]) -> str:
+    """``_CANONICAL(_base_json(*entry))``, written out (a first contact has a million of them)."""
+    key, b = entry
+    if b is None:
+        return f'{{"drop":true,"field":"{key[1]}","lang":{_json_value(key[2])},"qid":"{key[0]}"}}'
+    return "".join(('{"field":"', key[1], '","fuzzy":', _json_value(b.fuzzy), ',"lang":', _json_value(key[2]),
+                    ',"metabase_rev":', _json_value(b.metabase_rev), ',"metawiki_rev":', _json_value(b.metawiki_rev),
+                    ',"qid":"', key[0], '","value":', _json_value(b.text), "}"))
+
+
+def _encoded(plan: Plan) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """The plan's content as canonical JSON, per top-level key in sorted order: the key and its value's
+    UTF-8 text in chunks. The long lists are written a chunk at a time, without a dict per operation and
+    base entry for the whole plan at once (a first contact of a million terms has a million base entries)."""
+    content: dict[str, Iterator[bytes]] = {
+        key: iter([_CANONICAL(value).encode("utf-8")]) for key, value in plan.content_json(lists=False).items()}
+    content["operations"] = _canonical_list(plan.operations, lambda op: _CANONICAL(op.to_json()))
+    content["conflicts"] = _canonical_list(plan.conflicts, lambda c: _CANONICAL(c.to_json()))
+    content["base"] = _canonical_list(plan.base, _canonical_base)
+    content["resolved"] = _canonical_list(plan.resolved,
+                                          lambda k: _CANONICAL({"qid": k.qid, "field": k.field, "lang": k.lang}))
+    content["capacities"] = _canonical_list(plan.capacities, lambda c: _CANONICAL(c.to_json()))
+    for key in sorted(content):
+        yield key, content[key]
+
+
+def _identified(plan: Plan, *, keep: bool) -> tuple[str, dict[str, list[bytes]]]:
+    """The plan's id (what :func:`content_hash` gives for its content, made in one pass and cached on the
+    plan) and, with ``keep``, its content's canonical UTF-8 text per top-level key."""
     digest = hashlib.sha256()
-    for n, key in enumerate(sorted(parts)):
+    parts: dict[str, list[bytes]] = {}
+    for n, (key, chunks) in enumerate(_encoded(plan)):
         digest.update(("{" if n == 0 else ",").encode() + _CANONICAL(key).encode("utf-8") + b":")
-        digest.update(parts[key].encode("utf-8"))
+        kept = parts.setdefault(key, []) if keep else None
+        for chunk in chunks:
+            digest.update(chunk)
+            if kept is not None:
+                kept.append(chunk)
     digest.update(b"}")
     ident = digest.hexdigest()[:24]
     plan.__dict__.setdefault("id", ident)  # functools.cached_property's own slot
@@ -377,18 +412,29 @@ def _base_json(key: TermKey, b: BaseTerm | None) -> dict[str, Any]:
 
 
 def dumps(plan: Plan) -> str:
-    """The plan file's text: compact JSON (raw UTF-8; the format and the id first, then the content, every
+    """The plan file's text (:func:`dump_bytes`, decoded)."""
+    return dump_bytes(plan).decode("utf-8")
+
+
+def dump_bytes(plan: Plan) -> bytes:
+    """The plan file's bytes: compact JSON in UTF-8 (the format and the id first, then the content, every
     value canonical: keys sorted), one trailing newline.
 
-    Canonical and compact, with json's C encoder: the id hashes the same text without the id,
-    and both come from one encoding of the plan (a plan of a million base entries is written in
-    seconds). Files written with another layout (older versions indented them) load the same:
-    the id hashes the content, not the layout."""
-    ident, parts = _identified(plan)
-    parts = {**parts, "id": _CANONICAL(ident)}
+    Canonical and compact, with json's C code: the id hashes the same text without the id, and both
+    come from one encoding of the plan (a plan of a million base entries is written in seconds, as bytes:
+    text holding one character beyond the BMP would take four bytes per character as a Python string).
+    Files written with another layout (older versions indented them) load the same: the id hashes the
+    content, not the layout."""
+    ident, parts = _identified(plan, keep=True)
+    parts["id"] = [_CANONICAL(ident).encode("utf-8")]
     order = ["format", "id", *(key for key in _CONTENT_ORDER if key in parts and key != "format")]
     order += sorted(set(parts) - set(order))  # a key added to the content later is never left out
-    return "{" + ",".join(f"{_CANONICAL(key)}:{parts[key]}" for key in order) + "}\n"
+    out = [b"{"]
+    for n, key in enumerate(order):
+        out.append((b"," if n else b"") + _CANONICAL(key).encode("utf-8") + b":")
+        out.extend(parts.pop(key))
+    out.append(b"}\n")
+    return b"".join(out)
 
 
 #: The file's top-level keys in the order a reader meets them: the format and the id first.

@@ -40,7 +40,7 @@ from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, Networ
 from capxl10n.core.cursors import Bundle
 from capxl10n.core.merge import Conflict
 from capxl10n.core.model import Term, TermKey, normalize_text
-from capxl10n.core.plan import Operation, Plan, dumps
+from capxl10n.core.plan import Operation, Plan, dump_bytes
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, PlanStatus
 from capxl10n.engine.progress import ALL, Progress, Step, task_of
 from capxl10n.engine.recover import (RECOVERED, base_moves, clear_finished_conflicts, english_revisions, find_landed,
@@ -160,7 +160,7 @@ def apply_plan(plan: Plan, state: State, writers: Writers, *, profile_name: str,
     """
     resumed = check_plan(plan, profile_name, state)
     if not resumed:
-        state.register_plan(plan.id, plan.profile, dumps(plan), (op.id for op in plan.operations))
+        state.register_plan(plan.id, plan.profile, dump_bytes(plan), (op.id for op in plan.operations))
     result = ApplyResult(plan.id, resumed)
     journal = state.journal(plan.id)
     # Copies an earlier run of this plan skipped stay skipped: applying it again still reports them.

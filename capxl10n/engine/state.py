@@ -32,7 +32,7 @@ from capxl10n.core.history import (HISTORY_FIELDS, HISTORY_SIDES, HistorySnapsho
                                    changed_totals)
 from capxl10n.errors import DataError, StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
-from capxl10n.engine.journal import JOURNAL_STATUSES, JournalRow, PlanStatus
+from capxl10n.engine.journal import JOURNAL_STATUSES, UNFINISHED, JournalRow, PlanStatus
 from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
 from capxl10n.profile import Profile
 
@@ -267,15 +267,12 @@ class State:
         if not updates and not caps:
             return
         now = utcnow()
-        with self.transaction() as db:
-            for key, term in updates.items():
-                if term is None:
-                    db.execute("DELETE FROM base WHERE qid = ? AND field = ? AND lang = ?",
-                               (key.qid, key.field, key.lang))
-                else:
-                    db.execute("INSERT OR REPLACE INTO base VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                               (key.qid, key.field, key.lang, term.text, int(term.fuzzy),
-                                term.metabase_rev, term.metawiki_rev, now))
+        with self.transaction() as db:  # one statement per kind, not per row: a first sync stores a million
+            db.executemany("DELETE FROM base WHERE qid = ? AND field = ? AND lang = ?",
+                           (key for key, term in updates.items() if term is None))
+            db.executemany("INSERT OR REPLACE INTO base VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           ((key[0], key[1], key[2], term.text, int(term.fuzzy), term.metabase_rev, term.metawiki_rev,
+                             now) for key, term in updates.items() if term is not None))
             for cap in caps:
                 db.execute("INSERT OR REPLACE INTO capacities VALUES (?, ?, ?, ?, ?)",
                            (cap.qid, cap.item, cap.parent, cap.root, cap.code))
@@ -420,8 +417,9 @@ class State:
         self._reads.pop(side, None)
 
     # -- journal ----------------------------------------------------------------------------
-    def register_plan(self, plan_id: str, profile: str, body: str, op_ids: Iterable[str]) -> bool:
-        """Record a plan and its operations as pending; False when it is already known (a resume)."""
+    def register_plan(self, plan_id: str, profile: str, body: str | bytes, op_ids: Iterable[str]) -> bool:
+        """Record a plan and its operations as pending; False when it is already known (a resume).
+        ``body`` is the plan file (:func:`capxl10n.core.plan.dump_bytes`; stored as given)."""
         if self.conn.execute("SELECT 1 FROM plans WHERE plan_id = ?", (plan_id,)).fetchone():
             return False
         now = utcnow()
@@ -758,9 +756,16 @@ class State:
 
     # -- recovery of interrupted applies (capxl10n.engine.recover) ---------------------------------
     def latest_plan(self) -> tuple[str, str, str] | None:
-        """The newest plan's id, status and body: only it can hold writes no later run took into account."""
-        row = self.conn.execute("SELECT plan_id, status, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
-        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+        """The newest plan's id, status and body: only it can hold writes no later run took into account.
+        The body (a first contact's plan can be hundreds of megabytes) is read only while its apply is
+        unfinished, the only time it is needed; otherwise it is ``""``."""
+        row = self.conn.execute("SELECT plan_id, status FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        body: Any = ""
+        if row[1] in UNFINISHED:
+            body = self.conn.execute("SELECT body FROM plans WHERE plan_id = ?", (row[0],)).fetchone()[0]
+        return str(row[0]), str(row[1]), body.decode("utf-8") if isinstance(body, bytes) else str(body)
 
 
 def _cached_snapshot(stored: str | bytes, origin: str) -> Snapshot:

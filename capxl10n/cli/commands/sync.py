@@ -19,11 +19,11 @@ from capxl10n.cli.main import Env, emit_json, format_option, pass_env
 from capxl10n.cli.progress import ProgressView, pacing_of
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
     os.replace(tmp, path)
 
 
@@ -115,7 +115,7 @@ def plan_command(ctx: click.Context, env: Env, output: Path | None, full: bool) 
     with GracefulStop() as stop, ProgressView.for_env(env) as progress:
         outcome = plan(profile, incremental=not full, stop=stop, run_id=env.run_id, progress=progress)
     if output is not None:
-        _write_atomic(output, plan_mod.dumps(outcome.plan))
+        _write_atomic(output, plan_mod.dump_bytes(outcome.plan))
         env.echo(f"plan written to {output}", err=True)
     if env.verbosity < 0 and env.output_format != "json":
         env.echo(result_line("plan", outcome, None))
@@ -184,7 +184,7 @@ def sync_command(ctx: click.Context, env: Env, dry_run: bool, full: bool, output
         outcome = sync(profile, dry_run=dry_run, incremental=not full, stop=stop, run_id=env.run_id,
                        progress=progress)
     if output is not None:
-        _write_atomic(output, plan_mod.dumps(outcome.planned.plan))
+        _write_atomic(output, plan_mod.dump_bytes(outcome.planned.plan))
     if env.output_format == "json":
         emit_json(outcome.to_json())
     elif env.verbosity < 0:
