@@ -58,7 +58,7 @@ from capxl10n.core.coverage import is_translation_language
 from capxl10n.errors import CapxError, CatalogError, DataError, UnknownLanguage
 from capxl10n.core.checks import value_errors
 from capxl10n.core.findings import Finding
-from capxl10n.core.model import DOC_LANGUAGE, SNAPSHOT_FORMAT, SOURCE_LANGUAGE, Snapshot
+from capxl10n.core.model import DOC_LANGUAGE, SNAPSHOT_FORMAT, SOURCE_LANGUAGE, Snapshot, Term, TermKey, paused_gc
 from capxl10n.core.values import CONTROL_CHARACTER, LINE_SEPARATOR, TOO_LONG
 from capxl10n.profile import Profile
 
@@ -405,7 +405,7 @@ def directory_bytes(snapshot: Snapshot, options: CatalogOptions) -> bytes:
     same bytes, and :func:`read_directory` followed by this function gives
     the file back byte for byte.
     """
-    body = snapshot.to_json()
+    body = snapshot.to_json(terms=False)
     body["meta"] = {**body.get("meta", {}), DIRECTORY_META: options.settings()}
     encode = json.JSONEncoder(ensure_ascii=False).encode
     parts = []
@@ -414,8 +414,25 @@ def directory_bytes(snapshot: Snapshot, options: CatalogOptions) -> bytes:
             text = "[\n" + ",\n".join("  " + encode(row) for row in value) + "\n ]" if value else "[]"
         else:
             text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).replace("\n", "\n ")
-        parts.append(f" {encode(name)}: {text}")
-    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
+        parts.append(f" {encode(name)}: {text}".encode("utf-8"))
+    # the terms, a line each, written out as encode() writes a term's row (without a dict per term)
+    rows = [("  " + _directory_row(k, t)).encode("utf-8") for k, t in snapshot.terms.items()]
+    parts.append(b' "terms": ' + (b"[\n" + b",\n".join(rows) + b"\n ]" if rows else b"[]"))
+    return b"{\n" + b",\n".join(parts) + b"\n}\n"
+
+
+_STRING: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _directory_row(key: TermKey, term: Term) -> str:
+    """``json.JSONEncoder(ensure_ascii=False).encode`` of the term's object in a snapshot file (its keys in
+    :meth:`Snapshot.to_json`'s order), written out: directory.json has a line per term, a million of them."""
+    revision, author, timestamp = term.revision, term.author, term.timestamp
+    return "".join(('{"qid": "', key[0], '", "field": "', key[1], '", "lang": ', _STRING(key[2]), ', "text": ',
+                    _STRING(term.text), ', "side": ', _STRING(term.side), ', "fuzzy": true' if term.fuzzy else "",
+                    "" if revision is None else ', "revision": ' + int.__repr__(revision),
+                    "" if author is None else ', "author": ' + _STRING(author),
+                    "" if timestamp is None else ', "timestamp": ' + _STRING(timestamp), "}"))
 
 
 def read_snapshot(path: Path) -> Snapshot:
@@ -637,16 +654,17 @@ def build_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
         if out.exists() and not out.is_dir():
             raise CatalogError(f"catalogs directory {out} is a file",
                                hint="choose another --out directory or move the file away")
-        for rel, data in render_files(snapshot, options, progress):
-            produced.add(rel)
-            target = out / rel
-            state = _state(target, data)
-            if state == "same":
-                unchanged.append(rel)
-                continue
-            if state == "differs":
-                _guard_ours(target, rel, options)
-            staged.append((_write_temp(target, data, made), target, rel))
+        with paused_gc():  # every language's entries: millions of objects, no cycle among them
+            for rel, data in render_files(snapshot, options, progress):
+                produced.add(rel)
+                target = out / rel
+                state = _state(target, data)
+                if state == "same":
+                    unchanged.append(rel)
+                    continue
+                if state == "differs":
+                    _guard_ours(target, rel, options)
+                staged.append((_write_temp(target, data, made), target, rel))
         extra = sorted(_our_files(out, options) - produced) if options.prune else []
         for temp, target, rel in staged:
             os.replace(temp, target)
@@ -684,18 +702,19 @@ def check_catalogs(snapshot: Snapshot, out: Path, options: CatalogOptions | None
     snapshot, left_out = app_safe(snapshot, options.languages)
     differ, missing, refused, produced = [], [], [], set()
     same = 0
-    for rel, data in render_files(snapshot, options, progress):
-        produced.add(rel)
-        state = _state(out / rel, data)
-        if state == "missing":
-            missing.append(rel)
-        elif state == "differs":
-            problem = _not_ours(out / rel, rel, options)
-            if problem is None:
-                differ.append(rel)
+    with paused_gc():  # every language's entries: millions of objects, no cycle among them
+        for rel, data in render_files(snapshot, options, progress):
+            produced.add(rel)
+            state = _state(out / rel, data)
+            if state == "missing":
+                missing.append(rel)
+            elif state == "differs":
+                problem = _not_ours(out / rel, rel, options)
+                if problem is None:
+                    differ.append(rel)
+                else:
+                    refused.append((rel, problem[0]))
             else:
-                refused.append((rel, problem[0]))
-        else:
-            same += 1
+                same += 1
     extra = sorted(_our_files(out, options) - produced)
     return CheckResult(out, tuple(differ), tuple(missing), tuple(extra), same, tuple(refused), left_out)

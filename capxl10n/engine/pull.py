@@ -30,7 +30,7 @@ from typing import Any
 from capxl10n.core.cursors import (NOT_TRANSLATIONS, Bundle, DiscoveryCursor, MetabaseCursor, MetawikiCursor,
                                    ReadCache, WikidataCursor, cached_read, own_revisions, previous_sources,
                                    read_revision)
-from capxl10n.core.model import DOC_LANGUAGE, MESSAGE_KEY_RE, Capacity, Snapshot, Term, TermKey, qid_sort_key
+from capxl10n.core.model import DOC_LANGUAGE, MESSAGE_KEY_RE, Capacity, Snapshot, Term, TermKey, paused_gc, qid_sort_key
 from capxl10n.core import langs
 from capxl10n.errors import CapxError
 from capxl10n.engine.clients import Clients, SessionFactory
@@ -91,6 +91,13 @@ def pull(profile: Profile, *, incremental: bool = True, cache: ReadCache | None 
          progress: Progress | None = None, sleep: Callable[[float], None] = time.sleep,
          session_factory: SessionFactory | None = None, clients: Clients | None = None) -> PullResult:
     """Read Metabase, Meta-Wiki (and Wikidata) into snapshots and cursors; store them in ``cache`` if given."""
+    with paused_gc():  # a read makes millions of keys and terms, none in a cycle
+        return _pull(profile, incremental=incremental, cache=cache, progress=progress, sleep=sleep,
+                     session_factory=session_factory, clients=clients)
+
+
+def _pull(profile: Profile, *, incremental: bool, cache: ReadCache | None, progress: Progress | None,
+          sleep: Callable[[float], None], session_factory: SessionFactory | None, clients: Clients | None) -> PullResult:
     started = time.monotonic()
     clients = clients or Clients(profile, sleep=sleep, session_factory=session_factory)
     report: Progress = progress or (lambda *_: None)

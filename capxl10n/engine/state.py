@@ -33,7 +33,7 @@ from capxl10n.core.history import (HISTORY_FIELDS, HISTORY_SIDES, HistorySnapsho
 from capxl10n.errors import DataError, StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
 from capxl10n.engine.journal import JOURNAL_STATUSES, UNFINISHED, JournalRow, PlanStatus
-from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
+from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, paused_gc
 from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -255,9 +255,10 @@ class State:
     # -- base -------------------------------------------------------------------------------
     def load_base(self) -> dict[TermKey, BaseTerm]:
         out: dict[TermKey, BaseTerm] = {}
-        for qid, fld, lang, value, fuzzy, mrev, wrev in self.conn.execute(
-                "SELECT qid, field, lang, value, fuzzy, metabase_rev, metawiki_rev FROM base"):
-            out[TermKey(qid, fld, lang)] = BaseTerm(value, bool(fuzzy), mrev, wrev)
+        with paused_gc():  # a million rows, no cycle among them
+            for qid, fld, lang, value, fuzzy, mrev, wrev in self.conn.execute(
+                    "SELECT qid, field, lang, value, fuzzy, metabase_rev, metawiki_rev FROM base"):
+                out[TermKey(qid, fld, lang)] = BaseTerm(value, bool(fuzzy), mrev, wrev)
         return out
 
     def update_base(self, updates: Mapping[TermKey, BaseTerm | None],
@@ -335,6 +336,10 @@ class State:
         A side whose read is not cached has the base stand in for it (logged); with neither
         cached (a state from before the read cache) this is the agreed :meth:`directory`.
         """
+        with paused_gc():  # both reads and the base: millions of objects, no cycle among them
+            return self._whole_directory()
+
+    def _whole_directory(self) -> Snapshot:
         mb, mw = cached_read(self, "metabase", MetabaseCursor), cached_read(self, "metawiki", MetawikiCursor)
         reads = {"metabase": mb, "metawiki": mw}
         missing = [side for side, cached in reads.items() if cached is None]
