@@ -495,3 +495,20 @@ def test_a_po_decision_on_an_english_a_killed_sync_replaced_is_saved_outdated() 
         m.po_roundtrip(answer="new", lang="fr", relabel=None)
         m.sync_full()
     replay(steps)
+
+
+def test_a_decision_before_its_key_was_put_back_with_new_english_may_come_back_outdated() -> None:
+    """A decided conflict; the English changes on Metabase and a human removes the key from the bundle; the
+    sync puts the key back with the new English. Translate outdates a put-back key's translations (whatever
+    its English: the sandbox did not, the real REL1_39 does), and the decision was made for the old English:
+    the decided text comes back outdated, nothing lost."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, deletions="conflict", first_contact="metabase")
+        m.sync()
+        m.both_sides(term="Q11-description/de")
+        m.sync()
+        m.resolve(choice="metabase", pick=0)
+        m.english_set(message="Q11-description")
+        m.bundle_remove_key(message="Q11-description")
+        m.sync()
+    replay(steps)

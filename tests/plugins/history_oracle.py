@@ -172,6 +172,8 @@ class Oracle:
     outdated_at: dict[TermKey, int] = field(default_factory=dict)
     #: step of the human English change behind the latest outdating (I5b)
     english_change: dict[TermKey, int] = field(default_factory=dict)
+    #: The English each message key last had in the bundle (kept while a human has removed the key).
+    last_english: dict[str, str] = field(default_factory=dict)
     agreed: dict[TermKey, int] = field(default_factory=dict)
     first_contact_end: int | None = None
     #: translations whose key was missing from the bundle when the first contact ended: the sync never saw
@@ -232,10 +234,17 @@ class Oracle:
 
     # -- events ----------------------------------------------------------------------------------
     def bundle_changed(self, step: int, before: Mapping[str, str], after: Mapping[str, str]) -> None:
-        """Translate outdates every unit of a message whose source text changed (not added, not removed)."""
+        """Translate outdates every unit of a message whose source text changed (not added, not removed), and of
+        a key put back after a removal, whatever its English (REL1_39, tests/realwiki's translate-put-back).
+        A key put back with the English it had is outdated with no English change behind it: a translation
+        made for that English may be made current again (I5b asks nothing of it)."""
+        for message_key, text in before.items():
+            self.last_english.setdefault(message_key, text)
         for message_key, text in after.items():
             old = before.get(message_key)
-            if old is None or old == text:
+            remembered = self.last_english.get(message_key) if old is None else None
+            self.last_english[message_key] = text
+            if remembered is None and (old is None or old == text):
                 continue
             english = TermKey.from_message_key(message_key, "en")
             origin = max((w.step for w in self.of(english) if w.side == "metabase" and w.text == text),
@@ -243,7 +252,8 @@ class Oracle:
             for lang in LANGS:
                 key = TermKey(english.qid, english.field, lang)
                 self.outdated_at[key] = step
-                self.english_change[key] = origin
+                if remembered != text:
+                    self.english_change[key] = origin
 
     def end_first_contact(self, step: int, hidden: Collection[TermKey] = ()) -> None:
         """The first completed sync: settle the writes made without a base by the profile's policy

@@ -338,6 +338,34 @@ def test_bundle_key_removal(contract):
     contract.run("translate-remove-key", remove_key)
 
 
+def key_put_back(b: Backend) -> Mapping[str, Answer]:
+    """A key removed and put back outdates the translations it had, with another English or the same one
+    (its stored definition, the /en unit page, outlives the removal)."""
+    ensure_block(b)
+    same, other = make_qid("translate-put-back-same"), make_qid("translate-put-back-other")
+    data, page = read_bundle(b)
+    data.update({same + "-label": "kept English", other + "-label": "first English"})
+    save_bundle(b, data, page, "contract: add keys")
+    bot = b.client(SITE, "bot")
+    for qid in (same, other):
+        bot.write("edit", title=unit(qid + "-label", "pt-br"), text="tradução")
+    data, page = read_bundle(b)
+    del data[same + "-label"], data[other + "-label"]
+    save_bundle(b, data, page, "contract: remove keys")
+    data, page = read_bundle(b)
+    data.update({same + "-label": "kept English", other + "-label": "second English"})
+    put_back = save_bundle(b, data, page, "contract: put keys back")
+    read = mc(b, mclanguage="pt-br", mcprop="definition|translation|tags|properties", mclimit=5000, formatversion=2)
+    found = entries(read)
+    for qid in (same, other):
+        assert "fuzzy" in found[qid + "-label"]["tags"] and found[qid + "-label"]["translation"] == "tradução"
+    return {"put_back": put_back, "readback": only(read, [same + "-label", other + "-label"])}
+
+
+def test_bundle_key_put_back(contract):
+    contract.run("translate-put-back", key_put_back)
+
+
 INVALID_BUNDLES = {
     "invalid-json": '{"Q1-label": "x",',
     "list": '["a", "b"]',

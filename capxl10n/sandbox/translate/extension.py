@@ -183,10 +183,14 @@ class Translate:
         group.set_messages(messages)
         group.metadata = metadata
         self.groups[title] = group
-        changed = [k for k, v in messages.items() if k in previous and previous[k] != v]
+        # A changed English outdates the key's translations; so does putting back a removed key (its stored
+        # definition, the /en unit page, outlives the removal), even with the same English, as REL1_39 does.
+        changed: list[str] = []
         for key, value in messages.items():
             if previous.get(key) != value:
                 en = self.unit_page(group, key, group.source_language)
+                if en is not None and (key not in previous or en.text != value):
+                    changed.append(key)
                 if en is None or en.text != value:
                     self.wiki.save_page(group.unit_title(key, group.source_language), value, user=self.fuzzybot,
                                         summary=FUZZYBOT_SUMMARY, bot=True)
