@@ -512,3 +512,15 @@ def test_a_decision_before_its_key_was_put_back_with_new_english_may_come_back_o
         m.bundle_remove_key(message="Q11-description")
         m.sync()
     replay(steps)
+
+
+def test_a_first_contact_that_puts_a_key_back_asks_about_its_outdated_units_under_metawiki() -> None:
+    """A first contact planned, a key removed from the bundle, then a Metabase edit of one of its terms: the
+    sync puts the key back, Translate outdates its units, and the policy names Meta-Wiki, whose value is
+    now an outdated unit that may never reach Metabase: a human decides."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, deletions="propagate", first_contact="metawiki")
+        m.plan_for_later()
+        m.bundle_remove_key(message="Q11-label")
+        m.both_sides(term="Q11-label/de")
+    replay(steps)

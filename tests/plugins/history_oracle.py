@@ -397,7 +397,10 @@ class Oracle:
         """
         ws = [w for w in self.of(key) if w.side in ("metabase", "metawiki")]
         mw = [w for w in ws if w.side == "metawiki" and w.precontact]
-        ask = self.first_contact == "conflict" or (self.first_contact == "metawiki" and bool(mw) and mw[-1].outdated)
+        # Meta-Wiki's value is an outdated unit: a translator's outdated save, or Translate's outdating (an
+        # English change, a key put back) before the first contact completed.
+        outdated_unit = (bool(mw) and mw[-1].outdated) or (obs.current(key) is None and obs.outdated(key) is not None)
+        ask = self.first_contact == "conflict" or (self.first_contact == "metawiki" and outdated_unit)
         if ask and {"metabase", "metawiki"} <= {w.side for w in ws if w.precontact}:
             return True
         since = self.agreed.get(key, -1)
