@@ -4,7 +4,7 @@ Each round, Peer2 (and Admin, for a deletion) make a few random edits on both wi
 switched on (2 % of requests: 5xx, 429, HTML pages, hangs, dropped connections, lost answers, token
 expiry, a concurrent editor) and ``capxl10n sync`` runs — the real command (``main``), in a process
 that does nothing else and runs every sync, so its memory, file descriptors and connections can be
-watched (/proc/self): a child forked once, which the test tells what to run over a pipe (the sandbox and
+watched (/proc/self): a child interpreter started once, which the test tells what to run over a pipe (the sandbox and
 its wikis stay in the test's process, so their growth is not the child's). Every 25 rounds a
 maintainer decides the open conflicts (``conflicts resolve --all``). At the end the faults stop, the
 conflicts are decided and the wikis must be in step, nothing written twice.
@@ -105,29 +105,29 @@ def state_bytes(path: Path) -> tuple[int, int, int, int]:
 
 
 class Syncer:
-    """A child forked once that runs ``capxl10n`` commands as the test asks, and measures itself.
+    """A child started once that runs ``capxl10n`` commands as the test asks, and measures itself.
 
-    One JSON line per command each way. The child talks to the sandbox over loopback HTTP only (the
-    parent's serving threads are not in it); its output goes to a log file the parent reads.
+    One JSON line per command each way. The child talks to the sandbox over loopback HTTP only; its output
+    goes to a log file the parent reads. It is a fresh interpreter, not a fork of the test process: a fork
+    inherits SQLite's per-process table of open files, and a connection some earlier test left open on a
+    since deleted file can share an inode number with the child's new state (SQLite then answers
+    "disk I/O error").
     """
 
     def __init__(self, args: list[str], log: Path) -> None:
+        import subprocess
+
         self.log = log
         to_child, self._to_child = os.pipe()
         self._from_child, from_child = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # pragma: no cover - the child
-            code = 70
-            try:
-                os.close(self._to_child)
-                os.close(self._from_child)
-                self._serve(args, to_child, from_child, log)
-                code = 0
-            except BaseException:  # noqa: BLE001 - reported through the log
-                with open(log, "a", encoding="utf-8") as out:
-                    out.write(traceback.format_exc())
-            finally:
-                os._exit(code)
+        here = str(Path(__file__).resolve().parent)
+        code = ("import sys; from pathlib import Path; import test_soak; "
+                "test_soak.Syncer._serve(__import__('json').loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), "
+                "Path(sys.argv[4]))")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, *sys.path])}
+        self.process = subprocess.Popen([sys.executable, "-c", code, json.dumps(args), str(to_child), str(from_child),
+                                         str(log)], pass_fds=(to_child, from_child), env=env,
+                                        stdin=subprocess.DEVNULL)
         os.close(to_child)
         os.close(from_child)
         self._answers = os.fdopen(self._from_child, "r", encoding="utf-8")
@@ -140,7 +140,7 @@ class Syncer:
         os.dup2(out, 1)
         os.dup2(out, 2)
         os.close(out)
-        # Not pytest's capture, inherited with the fork: the CLI writes to the log as to a terminal's pipe.
+        # The CLI writes to the log as to a pipe.
         sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)
         sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)
         os.environ.update(credentials_env())
@@ -191,7 +191,7 @@ class Syncer:
             pass
         os.close(self._to_child)
         self._answers.close()
-        os.waitpid(self.pid, 0)
+        self.process.wait(timeout=60)
 
 
 def rss_kib() -> int:
