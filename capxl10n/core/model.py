@@ -241,6 +241,14 @@ class _Terms(dict[TermKey, "Term"]):
     (and the read cache knows an unchanged read by them: weak references, hence no ``__slots__``)."""
 
 
+def _fingerprints(terms: Mapping[TermKey, Term]) -> dict[tuple[str, tuple[Capacity, ...]], str]:
+    """The fingerprints known for snapshots of these terms, by side and tree (kept on the terms object)."""
+    if type(terms) is not _Terms:
+        return {}
+    memo: dict[tuple[str, tuple[Capacity, ...]], str] = terms.__dict__.setdefault("fingerprints", {})
+    return memo
+
+
 def _in_order(terms: Mapping[TermKey, Term]) -> _Terms:
     """``terms`` in snapshot order: as given when already in it (one pass), sorted otherwise."""
     if type(terms) is _Terms:
@@ -431,15 +439,23 @@ class Snapshot:
         return "".join(self._canonical(meta=True)) + "\n"
 
     def fingerprint(self) -> str:
-        """A content hash of the terms and tree (not of meta), for plans and caches; computed once."""
+        """A content hash of the terms and tree (not of meta), for plans and caches; computed once for a
+        snapshot's terms, side and tree (a snapshot remade from another's terms finds it)."""
         known = self.__dict__.get("_fingerprint")
         if known is None:
-            digest = hashlib.sha256()
-            for part in self._canonical(meta=False):
-                digest.update(part.encode("utf-8"))
-            known = "sha256:" + digest.hexdigest()[:32]
-            object.__setattr__(self, "_fingerprint", known)
+            memo = _fingerprints(self.terms)
+            known = memo.get((self.side, self.capacities))
+            if known is None:
+                digest = hashlib.sha256()
+                for part in self._canonical(meta=False):
+                    digest.update(part.encode("utf-8"))
+                known = "sha256:" + digest.hexdigest()[:32]
+            self._know_fingerprint(known)
         return known
+
+    def _know_fingerprint(self, known: str) -> None:
+        object.__setattr__(self, "_fingerprint", known)
+        _fingerprints(self.terms)[(self.side, self.capacities)] = known
 
     def _canonical(self, *, meta: bool) -> Iterator[str]:
         """:meth:`to_json` (without ``meta`` unless asked) as canonical JSON, in parts: the text of
@@ -457,13 +473,15 @@ class Snapshot:
     def dump_rows(self) -> bytes:
         """The snapshot in the read cache's compact form (:data:`ROWS_FORMAT`), UTF-8.
 
-        A header line (format, side, meta, capacities, the number of terms), then lines of up to
+        A header line (format, side, meta, capacities, the number of terms, the :meth:`fingerprint`, so
+        that a read of the cache need not compute it again), then lines of up to
         20,000 terms, each term a row ``[qid, field, lang, text, side, fuzzy, revision, author,
         timestamp]`` instead of an object. Written and read a line at a time with json's C code: no
         dict per term, and no single string of the whole (text holding one character beyond the BMP
         takes four bytes per character as a Python string)."""
-        header = _CANONICAL({"capacities": [c.to_json() for c in self.capacities], "format": ROWS_FORMAT,
-                             "meta": dict(self.meta), "side": self.side, "terms": len(self.terms)})
+        header = _CANONICAL({"capacities": [c.to_json() for c in self.capacities], "fingerprint": self.fingerprint(),
+                             "format": ROWS_FORMAT, "meta": dict(self.meta), "side": self.side,
+                             "terms": len(self.terms)})
         parts = [header.encode("utf-8")]
         for chunk in _chunks(self.terms.items()):
             parts.append(("[" + ",".join([_row(k, t) for k, t in chunk]) + "]").encode("utf-8"))
@@ -491,10 +509,13 @@ class Snapshot:
         if len(terms) != position:
             raise DataError(f"{origin}: a term appears twice", hint="each (capacity, field, language) may appear once")
         try:
-            return cls(side=str(header.get("side", "")), capacities=tuple(Capacity.from_json(c) for c in caps),
-                       terms=terms, meta=meta)
+            snapshot = cls(side=str(header.get("side", "")), capacities=tuple(Capacity.from_json(c) for c in caps),
+                           terms=terms, meta=meta)
         except DataError as exc:
             raise DataError(f"{origin}: {exc.message}", hint=exc.hint) from None
+        if isinstance(header.get("fingerprint"), str):  # computed when stored: not again on every read
+            snapshot._know_fingerprint(header["fingerprint"])
+        return snapshot
 
     @staticmethod
     def _rows(lines: Iterator[bytes], origin: str) -> tuple[Any, dict[TermKey, Term], int]:

@@ -14,6 +14,7 @@ and never overwritten. Older schemas are migrated in place.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sqlite3
@@ -367,7 +368,7 @@ class State:
             return None
         origin = f"{self.path} read cache '{side}'"
         try:
-            snapshot = _cached_snapshot(row[0], origin)
+            snapshot = self._decoded(side, row[0], origin)
             read = snapshot, cursor_loads(side, row[1], origin=f"{origin} cursor")
         except Exception as exc:  # a damaged cache is only a cache: read everything again
             log.warning("ignoring damaged read cache for %s: %s", side, exc)
@@ -387,7 +388,22 @@ class State:
                 db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
                            (side, rows, cursor_dumps(cursor), utcnow()))
                 held = len(rows)
+                _DECODED[(str(self.path.resolve()), side)] = (_blob_digest(rows), weakref.ref(snapshot))
         self._remember_read(side, snapshot, held)
+
+    def _decoded(self, side: str, stored: str | bytes, origin: str) -> Snapshot:
+        """The snapshot a read cache row holds; the very object this process decoded or stored for the same
+        bytes while it is still in use (a sync reads the cache again for the catalogs: a million terms are
+        not decoded twice). The bytes decide, by their digest: a row another process rewrote is decoded."""
+        if not isinstance(stored, bytes):
+            return _cached_snapshot(stored, origin)
+        where, digest = (str(self.path.resolve()), side), _blob_digest(stored)
+        known = _DECODED.get(where)
+        snapshot = known[1]() if known is not None and known[0] == digest else None
+        if snapshot is None:
+            snapshot = _cached_snapshot(stored, origin)
+            _DECODED[where] = (digest, weakref.ref(snapshot))
+        return snapshot
 
     def _remember_read(self, side: str, snapshot: Snapshot, stored: str | bytes | int) -> None:
         """What the read cache's row of ``side`` holds now (its terms, weakly; its size when in the compact
@@ -771,6 +787,14 @@ class State:
         if row[1] in UNFINISHED:
             body = self.conn.execute("SELECT body FROM plans WHERE plan_id = ?", (row[0],)).fetchone()[0]
         return str(row[0]), str(row[1]), body.decode("utf-8") if isinstance(body, bytes) else str(body)
+
+
+#: (state file, side) → the digest of a read cache row's bytes and the snapshot decoded from (or stored as) them.
+_DECODED: dict[tuple[str, str], tuple[bytes, weakref.ref[Snapshot]]] = {}
+
+
+def _blob_digest(stored: bytes) -> bytes:
+    return hashlib.blake2b(stored, digest_size=16).digest()
 
 
 def _cached_snapshot(stored: str | bytes, origin: str) -> Snapshot:

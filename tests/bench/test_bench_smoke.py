@@ -16,7 +16,7 @@ def test_bench_run_smoke(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     for cell in CELLS:
         assert f"| {cell} | 0 ms |" in out.stdout and f"| {cell} | 50 ms |" in out.stdout
-    for phase in ("pull", "plan", "first sync", "no-op sync", "catalogs", "coverage", "baseline: read"):
+    for phase in ("pull", "plan", "first sync", "no-op sync", "catalogs", "coverage", "todo", "report", "baseline: read"):
         assert f"| {phase}" in out.stdout
     rows = json.loads((tmp_path / "rows.json").read_text(encoding="utf-8"))
     small = {(r["client"], r["cell"], r["latency_ms"]): r for r in rows["small"]}

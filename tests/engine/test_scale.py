@@ -123,3 +123,23 @@ def test_a_read_cache_stored_by_an_older_version_still_loads_and_is_stored_compa
         assert again.incremental["metawiki"] and again.metawiki == first.metawiki
         assert state.conn.execute("SELECT typeof(snapshot) FROM read_cache WHERE side = 'metawiki'").fetchone() == \
             ("blob",)
+
+
+def test_a_read_cache_row_is_decoded_once_per_process_while_in_use_and_again_when_rewritten(sandbox_factory, tmp_path):
+    from capxl10n.core.model import Term, TermKey
+    from capxl10n.engine.state import open_state
+
+    sandbox = sandbox_factory(capacities=20, languages=4, start=False)
+    with open_state(tmp_path / "state.sqlite") as state:
+        first = pull_in_process(sandbox, state, [])
+    with open_state(tmp_path / "state.sqlite") as one, open_state(tmp_path / "state.sqlite") as two:
+        held, _ = one.load_side("metawiki")
+        again, _ = two.load_side("metawiki")
+        assert again is held and held == first.metawiki  # the same bytes: not decoded a second time
+        key = next(k for k in held.terms if k.lang != "en")
+        changed = held.with_terms({key: Term("changed elsewhere", side="metawiki")})
+        two.conn.execute("UPDATE read_cache SET snapshot = ? WHERE side = 'metawiki'", (changed.dump_rows(),))
+        two.conn.commit()
+        reread, _ = one.load_side("metawiki")
+        assert reread is not held and reread.terms[key].text == "changed elsewhere" and reread == changed
+        assert TermKey(key.qid, key.field, key.lang) in reread.terms
