@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baseline_capx import Baseline, WRITE_PAUSE_SECONDS  # noqa: E402
 from world import Human, Served  # noqa: E402
 
-from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, TermKey  # noqa: E402
+from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE  # noqa: E402
 from capxl10n.engine.pull import pull  # noqa: E402
 from capxl10n.engine.sync import sync  # noqa: E402
 from capxl10n.profile import Profile, load_profile  # noqa: E402

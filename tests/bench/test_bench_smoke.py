@@ -16,7 +16,7 @@ def test_bench_run_smoke(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     for cell in CELLS:
         assert f"| {cell} | 0 ms |" in out.stdout and f"| {cell} | 50 ms |" in out.stdout
-    for phase in ("pull", "plan", "first sync", "no-op sync", "catalogs", "coverage", "todo", "report", "baseline: read"):
+    for phase in ("pull + merge + plan", "first sync", "no-op sync", "catalogs", "coverage", "baseline: read"):
         assert f"| {phase}" in out.stdout
     rows = json.loads((tmp_path / "rows.json").read_text(encoding="utf-8"))
     small = {(r["client"], r["cell"], r["latency_ms"]): r for r in rows["small"]}
@@ -37,4 +37,5 @@ def test_bench_run_smoke(tmp_path):
     assert not small[("capxl10n", "full pull", 50.0)].get("model") and small[("baseline", "full pull", 50.0)]["model"]
     large = {(r["client"], r["phase"]): r for r in rows["large"]}
     assert large[("capxl10n", "no-op sync")]["requests"] <= 5
-    assert all(large[("capxl10n", p)]["peak_rss_mb"] > 0 for p in ("pull", "plan", "catalogs", "coverage"))
+    assert all(large[("capxl10n", p)]["peak_rss_mb"] > 0 for p in ("pull + merge + plan", "catalogs", "coverage"))
+    assert large[("baseline", "read")]["requests"] == 3 + large[("baseline", "read")]["listed"]
