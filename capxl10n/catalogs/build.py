@@ -59,7 +59,7 @@ from capxl10n.errors import CapxError, CatalogError, DataError, UnknownLanguage
 from capxl10n.core.checks import value_errors
 from capxl10n.core.findings import Finding
 from capxl10n.core.model import DOC_LANGUAGE, SNAPSHOT_FORMAT, SOURCE_LANGUAGE, Snapshot, Term, TermKey, paused_gc
-from capxl10n.core.values import CONTROL_CHARACTER, LINE_SEPARATOR, TOO_LONG
+from capxl10n.core.values import CONTROL_CHARACTER, LINE_SEPARATOR, MAX_TERM_LENGTH, TOO_LONG
 from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -341,6 +341,8 @@ def app_safe(snapshot: Snapshot, languages: Collection[str] | None = None) -> tu
             continue
         if languages is not None and key.lang not in languages and key.lang != SOURCE_LANGUAGE:
             continue
+        if _plain(term.text):  # nothing a check could find (a million terms: the checks walk every character)
+            continue
         problems = [f for f in value_errors(key, term.text) if _shown_otherwise(f, term.text)]
         if problems:
             bad.add(key)
@@ -349,6 +351,28 @@ def app_safe(snapshot: Snapshot, languages: Collection[str] | None = None) -> tu
         return snapshot, ()
     terms = {k: t for k, t in snapshot.terms.items() if k not in bad}
     return Snapshot(snapshot.side, snapshot.capacities, terms, snapshot.meta), tuple(sorted(found, key=Finding.sort_key))
+
+
+#: Every character a value check looks for: controls (Cc), surrogates (Cs), line and paragraph separators
+#: (Zl, Zp), noncharacters, U+FFFD, bidi controls, and what starts a signature, template, link, parameter or
+#: the fuzzy marker (~ { [ $ !).
+_SUSPECT: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufdd0-\ufdef\ufffd\ufffe\uffff"
+                             "\u202a-\u202e\u2066-\u2069~{\\[$!]|[\U0001fffe-\U0001ffff\U0002fffe-\U0002ffff"
+                             "\U0003fffe-\U0003ffff\U0004fffe-\U0004ffff\U0005fffe-\U0005ffff\U0006fffe-\U0006ffff"
+                             "\U0007fffe-\U0007ffff\U0008fffe-\U0008ffff\U0009fffe-\U0009ffff\U000afffe-\U000affff"
+                             "\U000bfffe-\U000bffff\U000cfffe-\U000cffff\U000dfffe-\U000dffff\U000efffe-\U000effff"
+                             "\U000ffffe-\U000fffff\U0010fffe-\U0010ffff]")
+_WORD: Final = re.compile(r"\w")
+
+
+def _plain(text: str) -> bool:
+    """Whether no value error can apply to ``text`` (:func:`capxl10n.core.checks.value_errors` would find
+    nothing): none of the characters any check looks for, NFC, not blank, not too long, and a letter,
+    digit or underscore in it (so it is visible). False sends the text to the checks themselves."""
+    if _SUSPECT.search(text) is not None or not unicodedata.is_normalized("NFC", text):
+        return False
+    value = text.strip()
+    return 0 < len(value) <= MAX_TERM_LENGTH and _WORD.search(value) is not None
 
 
 def _shown_otherwise(found: Finding, text: str) -> bool:

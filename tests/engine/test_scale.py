@@ -143,3 +143,20 @@ def test_a_read_cache_row_is_decoded_once_per_process_while_in_use_and_again_whe
         reread, _ = one.load_side("metawiki")
         assert reread is not held and reread.terms[key].text == "changed elsewhere" and reread == changed
         assert TermKey(key.qid, key.field, key.lang) in reread.terms
+
+
+# ---------------------------------------------------------------------- the catalogs' quick pass
+def test_the_catalogs_quick_pass_lets_through_only_what_no_check_refuses():
+    """app_safe skips the value checks for a plain text (catalogs/build.py's _plain): never one a check flags."""
+    from capxl10n.catalogs.build import _plain
+    from capxl10n.core.checks import value_errors
+    from capxl10n.core.model import TermKey
+
+    key = TermKey("Q1", "label", "de")
+    code_points = [*range(0x3100), *range(0x3100, 0x110000, 7), *range(0xD800, 0xE000, 64), *range(0xFDD0, 0xFDF0),
+                   *(plane << 16 | low for plane in range(17) for low in (0xFFFE, 0xFFFF)), 0x1F30D, 0x20BB7]
+    texts = [t for cp in code_points for t in (chr(cp), f"ab{chr(cp)}cd", f" {chr(cp)}x")]
+    texts += ["~~~~", "{{subst:X}}", "[[a|]]", "$1", "a !!FUZZY!! b", "x" * 251, " ", "\u200d", "Cafe\u0301", "ok"]
+    passed = [t for t in texts if _plain(t)]
+    assert len(passed) > len(texts) // 2  # the quick pass does take most text
+    assert [t for t in passed if value_errors(key, t)] == []
