@@ -388,7 +388,7 @@ class State:
                 db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
                            (side, rows, cursor_dumps(cursor), utcnow()))
                 held = len(rows)
-                _DECODED[(str(self.path.resolve()), side)] = (_blob_digest(rows), weakref.ref(snapshot))
+                _DECODED[(str(self.path.resolve()), side)] = _Decoded(_blob_digest(rows), snapshot)
         self._remember_read(side, snapshot, held)
 
     def _decoded(self, side: str, stored: str | bytes, origin: str) -> Snapshot:
@@ -399,10 +399,10 @@ class State:
             return _cached_snapshot(stored, origin)
         where, digest = (str(self.path.resolve()), side), _blob_digest(stored)
         known = _DECODED.get(where)
-        snapshot = known[1]() if known is not None and known[0] == digest else None
+        snapshot = known.snapshot() if known is not None and known.digest == digest else None
         if snapshot is None:
             snapshot = _cached_snapshot(stored, origin)
-            _DECODED[where] = (digest, weakref.ref(snapshot))
+            _DECODED[where] = _Decoded(digest, snapshot)
         return snapshot
 
     def _remember_read(self, side: str, snapshot: Snapshot, stored: str | bytes | int) -> None:
@@ -789,8 +789,26 @@ class State:
         return str(row[0]), str(row[1]), body.decode("utf-8") if isinstance(body, bytes) else str(body)
 
 
-#: (state file, side) → the digest of a read cache row's bytes and the snapshot decoded from (or stored as) them.
-_DECODED: dict[tuple[str, str], tuple[bytes, weakref.ref[Snapshot]]] = {}
+class _Decoded:
+    """A read cache row's bytes (their digest) and the snapshot they hold: its terms weakly (alive while a
+    snapshot made of them is in use: a pull that found nothing new returns a new snapshot of the same
+    terms), its side, tree and meta as they are (small)."""
+
+    def __init__(self, digest: bytes, snapshot: Snapshot) -> None:
+        self.digest = digest
+        self.terms = weakref.ref(snapshot.terms)
+        self.made = (snapshot.side, snapshot.capacities, snapshot.meta)
+
+    def snapshot(self) -> Snapshot | None:
+        terms = self.terms()
+        if terms is None:
+            return None
+        side, capacities, meta = self.made
+        return Snapshot(side, capacities, terms, meta)
+
+
+#: (state file, side) → what this process decoded from (or stored as) a read cache row's bytes.
+_DECODED: dict[tuple[str, str], _Decoded] = {}
 
 
 def _blob_digest(stored: bytes) -> bytes:

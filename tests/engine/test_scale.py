@@ -125,7 +125,7 @@ def test_a_read_cache_stored_by_an_older_version_still_loads_and_is_stored_compa
             ("blob",)
 
 
-def test_a_read_cache_row_is_decoded_once_per_process_while_in_use_and_again_when_rewritten(sandbox_factory, tmp_path):
+def test_a_read_cache_row_is_decoded_once_while_its_terms_are_in_use_and_again_when_rewritten(sandbox_factory, tmp_path):
     from capxl10n.core.model import Term, TermKey
     from capxl10n.engine.state import open_state
 
@@ -135,14 +135,17 @@ def test_a_read_cache_row_is_decoded_once_per_process_while_in_use_and_again_whe
     with open_state(tmp_path / "state.sqlite") as one, open_state(tmp_path / "state.sqlite") as two:
         held, _ = one.load_side("metawiki")
         again, _ = two.load_side("metawiki")
-        assert again is held and held == first.metawiki  # the same bytes: not decoded a second time
+        assert again.terms is held.terms and again == held == first.metawiki  # the same bytes: not decoded again
         key = next(k for k in held.terms if k.lang != "en")
         changed = held.with_terms({key: Term("changed elsewhere", side="metawiki")})
         two.conn.execute("UPDATE read_cache SET snapshot = ? WHERE side = 'metawiki'", (changed.dump_rows(),))
         two.conn.commit()
         reread, _ = one.load_side("metawiki")
-        assert reread is not held and reread.terms[key].text == "changed elsewhere" and reread == changed
-        assert TermKey(key.qid, key.field, key.lang) in reread.terms
+        assert reread.terms is not held.terms and reread.terms[key].text == "changed elsewhere" and reread == changed
+        del held, again, reread
+        import gc
+        gc.collect()  # nothing holds the terms any more: the next read decodes the row again
+        assert one.load_side("metawiki")[0].terms[TermKey(key.qid, key.field, key.lang)].text == "changed elsewhere"
 
 
 # ---------------------------------------------------------------------- the catalogs' quick pass
