@@ -42,9 +42,10 @@ def pull_in_process(sandbox, cache, sent):
                 session_factory=factory)
 
 
-def floor(result) -> dict[str, int]:
-    """The fewest requests a full anonymous read can make of what the sandbox holds."""
-    items = len(result.discovery.capacities)
+def floor(result, items: int | None = None) -> dict[str, int]:
+    """The fewest requests a full anonymous read can make of what the sandbox holds (``items``: the capacity
+    items discovered, when ``result`` does not say)."""
+    items = len(result.discovery.capacities) if items is None else items
     per_language = Counter(k.lang for k in result.metawiki.terms if k.lang != SOURCE_LANGUAGE)
     return {
         # the discovery query (its first backlinks page) + the further backlinks pages + SPARQL + the items
@@ -163,3 +164,34 @@ def test_the_catalogs_quick_pass_lets_through_only_what_no_check_refuses():
     passed = [t for t in texts if _plain(t)]
     assert len(passed) > len(texts) // 2  # the quick pass does take most text
     assert [t for t in passed if value_errors(key, t)] == []
+
+
+# ---------------------------------------------------------------------- the first sync's requests
+def test_a_first_sync_stays_within_one_percent_of_the_api_floor(sandbox_factory, tmp_path, monkeypatch):
+    """Reads at their floor, one write per page it changes (an item's terms in one wbeditentity, a unit, the
+    bundle at most twice), each wiki's login and the source guard's look at what changed since the read:
+    within 1 % of that."""
+    from capxl10n.engine.sync import sync
+    from capxl10n.sandbox.server import credentials_env
+
+    for name, value in credentials_env().items():
+        monkeypatch.setenv(name, value)
+    sandbox = sandbox_factory(capacities=120, languages=12)
+    profile = load_profile("sandbox").rebase(sandbox.url).with_paths(state=tmp_path / "state.sqlite",
+                                                                     catalogs=tmp_path / "catalogs")
+    sandbox.stats.reset()
+    outcome = sync(profile)
+    assert outcome.exit_code in (0, 3), outcome.to_json()
+    ops = outcome.planned.plan.operations
+    assert len(ops) > 100  # the sample's drift: plenty to write
+    reading = outcome.planned.reading  # Wikidata is not read by a sync
+    reads = floor(reading, items=len(reading.metabase.capacities) + sum(len(i) for i in reading.duplicates.values()))
+    pages = {(op.target, op.page) for op in ops}
+    bundle_stages = len({op.stage for op in ops if op.target == "bundle"})
+    written_wikis = {("metabase" if op.target == "metabase" else "metawiki") for op in ops}
+    logins = 4 * len(written_wikis)  # login token, login, the rights (site_init), the csrf token
+    guards = len(written_wikis)  # the source guard: one recentchanges per wiki the copies came from
+    least = (reads["metabase"] + reads["metawiki"] + len({p for p in pages if p[0] != "bundle"}) + bundle_stages
+             + logins + guards)
+    made = sandbox.stats.total
+    assert least <= made <= least * 1.01, (made, least, sandbox.stats.modules())
