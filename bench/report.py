@@ -35,29 +35,6 @@ from capxl10n.profile import load_profile  # noqa: E402
 from capxl10n.sandbox.server import Sandbox, credentials_env  # noqa: E402
 
 
-def _follow_continuation_over_a_given_one() -> None:
-    """Work around, for this bench only, capxl10n.wikis.wikibase's backlinks read beyond two pages (more than
-    1,000 capacities read anonymously): it passes ``blcontinue`` to ``ApiClient.query``, which then sends it
-    twice on the third page (TypeError). Reported; the bench lets the continuation win, as MediaWiki means."""
-    from capxl10n.errors import RemoteError
-    from capxl10n.wikis.http import ApiClient
-
-    def query(self, **params):  # type: ignore[no-untyped-def]
-        params = {"action": "query", **params}
-        cont: dict = {}
-        while True:
-            data = self.get(**{**params, **cont})
-            yield data
-            if "continue" not in data:
-                return
-            nxt = dict(data["continue"])
-            if nxt == cont:
-                raise RemoteError(f"the wiki repeated the continuation {nxt}", code="continue-loop", site=self.name)
-            cont = nxt
-
-    ApiClient.query = query  # type: ignore[method-assign]
-
-
 class Clock:
     def __init__(self, now: float) -> None:
         self.now = now
@@ -84,8 +61,6 @@ def session(sb: Sandbox, site: str, name: str) -> tuple[object, str]:
 
 def run(capacities: int, languages: int, translators: int, saves: int, edits: int) -> dict[str, object]:
     os.environ.update(credentials_env())
-    if capacities > 1000:
-        _follow_continuation_over_a_given_one()
     start = int(datetime.now(timezone.utc).timestamp()) - 2 * 86400
     clock = Clock(start - 3600)
     built = time.perf_counter()
