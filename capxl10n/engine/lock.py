@@ -56,6 +56,29 @@ class StateBusy(StateError):
         self.holder = holder
 
 
+def process_alive(pid: int, host: str | None, *, command: bytes | None = None) -> bool | None:
+    """Whether process ``pid`` of ``host`` still runs; None when it ran on another host (no telling).
+
+    ``command``: a pid is reused after a while, so on Linux the process must also have this in its command
+    line (a process gone from /proc's view counts as running: no telling either).
+    """
+    if host is not None and host != socket.gethostname():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if command is None:
+        return True
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return command in fh.read()
+    except OSError:
+        return True
+
+
 @dataclass(frozen=True)
 class Holder:
     """Who holds the lock: what the lock file records."""
@@ -73,15 +96,7 @@ class Holder:
 
     def alive(self) -> bool | None:
         """Whether its process still runs (None: on another host, cannot tell)."""
-        if self.host != socket.gethostname():
-            return None
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        return process_alive(self.pid, self.host)
 
     @classmethod
     def parse(cls, text: str) -> Holder | None:

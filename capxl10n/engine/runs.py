@@ -9,15 +9,14 @@ this host is *running*.
 """
 from __future__ import annotations
 
-import os
 import re
-import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from capxl10n.engine.journal import JournalStatus
+from capxl10n.engine.lock import process_alive
 from capxl10n.engine.state import State
 from capxl10n.errors import UsageError, phase_doing
 
@@ -119,21 +118,11 @@ def _seconds(start: str, end: str | None) -> int | None:
 
 def _alive(pid: Any, host: Any) -> bool | None:
     """Whether the process that noted a run is still running; None when it ran on another host."""
-    if host is not None and host != socket.gethostname():
+    if host is not None and not isinstance(host, str):
         return None
     if not isinstance(pid, int):
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a pid is reused after a while: on Linux, make sure it is still a capxl10n process
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return b"capxl10n" in fh.read()
-    except OSError:
-        return True
+    return process_alive(pid, host, command=b"capxl10n")
 
 
 def _journal_progress(state: State, plan_id: str | None) -> tuple[int, int] | None:
