@@ -192,14 +192,9 @@ def check_value(key: TermKey, text: str, *, english: str | None = None,
     >>> [f.rule for f in check_value(key, "Wikidata", english="Wikidata")]
     []
     """
-    found = _wiki_rules(key, text)
+    found = value_errors(key, text)
     if any(f.rule == values.EMPTY for f in found):
         return found
-    found += _bidi(key, text)
-    found += _nfc(key, text)
-    pst, spans = _pre_save(key, text)
-    found += pst
-    found += _banana(key, text, spans)
     found += _whitespace(key, text)
     found += _same_as_english(key, text, english, options)
     found += _markup(key, text)
