@@ -107,12 +107,23 @@ def outdated_messages(plan: Plan, journal: Mapping[str, JournalRow]) -> set[str]
             and journal.get(op.id, PENDING).status == JournalStatus.DONE} & set(plan.notes.get("outdated_keys") or ())
 
 
+def put_back_messages(plan: Plan, journal: Mapping[str, JournalRow]) -> set[str]:
+    """Message keys this plan put back into the bundle. Translate outdates every unit such a key already has
+    (hidden while the key was missing), whatever English it comes back with (R: REL1_39), and nothing tells
+    which English those units translated: to the merge, the put-back is an English change."""
+    return {op.key.message_key for op in plan.operations if op.target == "bundle" and op.action == "set"
+            and op.expected is None and journal.get(op.id, PENDING).status == JournalStatus.DONE} \
+        & set(plan.notes.get("restored_bundle_keys") or ())
+
+
 def english_revisions(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[str, int]:
-    """For each message whose English change went out, the Metabase item revision at which that English was
-    on Metabase: written there by this plan (a decision), or read there (a copy to the bundle). A Metabase
-    translation on an item not edited since predates the English (:meth:`State.english_changed_at`)."""
+    """For each message whose English change went out (or that went back into the bundle), the Metabase
+    item revision at which that English was on Metabase: written there by this plan (a decision), or read
+    there (a copy to the bundle). A Metabase translation on an item not edited since predates the English
+    (:meth:`State.english_changed_at`): a copy of it joins the key's outdated units, for a translator to
+    confirm."""
     out: dict[str, int] = {}
-    for message in outdated_messages(plan, journal):
+    for message in outdated_messages(plan, journal) | put_back_messages(plan, journal):
         for op in plan.operations:
             if op.key.message_key != message or op.key.lang != SOURCE_LANGUAGE:
                 continue

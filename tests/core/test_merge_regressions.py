@@ -288,6 +288,40 @@ def test_found_by_histories_keys_added_to_the_bundle_go_before_their_units() -> 
     assert plan.operations[0].target == "bundle" and not plan.operations[0].changes_english
 
 
+def test_found_by_histories_a_key_put_back_is_an_english_change_once_it_went_out() -> None:
+    """Translate outdates every unit of a key put back into the bundle, whatever its English: once the put-back
+    is written, the item revision its English was read at is remembered, so a Metabase translation on an item
+    not edited since (written before the put-back) replaces a hidden unit outdated, never current."""
+    from capxl10n.core.plan import build_plan
+    from capxl10n.engine.journal import JournalRow
+    from capxl10n.engine.recover import english_revisions, put_back_messages
+
+    m = {EN: Term("One", revision=5), PT: Term("Um", revision=5)}
+    sides = {"metabase": Snapshot("metabase", CAPS, m), "metawiki": Snapshot("metawiki", CAPS, {})}
+    result = merge({}, sides["metabase"], sides["metawiki"],
+                   MergeOptions(first_contact="metabase", bundle_keys=BUNDLE - {"Q1-label"}))
+    plan = build_plan(result, profile="t", bundle_page="Module:B.json", base_generation=0, fingerprints={},
+                      notes={"restored_bundle_keys": list(result.restored_keys)}, sides=sides)
+    put_back = next(op for op in plan.operations if op.target == "bundle")
+    assert put_back_messages(plan, {}) == set() and english_revisions(plan, {}) == {}
+    done = {put_back.id: JournalRow("done", 1, 7, None)}
+    assert put_back_messages(plan, done) == {"Q1-label"}
+    assert english_revisions(plan, done) == {"Q1-label": 5}
+
+    hidden_unit = {EN: Term("One", side="metawiki"), PT: Term("old", side="metawiki", fuzzy=True, revision=9)}
+    later = merge({}, Snapshot("metabase", CAPS, m), Snapshot("metawiki", CAPS, hidden_unit),
+                  MergeOptions(first_contact="metabase", bundle_keys=BUNDLE, first_contact_keys=frozenset({"Q1-label"}),
+                               english_changed_at={"Q1-label": 5}, established=True))
+    unit = next(c for c in later.changes if c.key == PT)
+    assert (unit.new, unit.outdated) == ("Um", True)
+    edited_since = {**m, PT: Term("Um!", revision=6)}
+    later = merge({}, Snapshot("metabase", CAPS, edited_since), Snapshot("metawiki", CAPS, hidden_unit),
+                  MergeOptions(first_contact="metabase", bundle_keys=BUNDLE, first_contact_keys=frozenset({"Q1-label"}),
+                               english_changed_at={"Q1-label": 5}, established=True))
+    unit = next(c for c in later.changes if c.key == PT)
+    assert (unit.new, unit.outdated) == ("Um!", False)
+
+
 def test_found_by_histories_metabase_re_adds_after_a_deletion_shown_as_outdated() -> None:
     """Deleted on Metabase, carried to Meta-Wiki as an outdated unit; a human re-adds on Metabase: written."""
     unit = mw(pt="a", fuzzy=("pt",))

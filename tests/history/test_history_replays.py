@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from capxl10n.core.model import TermKey
 from plugins.history import HistoryMachine, stop_shared_sandbox
 
 pytestmark = pytest.mark.slow
@@ -526,16 +527,87 @@ def test_a_first_contact_that_puts_a_key_back_asks_about_its_outdated_units_unde
     replay(steps)
 
 
-@pytest.mark.xfail(strict=True, reason="open (issue 16): a first contact that puts a key back copies a Metabase "
-                                       "translation older than the key's new English as current")
 def test_a_first_contact_that_puts_a_key_back_with_new_english_saves_older_translations_outdated() -> None:
     """A Metabase translation, then the key removed from the bundle and its English changed, all before the
-    first sync: the sync puts the key back with the new English (Translate outdates its units) and the policy
-    copies Metabase's translation, made for the old English, as a current one. Without the removal the same
-    history is right (the English change is planned, and the translation saved outdated)."""
+    first sync: the sync puts the key back with the new English (Translate outdates its units), and the policy
+    copies Metabase's translation, written before the put-back, outdated: nothing tells which English it
+    translated. (Without the removal the English change is planned, and the translation saved outdated.)"""
     def steps(m: HistoryMachine) -> None:
         m.setup(seed=1, first_contact="metabase", deletions="propagate")
         m.metabase_set(term="Q11-label/de")
         m.bundle_remove_key(message="Q11-label")
         m.english_set(message="Q11-label")
+        m.sync()
+        unit = m.observe().units[TermKey("Q11", "label", "de")]
+        assert (unit.text, unit.fuzzy) == ("mb@1", True)
+    replay(steps)
+
+
+def test_a_key_put_back_with_new_english_saves_a_translation_made_while_it_was_missing_outdated() -> None:
+    """After a sync: a Metabase translation, the key removed from the bundle by hand, then its English changed.
+    The sync puts the key back with the new English; Translate outdates the units, and the translation,
+    written before the English changed, replaces the outdated unit outdated, never as a current one (I5b)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.metabase_set(term="Q11-label/de")
+        m.bundle_remove_key(message="Q11-label")
+        m.english_set(message="Q11-label")
+    replay(steps)
+
+
+def test_an_interrupted_first_contact_run_applies_the_policy_to_what_it_wrote() -> None:
+    """Before any sync completed: a Metabase deletion, then a killed sync that copied the (then current) unit
+    back to Metabase, as the first-contact policy says for a one-sided value; the key then leaves the bundle
+    and the next sync puts it back, which outdates the unit. The copy stands: what a killed run wrote under
+    the policy, on what it read, is settled (the oracle once judged it by the unit's later state)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync_killed(nth_write=1, when="before")
+        m.metabase_delete(term="Q12-label/de")
+        m.sync_killed(nth_write=2, when="before")
+        m.bundle_remove_key(message="Q12-label")
+        m.sync_killed(nth_write=3, when="before")
+    replay(steps)
+
+
+def test_a_first_contact_key_put_back_with_the_same_english_saves_metabase_translations_outdated() -> None:
+    """Before any sync completed a key leaves the bundle and a translator saves its unit while a killed sync
+    put it back; the policy gives the term to Metabase, whose translation predates the put-back: it is saved
+    outdated (nothing tells which English it translated), and the sides count as in step."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.metawiki_set_outdated(term="Q11-label/de")
+        m.bundle_remove_key(message="Q11-label")
+        m.sync_killed(nth_write=2, when="before")
+        m.metawiki_set(term="Q11-label/de")
+        m.sync_killed(nth_write=2, when="before")
+        m.metawiki_set(term="Q11-label/de")
+        m.sync_killed(nth_write=3, when="before")
+    replay(steps)
+
+
+def test_a_plan_never_applied_moves_no_agreement() -> None:
+    """A key put back (its unit outdated), a translator confirming the unit, a plan made and never applied,
+    then a Metabase change: the confirmation and the change both came after the last base, so the sync asks a
+    human. (The oracle once took what the unapplied plan read as an agreement the sync must know.)"""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.bundle_remove_key(message="Q13-label")
+        m.sync_with_fault(during="apply", fault="429", fault_seed=0)
+        m.metawiki_confirm(term="Q13-label/de")
+        m.plan_for_later()
+        m.metabase_set(term="Q13-label/de")
+    replay(steps)
+
+
+def test_a_first_contact_key_put_back_with_new_english_after_its_unit_was_deleted() -> None:
+    """Before the first sync: the key leaves the bundle, its English changes and an admin deletes a unit. The
+    sync puts the key back and writes Metabase's translation as the new unit: nothing it can read tells
+    which English that translation was made for (no base, the units hidden), so it is not held to I5b."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.bundle_remove_key(message="Q11-label")
+        m.english_set(message="Q11-label")
+        m.metawiki_delete(term="Q11-label/de")
     replay(steps)

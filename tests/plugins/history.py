@@ -351,7 +351,7 @@ class HistoryMachine(RuleBasedStateMachine):
         self.plan_step = self.step
         self.inbox_size = len(read_inbox(self.profile.state).sides)
         self.synced = self.observe()  # what the plan read: a deletion of these values is one it can tell
-        self.oracle.seen_agreeing(self.step, self.synced)
+        # What it saw agree moves no base until the plan is applied (a plan never applied leaves the base as is).
 
     @rule_unless_disabled()
     @step
@@ -366,6 +366,8 @@ class HistoryMachine(RuleBasedStateMachine):
                    for w in self.oracle.of(key)):
                 self.oracle.raced[key] = self.step
         run = run_apply(self.profile, self.saved_plan, Wiring(self.sb.session))
+        if run.code in (0, 3, 4) and self.plan_obs is not None:  # the plan's agreed rows are the base now
+            self.oracle.seen_agreeing(self.plan_step, self.plan_obs)
         self._after_sync("apply of the saved plan", run, before, allowed=EXIT_CODES | {2}, reads=False)
 
     def _quiet_sync(self, *, incremental: bool) -> None:
@@ -398,6 +400,7 @@ class HistoryMachine(RuleBasedStateMachine):
             raise_first({I7ExitCode: [f"{what} exited {run.code} (allowed {sorted(allowed)}): {run.message}"]},
                         self.skip)
         obs = self.observe()
+        first_contact = {k for k in all_keys() if self.oracle.in_first_contact(k)}  # as the run found them
         # A human racing a first-contact sync may be read by its later round: the policy may overrule it.
         self._absorb_foreign_edits()
         if run.code in (0, 3, 4):  # the run completed (an apply exits 4 when it skipped stale copies)
@@ -409,7 +412,11 @@ class HistoryMachine(RuleBasedStateMachine):
                 self.oracle.end_first_contact(self.step, hidden)  # on what the sync read: before it outdated
             else:
                 self.oracle.examined(set(self.oracle.pending_contact) - hidden)
-        self.oracle.bundle_changed(self.step, before.bundle, obs.bundle)
+        elif reads:
+            # An interrupted run still applied the first-contact policy to the terms it wrote, on what it read:
+            # before this run's own bundle edit outdated anything.
+            self.oracle.settle(k for k in self._written_by_this_run(outdated=True) if self.oracle.in_first_contact(k))
+        self.oracle.bundle_changed(self.step, before.bundle, obs.bundle, first_contact)
         self._absorb_foreign_edits()
         # A run that read both sides may know any term agreed; an apply of a saved plan reads nothing and
         # only knows the terms it wrote.
@@ -438,12 +445,12 @@ class HistoryMachine(RuleBasedStateMachine):
                      if w.racing and w.step == self.step}
         return {k for k in all_keys() if k.message_key in messages}
 
-    def _written_by_this_run(self) -> set[TermKey]:
+    def _written_by_this_run(self, *, outdated: bool = False) -> set[TermKey]:
         keys: set[TermKey] = set()
         for site, revid in self.saves[self.saves_ours:]:
             rev = self.sb.site(site).wiki.revisions.get(revid)
             if rev is not None and rev.user == BOT:
-                keys.update(revision_terms(self.sb, site, revid, self.items))
+                keys.update(revision_terms(self.sb, site, revid, self.items, outdated=outdated))
         return keys
 
     def _absorb_foreign_edits(self) -> None:

@@ -186,7 +186,7 @@ class Oracle:
     def record(self, step: int, key: TermKey, side: str, text: str | None, *, outdated: bool = False,
                seen: bool = True, racing: bool = False) -> Write:
         w = Write(sum(len(v) for v in self.writes.values()), step, key, side, norm(text), outdated,
-                  precontact=self.first_contact_end is None or key in self.pending_contact, seen=seen,
+                  precontact=self.in_first_contact(key), seen=seen,
                   racing=racing)
         self.writes.setdefault(key, []).append(w)
         if outdated:
@@ -233,11 +233,15 @@ class Oracle:
         return max((w.step for w in self.of(key) if w.text is not None and not w.outdated), default=-1)
 
     # -- events ----------------------------------------------------------------------------------
-    def bundle_changed(self, step: int, before: Mapping[str, str], after: Mapping[str, str]) -> None:
+    def bundle_changed(self, step: int, before: Mapping[str, str], after: Mapping[str, str],
+                       first_contact: Collection[TermKey] = ()) -> None:
         """Translate outdates every unit of a message whose source text changed (not added, not removed), and of
         a key put back after a removal, whatever its English (REL1_39, tests/realwiki's translate-put-back).
         A key put back with the English it had is outdated with no English change behind it: a translation
-        made for that English may be made current again (I5b asks nothing of it)."""
+        made for that English may be made current again (I5b asks nothing of it). Nor is I5b asked of a key
+        put back with other English while its translations were a first contact to the run (``first_contact``):
+        with no base and the units hidden, nothing the sync can read tells which English a translation was
+        made for."""
         for message_key, text in before.items():
             self.last_english.setdefault(message_key, text)
         for message_key, text in after.items():
@@ -252,7 +256,7 @@ class Oracle:
             for lang in LANGS:
                 key = TermKey(english.qid, english.field, lang)
                 self.outdated_at[key] = step
-                if remembered != text:
+                if remembered != text and not (old is None and key in first_contact):
                     self.english_change[key] = origin
 
     def end_first_contact(self, step: int, hidden: Collection[TermKey] = ()) -> None:
@@ -267,6 +271,17 @@ class Oracle:
         done = [k for k in keys if k in self.pending_contact]
         self.pending_contact.difference_update(done)
         self.settle(done)
+
+    def _policy_gave_metabase(self, key: TermKey) -> bool:
+        """The first-contact policy overruled every Meta-Wiki write of the term's latest step, none of Metabase's:
+        Metabase's value stands, and a copy of it may be saved outdated (a key put back, see bundle_changed)."""
+        latest = self.latest(key)
+        return any(w.side == "metawiki" for w in latest) and all(
+            (w.n in self.superseded) == (w.side == "metawiki") for w in latest)
+
+    def in_first_contact(self, key: TermKey) -> bool:
+        """Whether no completed run has examined the term yet: the policy, not a base, decides it."""
+        return self.first_contact_end is None or key in self.pending_contact
 
     def settle(self, keys: Iterable[TermKey]) -> None:
         for key in keys:
@@ -315,6 +330,9 @@ class Oracle:
                 if where == "metawiki" and after.outdated(key) is not None and any(
                         w.side == "decision" and w.text == after.outdated(key) for w in self.live(key)):
                     continue  # a human decided to replace the unit; written outdated, it asks for a review
+                if where == "metawiki" and after.outdated(key) is not None and after.outdated(key) == after.mb(key) \
+                        and self._policy_gave_metabase(key):
+                    continue  # the first-contact policy gave the term to Metabase's value, older than a put-back
                 if not any(w.text is None and w.side != "bundle-edit" for w in self.latest(key)):
                     found.setdefault(I4bDeletedByNobody, []).append(
                         f"{where} lost {was!r} during the sync; {self.history(key)}; now {after.show(key)}")
@@ -347,6 +365,8 @@ class Oracle:
             return
         if cur is None and old is not None and self.outdated_at.get(key, -1) >= self.latest_current_step(key):
             return  # outdated since the last current text anyone wrote: awaits a translator
+        if cur is None and old is not None and old == mb and self._policy_gave_metabase(key):
+            return  # the first-contact policy's value, saved outdated on a key put back: awaits a translator
         add(I1NotInStep, key, "sides differ")
 
     def _check_kept(self, key: TermKey, obs: Observed, inbox: Inbox,

@@ -277,8 +277,10 @@ def repeated_bot_writes(sb: Sandbox) -> list[str]:
     return out
 
 
-def revision_terms(sb: Sandbox, site: str, revid: int, items: Mapping[str, str]) -> dict[TermKey, str | None]:
-    """The terms one revision set (text, or None when removed); outdated saves of units are left out."""
+def revision_terms(sb: Sandbox, site: str, revid: int, items: Mapping[str, str], *,
+                   outdated: bool = False) -> dict[TermKey, str | None]:
+    """The terms one revision set (text, or None when removed); outdated saves of units are left out unless
+    ``outdated`` (then their text comes with the marker)."""
     from capxl10n.sandbox.wikibase import entity as wbentity
 
     wiki = sb.site(site).wiki
@@ -290,7 +292,7 @@ def revision_terms(sb: Sandbox, site: str, revid: int, items: Mapping[str, str])
         message_key, _, lang = page.title[len(UNIT_PREFIX):].rpartition("/")
         if not page.title.startswith(UNIT_PREFIX) or lang not in LANGS or not MESSAGE_KEY_RE.match(message_key):
             return {}
-        if FUZZY_MARKER in rev.content:
+        if FUZZY_MARKER in rev.content and not outdated:
             return {}
         return {TermKey.from_message_key(message_key, lang): norm(rev.content)}
     qid = {item: q for q, item in items.items()}.get(page.title.rpartition(":")[2])
