@@ -11,7 +11,10 @@ with ``os.wait4``), interpreter start-up included. Phases, in order, on one stat
   first contact), the plan written (target: <= 10 s, <= 1 GB);
 - ``first sync``: ``capxl10n sync`` on another fresh state (read, merge, the 1.2 M-term base stored,
   catalogs, coverage history);
-- ``no-op sync``: ``capxl10n sync`` again (target: <= 5 requests, <= 2 s);
+- ``no-op sync``: ``capxl10n sync`` again: it merges (the first sync planned the base) and, finding
+  nothing to do, keeps what the next sync's quiet check needs (target: <= 5 requests, <= 2 s);
+- ``quiet sync``: ``capxl10n sync`` once more: nothing new read, nothing changed since the last sync that
+  ended quiet: its plan without decoding the read cache nor merging (engine/sync.py; target as above);
 - ``catalogs``: ``capxl10n catalogs`` from the state into a fresh directory (target: <= 10 s, <= 500 MB);
 - ``coverage``: ``capxl10n coverage`` from the state (target: <= 2 s);
 - ``todo`` (one language) and ``report`` (a window with nothing in it), from the state (target: <= 5 s).
@@ -42,6 +45,7 @@ from capxl10n.sandbox.server import credentials_env  # noqa: E402
 #: Phase → (the capxl10n arguments after the global options, the issue's targets: seconds, MB, requests).
 TARGETS: dict[str, tuple[float | None, float | None, int | None]] = {
     "plan": (10.0, 1024.0, None), "first sync": (None, None, None), "no-op sync": (2.0, None, 5),
+    "quiet sync": (2.0, None, 5),
     "catalogs": (10.0, 500.0, None), "coverage": (2.0, None, None), "todo": (5.0, None, None),
     "report": (5.0, None, None)}
 
@@ -92,6 +96,7 @@ def phases(profile_file: Path, tmp: Path) -> list[tuple[str, list[str]]]:
         ("plan", [*common, "--state", str(tmp / "plan.sqlite"), "plan", "-o", str(tmp / "plan.json")]),
         ("first sync", [*common, "sync"]),
         ("no-op sync", [*common, "sync"]),
+        ("quiet sync", [*common, "sync"]),
         ("catalogs", [*common, "--catalogs", str(tmp / "catalogs-fresh"), "catalogs"]),
         ("coverage", [*common, "coverage"]),
         ("todo", [*common, "todo", "--lang", "pt-br", "-o", str(tmp / "todo.txt")]),

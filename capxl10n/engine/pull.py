@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
 from capxl10n.core.cursors import (NOT_TRANSLATIONS, Bundle, DiscoveryCursor, MetabaseCursor, MetawikiCursor,
                                    ReadCache, WikidataCursor, cached_read, own_revisions, previous_sources,
@@ -87,17 +87,42 @@ class PullResult:
         }
 
 
+class Answers:
+    """What a look at the wikis already asked them (:func:`read_quietly`), for the incremental read that
+    follows it to take instead of asking again: an answer is taken once, and only for the very same question
+    (else the read asks the wiki)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[Any, ...], Any] = {}
+
+    def keep(self, question: tuple[Any, ...], answer: Any) -> Any:
+        self._kept[question] = answer
+        return answer
+
+    def take(self, question: tuple[Any, ...], ask: Callable[[], Any]) -> Any:
+        if question in self._kept:
+            return self._kept.pop(question)
+        return ask()
+
+
+_NO_ANSWERS: Final = Answers()
+
+
 def pull(profile: Profile, *, incremental: bool = True, cache: ReadCache | None = None,
          progress: Progress | None = None, sleep: Callable[[float], None] = time.sleep,
-         session_factory: SessionFactory | None = None, clients: Clients | None = None) -> PullResult:
-    """Read Metabase, Meta-Wiki (and Wikidata) into snapshots and cursors; store them in ``cache`` if given."""
+         session_factory: SessionFactory | None = None, clients: Clients | None = None,
+         answers: Answers | None = None) -> PullResult:
+    """Read Metabase, Meta-Wiki (and Wikidata) into snapshots and cursors; store them in ``cache`` if given.
+    ``clients`` and ``answers``: those of a :func:`read_quietly` that found something (its requests are not
+    made again)."""
     with paused_gc():  # a read makes millions of keys and terms, none in a cycle
         return _pull(profile, incremental=incremental, cache=cache, progress=progress, sleep=sleep,
-                     session_factory=session_factory, clients=clients)
+                     session_factory=session_factory, clients=clients, answers=answers or Answers())
 
 
 def _pull(profile: Profile, *, incremental: bool, cache: ReadCache | None, progress: Progress | None,
-          sleep: Callable[[float], None], session_factory: SessionFactory | None, clients: Clients | None) -> PullResult:
+          sleep: Callable[[float], None], session_factory: SessionFactory | None, clients: Clients | None,
+          answers: Answers) -> PullResult:
     started = time.monotonic()
     clients = clients or Clients(profile, sleep=sleep, session_factory=session_factory)
     report: Progress = progress or (lambda *_: None)
@@ -107,7 +132,7 @@ def _pull(profile: Profile, *, incremental: bool, cache: ReadCache | None, progr
     cached_mb = cached_read(cache, "metabase", MetabaseCursor) if incremental else None
     mb_read = None
     if cached_mb is not None and cached_mb[1].high_water:
-        mb_read = _metabase_incremental(clients.metabase, cached_mb[0], cached_mb[1], languages)
+        mb_read = _metabase_incremental(clients.metabase, cached_mb[0], cached_mb[1], languages, answers)
     flags["metabase"] = mb_read is not None
     if mb_read is None:
         discovery = clients.metabase.discover()
@@ -123,7 +148,7 @@ def _pull(profile: Profile, *, incremental: bool, cache: ReadCache | None, progr
     documentation = DOC_LANGUAGE not in profile.exclude_languages
     if cached_mw is not None and cached_mw[1].high_water:
         mw_read = _metawiki_incremental(clients.metawiki, cached_mw[0], cached_mw[1], languages, report,
-                                        documentation=documentation)
+                                        documentation=documentation, answers=answers)
     flags["metawiki"] = mw_read is not None
     if mw_read is None:
         metawiki, mw_cursor = _metawiki_full(clients.metawiki, languages, report,
@@ -201,11 +226,14 @@ def _discovery_from(snapshot: Snapshot, cursor: MetabaseCursor) -> Discovery:
 
 
 def _metabase_incremental(client: MetabaseClient, cached: Snapshot, cursor: MetabaseCursor,
-                          languages: Collection[str] | None) -> tuple[Snapshot, MetabaseCursor, Discovery] | None:
+                          languages: Collection[str] | None, answers: Answers = _NO_ANSWERS
+                          ) -> tuple[Snapshot, MetabaseCursor, Discovery] | None:
     """Re-read only items changed since the cursor's mark; None when discovery must run again."""
     since = cursor.high_water or ""
     own = cursor.own_writes
-    changes, mark = client.changed_item_revisions(since, ignore=own_revisions(own))
+    ignore = own_revisions(own)
+    changes, mark = answers.take(("metabase", since, ignore),
+                                 lambda: client.changed_item_revisions(since, ignore=ignore))
     known_revs: Mapping[str, int] = cursor.item_revisions
     changed = {item for item, rev in changes.items() if rev == -1 or rev > read_revision(own, item, known_revs.get(item))}
     discovery = _discovery_from(cached, cursor)
@@ -275,8 +303,8 @@ def _metawiki_full(client: MetawikiClient, languages: Collection[str] | None, re
 
 
 def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, cursor: MetawikiCursor,
-                          languages: Collection[str] | None, report: Progress, *, documentation: bool = True
-                          ) -> tuple[Snapshot, MetawikiCursor] | None:
+                          languages: Collection[str] | None, report: Progress, *, documentation: bool = True,
+                          answers: Answers = _NO_ANSWERS) -> tuple[Snapshot, MetawikiCursor] | None:
     """Re-read only the languages whose units changed (and the documentation if a ``/qqq`` unit did);
     None (full read) when the bundle changed."""
     since = cursor.high_water or ""
@@ -286,10 +314,11 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, cursor: Meta
     held_outdated = {} if isinstance(client, PlainMetawikiClient) else {
         k: t for k, t in cached.terms.items()
         if t.fuzzy and k.lang not in NOT_TRANSLATIONS and (languages is None or k.lang in languages)}
-    units, bundle_rev, mark, probe = client.unit_changes_and_outdated(since, bundle.namespace,
-                                                                      ignore=own_revisions(own),
-                                                                      outdated=held_outdated,
-                                                                      documentation=documentation)
+    ignore = own_revisions(own)
+    units, bundle_rev, mark, probe = answers.take(
+        ("metawiki", since, bundle.namespace, ignore, frozenset(held_outdated.items()), documentation),
+        lambda: client.unit_changes_and_outdated(since, bundle.namespace, ignore=ignore, outdated=held_outdated,
+                                                 documentation=documentation))
     bundle_page = client.profile.bundle_page
     if bundle_rev is not None and (bundle_rev == -1 or (bundle.revision is None and bundle_page not in own)
                                    or bundle_rev > read_revision(own, bundle_page, bundle.revision)):
@@ -310,8 +339,9 @@ def _metawiki_incremental(client: MetawikiClient, cached: Snapshot, cursor: Meta
     stale.discard(DOC_LANGUAGE)
     if languages is not None:
         stale &= set(languages)
-    confirmed, unsure = client.resolve_outdated({k: t for k, t in held_outdated.items() if k.lang not in stale},
-                                                probe)
+    asked = {k: t for k, t in held_outdated.items() if k.lang not in stale}
+    confirmed, unsure = answers.take(("outdated", frozenset(asked.items()), id(probe)),
+                                     lambda: client.resolve_outdated(asked, probe))
     if confirmed or unsure:
         log.info("metawiki: %d outdated unit(s) confirmed since %s; re-reading %s", len(confirmed), since,
                  ", ".join(sorted(unsure)) or "nothing")
@@ -394,3 +424,72 @@ def _wikidata(client: WikidataClient, discovery: Discovery, languages: list[str]
 def open_cache(profile: Profile) -> State:
     """The state (its read cache) named by the profile, created when missing."""
     return open_state(profile.state)
+
+
+# ---------------------------------------------------------------------- the quiet read
+@dataclass(frozen=True)
+class QuietRead:
+    """Both sides' incremental reads found nothing new: where each read stands now (stored), and the
+    requests made."""
+
+    metabase_cursor: MetabaseCursor
+    metawiki_cursor: MetawikiCursor
+    requests: dict[str, int]
+
+
+def read_quietly(profile: Profile, state: State, outdated: Mapping[TermKey, Term], documentation_terms: bool, *,
+                 clients: Clients, answers: Answers, progress: Progress | None = None) -> QuietRead | None:
+    """The incremental read of both sides when it finds nothing new, without the cached snapshots: the
+    caller (engine/sync.py's quiet check) knows the rows are those it knew (their digests), and brings what
+    the read needs of their terms (``outdated``: the Meta-Wiki row's outdated translation units;
+    ``documentation_terms``: whether it holds ``qqq`` units). It asks the wikis what the incremental reads
+    ask first (one ``recentchanges`` each, the outdated units' probe riding on Meta-Wiki's), decides as
+    they do whether anything is new, and, when nothing is, stores the cursors they would store (the same
+    marks) and returns them. Otherwise None, and every answer it had is in ``answers`` for the read
+    (:func:`pull`) to take instead of asking again. ``profile`` is the sync's (Wikidata not read)."""
+    report: Progress = progress or (lambda *_: None)
+    mb_cursor, mw_cursor = state.load_cursor("metabase"), state.load_cursor("metawiki")
+    if not (isinstance(mb_cursor, MetabaseCursor) and isinstance(mw_cursor, MetawikiCursor)
+            and mb_cursor.high_water and mw_cursor.high_water and not mb_cursor.own_writes
+            and not mw_cursor.own_writes and not mw_cursor.outdated_keys):
+        return None
+    # Metabase, as _metabase_incremental: any item newer than its read revision is news.
+    since = mb_cursor.high_water
+    ignore = own_revisions({})
+    changes, mark = answers.keep(("metabase", since, ignore),
+                                 clients.metabase.changed_item_revisions(since, ignore=ignore))
+    if any(rev == -1 or rev > read_revision({}, item, mb_cursor.item_revisions.get(item))
+           for item, rev in changes.items()):
+        return None
+    metabase = replace(mb_cursor, own_writes={}, high_water=mark,
+                       item_revisions=dict(sorted(mb_cursor.item_revisions.items())))
+    report("metabase", 2, 2)
+    # Meta-Wiki, as _metawiki_incremental: no unit changed, the bundle neither, no outdated unit confirmed.
+    client = clients.metawiki
+    languages = _language_filter(profile)
+    documentation = DOC_LANGUAGE not in profile.exclude_languages
+    if (documentation and not mw_cursor.documentation) or (not documentation and documentation_terms):
+        return None
+    held = {} if isinstance(client, PlainMetawikiClient) else {
+        k: t for k, t in outdated.items()
+        if t.fuzzy and k.lang not in NOT_TRANSLATIONS and (languages is None or k.lang in languages)}
+    since = mw_cursor.high_water
+    bundle = mw_cursor.bundle or Bundle({})
+    units, bundle_rev, mark, probe = answers.keep(
+        ("metawiki", since, bundle.namespace, ignore, frozenset(held.items()), documentation),
+        client.unit_changes_and_outdated(since, bundle.namespace, ignore=ignore, outdated=held,
+                                         documentation=documentation))
+    bundle_page = client.profile.bundle_page
+    if units or (bundle_rev is not None and (bundle_rev == -1 or bundle.revision is None
+                                             or bundle_rev > read_revision({}, bundle_page, bundle.revision))):
+        return None
+    confirmed, unsure = answers.keep(("outdated", frozenset(held.items()), id(probe)),
+                                     client.resolve_outdated(held, probe))
+    if confirmed or unsure:
+        return None
+    outdated_units = {k: t for k, t in outdated.items() if t.fuzzy and k.lang not in NOT_TRANSLATIONS}
+    metawiki = replace(mw_cursor, high_water=mark, documentation=documentation, own_writes={}, outdated_keys=(),
+                       previous_source=previous_sources(outdated_units, outdated_units, mw_cursor.previous_source, {}))
+    state.store_cursor("metabase", metabase)
+    state.store_cursor("metawiki", metawiki)
+    return QuietRead(metabase, metawiki, clients.requests())

@@ -14,6 +14,7 @@ and never overwritten. Older schemas are migrated in place.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -196,6 +197,11 @@ class State:
         self.conn = conn
         #: Per side, what its read cache row holds as this process last read or wrote it (store_side).
         self._reads: dict[str, tuple[weakref.ref[Any], str, tuple[Capacity, ...], dict[str, Any], int]] = {}
+        #: Per side, whether this State's last store of it changed the snapshot's bytes (False: the cursor only,
+        #: or the same bytes again).
+        self.rewritten: dict[str, bool] = {}
+        #: Per side, the digest and length of the row bytes this State last decoded or wrote.
+        self._loaded_digest: dict[str, tuple[str, int]] = {}
 
     def __enter__(self) -> State:
         return self
@@ -229,6 +235,28 @@ class State:
     def base_generation(self) -> int:
         """Bumped on every base change; a plan made at another generation is stale."""
         return int(self.get_meta("base_generation", "0") or 0)
+
+    @property
+    def base_writes(self) -> int:
+        """Bumped by every write to the base or the capacity tree (:meth:`update_base`, and
+        :meth:`outdate_translations`, which does not move :attr:`base_generation`): the base is the same
+        a million rows as when this counter was read last if the counter is."""
+        return int(self.get_meta(BASE_WRITES, "0") or 0)
+
+    def merge_inputs(self) -> dict[str, Any]:
+        """What the merge reads from the state besides the base's rows (named by :attr:`base_generation`
+        and :attr:`base_writes`) and the read cache: the inbox (every column the merge or the plan's
+        recording reads: all but the times seen), and the marks of :meth:`mark_established`,
+        :meth:`first_contact_keys` and :meth:`english_changed_at`. Small: compared whole by the sync's quiet
+        check (engine/sync.py)."""
+        inbox = hashlib.sha256()
+        for row in self.conn.execute(
+                "SELECT qid, field, lang, base, has_base, metabase, metawiki, reason, decided, decision, "
+                "decision_source, sticky, decided_on FROM conflicts ORDER BY qid, field, lang"):
+            inbox.update(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+        return {"base_generation": self.base_generation, "base_writes": self.base_writes,
+                "established": self.get_meta("established"), "first_contact_keys": self.get_meta("first_contact_keys"),
+                "english_changed_at": self.get_meta("english_changed_at"), "inbox": inbox.hexdigest()}
 
     @property
     def established(self) -> bool:
@@ -280,6 +308,7 @@ class State:
                            (cap.qid, cap.item, cap.parent, cap.root, cap.code))
             generation = self.base_generation + 1
             db.execute("INSERT OR REPLACE INTO meta VALUES ('base_generation', ?)", (str(generation),))
+            _count_base_write(db)
 
     def outdate_translations(self, message_keys: Iterable[str], english_revisions: Mapping[str, int] = {}) -> None:
         """Our English change of these messages went out: Translate outdated every translation of them,
@@ -295,6 +324,7 @@ class State:
         if not rows:
             return
         with self.transaction() as db:
+            _count_base_write(db)
             db.executemany("UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN (?, ?) "
                            "AND value IS NOT NULL", [(k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE) for k in rows])
             for k in rows:
@@ -376,20 +406,109 @@ class State:
         self._remember_read(side, snapshot, row[0])
         return read
 
+    def load_cursor(self, side: str) -> Cursor | None:
+        """The cursor of ``side``'s last read, its snapshot left undecoded (None when there is none, or it is
+        damaged)."""
+        row = self.conn.execute("SELECT cursor FROM read_cache WHERE side = ?", (side,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return cursor_loads(side, row[0], origin=f"{self.path} read cache '{side}' cursor")
+        except Exception as exc:  # only a cache: the read that needs it reads everything again
+            log.warning("ignoring damaged read cache cursor for %s: %s", side, exc)
+            return None
+
     def store_side(self, side: str, snapshot: Snapshot, cursor: Cursor) -> None:
         """Store a side's read; when its snapshot is the one the row holds (an incremental read that found
         nothing new), only the cursor is written: a million terms are not encoded and written again."""
+        text = cursor_dumps(cursor)
+        noted = self.row_digest(side)
         with self.transaction() as db:
             held = self._unchanged_read(side, snapshot)
-            if held is None or db.execute(
-                    "UPDATE read_cache SET cursor = ?, updated = ? WHERE side = ? AND length(snapshot) = ? "
-                    "AND typeof(snapshot) = 'blob'", (cursor_dumps(cursor), utcnow(), side, held)).rowcount != 1:
+            known = self._known_row(side, held, noted)
+            rewritten = held is None or db.execute(
+                "UPDATE read_cache SET cursor = ?, updated = ? WHERE side = ? AND length(snapshot) = ? "
+                "AND typeof(snapshot) = 'blob'", (_noted(text, known), utcnow(), side, held)).rowcount != 1
+            if rewritten:
                 rows = snapshot.dump_rows()
-                db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
-                           (side, rows, cursor_dumps(cursor), utcnow()))
                 held = len(rows)
-                _DECODED[(str(self.path.resolve()), side)] = _Decoded(_blob_digest(rows), snapshot)
-        self._remember_read(side, snapshot, held)
+                digest = _blob_digest(rows).hex()
+                db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
+                           (side, rows, _noted(text, (digest, held)), utcnow()))
+                _DECODED[(str(self.path.resolve()), side)] = _Decoded(bytes.fromhex(digest), snapshot)
+                self._loaded_digest[side] = (digest, held)
+                rewritten = noted is None or noted[0] != digest  # the same bytes again: nothing new
+        self.rewritten[side] = rewritten
+        self._remember_read(side, snapshot, held or 0)  # held: the row's length, known either way
+
+    def store_cursor(self, side: str, cursor: Cursor) -> None:
+        """Store a new cursor for ``side``'s cached read, its snapshot as it is (what :meth:`store_side` does
+        for a read that found nothing new, without the snapshot at hand: the sync's quiet check)."""
+        noted = self.row_digest(side)
+        with self.transaction() as db:
+            length = db.execute("SELECT length(snapshot) FROM read_cache WHERE side = ?", (side,)).fetchone()
+            if length is None:
+                raise StateError(f"{self.path}: no read cache of {side} to move on")
+            db.execute("UPDATE read_cache SET cursor = ?, updated = ? WHERE side = ?",
+                       (_noted(cursor_dumps(cursor), self._known_row(side, length[0], noted)), utcnow(), side))
+        self.rewritten[side] = False
+
+    def _known_row(self, side: str, length: int | None, noted: tuple[str, int] | None) -> tuple[str, int] | None:
+        """The digest of ``side``'s row bytes if it keeps them (of ``length``): from the bytes this State decoded
+        or wrote, else from the row's note (a row an earlier version wrote and this State did not decode
+        stays without one)."""
+        for known in (self._loaded_digest.get(side), noted):
+            if known is not None and known[1] == length:
+                return known
+        return None
+
+    def read_identity(self, side: str) -> dict[str, Any] | None:
+        """What names ``side``'s cached read but for its time mark: the row's digest (:meth:`row_digest`) and
+        its cursor's content without ``high_water``. ``{}`` when no read of ``side`` is cached; None when the
+        row's digest is not known (a row this version did not write nor decode)."""
+        row = self.conn.execute("SELECT cursor FROM read_cache WHERE side = ?", (side,)).fetchone()
+        if row is None:
+            return {}
+        known = self.row_digest(side)
+        if known is None:
+            return None
+        try:
+            cursor = json.loads(row[0])
+        except ValueError:
+            return None
+        if isinstance(cursor, dict):
+            cursor.pop("high_water", None)
+        return {"row": known[0], "length": known[1],
+                "cursor": _text_digest(json.dumps(cursor, ensure_ascii=False))}  # in its order: the bundle's
+
+    def directory_identity(self) -> dict[str, Any] | None:
+        """What :meth:`whole_directory` is made of, named without reading it: each side's cached read
+        (:meth:`read_identity`), the base (its generation and write counter, the capacity tree included) and
+        this code (:func:`code_digest`). None when a row's digest is not known."""
+        reads = {side: self.read_identity(side) for side in ("metabase", "metawiki")}
+        if any(identity is None for identity in reads.values()):
+            return None
+        return {"reads": reads, "base": [self.base_generation, self.base_writes], "code": code_digest()}
+
+    def drop_meta(self, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+    def row_digest(self, side: str) -> tuple[str, int] | None:
+        """The digest of ``side``'s read cache row (its snapshot's bytes) and their length, as this version
+        noted them in the row's cursor when it wrote the row (:meth:`store_side`): None when it did not (an
+        earlier version rewrites the cursor without the note), or the length differs."""
+        row = self.conn.execute("SELECT length(snapshot), typeof(snapshot), cursor FROM read_cache WHERE side = ?",
+                                (side,)).fetchone()
+        if row is None or row[1] != "blob":
+            return None
+        try:
+            digest, length = json.loads(row[2])[ROW_NOTE]
+        except (ValueError, TypeError, KeyError, IndexError):
+            return None
+        if not isinstance(digest, str) or length != row[0]:
+            return None
+        return digest, int(length)
 
     def _decoded(self, side: str, stored: str | bytes, origin: str) -> Snapshot:
         """The snapshot a read cache row holds; the very object this process decoded or stored for the same
@@ -398,6 +517,7 @@ class State:
         if not isinstance(stored, bytes):
             return _cached_snapshot(stored, origin)
         where, digest = (str(self.path.resolve()), side), _blob_digest(stored)
+        self._loaded_digest[side] = (digest.hex(), len(stored))
         known = _DECODED.get(where)
         snapshot = known.snapshot() if known is not None and known.digest == digest else None
         if snapshot is None:
@@ -436,6 +556,7 @@ class State:
         with self.transaction() as db:
             db.execute("DELETE FROM read_cache WHERE side = ?", (side,))
         self._reads.pop(side, None)
+        self._loaded_digest.pop(side, None)
 
     # -- journal ----------------------------------------------------------------------------
     def register_plan(self, plan_id: str, profile: str, body: str | bytes, op_ids: Iterable[str]) -> bool:
@@ -809,6 +930,43 @@ class _Decoded:
 
 #: (state file, side) → what this process decoded from (or stored as) a read cache row's bytes.
 _DECODED: dict[tuple[str, str], _Decoded] = {}
+
+
+#: State meta: the counter of :attr:`State.base_writes`.
+BASE_WRITES: Final = "base_writes"
+#: The key of a read cache row's cursor column that notes the digest and length of the row's snapshot bytes
+#: (:meth:`State.row_digest`): readers of the cursor ignore it; a version that does not know it rewrites the
+#: cursor without it, so a row it rewrote is not taken for the one noted.
+ROW_NOTE: Final = "row"
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of this capxl10n's code (every module of the package): another version may merge, plan or
+    count otherwise, so nothing one version kept to skip work (the sync's quiet record, what the catalogs
+    and the coverage report were made from) is taken by another."""
+    import capxl10n
+    root = Path(capxl10n.__file__).resolve().parent
+    digest = hashlib.sha256(getattr(capxl10n, "__version__", "").encode())
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _count_base_write(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO meta VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+               (BASE_WRITES,))
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _noted(cursor: str, row: tuple[str, int] | None) -> str:
+    """The cursor's JSON text with the note of its row's bytes (none when they are not known)."""
+    if row is None or not cursor.endswith("}"):
+        return cursor
+    return f'{cursor[:-1]},"{ROW_NOTE}":{json.dumps([row[0], row[1]])}}}'
 
 
 def _blob_digest(stored: bytes) -> bytes:

@@ -10,6 +10,9 @@ change but the read cache (no conflicts recorded, no run summary written).
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 import os
 import socket
@@ -19,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from capxl10n.engine.absorb import absorb_writes
 from capxl10n.engine import runlog
@@ -28,15 +31,14 @@ from capxl10n.engine.authors import Lookup, api_lookup, with_authors
 from capxl10n.engine.progress import Progress, Step
 from capxl10n.catalogs.build import CatalogOptions, build_catalogs
 from capxl10n.core.coverage import coverage
-from capxl10n.core.cursors import MetabaseCursor, MetawikiCursor
-from capxl10n.core.directory import digest
+from capxl10n.core.cursors import NOT_TRANSLATIONS, Bundle, MetabaseCursor, MetawikiCursor
 from capxl10n.errors import (EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CapxError, CatalogError,
                              Interrupted, redact)
 from capxl10n.core.merge import BaseTerm, MergeOptions, MergeResult, merge
-from capxl10n.core.model import Snapshot, TermKey
+from capxl10n.core.model import DOC_LANGUAGE, Capacity, Snapshot, Term, TermKey
 from capxl10n.core.plan import Plan, build_plan
 from capxl10n.engine.lock import held_elsewhere, locked
-from capxl10n.engine.state import State, open_state
+from capxl10n.engine.state import State, code_digest, open_state
 from capxl10n.profile import Profile
 
 if TYPE_CHECKING:
@@ -63,6 +65,9 @@ class Reading:
     #: guard. None for a reader that does not say (the guard then re-reads every source).
     metabase_cursor: MetabaseCursor | None = None
     metawiki_cursor: MetawikiCursor | None = None
+    #: The sync's quiet check found nothing new and knew the plan (:func:`plan`): ``metabase`` and ``metawiki``
+    #: are empty stand-ins (the read cache was not decoded); the cursors are the reads' own.
+    quiet: bool = False
 
     @classmethod
     def from_pull(cls, result: PullResult) -> Reading:
@@ -94,6 +99,9 @@ class PlanOutcome:
     #: does not hold undecided are *pending* (the next plan or sync records them).
     recorded: bool = True
     pending_conflicts: int = 0
+    #: What a sync keeps for its next run's quiet check if it ends quiet (:func:`_keep_quiet`): None when it
+    #: cannot (not a sync, a read that brought anything new, a reader of the caller's).
+    quiet: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -176,7 +184,8 @@ def sync_profile(profile: Profile) -> Profile:
 
 
 def read_sides(profile: Profile, state: State, *, incremental: bool = True, stop: Stop | None = None,
-               progress: Progress | None = None, store: bool = True) -> Reading:
+               progress: Progress | None = None, store: bool = True, clients: Any = None,
+               answers: Any = None) -> Reading:
     """Pull both sides through the clients, incrementally when the read cache allows it.
 
     ``stop`` is asked at each step of the read: a signal ends it there (nothing is cached);
@@ -191,7 +200,8 @@ def read_sides(profile: Profile, state: State, *, incremental: bool = True, stop
             progress(Step("read", stage, done, total))
 
     cache: Any = state if store else _CacheReader(state)
-    return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=cache, progress=report))
+    return Reading.from_pull(pull(sync_profile(profile), incremental=incremental, cache=cache, progress=report,
+                                  clients=clients, answers=answers))
 
 
 class _CacheReader:
@@ -344,9 +354,20 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
         recovery = recover_interrupted(profile, state, writers=writers, persist=record)
         runlog.enter("read")
         log.info("reading both sides", extra=_event(run_id, "read", incremental=incremental))
+        quiet_check = QUIET_FAST_PATH and record and command == "sync" and reader is None and incremental
+        clients: Any = None
+        answers: Any = None
+        if quiet_check:
+            found = _quiet_plan(profile, state, run_id, started, stop, progress)
+            if isinstance(found, PlanOutcome):
+                return found
+            clients, answers = found
         reading = (reader or (lambda p, s: read_sides(p, s, incremental=incremental, stop=stop, progress=progress,
-                                                      store=busy is None)))(profile, state)
+                                                      store=busy is None, clients=clients,
+                                                      answers=answers)))(profile, state)
         checkpoint(stop, "read")
+        # What this merge is made of, if the read found nothing new: kept by a sync that ends quiet.
+        inputs = _quiet_inputs(profile, state) if quiet_check and state.rewritten == _NOTHING_NEW else None
         runlog.enter("plan")
         if progress is not None:
             progress(Step("plan", "merge", 0, 1))
@@ -369,7 +390,8 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
         from capxl10n.engine.notices import repeated_notices
         repeated = repeated_notices(state, the_plan.notes, remember=record)
         outcome = PlanOutcome(run_id, the_plan, result, reading, open_conflicts, time.monotonic() - started,
-                              repeated, record, 0 if record else pending)
+                              repeated, record, 0 if record else pending,
+                              _quiet_record(inputs, the_plan, reading) if inputs is not None else None)
         log.info("planned %d change(s), %d conflict(s)", len(the_plan.operations), len(the_plan.conflicts),
                  extra=_event(run_id, "plan", counts=outcome.to_json()["summary"], plan=the_plan.id))
         if record and command == "plan":
@@ -473,26 +495,34 @@ def apply(profile: Profile, the_plan: Plan, *, writers: Writers | WriterFactory 
 CATALOGS_DIRECTORY = "catalogs_directory"
 
 
-def catalogs_behind(profile: Profile, state: State) -> tuple[bool, Snapshot]:
-    """Whether the catalogs miss something the wikis know, and the whole directory.
+def catalogs_behind(profile: Profile, state: State) -> tuple[bool, Snapshot | None]:
+    """Whether the catalogs miss something the wikis know (the whole directory is not loaded: None).
 
     A sync with nothing to write still rebuilds them when its read brought anything
     new (an outdated unit, documentation, a value in a language Metabase refuses), when
-    they go elsewhere now, or when a previous build failed.
+    they go elsewhere now or their directory is gone, or when a previous build failed. What they were
+    built from is named without decoding it (:func:`_built_from`).
     """
-    directory = state.whole_directory()
-    behind = state.get_meta("catalogs_stale") == "1" or \
-        state.get_meta(CATALOGS_DIRECTORY) != _built_from(profile, directory)
-    return behind, directory
+    built = _built_from(profile, state)
+    behind = state.get_meta("catalogs_stale") == "1" or built is None or \
+        state.get_meta(CATALOGS_DIRECTORY) != built or not Path(profile.catalogs).is_dir()
+    return behind, None
 
 
-def _built_from(profile: Profile, directory: Snapshot) -> str:
-    return f"{digest(directory)} {Path(profile.catalogs)}"
+def _built_from(profile: Profile, state: State) -> str | None:
+    """What the catalogs are built from, named without decoding it: the whole directory's makings
+    (:meth:`State.directory_identity`: each side's cached read, the base, this code) and where they go.
+    None when a row's digest is not known (the catalogs are then taken as behind)."""
+    identity = state.directory_identity()
+    if identity is None:
+        return None
+    return json.dumps({**identity, "catalogs": str(Path(profile.catalogs))}, sort_keys=True)
 
 
 def finish_directory(profile: Profile, state: State, directory: Snapshot | None = None) -> dict[str, Any]:
     """Rebuild the catalogs from the whole directory (base and read cache: what both wikis know,
     :meth:`State.whole_directory`) and record a coverage snapshot."""
+    built_from = _built_from(profile, state)  # of the state the directory is loaded from
     directory = state.whole_directory() if directory is None else directory
     out: dict[str, Any] = {}
     from capxl10n.engine.history import record_history
@@ -505,7 +535,10 @@ def finish_directory(profile: Profile, state: State, directory: Snapshot | None 
         state.set_meta("catalogs_stale", "1")
         return out
     state.set_meta("catalogs_stale", "0")
-    state.set_meta(CATALOGS_DIRECTORY, _built_from(profile, directory))
+    if built_from is None:
+        state.drop_meta(CATALOGS_DIRECTORY)
+    else:
+        state.set_meta(CATALOGS_DIRECTORY, built_from)
     out["catalogs_written"] = len(built.written)
     for found in built.left_out:  # never written to a wiki either: each is a conflict saying why (docs/sync.md)
         log.warning("left out of the catalogs: %s", found)
@@ -550,6 +583,8 @@ def _sync(profile: Profile, *, incremental: bool, reader: Reader | None, writers
                 if "error" in summary["catalogs"]:
                     exit_code = EXIT_ERROR
             state.finish_run(run_id, exit_code, summary)
+            if planned.quiet is not None and exit_code != EXIT_ERROR and rebuild_catalogs:
+                _keep_quiet(profile, state, planned.quiet)
         log.info("nothing to do", extra=_event(run_id, "done", exit_code=exit_code))
         return SyncOutcome(planned, None, catalogs_error=exit_code == EXIT_ERROR)
     if stop is not None and stop():  # asked while planning: stop before the first write, recorded
@@ -567,4 +602,128 @@ def _sync(profile: Profile, *, incremental: bool, reader: Reader | None, writers
                      rebuild_catalogs=rebuild_catalogs, again=False, stop=stop, progress=progress)
         later.earlier = outcome
         return later
+    return outcome
+
+
+# ---------------------------------------------------------------------- the quiet sync
+#: Internal switch: a sync whose reads find nothing new, when nothing else the merge reads changed since the
+#: last sync that ended quiet, takes that sync's plan instead of merging again (:func:`_quiet_plan`).
+#: tests/engine/test_sync_quiet.py runs the same histories with it off and on.
+QUIET_FAST_PATH = True
+#: State meta: what the last sync that ended quiet kept (:func:`_quiet_record`).
+QUIET = "quiet_sync"
+QUIET_FORMAT: Final = 1
+_NOTHING_NEW: Final = {"metabase": False, "metawiki": False}
+
+
+def _profile_digest(profile: Profile) -> str:
+    """A digest of every setting of the sync's profile (policies, languages, sites, pages, paths)."""
+    return hashlib.sha256(json.dumps(dataclasses.asdict(sync_profile(profile)), sort_keys=True, default=str,
+                                     ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _quiet_inputs(profile: Profile, state: State) -> dict[str, Any] | None:
+    """Everything a sync's merge and plan are made of but the wikis' news: this code, the profile, what the
+    merge reads of the state (:meth:`State.merge_inputs`: the base's generation and write counter, the
+    inbox, the first-contact marks) and each side's cached read but for its time mark
+    (:meth:`State.read_identity`). The merge reads no clock. None when a read's row is not known by its
+    digest."""
+    reads = {side: state.read_identity(side) for side in ("metabase", "metawiki")}
+    if any(not identity for identity in reads.values()):
+        return None
+    return {"format": QUIET_FORMAT, "code": code_digest(), "profile": _profile_digest(profile),
+            "state": state.merge_inputs(), "reads": reads}
+
+
+def _quiet_record(inputs: dict[str, Any], the_plan: Plan, reading: Reading) -> dict[str, Any] | None:
+    """What the next sync needs to know this one's plan without merging, if this one ends quiet: a plan
+    with nothing to do and nothing to ask (no operation, base change, resolved decision or conflict),
+    everything in it but where the reads stand, what the read gave besides its terms, and what the
+    incremental read needs of Meta-Wiki's terms (its outdated units, whether it holds documentation)."""
+    if the_plan.operations or the_plan.base or the_plan.resolved or the_plan.conflicts:
+        return None
+    terms = reading.metawiki.terms
+    return {"inputs": inputs, "fingerprints": dict(the_plan.fingerprints),
+            "capacities": [c.to_json() for c in the_plan.capacities], "notes": dict(the_plan.notes),
+            "duplicates": {q: list(items) for q, items in reading.duplicates.items()},
+            "unaccepted_languages": list(reading.unaccepted_languages),
+            "unknown_bundle_keys": list(reading.unknown_bundle_keys),
+            "outdated": [[k.qid, k.field, k.lang, t.to_json()] for k, t in terms.items()
+                         if t.fuzzy and k.lang not in NOT_TRANSLATIONS],
+            "documentation_terms": any(k.lang == DOC_LANGUAGE for k in terms)}
+
+
+def _keep_quiet(profile: Profile, state: State, record: dict[str, Any]) -> None:
+    """At the end of a sync that planned nothing: keep its record for the next sync's quiet check, if the
+    run left everything its merge was made of as it was (recording the plan changed nothing the next merge
+    reads: the same merge would plan the same again)."""
+    if _quiet_inputs(profile, state) == record["inputs"]:
+        state.set_meta(QUIET, json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+
+
+def _quiet_plan(profile: Profile, state: State, run_id: str, started: float, stop: Stop | None,
+                progress: Progress | None) -> PlanOutcome | tuple[Any, Any]:
+    """A sync's plan without decoding the read cache nor merging, when the last sync ended quiet, nothing
+    its merge was made of changed since (:func:`_quiet_inputs`), and both incremental reads find nothing
+    new (:func:`capxl10n.engine.pull.read_quietly`): that sync's plan, with where the reads stand now, and
+    recorded as the merge's would be. Otherwise the clients and the answers the read had (the read that
+    follows does not ask again), or ``(None, None)`` when nothing was asked. The kept record goes either
+    way: only a sync that ends quiet keeps one (:func:`_keep_quiet`)."""
+    raw = state.get_meta(QUIET)
+    if raw is None:
+        return None, None
+    state.drop_meta(QUIET)
+    try:
+        kept = json.loads(raw)
+        if kept.get("inputs") != _quiet_inputs(profile, state):
+            return None, None
+        outdated = {TermKey(q, f, lg): Term.from_json(t) for q, f, lg, t in kept["outdated"]}
+    except Exception as exc:  # only a shortcut: the sync merges as always
+        log.warning("ignoring a damaged quiet-sync record: %s", exc)
+        return None, None
+    from capxl10n.engine.clients import Clients
+    from capxl10n.engine.pull import Answers, read_quietly
+
+    def report(stage: str, done: int, total: int) -> None:
+        checkpoint(stop, "read")
+        if progress is not None:
+            progress(Step("read", stage, done, total))
+
+    clients, answers = Clients(sync_profile(profile)), Answers()
+    quiet = read_quietly(sync_profile(profile), state, outdated, bool(kept["documentation_terms"]),
+                         clients=clients, answers=answers, progress=report)
+    if quiet is None:
+        return clients, answers
+    checkpoint(stop, "read")
+    runlog.enter("plan")
+    if progress is not None:
+        progress(Step("plan", "merge", 0, 1))
+    bundle = quiet.metawiki_cursor.bundle or Bundle({})
+    reading = Reading(metabase=Snapshot("metabase"), metawiki=Snapshot("metawiki"),
+                      duplicates={q: tuple(items) for q, items in kept["duplicates"].items()},
+                      unaccepted_languages=tuple(kept["unaccepted_languages"]),
+                      unknown_bundle_keys=tuple(kept["unknown_bundle_keys"]), bundle_revision=bundle.revision,
+                      bundle_timestamp=bundle.timestamp, requests=quiet.requests,
+                      bundle_keys=frozenset(bundle.messages), metabase_cursor=quiet.metabase_cursor,
+                      metawiki_cursor=quiet.metawiki_cursor, quiet=True)
+    notes = kept["notes"]
+    result = MergeResult((), (), {}, (), tuple(notes.get("unaccepted_languages", ())),
+                         tuple(notes.get("removed_capacities", ())), tuple(notes.get("skipped_duplicates", ())),
+                         bool(notes.get("first_contact")), unlisted_keys=tuple(notes.get("unlisted_bundle_keys", ())))
+    the_plan = build_plan(
+        result, profile=profile.name, bundle_page=profile.metawiki.bundle_page, base_generation=state.base_generation,
+        fingerprints=kept["fingerprints"], capacities=tuple(Capacity.from_json(c) for c in kept["capacities"]),
+        bundle_revision=reading.bundle_revision, bundle_timestamp=reading.bundle_timestamp, notes=notes,
+        sides={"metabase": reading.metabase, "metawiki": reading.metawiki},
+        cursors={"metabase": reading.metabase_cursor, "metawiki": reading.metawiki_cursor})
+    if progress is not None:
+        progress(Step("plan", "merge", 1, 1))
+    state.undecide(result.stale_decisions)
+    state.record_conflicts([], unexamined=(*result.unlisted_keys, *result.restored_keys))
+    from capxl10n.engine.notices import repeated_notices
+    repeated = repeated_notices(state, the_plan.notes, remember=True)
+    outcome = PlanOutcome(run_id, the_plan, result, reading, state.undecided_count(), time.monotonic() - started,
+                          repeated, True, 0, kept)
+    log.info("planned %d change(s), %d conflict(s) (nothing new read: the last quiet sync's plan)", 0, 0,
+             extra=_event(run_id, "plan", counts=outcome.to_json()["summary"], plan=the_plan.id, quiet=True))
     return outcome
