@@ -346,6 +346,8 @@ class _Context:
         decides, as Wikibase's own refusal at apply time does (two humans' values, one of which cannot be
         written). A decision refused on Metabase is refused whole: it is forgotten, and its term is a
         conflict again."""
+        if not any(c.target == "metabase" and c.new is not None for c in self.changes):
+            return  # nothing written there: Metabase stays as Wikibase already accepted it
         while True:
             end = TermContext.from_snapshot(metabase)
             for c in self.changes:
@@ -438,17 +440,18 @@ class _Context:
     def agree(self, key: TermKey, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
         """Both sides hold the same text (or none): move the base forward if it differs."""
         if m is None:
-            new = BaseTerm(None, metawiki_rev=NO_UNIT if w is None else w.revision) if b is not None else None
-        else:
-            fuzzy = bool(w and w.fuzzy)  # an English change of this plan outdates it once written (apply)
-            new = BaseTerm(m.text, fuzzy=fuzzy, metabase_rev=m.revision, metawiki_rev=w.revision if w else None)
-        if new is None:
+            if b is not None and (b.fuzzy or b.normalized is not None):
+                self.updates[key] = BaseTerm(None, metawiki_rev=NO_UNIT if w is None else w.revision)
             return
-        if b is None or b.normalized != new.normalized or b.fuzzy != new.fuzzy:
-            self.updates[key] = new
+        fuzzy = bool(w and w.fuzzy)  # an English change of this plan outdates it once written (apply)
+        if b is None or b.fuzzy != fuzzy or (b.text != m.text and b.normalized != normalize_text(m.text)):
+            self.updates[key] = BaseTerm(m.text, fuzzy=fuzzy, metabase_rev=m.revision,
+                                         metawiki_rev=w.revision if w else None)
 
     def merge_term(self, key: TermKey, cap: Capacity, b: BaseTerm | None, m: Term | None, w: Term | None) -> None:
-        mt, wt = _norm(m), _norm(w)
+        # Most terms hold the same text on both sides: equal as stored, they are equal once normalised.
+        same = m is not None and w is not None and m.text == w.text
+        mt, wt = (None, None) if same else (_norm(m), _norm(w))
         decision = self.opts.decisions.get(key)
         if decision is not None:
             self._decided(key, cap, decision, b, m, w)
@@ -456,12 +459,12 @@ class _Context:
         still_open = self.opts.open_conflicts.get(key)
         if still_open is not None:
             # Only a human closes a conflict: by deciding, or by making both sides the same.
-            if mt == wt:
+            if same or mt == wt:
                 self.agree(key, b, m, w)
             else:
                 self.conflict(key, b, m, w, still_open)
             return
-        if mt == wt:
+        if same or mt == wt:
             self.agree(key, b, m, w)
         elif key.lang == SOURCE_LANGUAGE:
             self._english(key, cap, b, m, w)
