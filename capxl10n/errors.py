@@ -119,6 +119,12 @@ class CatalogError(CapxError):
     pass
 
 
+class BundleMissing(CapxError):
+    """The bundle page is gone from Meta-Wiki though its keys were agreed: somebody deleted it. Making it
+    anew would put every key back (Translate outdates every translation of a key put back), so a human
+    decides: restore the page, or let the next sync make it anew (``--recreate-bundle``)."""
+
+
 class StateError(CapxError):
     pass
 

@@ -32,10 +32,10 @@ from capxl10n.engine.progress import Progress, Step
 from capxl10n.catalogs.build import CatalogOptions, build_catalogs
 from capxl10n.core.coverage import coverage
 from capxl10n.core.cursors import NOT_TRANSLATIONS, Bundle, MetabaseCursor, MetawikiCursor
-from capxl10n.errors import (EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, CapxError, CatalogError,
-                             Interrupted, redact)
+from capxl10n.errors import (EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, BundleMissing, CapxError,
+                             CatalogError, Interrupted, redact)
 from capxl10n.core.merge import BaseTerm, MergeOptions, MergeResult, merge
-from capxl10n.core.model import DOC_LANGUAGE, Capacity, Snapshot, Term, TermKey
+from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
 from capxl10n.core.plan import Plan, build_plan
 from capxl10n.engine.lock import held_elsewhere, locked
 from capxl10n.engine.state import State, code_digest, open_state
@@ -281,9 +281,24 @@ def merge_options(profile: Profile, reading: Reading, state: State) -> MergeOpti
 
 
 def make_plan(profile: Profile, state: State, reading: Reading,
-              base: Mapping[TermKey, BaseTerm] | None = None) -> tuple[Plan, MergeResult]:
-    """Merge what was read against the base (or ``base``) and make a plan (no I/O besides reading the state)."""
+              base: Mapping[TermKey, BaseTerm] | None = None, *,
+              recreate_bundle: bool = False) -> tuple[Plan, MergeResult]:
+    """Merge what was read against the base (or ``base``) and make a plan (no I/O besides reading the state).
+
+    A bundle page gone from Meta-Wiki whose keys were agreed is refused (:class:`BundleMissing`) unless
+    ``recreate_bundle``: a human deleted it, and making it anew is theirs to decide.
+    """
     base = state.load_base() if base is None else base
+    bundle = reading.metawiki_cursor.bundle if reading.metawiki_cursor is not None else None
+    if bundle is not None and not bundle.exists and not recreate_bundle:
+        agreed = sum(1 for k, b in base.items() if k.lang == SOURCE_LANGUAGE and b.text is not None)
+        if agreed:
+            raise BundleMissing(
+                f"the bundle page {profile.metawiki.bundle_page} is missing on Meta-Wiki, though {agreed} of its "
+                "English messages were agreed: somebody deleted it. Nothing was written. Making it anew would "
+                "put every key back, and Translate would outdate every translation of them",
+                hint="restore the page on Meta-Wiki (Special:Undelete), or, if it was meant, run `capxl10n sync "
+                     "--recreate-bundle` once to make it anew from Metabase", page=profile.metawiki.bundle_page)
     reading = _known_languages(reading)
     result = merge(base, reading.metabase, reading.metawiki, merge_options(profile, reading, state))
     duplicates = set(reading.duplicates)
@@ -332,8 +347,9 @@ def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | No
 def plan(profile: Profile, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,
          run_id: str | None = None, command: str = "plan",
          writers: Writers | WriterFactory | None = None, stop: Stop | None = None,
-         progress: Progress | None = None) -> PlanOutcome:
+         progress: Progress | None = None, recreate_bundle: bool = False) -> PlanOutcome:
     """Read both sides and plan; with ``record`` the conflicts go to the inbox and the run is summarised.
+    ``recreate_bundle``: a bundle page somebody deleted is made anew (:func:`make_plan`).
 
     With ``record``, an earlier apply that never finished is recovered first (its writes that
     landed move the base), reading pages through ``writers`` (default: the real clients).
@@ -372,7 +388,7 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
         if progress is not None:
             progress(Step("plan", "merge", 0, 1))
         base = None if record or not recovery.base_updates else recovery.base(state.load_base())
-        the_plan, result = make_plan(profile, state, reading, base)
+        the_plan, result = make_plan(profile, state, reading, base, recreate_bundle=recreate_bundle)
         if progress is not None:
             progress(Step("plan", "merge", 1, 1))
         if record:
@@ -550,7 +566,7 @@ def finish_directory(profile: Profile, state: State, directory: Snapshot | None 
 def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, reader: Reader | None = None,
          writers: Writers | WriterFactory | None = None, rebuild_catalogs: bool = True,
          again: bool = True, stop: Stop | None = None, run_id: str | None = None,
-         progress: Progress | None = None) -> SyncOutcome:
+         progress: Progress | None = None, recreate_bundle: bool = False) -> SyncOutcome:
     """Plan, then apply unless ``dry_run`` (no login, no write to a wiki, only the read cache changes).
 
     ``stop`` is asked at safe points (each step of the read, before planning, before every write):
@@ -559,17 +575,19 @@ def sync(profile: Profile, *, dry_run: bool = False, incremental: bool = True, r
     run_id = run_id or uuid.uuid4().hex[:12]
     if dry_run:
         return SyncOutcome(plan(profile, record=False, incremental=incremental, reader=reader, run_id=run_id,
-                                command="sync", writers=writers, stop=stop, progress=progress), None)
+                                command="sync", writers=writers, stop=stop, progress=progress,
+                                recreate_bundle=recreate_bundle), None)
     with locked(profile.state, "sync", run_id=run_id):  # plan and apply, and a second round, as one run
         return _sync(profile, incremental=incremental, reader=reader, writers=writers,
-                     rebuild_catalogs=rebuild_catalogs, again=again, stop=stop, run_id=run_id, progress=progress)
+                     rebuild_catalogs=rebuild_catalogs, again=again, stop=stop, run_id=run_id, progress=progress,
+                     recreate_bundle=recreate_bundle)
 
 
 def _sync(profile: Profile, *, incremental: bool, reader: Reader | None, writers: Writers | WriterFactory | None,
           rebuild_catalogs: bool, again: bool, stop: Stop | None, run_id: str,
-          progress: Progress | None) -> SyncOutcome:
+          progress: Progress | None, recreate_bundle: bool = False) -> SyncOutcome:
     planned = plan(profile, record=True, incremental=incremental, reader=reader, run_id=run_id,
-                   command="sync", writers=writers, stop=stop, progress=progress)
+                   command="sync", writers=writers, stop=stop, progress=progress, recreate_bundle=recreate_bundle)
     the_plan = planned.plan
     if not (the_plan.operations or the_plan.base or the_plan.resolved):
         # Nothing to write and nothing to remember: no login, no journal, just the run summary.

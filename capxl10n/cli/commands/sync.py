@@ -100,10 +100,13 @@ def _render_apply(env: Env, outcome: Any, resume: str = "capxl10n sync") -> None
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the plan JSON here (apply it later with `capxl10n apply`).")
 @click.option("--full", is_flag=True, help="Read everything again instead of only what changed.")
+@click.option("--recreate-bundle", is_flag=True,
+              help="The bundle page was deleted on Meta-Wiki and that was meant: make it anew from Metabase "
+                   "(Translate outdates every translation of a key put back).")
 @format_option("table", "json")
 @pass_env
 @click.pass_context
-def plan_command(ctx: click.Context, env: Env, output: Path | None, full: bool) -> None:
+def plan_command(ctx: click.Context, env: Env, output: Path | None, full: bool, recreate_bundle: bool) -> None:
     """Read both sides, merge against the base and show what a sync would write.
 
     Exit 0 nothing to do, 4 changes pending, 3 conflicts need a human.
@@ -113,7 +116,8 @@ def plan_command(ctx: click.Context, env: Env, output: Path | None, full: bool) 
 
     profile = env.profile()
     with GracefulStop() as stop, ProgressView.for_env(env) as progress:
-        outcome = plan(profile, incremental=not full, stop=stop, run_id=env.run_id, progress=progress)
+        outcome = plan(profile, incremental=not full, stop=stop, run_id=env.run_id, progress=progress,
+                       recreate_bundle=recreate_bundle)
     if output is not None:
         _write_atomic(output, plan_mod.dump_bytes(outcome.plan))
         env.echo(f"plan written to {output}", err=True)
@@ -167,10 +171,14 @@ def apply_command(ctx: click.Context, env: Env, plan_file: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Plan only: no login, no write to a wiki; in the state only the read cache.")
 @click.option("--full", is_flag=True, help="Read everything again instead of only what changed.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Also write the plan JSON here.")
+@click.option("--recreate-bundle", is_flag=True,
+              help="The bundle page was deleted on Meta-Wiki and that was meant: make it anew from Metabase "
+                   "(Translate outdates every translation of a key put back).")
 @format_option("table", "json")
 @pass_env
 @click.pass_context
-def sync_command(ctx: click.Context, env: Env, dry_run: bool, full: bool, output: Path | None) -> None:
+def sync_command(ctx: click.Context, env: Env, dry_run: bool, full: bool, output: Path | None,
+                 recreate_bundle: bool) -> None:
     """Plan and apply in one go (the command for cron).
 
     Exit 0 in step, 3 conflicts need a human, 4 changes pending (--dry-run), 5 partly applied (rerun).
@@ -182,7 +190,7 @@ def sync_command(ctx: click.Context, env: Env, dry_run: bool, full: bool, output
     with GracefulStop() as stop, ProgressView.for_env(env, seconds_per_write=pacing_of(profile)) as progress:
         env.writing = not dry_run
         outcome = sync(profile, dry_run=dry_run, incremental=not full, stop=stop, run_id=env.run_id,
-                       progress=progress)
+                       progress=progress, recreate_bundle=recreate_bundle)
     if output is not None:
         _write_atomic(output, plan_mod.dump_bytes(outcome.planned.plan))
     if env.output_format == "json":
