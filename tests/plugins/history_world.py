@@ -374,6 +374,9 @@ class Wiring:
     session: Callable[[], requests.Session] | None
     incremental: bool = True
     on_apply: Callable[[], None] | None = None
+    #: Read as `capxl10n sync` does (the product's own clients over loopback HTTP), so that a sync after one
+    #: that ended quiet takes the quiet check's shortcut (engine/sync.py) instead of this reader.
+    quiet: bool = False
 
     def reader(self, p: Any, state: Any) -> Any:
         from capxl10n.engine.pull import pull
@@ -419,7 +422,8 @@ def run_sync(profile: Any, wiring: Wiring) -> Run:
     """:func:`capxl10n.engine.sync.sync` through ``wiring``."""
     from capxl10n.engine.sync import sync
 
-    outcome, failed = documented(lambda: sync(profile, incremental=wiring.incremental, reader=wiring.reader,
+    reader = None if wiring.quiet and wiring.incremental else wiring.reader
+    outcome, failed = documented(lambda: sync(profile, incremental=wiring.incremental, reader=reader,
                                               writers=wiring.writers))
     return failed or Run(outcome.exit_code, len(outcome.planned.plan.operations))
 
@@ -490,7 +494,7 @@ def run_killed_sync(profile: Any, nth: int, when: str) -> Run:
             os.close(rfd)
             logging.disable(logging.CRITICAL)
             _arm_kill_switch(nth, when)
-            result = run_sync(profile, Wiring(None))
+            result = run_sync(profile, Wiring(None, quiet=True))
             code = result.code if result.code is not None else CHILD_CRASHED
         except BaseException:  # noqa: BLE001 - reported to the parent through the pipe
             os.write(wfd, traceback.format_exc().encode("utf-8", "replace"))
