@@ -169,11 +169,16 @@ class TermKey(_KeyFields):
         return (order, 0 if self[1] == "label" else 1, self[2])
 
 
-def _order(item: tuple[TermKey, Any]) -> tuple[int, str, bool, str]:
-    """A snapshot's term order, :meth:`TermKey.sort_key`'s, cheaper: a valid QID has no leading zero, so
-    ordering QIDs by (length, text) is ordering them by number."""
-    qid, fld, lang = item[0]
+def key_order(key: TermKey) -> tuple[int, str, bool, str]:
+    """:meth:`TermKey.sort_key`'s order, cheaper (what sorting a million keys asks): a valid QID has no
+    leading zero, so ordering QIDs by (length, text) is ordering them by number."""
+    qid, fld, lang = key
     return (len(qid), qid, fld == "description", lang)
+
+
+def _order(item: tuple[TermKey, Any]) -> tuple[int, str, bool, str]:
+    """A snapshot's term order (:func:`key_order`)."""
+    return key_order(item[0])
 
 
 #: Canonical JSON (keys sorted, compact, raw UTF-8) with json's C encoder, and its string escaping.
