@@ -22,6 +22,7 @@ strictly increase per store, so ``basetimestamp`` and ``rccontinue`` are exact.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import secrets
@@ -284,6 +285,50 @@ def parse_ts(text: str) -> float:
     raise ValueError(f"bad timestamp {text!r}")
 
 
+class _TitleIndex:
+    """One namespace's pages in title order, for prefix listings in O(log n + k): a sorted list of
+    ``(unprefixed name, title)`` and the titles created since it was last sorted (at most
+    :data:`_TitleIndex.PENDING`, scanned on each listing, then merged in). A deleted page's entry stays
+    until the next merge: a listing skips titles the store no longer holds, and one created again is
+    listed again."""
+
+    PENDING = 2048
+
+    def __init__(self) -> None:
+        self.sorted: list[tuple[str, str]] = []
+        self.pending: list[tuple[str, str]] = []
+        self.titles: set[str] = set()
+        self.gone = 0
+
+    def add(self, name: str, title: str) -> None:
+        if title not in self.titles:
+            self.titles.add(title)
+            self.pending.append((name, title))
+
+    def listing(self, prefix: str, pages: Mapping[str, Any]) -> list[str]:
+        """The titles held in ``pages`` whose name starts with ``prefix``, in name order."""
+        if len(self.pending) > self.PENDING or self.gone > max(self.PENDING, len(self.sorted) // 4):
+            self.merge(pages)
+        found: list[tuple[str, str]] = []
+        entries = self.sorted
+        at = bisect.bisect_left(entries, (prefix,))
+        while at < len(entries) and entries[at][0].startswith(prefix):
+            found.append(entries[at])
+            at += 1
+        if self.pending:
+            found.extend(e for e in self.pending if e[0].startswith(prefix))
+            found.sort()
+        return [title for _name, title in found if title in pages]
+
+    def merge(self, pages: Mapping[str, Any]) -> None:
+        """Sort what was created since into the list, and drop the entries of deleted pages."""
+        merged = [e for e in self.sorted if e[1] in pages]
+        merged.extend(e for e in self.pending if e[1] in pages)
+        merged.sort()  # two sorted runs, when nothing was deleted: linear
+        self.sorted, self.pending, self.gone = merged, [], 0
+        self.titles = {title for _name, title in merged}
+
+
 class Wiki:
     """One wiki's MediaWiki-core state, thread safe under :attr:`lock`."""
 
@@ -303,6 +348,8 @@ class Wiki:
         self.sessions: dict[str, Session] = {}
         self.pages: dict[str, Page] = {}
         self.pages_by_id: dict[int, Page] = {}
+        #: namespace -> its pages in title order (:meth:`pages_in`), kept as pages are created and deleted
+        self._titles_in: dict[int, _TitleIndex] = {}
         self.revisions: dict[int, Revision] = {}
         self.recentchanges: list[RecentChange] = []
         self.log: list[LogEntry] = []
@@ -429,12 +476,12 @@ class Wiki:
         return self.revisions.get(revid)
 
     def pages_in(self, ns: int, prefix: str = "") -> Iterator[Page]:
-        """Pages of a namespace whose unprefixed title starts with ``prefix``, in title order."""
+        """Pages of a namespace whose unprefixed title starts with ``prefix``, in title order (as they were
+        when the listing began). O(log n + k) with the namespace's title index, not a sort of every page."""
         with self.lock:
-            names = sorted((self._unprefixed(p), p) for p in self.pages.values() if p.ns == ns)
-        for name, page in names:
-            if name.startswith(prefix):
-                yield page
+            index = self._titles_in.get(ns)
+            found = [self.pages[title] for title in index.listing(prefix, self.pages)] if index is not None else []
+        yield from found
 
     def _unprefixed(self, page: Page) -> str:
         prefix = self.namespaces.get(page.ns, "")
@@ -483,6 +530,7 @@ class Wiki:
                 self._next_pageid += 1
                 self.pages[norm] = page
                 self.pages_by_id[page.pageid] = page
+                self._titles_in.setdefault(ns, _TitleIndex()).add(self._unprefixed(page), norm)
                 result = SaveResult(page, rev, 0, new=True)
                 self._record(page, rev, "new", user, bot, minor, 0)
                 self.add_log("create", "create", page.ns, page.title, page.pageid, user, rev.timestamp, summary,
@@ -630,6 +678,9 @@ class Wiki:
                 raise PageMissing("The page you specified doesn't exist.")
             del self.pages[page.title]
             del self.pages_by_id[page.pageid]
+            index = self._titles_in.get(page.ns)
+            if index is not None:
+                index.gone += 1
             for title in self._links.pop(page.pageid, frozenset()):
                 self._backlinks.get(title, set()).discard(page.pageid)
             self._templates.pop(page.pageid, None)
