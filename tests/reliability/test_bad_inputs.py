@@ -206,6 +206,12 @@ def catalogs_lack(text: str) -> Callable[[Case, Result], None]:
 
 
 # -- remote answers ---------------------------------------------------------------------------------------------
+def bundle_deleted(case: Case) -> None:
+    """An administrator deleted the bundle page on Meta-Wiki (its units stay, hidden)."""
+    wiki = case.sandbox.site("metawiki").wiki
+    wiki.delete_page(BUNDLE, user=wiki.user("Admin") or wiki.add_user("Admin"), reason="cleanup")
+
+
 def bundle_with(change: Callable[[str], str]) -> Callable[[Case], None]:
     """The bundle page on Meta-Wiki saved by a human (Peer2) with ``change`` applied to its JSON text."""
     def setup(case: Case) -> None:
@@ -675,6 +681,11 @@ ROWS: list[Row] = [
         hint="fix the page on the wiki", world="fresh",
         setup=bundle_with(duplicate_english), may_change=READ_AND_RUN,
         note="no English changes on Metabase: the bundle is not read at all until it is fixed"),
+    Row("bundle-deleted", "remote answer", "the bundle page deleted on Meta-Wiki after its English was agreed",
+        (*G, "sync"), 1, f"the bundle page {BUNDLE} is missing on Meta-Wiki", hint="--recreate-bundle",
+        world="fresh", setup=bundle_deleted, may_change=READ_AND_RUN,
+        note="making it anew would put every key back (Translate outdates their translations): a human restores "
+             "the page, or runs `sync --recreate-bundle` once"),
     Row("bundle-not-object", "remote answer", "the bundle page holds a JSON list", (*G, "sync"), 1,
         "expected a JSON object", world="fresh", setup=bundle_with(lambda t: "[]"), may_change=READ_AND_RUN),
     Row("bundle-not-json", "remote answer", "the bundle page is not JSON", (*G, "sync"), 1, "malformed JSON at line",
