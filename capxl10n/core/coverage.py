@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from capxl10n.core.model import DOC_LANGUAGE, FIELDS, SOURCE_LANGUAGE, Snapshot, Term, normalize_text
+from capxl10n.core.model import DOC_LANGUAGE, FIELDS, SOURCE_LANGUAGE, Snapshot, Term, TermKey, normalize_text
 
 SCOPES: Final = ("label", "description", "all")
 
@@ -233,6 +233,28 @@ class SideCoverageReport(CoverageReport):
                 f"(label {self.label_messages}, description {self.description_messages}); "
                 "% = translated; Metabase has no outdated state")
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SideCoverageReport:
+        """The report :meth:`to_json` wrote (a ``KeyError``, ``TypeError`` or ``ValueError`` when it is not one)."""
+        def counts(raw: Mapping[str, Any]) -> Counts:
+            return Counts(int(raw["total"]), int(raw["translated"]), int(raw["fuzzy"]))
+
+        rows = tuple(LanguageCoverage(str(r["lang"]), str(r["side"]), counts(r["label"]), counts(r["description"]))
+                     for r in data["languages"])
+        return cls(rows, tuple(str(side) for side in data["sides"]), int(data["messages"]["label"]),
+                   int(data["messages"]["description"]))
+
+    def for_languages(self, languages: Iterable[str] | None) -> SideCoverageReport:
+        """The report :func:`coverage_by_side` gives for ``languages`` over the same sides: their rows, in
+        that order; a language no side has is missing everywhere."""
+        if languages is None:
+            return self
+        held = {(row.lang, row.side): row for row in self.rows}
+        labels, descriptions = Counts(self.label_messages), Counts(self.description_messages)
+        rows = tuple(held.get((lang, side)) or LanguageCoverage(lang, side, labels, descriptions)
+                     for lang in dict.fromkeys(languages) if is_translation_language(lang) for side in self.sides)
+        return SideCoverageReport(rows, self.sides, self.label_messages, self.description_messages)
+
     def records(self) -> list[dict[str, Any]]:
         widths = {"label": len(str(self.label_messages)), "description": len(str(self.description_messages)),
                   "all": len(str(self.messages))}
@@ -277,16 +299,63 @@ def coverage_by_side(sides: Mapping[str, Snapshot], languages: Iterable[str] | N
     """
     names = sorted(sides, key=lambda name: (SIDES.index(name) if name in SIDES else len(SIDES),
                                             list(sides).index(name)))
-    grouped = {name: _by_language(sides[name]) for name in names}
+    english = {name: _english(sides[name]) for name in names}
     total: set[tuple[str, str]] = set()
     for name in names:
-        total |= _messages(sides[name], grouped[name].get(SOURCE_LANGUAGE, {}))
-    keys = sorted(total)
+        total |= _messages(sides[name], english[name])
     if languages is None:
-        seen = sorted({lang for name in names for lang in grouped[name]})
+        seen = sorted({k[2] for name in names for k in sides[name].terms})
     else:
         seen = list(dict.fromkeys(languages))
-    rows = tuple(_count(name, lang, keys, grouped[name].get(lang, {}))
-                 for lang in seen if is_translation_language(lang) for name in names)
-    labels = sum(1 for _qid, fld in keys if fld == "label")
-    return SideCoverageReport(rows, tuple(names), labels, len(keys) - labels)
+    wanted = [lang for lang in seen if is_translation_language(lang)]
+    counted = {name: _tally(sides[name].terms, total, frozenset(wanted)) for name in names}
+    labels = sum(1 for _qid, fld in total if fld == "label")
+    descriptions = len(total) - labels
+    rows = []
+    for lang in wanted:
+        for name in names:
+            lt, lf, dt, df = counted[name].get(lang, _NONE)
+            rows.append(LanguageCoverage(lang, name, Counts(labels, lt, lf), Counts(descriptions, dt, df)))
+    return SideCoverageReport(tuple(rows), tuple(names), labels, descriptions)
+
+
+_NONE: Final = (0, 0, 0, 0)
+
+
+def _english(snapshot: Snapshot) -> dict[tuple[str, str], Term]:
+    out: dict[tuple[str, str], Term] = {}
+    for (qid, fld, lang), term in snapshot.terms.items():
+        if lang == SOURCE_LANGUAGE:
+            out[(qid, fld)] = term
+    return out
+
+
+def has_text(text: str) -> bool:
+    """``normalize_text(text) != ""``, mostly without normalising: NFC never turns a character that is not
+    whitespace into whitespace nor drops one (tests/core/test_coverage.py checks every code point), so text
+    with anything but whitespace has text; only all-whitespace text is normalised to be sure."""
+    return bool(text.strip()) or bool(normalize_text(text))
+
+
+def _tally(terms: Mapping[TermKey, Term], messages: set[tuple[str, str]], languages: frozenset[str]
+           ) -> dict[str, list[int]]:
+    """One pass over a side's terms: per language in ``languages``, the translated and outdated ones among
+    ``messages`` (label translated, label outdated, description translated, description outdated)."""
+    fields_of: dict[str, set[str]] = {}
+    for qid, fld in messages:
+        fields_of.setdefault(qid, set()).add(fld)
+    out: dict[str, list[int]] = {}
+    for (qid, fld, lang), term in terms.items():
+        if lang not in languages:
+            continue
+        fields = fields_of.get(qid)
+        if fields is None or fld not in fields:
+            continue
+        text = term.text
+        if not (text.strip() or normalize_text(text)):  # has_text, without a call per term
+            continue
+        counts = out.get(lang)
+        if counts is None:
+            counts = out[lang] = [0, 0, 0, 0]
+        counts[(0 if fld == "label" else 2) + (1 if term.fuzzy else 0)] += 1
+    return out

@@ -9,10 +9,14 @@ state is left out (its history stays as it was). The counting is pure
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import Any
 
+from capxl10n.core.coverage import SIDES, SideCoverageReport, coverage_by_side
 from capxl10n.core.history import fixes, history_snapshot
 from capxl10n.core.model import Snapshot
 from capxl10n.engine.state import State
@@ -47,13 +51,49 @@ def record_history(state: State, directory: Snapshot | None = None, *, command: 
                 marks.append(str(mark))
     if taken is None and marks:
         taken = _seconds(max(marks))
+    identity = state.directory_identity()  # of the state the sides are loaded from
     sides["catalogs"] = state.whole_directory() if directory is None else directory
     snapshot = history_snapshot(sides)
     fixed = fixes(state.history_outdated(), sides)
     stamp = state.record_history(snapshot, fixed, command, taken)
+    keep_coverage(state, sides, identity)
     log.info("coverage history recorded (%s, %d fix(es)) in %.2f s", ", ".join(sides),
              sum(len(k) for k in fixed.values()), time.monotonic() - started)
     return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["record_history"]
+#: State meta: the coverage report of the sync state's three sides (``capxl10n coverage``) and what it was
+#: counted from (:meth:`State.directory_identity`).
+COVERAGE_REPORT = "coverage_report"
+
+
+def keep_coverage(state: State, sides: dict[str, Snapshot], identity: dict[str, Any] | None) -> None:
+    """Keep the coverage report of ``sides`` (both wikis' reads and the whole directory, as the history
+    just counted them) for ``capxl10n coverage``, which then counts nothing while the state holds what it
+    was counted from (``identity``); with a wiki not read, or an unknown row, none is kept."""
+    if identity is None or set(sides) != set(SIDES) or not all(identity["reads"].values()):
+        state.drop_meta(COVERAGE_REPORT)
+        return
+    report = coverage_by_side(sides)
+    state.set_meta(COVERAGE_REPORT, json.dumps({"made_of": identity, "report": report.to_json()},
+                                               ensure_ascii=False, separators=(",", ":")))
+
+
+def kept_coverage(state: State, languages: Iterable[str] | None = None) -> SideCoverageReport | None:
+    """The coverage report :func:`keep_coverage` kept, for ``languages`` (all when None), if the state still
+    holds what it was counted from; else None (count the sides)."""
+    raw = state.get_meta(COVERAGE_REPORT)
+    if raw is None:
+        return None
+    identity = state.directory_identity()
+    try:
+        kept = json.loads(raw)
+        if identity is None or kept.get("made_of") != identity:
+            return None
+        return SideCoverageReport.from_json(kept["report"]).for_languages(languages)
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("ignoring a damaged kept coverage report: %s", exc)
+        return None
+
+
+__all__ = ["record_history", "keep_coverage", "kept_coverage"]

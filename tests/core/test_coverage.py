@@ -212,3 +212,70 @@ def test_by_side_renderings(fmt: str) -> None:
         assert lines[1].split() == ["lang", "side", "label", "description", "all", "%"]
         assert re.search(r"^de\s+metawiki\s+2 / 1 / 0\s+0 / 0 / 1\s+2 / 1 / 1\s+50\.0$", text, re.M)
         assert re.search(r"^sh-latn\s+metabase\s+0 / 0 / 3\s+0 / 0 / 1\s+0 / 0 / 4\s+0\.0$", text, re.M)
+
+
+# -- counting the sides in one pass (issue 22: coverage at 1.2 M terms a side) -------------------------------
+def test_has_text_is_normalize_text_not_blank_for_every_code_point():
+    import sys
+    import unicodedata
+
+    from capxl10n.core.coverage import has_text
+    from capxl10n.core.model import normalize_text
+
+    for cp in range(sys.maxunicode + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        for text in (c, f" {c} ", f"{c}\u0301", f" \u0301{c}", f"\t{c}\u200b"):
+            assert has_text(text) == bool(normalize_text(text)), (hex(cp), text)
+    for text in ("", " ", "\u3000\u2000\n", " \u0301", "\u0301", "a", "\u00a0x\u00a0"):
+        assert has_text(text) == bool(unicodedata.normalize("NFC", text).strip()), text
+
+
+def test_coverage_by_side_counts_what_counting_each_language_apart_counts():
+    """The one-pass tally against the per-language count it replaced (``_by_language`` and ``_count``, which
+    ``coverage`` still uses), over sides with and without a tree, blank, padded and outdated terms, English
+    missing on one side, and languages asked for that no side has."""
+    import random
+
+    from capxl10n.core.coverage import _by_language, _count, _messages, coverage_by_side
+    from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
+
+    rng = random.Random(5)
+    caps = tuple(Capacity(f"Q{n}") for n in range(1, 41))
+    texts = ["Nome", " padded ", "", "   ", "\u3000", "Cafe\u0301", "\u0301"]
+
+    def side(name: str, tree: bool) -> Snapshot:
+        terms = {}
+        for cap in caps:
+            for fld in ("label", "description"):
+                for lang in ("en", "qqq", "de", "pt-br", "sh-latn", "mul"):
+                    if rng.random() < 0.7:
+                        terms[TermKey(cap.qid, fld, lang)] = Term(rng.choice(texts if lang != "en" else texts[:3]),
+                                                                  fuzzy=rng.random() < 0.2, side=name)
+        return Snapshot(name, caps if tree else (), terms)
+
+    sides = {"metabase": side("metabase", True), "metawiki": side("metawiki", False),
+             "catalogs": side("catalogs", True)}
+
+    def reference(languages):
+        names = list(sides)
+        grouped = {name: _by_language(sides[name]) for name in names}
+        total = set()
+        for name in names:
+            total |= _messages(sides[name], grouped[name].get("en", {}))
+        keys = sorted(total)
+        seen = sorted({lang for name in names for lang in grouped[name]}) if languages is None else languages
+        return [_count(name, lang, keys, grouped[name].get(lang, {}))
+                for lang in seen if lang not in ("en", "qqq", "mul") for name in names]
+
+    for languages in (None, ["de", "eo", "pt-br", "de"], ["qqq", "sh-latn"]):
+        report = coverage_by_side(sides, languages)
+        wanted = list(dict.fromkeys(languages)) if languages is not None else None
+        assert list(report.rows) == reference(wanted)
+        assert report.for_languages(None) is report
+    full = coverage_by_side(sides)
+    for languages in (["de", "eo", "pt-br", "de"], ["sh-latn"], []):
+        assert full.for_languages(languages) == coverage_by_side(sides, languages)
+    from capxl10n.core.coverage import SideCoverageReport
+    assert SideCoverageReport.from_json(full.to_json()) == full

@@ -1,7 +1,8 @@
 """``capxl10n coverage``: translation coverage per language, on Metabase, on Meta-Wiki and in the catalogs.
 
 Thin: reads the sides (the sync state's read cache and the catalogs'
-directory, or snapshot files, or the sample), calls
+directory, or snapshot files, or the sample; from the state, the report the last sync or pull kept while
+the state still holds what it was counted from), calls
 :func:`capxl10n.core.coverage.coverage_by_side` or :func:`~capxl10n.core.coverage.coverage`,
 renders the report (table, JSON, CSV or Markdown) with :mod:`capxl10n.cli.render`.
 No wiki is read: the sides are as the last ``pull`` or ``sync`` left them.
@@ -70,6 +71,19 @@ def state_sides(env: Env, wanted: tuple[str, ...], explicit: bool) -> dict[str, 
     return out
 
 
+def kept_report(env: Env, languages: tuple[str, ...] | None) -> Any:
+    """The three sides' report the last sync or pull kept in the state (``engine/history.kept_coverage``),
+    while the state holds what it was counted from: nothing is decoded or counted. None otherwise."""
+    from capxl10n.engine.history import kept_coverage
+    from capxl10n.engine.state import open_state
+
+    profile = env.profile()
+    if not Path(profile.state).exists():
+        return None
+    with open_state(profile.state, create=False) as state:
+        return kept_coverage(state, languages)
+
+
 @click.command("coverage")
 @click.option("--side", "sides", type=click.Choice(SIDES), multiple=True,
               help="Count only this side of the sync state (repeatable; default: all three).")
@@ -105,8 +119,10 @@ def coverage(env: Env, sides: tuple[str, ...], snapshot_paths: tuple[Path, ...],
         report = compute_coverage(directory_source(env, None, True, seed=seed, capacities=capacities,
                                                    languages=languages), langs_ or None)
     else:
-        report = coverage_by_side(state_sides(env, tuple(dict.fromkeys(sides)) or SIDES, bool(sides)),
-                                  langs_ or None)
+        report = None if sides else kept_report(env, langs_ or None)
+        if report is None:
+            report = coverage_by_side(state_sides(env, tuple(dict.fromkeys(sides)) or SIDES, bool(sides)),
+                                      langs_ or None)
     if env.output_format == "html":  # the report's page parts (docs/reports.md)
         from capxl10n import __version__
         from capxl10n.cli.report_page import coverage_page
