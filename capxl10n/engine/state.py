@@ -202,6 +202,8 @@ class State:
         self.rewritten: dict[str, bool] = {}
         #: Per side, the digest and length of the row bytes this State last decoded or wrote.
         self._loaded_digest: dict[str, tuple[str, int]] = {}
+        #: Per side, :meth:`_head` as last read, and when (this connection's changes, the file's data version).
+        self._heads: dict[str, tuple[tuple[int, int], tuple[int | None, str | None, str, str] | None]] = {}
 
     def __enter__(self) -> State:
         return self
@@ -393,13 +395,14 @@ class State:
     # -- read cache (the ReadCache protocol of capxl10n.core.cursors) -----------------------
     def load_side(self, side: str) -> tuple[Snapshot, Cursor] | None:
         """The last read of ``side``: its snapshot and its cursor (None when there is none, or it is damaged)."""
-        row = self.conn.execute("SELECT snapshot, cursor FROM read_cache WHERE side = ?", (side,)).fetchone()
-        if row is None:
+        head = self._head(side)
+        row = self.conn.execute("SELECT snapshot FROM read_cache WHERE side = ?", (side,)).fetchone()
+        if row is None or head is None:
             return None
         origin = f"{self.path} read cache '{side}'"
         try:
             snapshot = self._decoded(side, row[0], origin)
-            read = snapshot, cursor_loads(side, row[1], origin=f"{origin} cursor")
+            read = snapshot, cursor_loads(side, head[2], origin=f"{origin} cursor")
         except Exception as exc:  # a damaged cache is only a cache: read everything again
             log.warning("ignoring damaged read cache for %s: %s", side, exc)
             return None
@@ -409,11 +412,11 @@ class State:
     def load_cursor(self, side: str) -> Cursor | None:
         """The cursor of ``side``'s last read, its snapshot left undecoded (None when there is none, or it is
         damaged)."""
-        row = self.conn.execute("SELECT cursor FROM read_cache WHERE side = ?", (side,)).fetchone()
-        if row is None:
+        head = self._head(side)
+        if head is None:
             return None
         try:
-            return cursor_loads(side, row[0], origin=f"{self.path} read cache '{side}' cursor")
+            return cursor_loads(side, head[2], origin=f"{self.path} read cache '{side}' cursor")
         except Exception as exc:  # only a cache: the read that needs it reads everything again
             log.warning("ignoring damaged read cache cursor for %s: %s", side, exc)
             return None
@@ -423,18 +426,19 @@ class State:
         nothing new), only the cursor is written: a million terms are not encoded and written again."""
         text = cursor_dumps(cursor)
         noted = self.row_digest(side)
+        head = self._head(side)
         with self.transaction() as db:
             held = self._unchanged_read(side, snapshot)
-            known = self._known_row(side, held, noted)
-            rewritten = held is None or db.execute(
-                "UPDATE read_cache SET cursor = ?, updated = ? WHERE side = ? AND length(snapshot) = ? "
-                "AND typeof(snapshot) = 'blob'", (_noted(text, known), utcnow(), side, held)).rowcount != 1
-            if rewritten:
+            rewritten = held is None or head is None or head[0] != held or head[1] != "blob"
+            if head is not None and not rewritten:
+                self._move_cursor(db, side, text, self._known_row(side, held, noted), head)
+            else:
                 rows = snapshot.dump_rows()
                 held = len(rows)
                 digest = _blob_digest(rows).hex()
                 db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, ?, ?, ?)",
                            (side, rows, _noted(text, (digest, held)), utcnow()))
+                db.execute("DELETE FROM read_cache WHERE side = ?", (side + MARK,))
                 _DECODED[(str(self.path.resolve()), side)] = _Decoded(bytes.fromhex(digest), snapshot)
                 self._loaded_digest[side] = (digest, held)
                 rewritten = noted is None or noted[0] != digest  # the same bytes again: nothing new
@@ -445,13 +449,55 @@ class State:
         """Store a new cursor for ``side``'s cached read, its snapshot as it is (what :meth:`store_side` does
         for a read that found nothing new, without the snapshot at hand: the sync's quiet check)."""
         noted = self.row_digest(side)
+        head = self._head(side)
+        if head is None:
+            raise StateError(f"{self.path}: no read cache of {side} to move on")
         with self.transaction() as db:
-            length = db.execute("SELECT length(snapshot) FROM read_cache WHERE side = ?", (side,)).fetchone()
-            if length is None:
-                raise StateError(f"{self.path}: no read cache of {side} to move on")
-            db.execute("UPDATE read_cache SET cursor = ?, updated = ? WHERE side = ?",
-                       (_noted(cursor_dumps(cursor), self._known_row(side, length[0], noted)), utcnow(), side))
+            self._move_cursor(db, side, cursor_dumps(cursor), self._known_row(side, head[0], noted), head)
         self.rewritten[side] = False
+
+    def _move_cursor(self, db: sqlite3.Connection, side: str, text: str, row: tuple[str, int] | None,
+                     head: tuple[int | None, str | None, str, str]) -> None:
+        """Store the cursor ``text`` for ``side``'s row, its snapshot kept. SQLite rewrites a whole row to
+        change one column: the row's cursor column is changed only when more than the time mark moved;
+        a cursor that differs from the row's only in its mark (a read that found nothing new: every quiet
+        cron run) goes into a small row of its own (``<side>+mark``) naming the row cursor it stands for
+        (:meth:`_head`), instead of a rewrite of a snapshot of hundreds of megabytes."""
+        main = head[3]
+        if _without_mark(text) == _without_mark(main):
+            marked = _noted(text, row)
+            marked = f'{marked[:-1]},"{OVER}":"{_text_digest(main)}"}}' if marked.endswith("}") else marked
+            db.execute("INSERT OR REPLACE INTO read_cache (side, snapshot, cursor, updated) VALUES (?, x'', ?, ?)",
+                       (side + MARK, marked, utcnow()))
+        else:
+            db.execute("UPDATE read_cache SET cursor = ?, updated = ? WHERE side = ?", (_noted(text, row), utcnow(), side))
+            db.execute("DELETE FROM read_cache WHERE side = ?", (side + MARK,))
+
+    def _head(self, side: str) -> tuple[int | None, str | None, str, str] | None:
+        """``side``'s row without its snapshot: the snapshot's length and type, the cursor in effect (the
+        ``<side>+mark`` row's when it stands for the row's cursor, :meth:`_move_cursor`) and the row's own
+        cursor text. Reading a column stored after a snapshot of hundreds of megabytes walks its pages: what
+        was read is kept while neither this connection nor another one changed the state."""
+        stamp = (self.conn.total_changes, self.conn.execute("PRAGMA data_version").fetchone()[0])
+        known = self._heads.get(side)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        row = self.conn.execute("SELECT length(snapshot), typeof(snapshot), cursor FROM read_cache WHERE side = ?",
+                                (side,)).fetchone()
+        head = None
+        if row is not None:
+            cursor = main = str(row[2])
+            mark = self.conn.execute("SELECT cursor FROM read_cache WHERE side = ?", (side + MARK,)).fetchone()
+            if mark is not None:
+                try:
+                    over = json.loads(mark[0]).get(OVER)
+                except (ValueError, AttributeError):
+                    over = None
+                if over == _text_digest(main):
+                    cursor = str(mark[0])
+            head = (row[0], row[1], cursor, main)
+        self._heads[side] = (stamp, head)
+        return head
 
     def _known_row(self, side: str, length: int | None, noted: tuple[str, int] | None) -> tuple[str, int] | None:
         """The digest of ``side``'s row bytes if it keeps them (of ``length``): from the bytes this State decoded
@@ -466,18 +512,19 @@ class State:
         """What names ``side``'s cached read but for its time mark: the row's digest (:meth:`row_digest`) and
         its cursor's content without ``high_water``. ``{}`` when no read of ``side`` is cached; None when the
         row's digest is not known (a row this version did not write nor decode)."""
-        row = self.conn.execute("SELECT cursor FROM read_cache WHERE side = ?", (side,)).fetchone()
-        if row is None:
+        head = self._head(side)
+        if head is None:
             return {}
         known = self.row_digest(side)
         if known is None:
             return None
         try:
-            cursor = json.loads(row[0])
+            cursor = json.loads(head[2])
         except ValueError:
             return None
         if isinstance(cursor, dict):
             cursor.pop("high_water", None)
+            cursor.pop(OVER, None)
         return {"row": known[0], "length": known[1],
                 "cursor": _text_digest(json.dumps(cursor, ensure_ascii=False))}  # in its order: the bundle's
 
@@ -498,8 +545,7 @@ class State:
         """The digest of ``side``'s read cache row (its snapshot's bytes) and their length, as this version
         noted them in the row's cursor when it wrote the row (:meth:`store_side`): None when it did not (an
         earlier version rewrites the cursor without the note), or the length differs."""
-        row = self.conn.execute("SELECT length(snapshot), typeof(snapshot), cursor FROM read_cache WHERE side = ?",
-                                (side,)).fetchone()
+        row = self._head(side)
         if row is None or row[1] != "blob":
             return None
         try:
@@ -547,14 +593,17 @@ class State:
     def expire_side(self, side: str) -> None:
         """Make the next pull read this side in full, keeping its last read as "the read before": the full
         read learns from it what changed in between (the English outdated units were made from)."""
+        head = self._head(side)
         with self.transaction() as db:
-            db.execute("UPDATE read_cache SET cursor = json_set(cursor, '$.high_water', NULL) WHERE side = ?",
-                       (side,))
+            if head is not None:  # the cursor in effect, its mark gone
+                db.execute("UPDATE read_cache SET cursor = json_remove(json_set(?, '$.high_water', NULL), ?) "
+                           "WHERE side = ?", (head[2], f"$.{OVER}", side))
+            db.execute("DELETE FROM read_cache WHERE side = ?", (side + MARK,))
 
     def forget_side(self, side: str) -> None:
         """Drop one side's cached read: the next pull reads it in full."""
         with self.transaction() as db:
-            db.execute("DELETE FROM read_cache WHERE side = ?", (side,))
+            db.execute("DELETE FROM read_cache WHERE side IN (?, ?)", (side, side + MARK))
         self._reads.pop(side, None)
         self._loaded_digest.pop(side, None)
 
@@ -960,6 +1009,24 @@ def _count_base_write(db: sqlite3.Connection) -> None:
 
 def _text_digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+#: The read cache row of ``<side>+mark``: ``side``'s cursor when it moved only its time mark
+#: (:meth:`State._move_cursor`); ``"over"`` in it names (by digest) the row cursor it stands for.
+MARK: Final = "+mark"
+OVER: Final = "over"
+
+
+def _without_mark(cursor: str) -> Any:
+    """A cursor's JSON without its time mark and the notes beside it (what must match for a mark row)."""
+    try:
+        data = json.loads(cursor)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        for key in ("high_water", ROW_NOTE, OVER):
+            data.pop(key, None)
+    return data
 
 
 def _noted(cursor: str, row: tuple[str, int] | None) -> str:

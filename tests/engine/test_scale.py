@@ -88,23 +88,28 @@ def test_a_full_pull_past_a_thousand_capacities_makes_exactly_the_api_floor(sand
 
 # ---------------------------------------------------------------------- the read cache at any size
 def test_a_read_that_found_nothing_new_rewrites_only_the_cursors(sandbox_factory, tmp_path):
-    from capxl10n.engine.state import open_state
+    """Not even the rows: SQLite rewrites a whole row (its snapshot's hundreds of megabytes) to change its
+    cursor, so a cursor that moved only its time mark goes into the side's small mark row."""
+    from capxl10n.engine.state import MARK, open_state
 
     sandbox = sandbox_factory(capacities=30, languages=6, start=False)
     with open_state(tmp_path / "state.sqlite") as state:
         first = pull_in_process(sandbox, state, [])
-        sizes = dict(state.conn.execute("SELECT side, length(snapshot) FROM read_cache"))
+        rows = "SELECT side, length(snapshot), cursor FROM read_cache WHERE side NOT LIKE '%' || ?"
+        before = state.conn.execute(rows, (MARK,)).fetchall()
         statements: list[str] = []
         state.conn.set_trace_callback(statements.append)
         again = pull_in_process(sandbox, state, [])
         state.conn.set_trace_callback(None)
         assert again.incremental == {"metabase": True, "metawiki": True, "wikidata": True}
-        writes = [s[:40].upper() for s in statements if "read_cache" in s and not s.lstrip().upper().startswith("SELECT")]
-        assert len(writes) == 3 and all(s.startswith("UPDATE READ_CACHE SET CURSOR") for s in writes), writes
-        assert dict(state.conn.execute("SELECT side, length(snapshot) FROM read_cache")) == sizes
-        for side in ("metabase", "metawiki"):  # what a later run reads back is the same read
-            snapshot, _cursor = state.load_side(side)
+        writes = [s for s in statements if "read_cache" in s and not s.lstrip().upper().startswith("SELECT")]
+        assert len(writes) == 3 and all(s.upper().startswith("INSERT OR REPLACE INTO READ_CACHE") and
+                                        f"{MARK}'" in s and "x''" in s for s in writes), writes
+        assert state.conn.execute(rows, (MARK,)).fetchall() == before  # no row rewritten
+        for side in ("metabase", "metawiki"):  # what a later run reads back is the same read, at the new mark
+            snapshot, cursor = state.load_side(side)
             assert snapshot == getattr(first, side)
+            assert cursor == getattr(again, f"{side}_cursor")
 
 
 def test_a_read_cache_stored_by_an_older_version_still_loads_and_is_stored_compact(sandbox_factory, tmp_path):
