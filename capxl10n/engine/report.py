@@ -74,9 +74,7 @@ def check_window(since: int, until: int, now: int) -> None:
 def _items(state: State) -> dict[str, str]:
     """Metabase item → capacity QID, from the state's capacity tree and the cached Metabase read."""
     out = {c.item: c.qid for c in state.capacities() if c.item}
-    cached = state.load_side("metabase")
-    if cached is not None:
-        out.update({c.item: c.qid for c in cached[0].capacities if c.item})
+    out.update({c.item: c.qid for c in state.cached_capacities("metabase") or () if c.item})
     return out
 
 

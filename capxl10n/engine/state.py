@@ -35,7 +35,8 @@ from capxl10n.core.history import (HISTORY_FIELDS, HISTORY_SIDES, HistorySnapsho
 from capxl10n.errors import DataError, StateError
 from capxl10n.core.merge import BaseTerm, Conflict, Decision
 from capxl10n.engine.journal import JOURNAL_STATUSES, UNFINISHED, JournalRow, PlanStatus
-from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey, paused_gc
+from capxl10n.core.model import (DOC_LANGUAGE, ROWS_FORMAT, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
+                                 paused_gc, tree_order)
 from capxl10n.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -408,6 +409,30 @@ class State:
             return None
         self._remember_read(side, snapshot, row[0])
         return read
+
+    def cached_capacities(self, side: str) -> tuple[Capacity, ...] | None:
+        """The capacity tree of ``side``'s cached read, from its row's header line alone (the compact form,
+        :meth:`Snapshot.dump_rows`: a million terms are not read, let alone decoded); an older row's by
+        loading it. None when no read of ``side`` is cached, or it is damaged."""
+        row = self.conn.execute("SELECT rowid, typeof(snapshot) FROM read_cache WHERE side = ?", (side,)).fetchone()
+        if row is None or row[1] != "blob":
+            loaded = self.load_side(side) if row is not None else None
+            return loaded[0].capacities if loaded is not None else None
+        head = b""
+        try:
+            with self.conn.blobopen("read_cache", "snapshot", row[0], readonly=True) as blob:
+                while b"\n" not in head:
+                    chunk = blob.read(1 << 16)
+                    if not chunk:
+                        break
+                    head += chunk
+            header = json.loads(head.split(b"\n", 1)[0])
+            if not isinstance(header, dict) or header.get("format") != ROWS_FORMAT:
+                raise DataError("not a compact read cache row")
+            return tree_order(Capacity.from_json(c) for c in header["capacities"])
+        except Exception as exc:  # only a cache
+            log.warning("ignoring damaged read cache for %s: %s", side, exc)
+            return None
 
     def load_cursor(self, side: str) -> Cursor | None:
         """The cursor of ``side``'s last read, its snapshot left undecoded (None when there is none, or it is
