@@ -318,6 +318,11 @@ def _rendered(job: _Job, languages: list[Any]) -> Iterator[Iterator[tuple[list[t
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield pool.imap(_worker, languages, chunksize=2)
+            # Every result taken: let the workers end on their own. Leaving it to the pool's exit (terminate(),
+            # SIGTERM) could hang: a worker inherits the CLI's SIGTERM handler (it only asks the run to stop),
+            # and one waiting for the task queue's lock, held by terminate(), then never ends.
+            pool.close()
+            pool.join()
     finally:
         _JOB = None
 
