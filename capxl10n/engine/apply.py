@@ -643,7 +643,8 @@ def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool 
     complete = not (result.failed or interrupted)
     updates, finished = base_moves(plan, journal, agreed=complete or not plan.notes.get("first_contact"))
     state.update_base(updates, plan.capacities)
-    state.outdate_translations(outdated_messages(plan, journal), english_revisions(plan, journal))
+    state.outdate_translations(outdated_messages(plan, journal),
+                               english_revisions(plan, journal, state.english_changed_at()))
     if result.conflicts:
         state.record_conflicts(result.conflicts, replace_all=False)
     clear_finished_conflicts(plan, state, finished)

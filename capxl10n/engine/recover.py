@@ -116,12 +116,15 @@ def put_back_messages(plan: Plan, journal: Mapping[str, JournalRow]) -> set[str]
         & set(plan.notes.get("restored_bundle_keys") or ())
 
 
-def english_revisions(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[str, int]:
+def english_revisions(plan: Plan, journal: Mapping[str, JournalRow],
+                      known: Mapping[str, int] | None = None) -> dict[str, int]:
     """For each message whose English change went out (or that went back into the bundle), the Metabase
     item revision at which that English was on Metabase: written there by this plan (a decision), or read
     there (a copy to the bundle). A Metabase translation on an item not edited since predates the English
     (:meth:`State.english_changed_at`): a copy of it joins the key's outdated units, for a translator to
-    confirm."""
+    confirm. Our own writes to an item move its revision without a human translation: when the plan read
+    the item at or before the revision ``known`` (or this plan) holds for a message of it, the revision our
+    write made takes that place, so the item still counts as not edited since."""
     out: dict[str, int] = {}
     for message in outdated_messages(plan, journal) | put_back_messages(plan, journal):
         for op in plan.operations:
@@ -133,6 +136,16 @@ def english_revisions(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[str
             elif op.target == "bundle" and op.source is not None and op.source.side == "metabase" \
                     and op.source.revision is not None:
                 out[message] = max(out.get(message, 0), op.source.revision)
+    known = known or {}
+    for op in plan.operations:
+        row = journal.get(op.id, PENDING)
+        if op.target != "metabase" or row.status != JournalStatus.DONE or row.revision is None \
+                or op.base_revision is None:
+            continue
+        for message in (f"{op.key.qid}-label", f"{op.key.qid}-description"):
+            at = out.get(message, known.get(message))
+            if at is not None and op.base_revision <= at:
+                out[message] = max(at, int(row.revision))
     return out
 
 
@@ -270,7 +283,8 @@ def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
         state.update_base(updates, plan.capacities if running else ())
         clear_finished_conflicts(plan, state, finished)
     journal = state.journal(plan.id)
-    state.outdate_translations(outdated_messages(plan, journal), english_revisions(plan, journal))
+    state.outdate_translations(outdated_messages(plan, journal),
+                               english_revisions(plan, journal, state.english_changed_at()))
     state.set_plan_status(plan.id, RECOVERED)
 
 

@@ -307,6 +307,23 @@ def test_found_by_histories_a_key_put_back_is_an_english_change_once_it_went_out
     done = {put_back.id: JournalRow("done", 1, 7, None)}
     assert put_back_messages(plan, done) == {"Q1-label"}
     assert english_revisions(plan, done) == {"Q1-label": 5}
+    description_en, description_de = TermKey("Q1", "description", "en"), TermKey("Q1", "description", "de")
+    sides = {"metabase": Snapshot("metabase", CAPS, {**m, description_en: Term("Desc", revision=5)}),
+             "metawiki": Snapshot("metawiki", CAPS, {description_en: Term("Desc", side="metawiki"),
+                                                     description_de: Term("Beschreibung", side="metawiki")})}
+    result = merge({}, sides["metabase"], sides["metawiki"],
+                   MergeOptions(first_contact="metabase", bundle_keys=BUNDLE - {"Q1-label"}))
+    plan = build_plan(result, profile="t", bundle_page="Module:B.json", base_generation=0, fingerprints={},
+                      notes={"restored_bundle_keys": list(result.restored_keys)}, sides=sides)
+    copy = next(op for op in plan.operations if op.target == "metabase" and op.key == description_de)
+    put_back = next(op for op in plan.operations if op.target == "bundle")
+    done_with_metabase = {put_back.id: JournalRow("done", 1, 7, None), copy.id: JournalRow("done", 1, 6, None)}
+    # Our own write to the item (revision 6) moves its revision, not the age of its translations: Metabase's
+    # translation still counts as written before the put-back; a message of an item we did not write keeps its own.
+    assert english_revisions(plan, done_with_metabase) == {"Q1-label": 6}
+    assert english_revisions(plan, done_with_metabase, {"Q1-description": 5, "Q2-label": 3}) == \
+        {"Q1-label": 6, "Q1-description": 6}  # known at the revision the plan read: ours takes its place
+    assert english_revisions(plan, done_with_metabase, {"Q1-description": 4}) == {"Q1-label": 6}  # edited since
 
     hidden_unit = {EN: Term("One", side="metawiki"), PT: Term("old", side="metawiki", fuzzy=True, revision=9)}
     later = merge({}, Snapshot("metabase", CAPS, m), Snapshot("metawiki", CAPS, hidden_unit),

@@ -611,3 +611,34 @@ def test_a_first_contact_key_put_back_with_new_english_after_its_unit_was_delete
         m.english_set(message="Q11-label")
         m.metawiki_delete(term="Q11-label/de")
     replay(steps)
+
+
+def test_our_own_item_write_does_not_make_older_translations_look_newer_than_a_put_back() -> None:
+    """After a sync: a key leaves the bundle, a Metabase translation of it, its English changed, and a unit of
+    another key of the same item deleted. The sync puts the key back and, in the same plan, copies the unit's
+    deletion to the item: that write moved the item's revision past the put-back's, and the translation
+    (older than the new English) was then copied as current. Our own writes now keep the item's place."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.bundle_remove_key(message="Q11-description")
+        m.metawiki_delete(term="Q11-label/de")
+        m.both_sides(term="Q11-description/de")
+        m.english_set(message="Q11-description")
+    replay(steps)
+
+
+def test_a_stale_decision_is_written_when_the_side_came_back_before_any_sync_saw_it() -> None:
+    """A decision made on (Metabase: none, bundle: the English) after Metabase had moved (A→B), then Metabase
+    moved back (B→A) before any sync: no sync ever saw B, so the decision is bound to values that hold again
+    and is written. (The oracle once counted it stale for good.)"""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.english_delete(message="Q11-label")
+        m.plan_for_later()
+        m.english_set(message="Q11-label")
+        m.resolve(choice="text", pick=0)
+        m.english_delete(message="Q11-label")
+    replay(steps)

@@ -124,6 +124,10 @@ class HistoryMachine(RuleBasedStateMachine):
         self.plan_step = 0
         self.apply_began: dict[str, int] | None = None  # newest revisions when this run's apply began
         self.synced: Observed | None = None  # the wikis as the last sync left them
+        #: Decisions made on values a side had already left (the human saw the past): dropped by the sync that
+        #: sees the move, or applied if the side came back to those values before any sync saw it (A→B→A:
+        #: invisible), then they count from the step they were written (:meth:`_settle_stale_decisions`).
+        self.stale_decisions: dict[TermKey, str | None] = {}
         self.plan_saves = 0
         self.skip = skipped_invariants()
 
@@ -400,6 +404,7 @@ class HistoryMachine(RuleBasedStateMachine):
             raise_first({I7ExitCode: [f"{what} exited {run.code} (allowed {sorted(allowed)}): {run.message}"]},
                         self.skip)
         obs = self.observe()
+        self._settle_stale_decisions(obs)
         first_contact = {k for k in all_keys() if self.oracle.in_first_contact(k)}  # as the run found them
         # A human racing a first-contact sync may be read by its later round: the policy may overrule it.
         self._absorb_foreign_edits()
@@ -436,6 +441,20 @@ class HistoryMachine(RuleBasedStateMachine):
             found[I10StaleCopy] = stale
         raise_first(found, self.skip)
         self.inbox_size = len(read_inbox(self.profile.state).sides)
+
+    def _settle_stale_decisions(self, obs: Observed) -> None:
+        """A stale decision the inbox no longer holds was dropped, or written: written when both sides now hold
+        its text (the sides had come back to the values it was made on before any sync saw them move)."""
+        if not self.stale_decisions:
+            return
+        decided = read_inbox(self.profile.state).decided
+        for key, text in list(self.stale_decisions.items()):
+            if key in decided:
+                continue
+            del self.stale_decisions[key]
+            if obs.mb(key) == text and (obs.current(key) or obs.outdated(key)) == text:
+                note(f"step {self.step}: the stale decision on {name_of(key)} was written: {text!r}")
+                self.oracle.record(self.step, key, "decision", text)
 
     def _raced_keys(self) -> set[TermKey]:
         """Terms of every message key a human wrote while this run's plan waited or its apply ran: the apply
@@ -534,7 +553,9 @@ class HistoryMachine(RuleBasedStateMachine):
         confirmed = conflict.metawiki is not None and conflict.metawiki.fuzzy and obs.current(key) == shown[1]
         if shown != (obs.mb(key), obs.current(key) or obs.outdated(key)) or confirmed:  # the inbox showed the past
             note(f"step {self.step}: that decision is stale (shown {shown}, now {obs.show(key)})")
+            self.stale_decisions[key] = text
             return
+        self.stale_decisions.pop(key, None)
         self.oracle.record(self.step, key, "decision", text)
         english = obs.mb(TermKey(key.qid, key.field, "en"))
         synced = self.synced.bundle.get(key.message_key) if self.synced is not None else None
