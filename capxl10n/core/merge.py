@@ -579,7 +579,11 @@ class _Context:
     def _unbased(self, key: TermKey, cap: Capacity, m: Term | None, w: Term | None) -> None:
         w_target: Target = "bundle" if key.lang == SOURCE_LANGUAGE else "metawiki"
         if w is None and m is not None:
-            self.copy(key, w_target, m.text, None, cap, "new on metabase", None, m, w)
+            # Written before the English our latest change sent (a key put back, say): a translation of the
+            # older English, so the new unit is saved outdated, as Translate holds the key's other units.
+            older = key.lang != SOURCE_LANGUAGE and self.predates_english(key, None, m)
+            self.copy(key, w_target, m.text, None, cap, "new on metabase" + (
+                " (older than its English: saved outdated)" if older else ""), None, m, w, outdated=older)
         elif m is None and w is not None:
             self.copy(key, "metabase", w.text, None, cap, "new on metawiki", None, m, w)
         elif self.first(key) and self.opts.first_contact == "metabase" and m is not None:

@@ -642,3 +642,31 @@ def test_a_stale_decision_is_written_when_the_side_came_back_before_any_sync_saw
         m.resolve(choice="text", pick=0)
         m.english_delete(message="Q11-label")
     replay(steps)
+
+
+def test_a_decision_made_on_a_moved_side_is_asked_again() -> None:
+    """A first-contact plan applied later meets units hidden from it (the key left the bundle): guard
+    conflicts. Metabase then changes, and a conflicts .po decides on the values the inbox still shows: the
+    decision is stale, and the sync asks again (class 2). (The oracle once called that conflict spurious.)"""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.bundle_remove_key(message="Q11-label")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.bundle_remove_key(message="Q11-label")
+        m.both_sides(term="Q11-label/de")
+        m.po_roundtrip(answer="new", lang="de", relabel=None)
+    replay(steps)
+
+
+def test_a_new_unit_of_a_key_put_back_with_new_english_is_saved_outdated() -> None:
+    """After a sync: a Metabase translation no unit holds, the key removed from the bundle, its English changed.
+    The sync puts the key back with the new English and creates the unit from the translation, written before
+    that English: saved outdated, as Translate holds the key's other units, never current (I5b)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=4, first_contact="metabase", deletions="propagate")
+        m.sync_full()
+        m.metabase_set(term="Q13-description/pt-br")
+        m.bundle_remove_key(message="Q13-description")
+        m.english_set(message="Q13-description")
+    replay(steps)

@@ -371,7 +371,8 @@ class HistoryMachine(RuleBasedStateMachine):
                 self.oracle.raced[key] = self.step
         run = run_apply(self.profile, self.saved_plan, Wiring(self.sb.session))
         if run.code in (0, 3, 4) and self.plan_obs is not None:  # the plan's agreed rows are the base now
-            self.oracle.seen_agreeing(self.plan_step, self.plan_obs)
+            seen = {k for k in all_keys() if not self.plan_obs.parked(k)}  # a hidden unit was no row of it
+            self.oracle.seen_agreeing(self.plan_step, self.plan_obs, only=seen)
         self._after_sync("apply of the saved plan", run, before, allowed=EXIT_CODES | {2}, reads=False)
 
     def _quiet_sync(self, *, incremental: bool) -> None:
@@ -444,7 +445,8 @@ class HistoryMachine(RuleBasedStateMachine):
 
     def _settle_stale_decisions(self, obs: Observed) -> None:
         """A stale decision the inbox no longer holds was dropped, or written: written when both sides now hold
-        its text (the sides had come back to the values it was made on before any sync saw them move)."""
+        its text (the sides had come back to the values it was made on before any sync saw them move); else the
+        sync found it stale and asks again, as it must when a side moved under a human's decision (I8)."""
         if not self.stale_decisions:
             return
         decided = read_inbox(self.profile.state).decided
@@ -455,6 +457,8 @@ class HistoryMachine(RuleBasedStateMachine):
             if obs.mb(key) == text and (obs.current(key) or obs.outdated(key)) == text:
                 note(f"step {self.step}: the stale decision on {name_of(key)} was written: {text!r}")
                 self.oracle.record(self.step, key, "decision", text)
+            else:
+                self.oracle.raced[key] = self.step
 
     def _raced_keys(self) -> set[TermKey]:
         """Terms of every message key a human wrote while this run's plan waited or its apply ran: the apply
