@@ -260,7 +260,7 @@ def _in_order(terms: Mapping[TermKey, Term]) -> _Terms:
         return terms
     previous: tuple[int, str, bool, str] | None = None
     for key in terms:
-        current = (len(key[0]), key[0], key[1] == "description", key[2])
+        current = key_order(key)
         if previous is not None and current < previous:
             return _Terms(sorted(terms.items(), key=_order))
         previous = current

@@ -43,8 +43,8 @@ from capxl10n.core.model import Term, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, dump_bytes
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, PlanStatus
 from capxl10n.engine.progress import ALL, Progress, Step, task_of
-from capxl10n.engine.recover import (RECOVERED, base_moves, clear_finished_conflicts, english_revisions, find_landed,
-                                     outdated_messages)
+from capxl10n.engine.recover import (RECOVERED, base_moves, clear_finished_conflicts, find_landed,
+                                     record_outdating)
 from capxl10n.engine.sources import stale_sources
 from capxl10n.engine.state import State
 
@@ -643,8 +643,7 @@ def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool 
     complete = not (result.failed or interrupted)
     updates, finished = base_moves(plan, journal, agreed=complete or not plan.notes.get("first_contact"))
     state.update_base(updates, plan.capacities)
-    state.outdate_translations(outdated_messages(plan, journal),
-                               english_revisions(plan, journal, state.english_changed_at()))
+    record_outdating(plan, journal, state)
     if result.conflicts:
         state.record_conflicts(result.conflicts, replace_all=False)
     clear_finished_conflicts(plan, state, finished)

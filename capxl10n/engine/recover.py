@@ -149,6 +149,13 @@ def english_revisions(plan: Plan, journal: Mapping[str, JournalRow],
     return out
 
 
+def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State) -> None:
+    """What the plan's English changes and put-backs that went out mean for the state: the agreed values they
+    outdated, and the item revisions their English was at (:func:`english_revisions`)."""
+    state.outdate_translations(outdated_messages(plan, journal),
+                               english_revisions(plan, journal, state.english_changed_at()))
+
+
 def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,
                only: Iterable[TermKey] | None = None) -> tuple[dict[TermKey, BaseTerm | None], list[TermKey]]:
     """The base rows a plan's outcome moves, and the terms it finished.
@@ -283,8 +290,7 @@ def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
         state.update_base(updates, plan.capacities if running else ())
         clear_finished_conflicts(plan, state, finished)
     journal = state.journal(plan.id)
-    state.outdate_translations(outdated_messages(plan, journal),
-                               english_revisions(plan, journal, state.english_changed_at()))
+    record_outdating(plan, journal, state)
     state.set_plan_status(plan.id, RECOVERED)
 
 
