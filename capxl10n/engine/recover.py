@@ -151,9 +151,16 @@ def english_revisions(plan: Plan, journal: Mapping[str, JournalRow],
 
 def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State) -> None:
     """What the plan's English changes and put-backs that went out mean for the state: the agreed values they
-    outdated, and the item revisions their English was at (:func:`english_revisions`)."""
-    state.outdate_translations(outdated_messages(plan, journal),
-                               english_revisions(plan, journal, state.english_changed_at()))
+    outdated, and the item revisions their English was at (:func:`english_revisions`).
+
+    A put-back outdates the units the key already had, so their agreed values are outdated ones too: a
+    translator confirming one has made a change. The units this plan itself wrote after putting the key
+    back keep the flag their write gave them."""
+    put_back = put_back_messages(plan, journal)
+    written = {op.key for op in plan.operations if op.target == "metawiki" and op.key.message_key in put_back
+               and journal.get(op.id, PENDING).status == JournalStatus.DONE}
+    state.outdate_translations(outdated_messages(plan, journal) | put_back,
+                               english_revisions(plan, journal, state.english_changed_at()), keep=written)
 
 
 def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,

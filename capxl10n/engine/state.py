@@ -20,7 +20,7 @@ import json
 import logging
 import sqlite3
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -313,12 +313,17 @@ class State:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('base_generation', ?)", (str(generation),))
             _count_base_write(db)
 
-    def outdate_translations(self, message_keys: Iterable[str], english_revisions: Mapping[str, int] = {}) -> None:
+    def outdate_translations(self, message_keys: Iterable[str], english_revisions: Mapping[str, int] = {},
+                             keep: Collection[TermKey] = ()) -> None:
         """Our English change of these messages went out: Translate outdated every translation of them,
         so the agreed values are outdated ones, and so is the Meta-Wiki side of their conflicts and of the
         values decisions were made on (a translator confirming one has made a change). ``english_revisions``:
-        the item revision at which each new English was on Metabase (:meth:`english_changed_at`)."""
+        the item revision at which each new English was on Metabase (:meth:`english_changed_at`). ``keep``:
+        units written after the outdating, whose rows already say how they were saved."""
         rows = [TermKey.from_message_key(k, SOURCE_LANGUAGE) for k in message_keys]
+        kept_langs: dict[tuple[str, str], list[str]] = {}
+        for key in keep:
+            kept_langs.setdefault((key.qid, key.field), []).append(key.lang)
         if english_revisions:
             known = self.english_changed_at()
             for message, revision in english_revisions.items():
@@ -329,11 +334,19 @@ class State:
         with self.transaction() as db:
             _count_base_write(db)
             db.executemany("UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN (?, ?) "
-                           "AND value IS NOT NULL", [(k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE) for k in rows])
+                           "AND value IS NOT NULL", [(k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE) for k in rows
+                                                     if (k.qid, k.field) not in kept_langs])
             for k in rows:
+                kept = kept_langs.get((k.qid, k.field), [])
+                if kept:
+                    db.execute(f"UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN "
+                               f"({', '.join('?' * (2 + len(kept)))}) AND value IS NOT NULL",
+                               (k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE, *kept))
                 found = db.execute("SELECT lang, metawiki, decided_on FROM conflicts WHERE qid = ? AND field = ? "
                                    "AND lang NOT IN (?, ?)", (k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE))
                 for lang, metawiki, decided_on in found.fetchall():
+                    if lang in kept:
+                        continue
                     unit = _term_from(metawiki)
                     if unit is not None and not unit.fuzzy:
                         metawiki = _term_json(replace(unit, fuzzy=True))

@@ -670,3 +670,35 @@ def test_a_new_unit_of_a_key_put_back_with_new_english_is_saved_outdated() -> No
         m.bundle_remove_key(message="Q13-description")
         m.english_set(message="Q13-description")
     replay(steps)
+
+
+def test_a_translators_confirmation_of_a_unit_a_killed_sync_put_back_is_a_change() -> None:
+    """A key removed from the bundle while Metabase changed one of its translations; a sync killed after it
+    put the key back (Translate outdated the key's units). A translator then confirms the outdated unit: that
+    is a Meta-Wiki change, and the next sync asks (or copies it), never writing Metabase's value over it (I3)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync_with_fault(during="apply", fault="429", fault_seed=0)
+        m.both_sides(term="Q13-description/de")
+        m.metabase_set(term="Q11-description/de")
+        m.plan_for_later()
+        m.bundle_remove_key(message="Q11-description")
+        m.po_roundtrip(answer="new", lang="de", relabel=None)
+        m.sync_killed(nth_write=2, when="before")
+        m.metawiki_confirm(term="Q11-description/de")
+    replay(steps)
+
+
+def test_a_decision_a_translator_confirmed_past_is_asked_again() -> None:
+    """Under the metawiki policy, a first contact (both runs killed) asks about a current Metabase text and a
+    translator's outdated unit; a human takes Metabase's, then the translator confirms the unit. The side
+    moved under the decision: it is stale, and the sync asks again (class 2). (The oracle once called that
+    conflict spurious: the confirmed unit no longer made the first contact ask.)"""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=4, first_contact="metawiki", deletions="propagate")
+        m.sync_killed(nth_write=1, when="before")
+        m.metawiki_set_outdated(term="Q11-label/fr")
+        m.sync_killed(nth_write=2, when="before")
+        m.resolve(choice="metabase", pick=0)
+        m.metawiki_confirm(term="Q11-label/fr")
+    replay(steps)

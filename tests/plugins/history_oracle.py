@@ -426,6 +426,9 @@ class Oracle:
         since = self.agreed.get(key, -1)
         if any(w.racing and w.step >= since for w in ws) or self.raced.get(key, -1) >= since:
             return True  # apply's guard met a human racing it: asking is right
+        decided = [w.step for w in self.of(key) if w.side == "decision" and w.step >= since]
+        if decided and any(w.step > decided[0] for w in ws):
+            return True  # a side moved under a human's decision: it is stale, and asking again is right (class 2)
         after = [w for w in ws if w.step > since and (since >= 0 or w.n not in self.superseded)]
         sides = {w.side for w in after}
         last_mw = next((w for w in reversed(ws) if w.side == "metawiki"), None)
