@@ -702,3 +702,18 @@ def test_a_decision_a_translator_confirmed_past_is_asked_again() -> None:
         m.resolve(choice="metabase", pick=0)
         m.metawiki_confirm(term="Q11-label/fr")
     replay(steps)
+
+
+def test_a_dropped_stale_decision_keeps_no_other_term_of_its_key_in_first_contact() -> None:
+    """Before any sync completed: a plan reads both sides, then Metabase's English of the key is deleted and a
+    conflicts .po decides a translation Metabase has since changed. The sync drops that stale decision and asks
+    again; the English is still a first contact, where the bundle's value is copied to Metabase. (The oracle once
+    kept every term of the key in first contact with the stale decision, so it held the English deletion live.)"""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="conflict", deletions="propagate")
+        m.metawiki_set(term="Q11-label/de")
+        m.plan_for_later()
+        m.english_delete(message="Q11-label")
+        m.metabase_set(term="Q11-label/de")
+        m.po_roundtrip(answer="new", lang="de", relabel=None)
+    replay(steps)

@@ -458,7 +458,7 @@ class HistoryMachine(RuleBasedStateMachine):
                 note(f"step {self.step}: the stale decision on {name_of(key)} was written: {text!r}")
                 self.oracle.record(self.step, key, "decision", text)
             else:
-                self.oracle.raced[key] = self.step
+                self.oracle.asked_again[key] = self.step
 
     def _raced_keys(self) -> set[TermKey]:
         """Terms of every message key a human wrote while this run's plan waited or its apply ran: the apply

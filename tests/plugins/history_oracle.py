@@ -181,6 +181,8 @@ class Oracle:
     pending_contact: set[TermKey] = field(default_factory=set)
     #: terms a human wrote between a plan and its apply (step of the apply): apply's guard may ask a human
     raced: dict[TermKey, int] = field(default_factory=dict)
+    #: terms whose decision a side moved under (the step the sync dropped it): asking again is right
+    asked_again: dict[TermKey, int] = field(default_factory=dict)
     open_since: dict[TermKey, int] = field(default_factory=dict)
 
     def record(self, step: int, key: TermKey, side: str, text: str | None, *, outdated: bool = False,
@@ -426,6 +428,8 @@ class Oracle:
         since = self.agreed.get(key, -1)
         if any(w.racing and w.step >= since for w in ws) or self.raced.get(key, -1) >= since:
             return True  # apply's guard met a human racing it: asking is right
+        if self.asked_again.get(key, -1) >= since:
+            return True  # the sync dropped a decision a side had moved under
         decided = [w.step for w in self.of(key) if w.side == "decision" and w.step >= since]
         if decided and any(w.step > decided[0] for w in ws):
             return True  # a side moved under a human's decision: it is stale, and asking again is right (class 2)
