@@ -643,7 +643,8 @@ def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool 
     complete = not (result.failed or interrupted)
     updates, finished = base_moves(plan, journal, agreed=complete or not plan.notes.get("first_contact"))
     state.update_base(updates, plan.capacities)
-    record_outdating(plan, journal, state)
+    record_outdating(plan, journal, state, {op_id: w.answer.based_on for w in result.writes
+                                            if w.target == "metabase" for op_id in w.op_ids})
     if result.conflicts:
         state.record_conflicts(result.conflicts, replace_all=False)
     clear_finished_conflicts(plan, state, finished)

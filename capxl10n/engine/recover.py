@@ -116,15 +116,20 @@ def put_back_messages(plan: Plan, journal: Mapping[str, JournalRow]) -> set[str]
         & set(plan.notes.get("restored_bundle_keys") or ())
 
 
-def english_revisions(plan: Plan, journal: Mapping[str, JournalRow],
-                      known: Mapping[str, int] | None = None) -> dict[str, int]:
+def english_revisions(plan: Plan, journal: Mapping[str, JournalRow], known: Mapping[str, int] | None = None,
+                      based_on: Mapping[str, int | None] | None = None) -> dict[str, int]:
     """For each message whose English change went out (or that went back into the bundle), the Metabase
     item revision at which that English was on Metabase: written there by this plan (a decision), or read
     there (a copy to the bundle). A Metabase translation on an item not edited since predates the English
     (:meth:`State.english_changed_at`): a copy of it joins the key's outdated units, for a translator to
     confirm. Our own writes to an item move its revision without a human translation: when the plan read
     the item at or before the revision ``known`` (or this plan) holds for a message of it, the revision our
-    write made takes that place, so the item still counts as not edited since."""
+    write made takes that place, so the item still counts as not edited since. ``based_on`` (op id → the
+    revision the write was saved on, None when Wikibase patched it over another edit) is what this run's
+    answers said: a human edit between the plan's read and our write (a write patched into the latest
+    version, or made on a revision re-read after it) then keeps the item counted as edited since, so
+    that edit is not taken for older than the English. Writes whose answer this run did not see fall
+    back to the revision the plan read."""
     out: dict[str, int] = {}
     for message in outdated_messages(plan, journal) | put_back_messages(plan, journal):
         for op in plan.operations:
@@ -142,16 +147,18 @@ def english_revisions(plan: Plan, journal: Mapping[str, JournalRow],
         if op.target != "metabase" or row.status != JournalStatus.DONE or row.revision is None \
                 or op.base_revision is None:
             continue
+        parent = based_on.get(op.id) if based_on is not None and op.id in based_on else op.base_revision
         for message in (f"{op.key.qid}-label", f"{op.key.qid}-description"):
             at = out.get(message, known.get(message))
-            if at is not None and op.base_revision <= at:
+            if at is not None and parent is not None and parent <= at:
                 out[message] = max(at, int(row.revision))
     return out
 
 
-def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State) -> None:
+def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State,
+                     based_on: Mapping[str, int | None] | None = None) -> None:
     """What the plan's English changes and put-backs that went out mean for the state: the agreed values they
-    outdated, and the item revisions their English was at (:func:`english_revisions`).
+    outdated, and the item revisions their English was at (:func:`english_revisions`, with ``based_on``).
 
     A put-back outdates the units the key already had, so their agreed values are outdated ones too: a
     translator confirming one has made a change. The units this plan itself wrote after putting the key
@@ -160,7 +167,8 @@ def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State
     written = {op.key for op in plan.operations if op.target == "metawiki" and op.key.message_key in put_back
                and journal.get(op.id, PENDING).status == JournalStatus.DONE}
     state.outdate_translations(outdated_messages(plan, journal) | put_back,
-                               english_revisions(plan, journal, state.english_changed_at()), keep=written)
+                               english_revisions(plan, journal, state.english_changed_at(), based_on),
+                               keep=written)
 
 
 def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,

@@ -20,7 +20,9 @@ class WriteResult:
     ``nochange`` means the wiki already held exactly this (no revision was made);
     ``patched`` means Wikibase merged our edit with someone else's
     (``wikibase-conflict-patched``): the revision is ours but the content is not
-    only ours, so it must be re-read; ``timestamp`` is the new revision's.
+    only ours, so it must be re-read; ``timestamp`` is the new revision's;
+    ``based_on`` is the revision the new one was saved on, when the answer says so
+    (a Wikibase edit sent with a base revision and not patched), else None.
     """
 
     revision: int | None
@@ -28,6 +30,7 @@ class WriteResult:
     patched: bool = False
     timestamp: str | None = None
     logid: int | None = None
+    based_on: int | None = None
 
 
 __all__ = ["WriteResult"]

@@ -334,10 +334,10 @@ class MetabaseClient:
                                 data=json.dumps(data, ensure_ascii=False, sort_keys=True))
         entity = answer.get("entity") or {}
         warnings = json.dumps(answer.get("warnings") or {})
+        patched = "wikibase-conflict-patched" in warnings
         return WriteResult(revision=int(entity["lastrevid"]) if entity.get("lastrevid") is not None else None,
-                           nochange="nochange" in entity or "nochange" in answer,
-                           patched="wikibase-conflict-patched" in warnings,
-                           timestamp=entity.get("modified"))
+                           nochange="nochange" in entity or "nochange" in answer, patched=patched,
+                           timestamp=entity.get("modified"), based_on=baserevid if baserevid and not patched else None)
 
 
 def _entity_id(binding: Any, prefix: str) -> str | None:

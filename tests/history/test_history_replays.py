@@ -717,3 +717,19 @@ def test_a_dropped_stale_decision_keeps_no_other_term_of_its_key_in_first_contac
         m.metabase_set(term="Q11-label/de")
         m.po_roundtrip(answer="new", lang="de", relabel=None)
     replay(steps)
+
+
+def test_a_human_edit_our_item_write_was_patched_over_is_not_taken_for_older_than_the_english() -> None:
+    """A key put back (its English remembered at the item's revision then); the next sync copies a unit's
+    deletion to the item while the concurrent editor changes another translation of it. Wikibase patches our
+    write over that edit: the item's place does not move to our revision, so the human's translation is newer
+    than the English and goes to Meta-Wiki current, not outdated (I1). (Our write was taken as saved on the
+    revision the plan read.)"""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.bundle_remove_key(message="Q13-label")
+        m.sync()
+        m.metawiki_delete(term="Q13-label/de")
+        m.sync_with_fault(during="apply", fault="concurrent", fault_seed=4)
+        m.sync()
+    replay(steps)

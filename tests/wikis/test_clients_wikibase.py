@@ -199,13 +199,15 @@ def test_edit_item_is_one_wbeditentity_with_every_term(creds):
     assert data == {"labels": {"de": {"language": "de", "remove": ""}, "pt-br": {"language": "pt-br", "value": "Olá"}},
                     "descriptions": {"es": {"language": "es", "value": "Hola"}}}
     assert result.revision and not result.nochange
+    assert result.based_on == 41, "saved on the base revision sent, with no patch: that is its parent"
 
 
 def test_edit_item_nochange_and_patched(creds):
     client, _ = make(EditRecorder(recording("wikibase-responses/wbeditentity-nochange")))
     assert client.edit_item("Q1", labels={"en": "x"}, descriptions={}, baserevid=1, summary="s").nochange
     client, _ = make(EditRecorder(recording("wikibase-responses/conflict-b-other-user-other-language-wbeditentity")))
-    assert client.edit_item("Q1", labels={"en": "x"}, descriptions={}, baserevid=1, summary="s").patched
+    patched = client.edit_item("Q1", labels={"en": "x"}, descriptions={}, baserevid=1, summary="s")
+    assert patched.patched and patched.based_on is None, "patched over another edit: not saved on the base sent"
 
 
 @pytest.mark.parametrize("name, cls, code", [
