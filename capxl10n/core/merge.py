@@ -173,6 +173,9 @@ class MergeOptions:
     #: Message key → the Metabase item revision at which the English our latest change sent was on Metabase
     #: (the state's ``english_changed_at``): Metabase translations on items not edited since predate it.
     english_changed_at: Mapping[str, int] = field(default_factory=dict)
+    #: Message key → language → the (normalised) Metabase translation there when the English our latest
+    #: change sent went out (the state's ``english_translations``): a value still the same predates it.
+    english_translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -429,11 +432,16 @@ class _Context:
     def predates_english(self, key: TermKey, b: BaseTerm | None, m: Term) -> bool:
         """Whether Metabase's value was there before the English that outdated the unit reached Metabase.
 
-        The state remembers, per message, the item revision at which the English our latest change sent
-        was on Metabase (read there, or written there by a decision); states from before it know it from the
-        English base row of an outdated term. An item not edited since holds only values written before
-        that English: translations of the older one.
+        Either of two facts the state remembers per message says so. The Metabase translations there when
+        the English our latest change sent went out: a value still the same was written before that English
+        (an edit of another term of the item says nothing about this one). And the item revision at which
+        that English was on Metabase (read there, or written there by a decision): an item not edited since
+        holds only values written before it. States from before both know it from the English base row of
+        an outdated term.
         """
+        remembered = self.opts.english_translations.get(key.message_key)
+        if remembered is not None and remembered.get(key.lang) == m.normalized:
+            return True
         if m.revision is None:
             return False
         changed_at = self.opts.english_changed_at.get(key.message_key)

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from capxl10n.wikis.http import PageHistory
 from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import NO_UNIT, BaseTerm
-from capxl10n.core.model import SOURCE_LANGUAGE, TermKey
+from capxl10n.core.model import SOURCE_LANGUAGE, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, loads
 from capxl10n.engine.journal import PENDING, UNFINISHED, JournalRow, JournalStatus, PlanStatus
 from capxl10n.engine.state import State
@@ -155,6 +155,26 @@ def english_revisions(plan: Plan, journal: Mapping[str, JournalRow], known: Mapp
     return out
 
 
+def english_translations(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[str, dict[str, str]]:
+    """For each message whose English change went out (or that went back into the bundle), the Metabase
+    translations it left as translations of the older English: those the plan read, as its own writes
+    to Metabase changed them (a unit's text copied there in the same plan translates the older English
+    too). A value a human writes later differs, whatever else of the item they edit."""
+    read = plan.notes.get("english_translations") or {}
+    out: dict[str, dict[str, str]] = {}
+    for message in outdated_messages(plan, journal) | put_back_messages(plan, journal):
+        values = dict(read.get(message) or {})
+        for op in plan.operations:
+            if op.key.message_key == message and op.target == "metabase" and op.key.lang != SOURCE_LANGUAGE \
+                    and journal.get(op.id, PENDING).status == JournalStatus.DONE:
+                if op.new is None:
+                    values.pop(op.key.lang, None)
+                else:
+                    values[op.key.lang] = normalize_text(op.new)
+        out[message] = values
+    return out
+
+
 def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State,
                      based_on: Mapping[str, int | None] | None = None) -> None:
     """What the plan's English changes and put-backs that went out mean for the state: the agreed values they
@@ -168,7 +188,7 @@ def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State
                and journal.get(op.id, PENDING).status == JournalStatus.DONE}
     state.outdate_translations(outdated_messages(plan, journal) | put_back,
                                english_revisions(plan, journal, state.english_changed_at(), based_on),
-                               keep=written)
+                               keep=written, translations=english_translations(plan, journal))
 
 
 def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,

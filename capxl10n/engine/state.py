@@ -250,7 +250,7 @@ class State:
         """What the merge reads from the state besides the base's rows (named by :attr:`base_generation`
         and :attr:`base_writes`) and the read cache: the inbox (every column the merge or the plan's
         recording reads: all but the times seen), and the marks of :meth:`mark_established`,
-        :meth:`first_contact_keys` and :meth:`english_changed_at`. Small: compared whole by the sync's quiet
+        :meth:`first_contact_keys`, :meth:`english_changed_at` and :meth:`english_translations`. Small: compared whole by the sync's quiet
         check (engine/sync.py)."""
         inbox = hashlib.sha256()
         for row in self.conn.execute(
@@ -259,7 +259,8 @@ class State:
             inbox.update(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
         return {"base_generation": self.base_generation, "base_writes": self.base_writes,
                 "established": self.get_meta("established"), "first_contact_keys": self.get_meta("first_contact_keys"),
-                "english_changed_at": self.get_meta("english_changed_at"), "inbox": inbox.hexdigest()}
+                "english_changed_at": self.get_meta("english_changed_at"),
+                "english_translations": self.get_meta("english_translations"), "inbox": inbox.hexdigest()}
 
     @property
     def established(self) -> bool:
@@ -314,12 +315,15 @@ class State:
             _count_base_write(db)
 
     def outdate_translations(self, message_keys: Iterable[str], english_revisions: Mapping[str, int] = {},
-                             keep: Collection[TermKey] = ()) -> None:
+                             keep: Collection[TermKey] = (),
+                             translations: Mapping[str, Mapping[str, str]] = {}) -> None:
         """Our English change of these messages went out: Translate outdated every translation of them,
         so the agreed values are outdated ones, and so is the Meta-Wiki side of their conflicts and of the
         values decisions were made on (a translator confirming one has made a change). ``english_revisions``:
         the item revision at which each new English was on Metabase (:meth:`english_changed_at`). ``keep``:
-        units written after the outdating, whose rows already say how they were saved."""
+        units written after the outdating, whose rows already say how they were saved. ``translations``:
+        message → language → the Metabase translation left there when the English went out
+        (:meth:`english_translations`)."""
         rows = [TermKey.from_message_key(k, SOURCE_LANGUAGE) for k in message_keys]
         kept_langs: dict[tuple[str, str], list[str]] = {}
         for key in keep:
@@ -329,6 +333,10 @@ class State:
             for message, revision in english_revisions.items():
                 known[message] = max(known.get(message, 0), revision)
             self.set_meta("english_changed_at", json.dumps(dict(sorted(known.items()))))
+        if translations:
+            remembered = self.english_translations()
+            remembered.update({k: dict(sorted(v.items())) for k, v in translations.items()})
+            self.set_meta("english_translations", json.dumps(dict(sorted(remembered.items())), ensure_ascii=False))
         if not rows:
             return
         with self.transaction() as db:
@@ -357,6 +365,13 @@ class State:
                             decided_on = json.dumps(made_on, ensure_ascii=False)
                     db.execute("UPDATE conflicts SET metawiki = ?, decided_on = ? WHERE qid = ? AND field = ? "
                                "AND lang = ?", (metawiki, decided_on, k.qid, k.field, lang))
+
+    def english_translations(self) -> dict[str, dict[str, str]]:
+        """Message key → language → the (normalised) Metabase translation there when the English our latest
+        change of it sent went out: a value still the same was written for the older English."""
+        raw = self.get_meta("english_translations")
+        return {str(k): {str(lang): str(text) for lang, text in v.items()} for k, v in json.loads(raw).items()} \
+            if raw else {}
 
     def english_changed_at(self) -> dict[str, int]:
         """Message key → the Metabase item revision at which the English our latest change of it sent was on

@@ -18,7 +18,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -277,7 +277,8 @@ def merge_options(profile: Profile, reading: Reading, state: State) -> MergeOpti
         unaccepted_languages=frozenset(reading.unaccepted_languages),
         duplicates=frozenset(reading.duplicates), decisions=state.decisions(),
         open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys,
-        first_contact_keys=state.first_contact_keys(), english_changed_at=state.english_changed_at())
+        first_contact_keys=state.first_contact_keys(), english_changed_at=state.english_changed_at(),
+        english_translations=state.english_translations())
 
 
 def make_plan(profile: Profile, state: State, reading: Reading,
@@ -341,7 +342,21 @@ def _reading_notes(reading: Reading, result: MergeResult) -> dict[str, Any] | No
         notes["restored_bundle_keys"] = list(result.restored_keys)
     if result.outdated_keys:
         notes["outdated_keys"] = list(result.outdated_keys)
+    if result.outdated_keys or result.restored_keys:
+        notes["english_translations"] = translations_of(reading.metabase,
+                                                        {*result.outdated_keys, *result.restored_keys})
     return notes or None
+
+
+def translations_of(snapshot: Snapshot, message_keys: Collection[str]) -> dict[str, dict[str, str]]:
+    """Message key → language → the normalised Metabase translation read: what a plan changing these
+    messages' English (or putting them back) leaves as translations of the older English."""
+    wanted = {TermKey.from_message_key(k, SOURCE_LANGUAGE)[:2] for k in message_keys}
+    out: dict[str, dict[str, str]] = {k: {} for k in sorted(message_keys)}
+    for key, term in snapshot.terms.items():
+        if key[:2] in wanted and key.lang not in (SOURCE_LANGUAGE, DOC_LANGUAGE):
+            out[key.message_key][key.lang] = term.normalized
+    return out
 
 
 def plan(profile: Profile, *, record: bool = True, incremental: bool = True, reader: Reader | None = None,

@@ -339,6 +339,41 @@ def test_found_by_histories_a_key_put_back_is_an_english_change_once_it_went_out
     assert (unit.new, unit.outdated) == ("Um!", False)
 
 
+def test_found_by_histories_a_translation_left_by_an_english_change_stays_older_whatever_else_of_the_item_moves(
+) -> None:
+    """The English change went out with Metabase's German as the plan read it (and as its own writes left
+    it): that German predates the English even once a human edits another term of the item (its revision
+    moves past the one remembered); a German written since is newer."""
+    from capxl10n.core.plan import build_plan
+    from capxl10n.engine.journal import JournalRow
+    from capxl10n.engine.recover import english_translations
+    from capxl10n.engine.sync import translations_of
+
+    m = {EN: Term("One", revision=5), PT: Term("Um ", revision=5)}
+    sides = {"metabase": Snapshot("metabase", CAPS, m), "metawiki": Snapshot("metawiki", CAPS, {})}
+    result = merge({}, sides["metabase"], sides["metawiki"],
+                   MergeOptions(first_contact="metabase", bundle_keys=BUNDLE - {"Q1-label"}))
+    read = translations_of(sides["metabase"], result.restored_keys)
+    assert read == {"Q1-label": {"pt": "Um"}}, "the translations read, normalised, English and qqq left out"
+    plan = build_plan(result, profile="t", bundle_page="Module:B.json", base_generation=0, fingerprints={},
+                      notes={"restored_bundle_keys": list(result.restored_keys), "english_translations": read},
+                      sides=sides)
+    put_back = next(op for op in plan.operations if op.target == "bundle")
+    assert english_translations(plan, {}) == {}, "nothing went out"
+    assert english_translations(plan, {put_back.id: JournalRow("done", 1, 7, None)}) == read
+
+    def unit_from(metabase_pt: Term) -> tuple[str | None, bool]:
+        later = merge({}, Snapshot("metabase", CAPS, {EN: Term("One", revision=9), PT: metabase_pt}),
+                      Snapshot("metawiki", CAPS, {EN: Term("One", side="metawiki")}),
+                      MergeOptions(first_contact="metabase", bundle_keys=BUNDLE, established=True,
+                                   english_changed_at={"Q1-label": 5}, english_translations=read))
+        change = next(c for c in later.changes if c.key == PT)
+        return change.new, change.outdated
+
+    assert unit_from(Term("Um", revision=9)) == ("Um", True), "another term's edit moved the item: still older"
+    assert unit_from(Term("Um novo", revision=9)) == ("Um novo", False), "written since the English: current"
+
+
 def test_found_by_histories_metabase_re_adds_after_a_deletion_shown_as_outdated() -> None:
     """Deleted on Metabase, carried to Meta-Wiki as an outdated unit; a human re-adds on Metabase: written."""
     unit = mw(pt="a", fuzzy=("pt",))

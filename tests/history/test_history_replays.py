@@ -733,3 +733,37 @@ def test_a_human_edit_our_item_write_was_patched_over_is_not_taken_for_older_tha
         m.sync_with_fault(during="apply", fault="concurrent", fault_seed=4)
         m.sync()
     replay(steps)
+
+
+def test_an_edit_of_another_term_of_the_item_does_not_make_an_older_translation_current() -> None:
+    """Before any sync: both sides change a German description, then its English. A plan copies Metabase's
+    German (written before that English) and sends the English; an admin deletes the unit before the apply.
+    A human then edits the German label of the same item: the item's revision moves, but the description
+    is still the translation of the older English, and the unit made from it is saved outdated (I5b). The
+    state now remembers the translations the English change left, not only the item's revision."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.both_sides(term="Q12-description/de")
+        m.english_set(message="Q12-description")
+        m.plan_for_later()
+        m.metawiki_delete(term="Q12-description/de")
+        m.apply_saved_plan()
+        m.both_sides(term="Q12-label/de")
+    replay(steps)
+
+
+def test_a_decision_half_written_by_a_failed_sync_is_asked_again_once_a_translator_moves_the_unit() -> None:
+    """A conflict over a translator's outdated text, decided 'take metawiki'; the sync writes the decision to
+    Metabase, then gives up on Meta-Wiki (429). A translator then saves another outdated text: a side moved under
+    the decision still waiting to be written, so the sync asks again (class 2). (The oracle once took the failed
+    run's half-written decision for an agreement, and the question for a spurious conflict.)"""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync_with_fault(during="apply", fault="429", fault_seed=0)
+        m.metawiki_set_outdated(term="Q13-description/de")
+        m.metabase_set(term="Q13-description/de")
+        m.sync_with_fault(during="apply", fault="429", fault_seed=0)
+        m.resolve(choice="metawiki", pick=0)
+        m.sync_with_fault(during="apply", fault="429", fault_seed=1)
+        m.metawiki_set_outdated(term="Q13-description/de")
+    replay(steps)

@@ -441,7 +441,10 @@ class HistoryMachine(RuleBasedStateMachine):
         if stale:
             found[I10StaleCopy] = stale
         raise_first(found, self.skip)
-        self.inbox_size = len(read_inbox(self.profile.state).sides)
+        inbox = read_inbox(self.profile.state)
+        self.inbox_size = len(inbox.sides)
+        for key in inbox.decided:  # a decision this run did not finish writing waits on the values it was made on
+            self.oracle.decision_pending[key] = self.step
 
     def _settle_stale_decisions(self, obs: Observed) -> None:
         """A stale decision the inbox no longer holds was dropped, or written: written when both sides now hold
@@ -561,6 +564,7 @@ class HistoryMachine(RuleBasedStateMachine):
             return
         self.stale_decisions.pop(key, None)
         self.oracle.record(self.step, key, "decision", text)
+        self.oracle.decision_pending[key] = self.step
         english = obs.mb(TermKey(key.qid, key.field, "en"))
         synced = self.synced.bundle.get(key.message_key) if self.synced is not None else None
         if key.lang != "en" and text is not None and (english != synced or

@@ -183,6 +183,8 @@ class Oracle:
     raced: dict[TermKey, int] = field(default_factory=dict)
     #: terms whose decision a side moved under (the step the sync dropped it): asking again is right
     asked_again: dict[TermKey, int] = field(default_factory=dict)
+    #: term → the last step at which the inbox still held a human's decision on it (not yet fully written)
+    decision_pending: dict[TermKey, int] = field(default_factory=dict)
     open_since: dict[TermKey, int] = field(default_factory=dict)
 
     def record(self, step: int, key: TermKey, side: str, text: str | None, *, outdated: bool = False,
@@ -430,9 +432,11 @@ class Oracle:
             return True  # apply's guard met a human racing it: asking is right
         if self.asked_again.get(key, -1) >= since:
             return True  # the sync dropped a decision a side had moved under
-        decided = [w.step for w in self.of(key) if w.side == "decision" and w.step >= since]
-        if decided and any(w.step > decided[0] for w in ws):
-            return True  # a side moved under a human's decision: it is stale, and asking again is right (class 2)
+        decided = [w.step for w in self.of(key) if w.side == "decision"]
+        if decided and self.decision_pending.get(key, -1) >= since and any(w.step > decided[-1] for w in ws):
+            # A side moved under a human's decision still waiting to be written (a run that wrote one side
+            # of it and failed may look like an agreement): it is stale, and asking again is right (class 2).
+            return True
         after = [w for w in ws if w.step > since and (since >= 0 or w.n not in self.superseded)]
         sides = {w.side for w in after}
         last_mw = next((w for w in reversed(ws) if w.side == "metawiki"), None)
