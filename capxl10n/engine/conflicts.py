@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any, Final
 from capxl10n.core import langs
 from capxl10n.engine.po_files import (PoProblem, entry_message_key, file_language, header_line, parse_po,
                                       read_po_text, refuse)
-from capxl10n.errors import DataError, UsageError
+from capxl10n.errors import EXIT_PARTIAL, DataError, StateError, UsageError
 from capxl10n.core.merge import Decision
 from capxl10n.core.model import MESSAGE_KEY_RE, SOURCE_LANGUAGE, Term, TermKey, full_message_key, normalize_text
 from capxl10n.core.reasons import KINDS, kind
+from capxl10n.engine.journal import PlanStatus
 from capxl10n.engine.state import State, InboxEntry
 from capxl10n.core.checks import check_value
 from capxl10n.core.findings import errors
@@ -54,6 +55,27 @@ CONFLICT_ID_LABEL: Final = "conflict id:"
 #: Matched with all whitespace removed: tools that wrap comments (polib, msgcat) may break the id anywhere.
 _CONFLICT_ID_RE: Final = re.compile(r"conflictid:(?P<lang>[^/]+)/(?P<digest>[0-9a-f]{12})(?![0-9a-f])")
 MAX_LISTED_PROBLEMS: Final = 20
+
+
+class InboxBehind(StateError):
+    """A sync's apply was killed and not recovered yet: what it wrote is unknown to the inbox."""
+
+    exit_code = EXIT_PARTIAL
+
+
+def refuse_while_interrupted(state: State) -> None:
+    """Refuse a decision while the newest plan's apply was killed and no run has recovered it yet.
+
+    Until then the inbox may show values the killed run's writes changed (its English change outdated a
+    unit, say), and a decision is bound to the values it was made on: recorded on those, a translator's
+    confirmation made before it would later read as an edit made after it, and the decision would be
+    dropped. The next sync (or plan) recovers the killed run first; then the inbox tells the truth.
+    """
+    latest = state.latest_plan()
+    if latest is not None and latest[1] == PlanStatus.RUNNING:
+        raise InboxBehind(f"the apply of plan {latest[0]} was interrupted and its writes are not recovered yet: "
+                          "the inbox may not show what it wrote, so no decision is recorded",
+                          hint="run `capxl10n sync` (it recovers the interrupted apply first), then decide")
 
 
 def parse_key(text: str, lang: str, bundle_page: str) -> TermKey:
@@ -77,6 +99,7 @@ def resolve(state: State, key: TermKey, *, take: str | None = None, text: str | 
     """Record a human's decision for the conflict on ``key``; the next sync applies it."""
     if (take is None) == (text is None):
         raise UsageError("give exactly one of --take metabase|metawiki or --text", hint="see `conflicts resolve -h`")
+    refuse_while_interrupted(state)
     current = {c.key: c for c in state.conflicts(key.lang)}.get(key)
     if current is None:
         raise UsageError(f"no open conflict for {key.message_key} in {key.lang}",
@@ -231,6 +254,7 @@ def prepare_bulk(entries: Iterable[InboxEntry], take: str, *, source: str) -> Bu
 
 def record_bulk(state: State, bulk: BulkDecision) -> int:
     """Record every decision of ``bulk`` in one transaction (all or none); the next sync writes them."""
+    refuse_while_interrupted(state)
     state.decide_many([(entry.key, decision) for entry, decision in bulk.chosen])
     log.info("%d decision(s) recorded (take %s)", len(bulk.chosen), bulk.take,
              extra={"event": {"phase": "decide", "decided": len(bulk.chosen), "take": bulk.take}})
@@ -340,6 +364,7 @@ def import_po(state: State, path: Path, *, bundle_page: str, message_group: str 
     ``english`` to the state's agreed English (what ``conflicts export`` wrote).
     """
 
+    refuse_while_interrupted(state)
     group = message_group or f"messagebundle-{bundle_page}"
     text = read_po_text(path, hint=_EXPORT_AGAIN)
     po = parse_po(text, path, hint=_EXPORT_AGAIN)

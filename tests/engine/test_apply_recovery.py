@@ -371,3 +371,37 @@ def test_an_empty_plan_applies_with_zero_requests(world: World) -> None:
     world.sb.stats.reset()
     assert world.cli("apply", str(plan_file)).exit_code == 0
     assert world.sb.stats.total == 0, world.sb.stats.modules()
+
+
+def test_class2_no_decision_is_recorded_until_a_killed_apply_is_recovered(profile, synced, tmp_path) -> None:
+    """A sync killed after its English change landed outdated the German unit of an open conflict, which the
+    inbox cannot show until a run recovers the kill. A decision recorded then would be bound to values the
+    wikis no longer hold (a translator's confirmation before it would read as an edit after it, and the
+    decision would be dropped): `conflicts resolve` and `conflicts import` refuse with exit 5, record nothing,
+    and work again once a sync has recovered the apply."""
+    from capxl10n.engine.conflicts import InboxBehind, export_po, import_po, resolve
+
+    synced.human_metabase("Q1", "label", "de", "Metabase-Text")
+    synced.human_unit("Q1", "label", "de", "Meta-Wiki-Text", author="Translator")
+    assert run(profile, synced).exit_code == 3, "both sides changed: a conflict"
+    synced.human_metabase("Q1", "label", "en", "New English")
+    plan = make_plan(profile, synced)
+    with killed_after_landing(synced, "metawiki", "save_bundle"), pytest.raises(Killed):
+        do_apply(profile, synced, plan)
+    assert synced.units[DE].fuzzy, "Translate outdated the unit; the inbox does not know it yet"
+    po = tmp_path / "conflicts-de.po"
+    with open_state(profile.state) as state:
+        english = {k: t.text for k, t in state.directory().terms.items() if k.lang == "en"}
+        export_po(state.conflicts("de"), "de", po, bundle_page=profile.metawiki.bundle_page,
+                  message_group=profile.metawiki.message_group, english=english)
+        before = [(c.key, c.decision) for c in state.conflicts()]
+        with pytest.raises(InboxBehind, match=f"plan {plan.id} was interrupted") as refused:
+            resolve(state, DE, take="metabase")
+        assert refused.value.exit_code == 5 and "capxl10n sync" in (refused.value.hint or "")
+        with pytest.raises(InboxBehind):
+            import_po(state, po, bundle_page=profile.metawiki.bundle_page,
+                      message_group=profile.metawiki.message_group)
+        assert [(c.key, c.decision) for c in state.conflicts()] == before, "nothing recorded"
+    assert run(profile, synced).exit_code == 3 and plan_status(profile, plan.id) == "recovered"
+    with open_state(profile.state) as state:
+        assert resolve(state, DE, take="metabase").text == "Metabase-Text"

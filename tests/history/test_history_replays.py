@@ -480,9 +480,9 @@ def test_a_saved_plan_applied_after_an_interrupted_sync_does_not_orphan_its_writ
 
 def test_a_po_decision_on_an_english_a_killed_sync_replaced_is_saved_outdated() -> None:
     """A conflict; its English changes on Metabase; a sync writes the new English to the bundle and is
-    killed before the base moves; the conflicts .po then shows the agreed (old) English as msgid, and the
-    translator's text is bound to it: written outdated against the newer English, never lost, and the
-    oracle knows which English the file showed."""
+    killed before the base moves; the conflicts .po then shows the agreed (old) English as msgid. Its import
+    is now refused until a sync recovers the kill (the inbox does not show what the killed run wrote); once
+    it was recorded, bound to the old English, and written outdated against the newer one, never lost."""
     def steps(m: HistoryMachine) -> None:
         m.setup(seed=3, deletions="propagate", first_contact="conflict")
         m.po_roundtrip(answer="new", lang="de", relabel=None)
@@ -766,4 +766,21 @@ def test_a_decision_half_written_by_a_failed_sync_is_asked_again_once_a_translat
         m.resolve(choice="metawiki", pick=0)
         m.sync_with_fault(during="apply", fault="429", fault_seed=1)
         m.metawiki_set_outdated(term="Q13-description/de")
+    replay(steps)
+
+
+def test_no_decision_is_recorded_before_a_killed_sync_is_recovered() -> None:
+    """A sync killed after its English change outdated the French unit of an open conflict; a translator
+    confirms the unit; a human then decides the conflict on the values the inbox shows. The recovery would
+    have marked the decision's Meta-Wiki value outdated (it was not, once confirmed), so the decision read as
+    made before the confirmation and was dropped: a human's text lost (I3). No decision is recorded now until
+    a run has recovered the killed apply (exit 5, `capxl10n sync` first)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=2, deletions="propagate", first_contact="metabase")
+        m.sync_with_fault(during="apply", fault="hang", fault_seed=1)
+        m.english_set(message="Q13-label")
+        m.both_sides(term="Q13-label/fr")
+        m.sync_killed(nth_write=1, when="after")
+        m.metawiki_confirm(term="Q13-label/fr")
+        m.resolve(choice="text", pick=1)
     replay(steps)
