@@ -784,3 +784,17 @@ def test_no_decision_is_recorded_before_a_killed_sync_is_recovered() -> None:
         m.metawiki_confirm(term="Q13-label/fr")
         m.resolve(choice="text", pick=1)
     replay(steps)
+
+
+def test_a_unit_deleted_after_a_sync_that_failed_while_reading_is_no_agreed_deletion() -> None:
+    """Over an agreed absence, Metabase and Meta-Wiki each get a new French label; a sync fails while reading
+    (maxlag), so it merges nothing; an admin deletes the unit. The next sync copies Metabase's label to
+    Meta-Wiki: a new value on one side over a tombstone, the deleted unit never part of any agreement or plan.
+    (The oracle once counted what the failed run read as seen, and the deletion as one the sync had to honour.)"""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, deletions="propagate", first_contact="metabase")
+        m.sync_with_fault(during="sync", fault="hang", fault_seed=2)
+        m.both_sides(term="Q12-label/fr")
+        m.sync_with_fault(during="sync", fault="maxlag", fault_seed=2)
+        m.metawiki_delete(term="Q12-label/fr")
+    replay(steps)

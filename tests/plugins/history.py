@@ -427,7 +427,10 @@ class HistoryMachine(RuleBasedStateMachine):
         # A run that read both sides may know any term agreed; an apply of a saved plan reads nothing and
         # only knows the terms it wrote.
         self.oracle.seen_agreeing(self.step, obs, only=None if reads else self._written_by_this_run())
-        if reads:  # what a later deletion is measured against: values this run read (or wrote after reading)
+        # What a later deletion is measured against: values this run read (or wrote after reading), once it
+        # made a plan of them; a run that failed while reading merged nothing it read.
+        planned = run.code is None or run.code in (0, 3, 4) or run.operations > 0
+        if reads and planned:
             self.synced = obs
         found = self.oracle.check_provenance(obs)
         found.update(self.oracle.check_deletions(self.step, before, obs))

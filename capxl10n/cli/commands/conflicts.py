@@ -118,12 +118,11 @@ def conflicts_resolve(ctx: click.Context, env: Env, key: str | None, langs_: tup
     if take is None:
         raise UsageError("say which side to keep: --take metabase|metawiki",
                          hint="`capxl10n conflicts` lists both values of each conflict")
-    from capxl10n.engine.conflicts import prepare_bulk, record_bulk, refuse_while_interrupted, select
+    from capxl10n.engine.conflicts import prepare_bulk, record_bulk, select
 
     criteria = " ".join([*(f"--lang {code}" for code in langs_), *(f"--reason {k}" for k in kinds),
                          *(["--all"] if everything else [])])
     with open_state(profile.state, create=False) as state:
-        refuse_while_interrupted(state)
         entries = select(state.conflicts(), langs=langs_, kinds=kinds, everything=everything)
         bulk = prepare_bulk(entries, take, source=f"take {take} ({criteria})")
         _preview(env, bulk)
