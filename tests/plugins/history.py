@@ -100,6 +100,15 @@ def term_pool() -> tuple[str, ...]:
     return tuple(t for t in TRANSLATIONS if t not in left_out)
 
 
+def _count_passed(steps: int) -> None:
+    """``CAPX_HISTORY_PROGRESS=file``: a line per history that passed every check (its steps), so a long run
+    in progress tells how far it got; CI never sets it."""
+    path = os.environ.get("CAPX_HISTORY_PROGRESS")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"{steps}\n")
+
+
 def rule_unless_disabled(**strategies: Any) -> Callable[[F], F]:
     """``@rule`` — unless CAPX_HISTORY_RULES names the function with a minus (then a plain method)."""
     def decorate(fn: F) -> F:
@@ -179,6 +188,7 @@ class HistoryMachine(RuleBasedStateMachine):
                 note("teardown: a final plain sync, then every check")
                 self.step += 1
                 self._quiet_sync(incremental=True)
+                _count_passed(self.step)
         finally:
             self.sb.faults.configure(None)
             shutil.rmtree(self.tmp, ignore_errors=True)
