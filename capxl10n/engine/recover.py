@@ -178,7 +178,8 @@ def english_translations(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[
 def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State,
                      based_on: Mapping[str, int | None] | None = None) -> None:
     """What the plan's English changes and put-backs that went out mean for the state: the agreed values they
-    outdated, and the item revisions their English was at (:func:`english_revisions`, with ``based_on``).
+    outdated, the item revisions their English was at (:func:`english_revisions`, with ``based_on``), and
+    the Metabase translations they left, of the older English (:func:`english_translations`).
 
     A put-back outdates the units the key already had, so their agreed values are outdated ones too: a
     translator confirming one has made a change. The units this plan itself wrote after putting the key
