@@ -131,16 +131,17 @@ def english_revisions(plan: Plan, journal: Mapping[str, JournalRow], known: Mapp
     that edit is not taken for older than the English. Writes whose answer this run did not see fall
     back to the revision the plan read."""
     out: dict[str, int] = {}
-    for message in outdated_messages(plan, journal) | put_back_messages(plan, journal):
-        for op in plan.operations:
-            if op.key.message_key != message or op.key.lang != SOURCE_LANGUAGE:
-                continue
-            row = journal.get(op.id, PENDING)
-            if op.target == "metabase" and row.status == JournalStatus.DONE and row.revision is not None:
-                out[message] = max(out.get(message, 0), int(row.revision))
-            elif op.target == "bundle" and op.source is not None and op.source.side == "metabase" \
-                    and op.source.revision is not None:
-                out[message] = max(out.get(message, 0), op.source.revision)
+    changed = outdated_messages(plan, journal) | put_back_messages(plan, journal)
+    for op in plan.operations:
+        message = op.key.message_key
+        if op.key.lang != SOURCE_LANGUAGE or message not in changed:
+            continue
+        row = journal.get(op.id, PENDING)
+        if op.target == "metabase" and row.status == JournalStatus.DONE and row.revision is not None:
+            out[message] = max(out.get(message, 0), int(row.revision))
+        elif op.target == "bundle" and op.source is not None and op.source.side == "metabase" \
+                and op.source.revision is not None:
+            out[message] = max(out.get(message, 0), op.source.revision)
     known = known or {}
     for op in plan.operations:
         row = journal.get(op.id, PENDING)
@@ -161,17 +162,17 @@ def english_translations(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[
     to Metabase changed them (a unit's text copied there in the same plan translates the older English
     too). A value a human writes later differs, whatever else of the item they edit."""
     read = plan.notes.get("english_translations") or {}
-    out: dict[str, dict[str, str]] = {}
-    for message in outdated_messages(plan, journal) | put_back_messages(plan, journal):
-        values = dict(read.get(message) or {})
-        for op in plan.operations:
-            if op.key.message_key == message and op.target == "metabase" and op.key.lang != SOURCE_LANGUAGE \
-                    and journal.get(op.id, PENDING).status == JournalStatus.DONE:
-                if op.new is None:
-                    values.pop(op.key.lang, None)
-                else:
-                    values[op.key.lang] = normalize_text(op.new)
-        out[message] = values
+    out = {message: dict(read.get(message) or {})
+           for message in outdated_messages(plan, journal) | put_back_messages(plan, journal)}
+    for op in plan.operations:
+        values = out.get(op.key.message_key)
+        if values is None or op.target != "metabase" or op.key.lang == SOURCE_LANGUAGE \
+                or journal.get(op.id, PENDING).status != JournalStatus.DONE:
+            continue
+        if op.new is None:
+            values.pop(op.key.lang, None)
+        else:
+            values[op.key.lang] = normalize_text(op.new)
     return out
 
 

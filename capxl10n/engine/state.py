@@ -250,8 +250,8 @@ class State:
         """What the merge reads from the state besides the base's rows (named by :attr:`base_generation`
         and :attr:`base_writes`) and the read cache: the inbox (every column the merge or the plan's
         recording reads: all but the times seen), and the marks of :meth:`mark_established`,
-        :meth:`first_contact_keys`, :meth:`english_changed_at` and :meth:`english_translations`. Small: compared whole by the sync's quiet
-        check (engine/sync.py)."""
+        :meth:`first_contact_keys`, :meth:`english_changed_at` and :meth:`english_translations`. Small:
+        compared whole by the sync's quiet check (engine/sync.py)."""
         inbox = hashlib.sha256()
         for row in self.conn.execute(
                 "SELECT qid, field, lang, base, has_base, metabase, metawiki, reason, decided, decision, "
@@ -341,15 +341,11 @@ class State:
             return
         with self.transaction() as db:
             _count_base_write(db)
-            db.executemany("UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN (?, ?) "
-                           "AND value IS NOT NULL", [(k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE) for k in rows
-                                                     if (k.qid, k.field) not in kept_langs])
             for k in rows:
                 kept = kept_langs.get((k.qid, k.field), [])
-                if kept:
-                    db.execute(f"UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN "
-                               f"({', '.join('?' * (2 + len(kept)))}) AND value IS NOT NULL",
-                               (k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE, *kept))
+                spared = (SOURCE_LANGUAGE, DOC_LANGUAGE, *kept)
+                db.execute(f"UPDATE base SET fuzzy = 1 WHERE qid = ? AND field = ? AND lang NOT IN "
+                           f"({', '.join('?' * len(spared))}) AND value IS NOT NULL", (k.qid, k.field, *spared))
                 found = db.execute("SELECT lang, metawiki, decided_on FROM conflicts WHERE qid = ? AND field = ? "
                                    "AND lang NOT IN (?, ?)", (k.qid, k.field, SOURCE_LANGUAGE, DOC_LANGUAGE))
                 for lang, metawiki, decided_on in found.fetchall():
