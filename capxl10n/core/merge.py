@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from capxl10n.core.model import (DOC_LANGUAGE, SOURCE_LANGUAGE, Action, Capacity, DeletionPolicy, FirstContactPolicy,
@@ -146,6 +146,20 @@ class Decision:
     #: The capacity's English (same field) when the decision was made: the decided text translates it,
     #: so once the bundle holds other English it is written to Meta-Wiki outdated. None = not recorded.
     english: str | None = None
+
+    def written_on(self, sides: Collection[str]) -> Decision:
+        """This decision once our write of it landed on ``sides`` ("metabase", "metawiki") but not yet on both.
+
+        From then on the decided text is what such a side was left holding: a human who moves it
+        afterwards, even back to the value the decision was made on, has edited after the decision.
+        Without this, that human's edit (a deletion of our write, say) would read as no edit at all and
+        the decision would be written over it again.
+        """
+        if self.basis is None:
+            return self
+        metabase, metawiki = self.basis
+        return replace(self, basis=(self.text if "metabase" in sides else metabase,
+                                    self.text if "metawiki" in sides else metawiki))
 
 
 @dataclass(frozen=True)

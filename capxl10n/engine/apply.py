@@ -43,8 +43,8 @@ from capxl10n.core.model import Term, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, dump_bytes
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, PlanStatus
 from capxl10n.engine.progress import ALL, Progress, Step, task_of
-from capxl10n.engine.recover import (RECOVERED, base_moves, clear_finished_conflicts, find_landed,
-                                     record_outdating)
+from capxl10n.engine.recover import (RECOVERED, base_moves, find_landed, record_outdating,
+                                     settle_decisions)
 from capxl10n.engine.sources import stale_sources
 from capxl10n.engine.state import State
 
@@ -647,6 +647,6 @@ def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool 
                                             if w.target == "metabase" for op_id in w.op_ids})
     if result.conflicts:
         state.record_conflicts(result.conflicts, replace_all=False)
-    clear_finished_conflicts(plan, state, finished)
+    settle_decisions(plan, journal, state, finished)
     state.set_plan_status(plan.id, PlanStatus.DONE if not (result.failed or interrupted) else PlanStatus.PARTIAL)
     state.prune_plans()

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from capxl10n.wikis.http import PageHistory
 from capxl10n.errors import DataError, UsageError
-from capxl10n.core.merge import NO_UNIT, BaseTerm
+from capxl10n.core.merge import NO_UNIT, BaseTerm, Decision
 from capxl10n.core.model import SOURCE_LANGUAGE, TermKey, normalize_text
 from capxl10n.core.plan import Operation, Plan, loads
 from capxl10n.engine.journal import PENDING, UNFINISHED, JournalRow, JournalStatus, PlanStatus
@@ -231,11 +231,35 @@ def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = 
     return updates, finished
 
 
-def clear_finished_conflicts(plan: Plan, state: State, finished: Iterable[TermKey]) -> None:
-    """Decided conflicts whose decision is now written on both sides leave the inbox."""
+def decisions_written(plan: Plan, journal: Mapping[str, JournalRow], decided: Mapping[TermKey, Decision],
+                      finished: Iterable[TermKey]) -> dict[TermKey, Decision]:
+    """The decisions this plan wrote on one side but did not finish, bound to their own text on that side
+    (:meth:`Decision.written_on`): a failed or killed apply leaves them half written, and a human who then
+    undoes our write must make them stale, not see them written again."""
+    done = set(finished)
+    sides: dict[TermKey, set[str]] = {}
+    for op in plan.operations:
+        decision = decided.get(op.key)
+        if decision is None or op.key in done or journal.get(op.id, PENDING).status != JournalStatus.DONE:
+            continue
+        if _text(op.new) == _text(decision.text):
+            sides.setdefault(op.key, set()).add(read_side(op.target))
+    return {key: decided[key].written_on(written) for key, written in sides.items()}
+
+
+def settle_decisions(plan: Plan, journal: Mapping[str, JournalRow], state: State,
+                     finished: Iterable[TermKey]) -> None:
+    """Decided conflicts whose decision is now written on both sides leave the inbox; those written on one
+    side only stay, bound to what that side was left holding."""
+    finished = list(finished)
     decided = state.decisions()
     resolved = set(plan.resolved)
     state.clear_conflicts([k for k in finished if k in decided or k in resolved])
+    state.rebind_decisions(decisions_written(plan, journal, decided, finished))
+
+
+def _text(value: str | None) -> str | None:
+    return (normalize_text(value) or None) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -248,6 +272,8 @@ class Recovery:
     base_updates: Mapping[TermKey, BaseTerm | None] = field(default_factory=dict)
     persisted: bool = False
     requests: int = 0
+    #: Half-written decisions, rebound (:func:`decisions_written`): what a dry run merges with.
+    decisions: Mapping[TermKey, Decision] = field(default_factory=dict)
 
     def base(self, stored: Mapping[TermKey, BaseTerm]) -> dict[TermKey, BaseTerm]:
         """``stored`` with the moves applied: the base to merge against when they were not persisted."""
@@ -296,12 +322,13 @@ def recover_interrupted(profile: Profile, state: State, *, writers: Any = None, 
     # An interrupted first contact keeps only what it wrote (see apply's _finish).
     agreed = running and not plan.notes.get("first_contact")
     updates, finished = base_moves(plan, journal, agreed=agreed, only=None if running else touched)
+    rebound = decisions_written(plan, journal, state.decisions(), finished)
     if persist:
         _persist(plan, state, landed, updates, finished, running=running)
     log.info("recovered plan %s (%s): %d write(s) found landed, %d base row(s) moved", plan.id, status,
              len(landed), len(updates), extra={"event": {"phase": "recover", "plan": plan.id, "status": status,
                                                          "landed": sorted(landed), "requests": requests}})
-    return Recovery(plan.id, status, landed, updates, persist, requests)
+    return Recovery(plan.id, status, landed, updates, persist, requests, rebound)
 
 
 def recover_earlier(profile: Profile, state: State, plan_id: str, *, writers: Any = None) -> Recovery:
@@ -323,10 +350,10 @@ def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
     for op_id, revision in landed.items():
         state.mark(plan.id, [op_id], JournalStatus.DONE, revision=revision,
                    detail="found written after an interruption")
+    journal = state.journal(plan.id)
     if updates or running:
         state.update_base(updates, plan.capacities if running else ())
-        clear_finished_conflicts(plan, state, finished)
-    journal = state.journal(plan.id)
+    settle_decisions(plan, journal, state, finished)
     record_outdating(plan, journal, state)
     state.set_plan_status(plan.id, RECOVERED)
 

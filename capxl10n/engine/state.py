@@ -780,6 +780,14 @@ class State:
                             json.dumps([*made_on, outdated, english], ensure_ascii=False),
                             key.qid, key.field, key.lang))
 
+    def rebind_decisions(self, decisions: Mapping[TermKey, Decision]) -> None:
+        """Store what each decision is now bound to (:meth:`Decision.written_on`), where it is still open."""
+        with self.transaction() as db:
+            db.executemany("UPDATE conflicts SET decided_on = ? WHERE qid = ? AND field = ? AND lang = ? "
+                           "AND decided = 1",
+                           [(json.dumps([*d.basis, d.basis_outdated, d.english], ensure_ascii=False),
+                             k.qid, k.field, k.lang) for k, d in decisions.items() if d.basis is not None])
+
     def submit(self, translations: Iterable[Submission]) -> None:
         """Record translations brought in from files as decided inbox entries, all in one transaction.
 

@@ -34,7 +34,7 @@ from capxl10n.core.coverage import coverage
 from capxl10n.core.cursors import NOT_TRANSLATIONS, Bundle, MetabaseCursor, MetawikiCursor
 from capxl10n.errors import (EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING, BundleMissing, CapxError,
                              CatalogError, Interrupted, redact)
-from capxl10n.core.merge import BaseTerm, MergeOptions, MergeResult, merge
+from capxl10n.core.merge import BaseTerm, Decision, MergeOptions, MergeResult, merge
 from capxl10n.core.model import DOC_LANGUAGE, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey
 from capxl10n.core.plan import Plan, build_plan
 from capxl10n.engine.lock import held_elsewhere, locked
@@ -267,7 +267,10 @@ def make_writers(profile: Profile) -> Writers:
                    requests=lambda: sum(clients.requests().values()))
 
 
-def merge_options(profile: Profile, reading: Reading, state: State) -> MergeOptions:
+def merge_options(profile: Profile, reading: Reading, state: State,
+                  decisions: Mapping[TermKey, Decision] | None = None) -> MergeOptions:
+    """The merge's options from the profile, the read and the state; ``decisions`` overrides what the state
+    holds for some terms (a dry run's recovery rebinds half-written ones in memory only)."""
     policy = profile.policy
     return MergeOptions(
         first_contact=policy.first_contact, deletions=policy.deletions,
@@ -275,7 +278,7 @@ def merge_options(profile: Profile, reading: Reading, state: State) -> MergeOpti
         languages=frozenset(profile.languages) if profile.languages is not None else None,
         exclude_languages=frozenset(profile.exclude_languages),
         unaccepted_languages=frozenset(reading.unaccepted_languages),
-        duplicates=frozenset(reading.duplicates), decisions=state.decisions(),
+        duplicates=frozenset(reading.duplicates), decisions={**state.decisions(), **(decisions or {})},
         open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys,
         first_contact_keys=state.first_contact_keys(), english_changed_at=state.english_changed_at(),
         english_translations=state.english_translations())
@@ -283,8 +286,10 @@ def merge_options(profile: Profile, reading: Reading, state: State) -> MergeOpti
 
 def make_plan(profile: Profile, state: State, reading: Reading,
               base: Mapping[TermKey, BaseTerm] | None = None, *,
-              recreate_bundle: bool = False) -> tuple[Plan, MergeResult]:
+              recreate_bundle: bool = False,
+              decisions: Mapping[TermKey, Decision] | None = None) -> tuple[Plan, MergeResult]:
     """Merge what was read against the base (or ``base``) and make a plan (no I/O besides reading the state).
+    ``decisions`` override the state's for their terms (see :func:`merge_options`).
 
     A bundle page gone from Meta-Wiki whose keys were agreed is refused (:class:`BundleMissing`) unless
     ``recreate_bundle``: a human deleted it, and making it anew is theirs to decide.
@@ -301,7 +306,7 @@ def make_plan(profile: Profile, state: State, reading: Reading,
                 hint="restore the page on Meta-Wiki (Special:Undelete), or, if it was meant, run `capxl10n sync "
                      "--recreate-bundle` once to make it anew from Metabase", page=profile.metawiki.bundle_page)
     reading = _known_languages(reading)
-    result = merge(base, reading.metabase, reading.metawiki, merge_options(profile, reading, state))
+    result = merge(base, reading.metabase, reading.metawiki, merge_options(profile, reading, state, decisions))
     duplicates = set(reading.duplicates)
     plan = build_plan(
         result, profile=profile.name, bundle_page=profile.metawiki.bundle_page,
@@ -403,7 +408,9 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
         if progress is not None:
             progress(Step("plan", "merge", 0, 1))
         base = None if record or not recovery.base_updates else recovery.base(state.load_base())
-        the_plan, result = make_plan(profile, state, reading, base, recreate_bundle=recreate_bundle)
+        rebound = None if record else recovery.decisions
+        the_plan, result = make_plan(profile, state, reading, base, recreate_bundle=recreate_bundle,
+                                     decisions=rebound)
         if progress is not None:
             progress(Step("plan", "merge", 1, 1))
         if record:

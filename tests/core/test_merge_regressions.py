@@ -91,6 +91,17 @@ def test_class2_decision_partly_applied_is_not_stale() -> None:
     assert writes(half) == [("metawiki", "pt", "d")] and half.stale_decisions == ()
 
 
+def test_class2_a_side_put_back_after_our_write_of_the_decision_is_a_later_edit() -> None:
+    """Once our write of the decision landed on Metabase (the apply then died), Metabase holding the value the
+    decision was made on again means a human undid our write: stale, not written once more."""
+    decision = Decision("d", "manual", basis=(None, "w")).written_on({"metabase"})
+    assert decision.basis == ("d", "w")
+    undone = run({PT: BaseTerm("a")}, mb(), mw(pt="w"), decisions={PT: decision})
+    assert writes(undone) == [] and undone.stale_decisions == (PT,) and [c.key for c in undone.conflicts] == [PT]
+    untouched = run({PT: BaseTerm("a")}, mb(pt="d"), mw(pt="w"), decisions={PT: decision})
+    assert writes(untouched) == [("metawiki", "pt", "d")] and untouched.stale_decisions == ()
+
+
 def test_class3_english_deletion_is_a_conflict_and_keeps_the_bundle_key() -> None:
     result = run({EN: BaseTerm("One"), PT: BaseTerm("Um")}, mb(en=None, pt="Um"), mw(en="One", pt="Um"))
     assert writes(result) == []

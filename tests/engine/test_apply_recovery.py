@@ -405,3 +405,47 @@ def test_class2_no_decision_is_recorded_until_a_killed_apply_is_recovered(profil
     assert run(profile, synced).exit_code == 3 and plan_status(profile, plan.id) == "recovered"
     with open_state(profile.state) as state:
         assert resolve(state, DE, take="metabase").text == "Metabase-Text"
+
+
+@pytest.mark.parametrize("how", ["killed", "failed"])
+def test_class2_a_human_undoing_a_half_written_decision_makes_it_stale(profile, synced, how,
+                                                                       monkeypatch) -> None:
+    """A decision reached one side, then the apply died (SIGKILL after the write landed) or failed (the other
+    side's write refused). A human then puts that side back as it was when the decision was made: that is an
+    edit after the decision, so the decision is stale and the conflict is asked again. It used to read as no
+    edit at all (the side held the value the decision was made on), and the decided text was written over it."""
+    from capxl10n.engine.conflicts import resolve
+
+    synced.human_metabase("Q1", "label", "de", "Metabase-Text")
+    synced.human_unit("Q1", "label", "de", "Meta-Wiki-Text", author="Translator")
+    assert run(profile, synced).exit_code == 3
+    with open_state(profile.state) as state:
+        resolve(state, DE, text="Beschluss")
+    plan = make_plan(profile, synced)
+    first, second = [op.target for op in plan.operations if op.key == DE]
+    writer = {"metabase": ("metabase", "edit_item"), "metawiki": ("metawiki", "save_unit")}
+    if how == "killed":
+        with killed_after_landing(synced, *writer[first]), pytest.raises(Killed):
+            do_apply(profile, synced, plan)
+    else:
+        refused = NetworkError("no answer within 30s", site=second, code="timeout")
+        monkeypatch.setattr(getattr(synced, writer[second][0]), writer[second][1],
+                            lambda *a, **k: (_ for _ in ()).throw(refused))
+        assert do_apply(profile, synced, plan).exit_code == 5
+        monkeypatch.undo()
+    if first == "metabase":
+        assert synced.items["Q101"].terms[("label", "de")] == "Beschluss"
+        synced.human_metabase("Q1", "label", "de", "Metabase-Text")
+    else:
+        assert synced.units[DE].text == "Beschluss"
+        synced.human_unit("Q1", "label", "de", "Meta-Wiki-Text", author="Translator")
+    dry = sync_mod.sync(profile, dry_run=True, reader=lambda p, s: synced.read(), writers=lambda p: writers(synced))
+    outcome = run(profile, synced)
+    assert outcome.exit_code == 3, "stale: asked again"
+    assert [(op.target, op.key, op.new) for op in dry.planned.plan.operations] == \
+        [(op.target, op.key, op.new) for op in outcome.planned.plan.operations] == []
+    assert [c.key for c in dry.planned.plan.conflicts] == [c.key for c in outcome.planned.plan.conflicts] == [DE]
+    assert synced.items["Q101"].terms[("label", "de")] != "Beschluss" or synced.units[DE].text != "Beschluss"
+    with open_state(profile.state) as state:
+        (entry,) = [c for c in state.conflicts() if c.key == DE]
+        assert entry.decision is None and "decide again" in entry.reason

@@ -798,3 +798,22 @@ def test_a_unit_deleted_after_a_sync_that_failed_while_reading_is_no_agreed_dele
         m.sync_with_fault(during="sync", fault="maxlag", fault_seed=2)
         m.metawiki_delete(term="Q12-label/fr")
     replay(steps)
+
+
+def test_a_human_undoing_our_half_written_decision_makes_it_stale() -> None:
+    """An English deletion on Metabase is a conflict; a human decides it with a text; the sync writing the
+    decision is killed after the Metabase write landed, before the bundle's. A human then deletes that English
+    on Metabase again. The decision was bound to the values it was made on, and Metabase held the deletion
+    again, so the next sync wrote the decided text back over the human's deletion (I4). Recovery (and a failed
+    apply) now bind a half-written decision to its own text on the side it reached: the deletion is an edit
+    after the decision, which is stale, and the English deletion is a conflict again."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.english_delete(message="Q11-description")
+        m.sync()
+        m.bundle_remove_key(message="Q11-label")
+        m.resolve(choice="text", pick=0)
+        m.sync_killed(nth_write=2, when="after")
+        m.english_delete(message="Q11-description")
+    replay(steps)
