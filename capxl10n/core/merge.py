@@ -128,6 +128,11 @@ class Conflict:
                    term(raw.get("metabase")), term(raw.get("metawiki")), str(raw.get("reason", "")))
 
 
+#: A decision's English when the capacity had none agreed (its English deleted on both sides): the decided
+#: translation translates no English there is now, so it is saved outdated under whatever English comes back.
+NO_ENGLISH: Final = ""
+
+
 @dataclass(frozen=True)
 class Decision:
     """A human's resolution of a conflict: the final text, or ``None`` to delete on both sides.
@@ -144,7 +149,8 @@ class Decision:
     #: The Meta-Wiki side of the basis was outdated: a translator confirming it since is an edit.
     basis_outdated: bool = False
     #: The capacity's English (same field) when the decision was made: the decided text translates it,
-    #: so once the bundle holds other English it is written to Meta-Wiki outdated. None = not recorded.
+    #: so once the bundle holds other English it is written to Meta-Wiki outdated. None = not recorded;
+    #: :data:`NO_ENGLISH` = agreed absent then (deleted on both sides), so any English since is other English.
     english: str | None = None
 
     def written_on(self, sides: Collection[str]) -> Decision:

@@ -33,7 +33,7 @@ from capxl10n.core.directory import known_languages_only, whole_directory
 from capxl10n.core.history import (HISTORY_FIELDS, HISTORY_SIDES, HistorySnapshot, changed_counts,
                                    changed_totals)
 from capxl10n.errors import DataError, StateError
-from capxl10n.core.merge import BaseTerm, Conflict, Decision
+from capxl10n.core.merge import NO_ENGLISH, BaseTerm, Conflict, Decision
 from capxl10n.engine.journal import JOURNAL_STATUSES, UNFINISHED, JournalRow, PlanStatus
 from capxl10n.core.model import (DOC_LANGUAGE, ROWS_FORMAT, SOURCE_LANGUAGE, Capacity, Snapshot, Term, TermKey,
                                  paused_gc, tree_order)
@@ -773,7 +773,7 @@ class State:
                 if english is None:  # the English of the last sync: what the conflict's translations translate
                     seen = db.execute("SELECT value FROM base WHERE qid = ? AND field = ? AND lang = ?",
                                       (key.qid, key.field, SOURCE_LANGUAGE)).fetchone()
-                    english = seen[0] if seen is not None else None
+                    english = (NO_ENGLISH if seen[0] is None else seen[0]) if seen is not None else None
                 db.execute("UPDATE conflicts SET decided = 1, decision = ?, decision_source = ?, decided_on = ? "
                            "WHERE qid = ? AND field = ? AND lang = ?",
                            (decision.text, decision.source,

@@ -7,7 +7,7 @@ tests/history/test_history.py.
 """
 from __future__ import annotations
 
-from capxl10n.core.merge import NO_UNIT, BaseTerm, Decision, MergeOptions, MergeResult, merge
+from capxl10n.core.merge import NO_ENGLISH, NO_UNIT, BaseTerm, Decision, MergeOptions, MergeResult, merge
 from capxl10n.core.model import Capacity, Snapshot, Term, TermKey
 
 CAPS = (Capacity("Q1", item="Q101"), Capacity("Q2", item="Q102"))
@@ -100,6 +100,17 @@ def test_class2_a_side_put_back_after_our_write_of_the_decision_is_a_later_edit(
     assert writes(undone) == [] and undone.stale_decisions == (PT,) and [c.key for c in undone.conflicts] == [PT]
     untouched = run({PT: BaseTerm("a")}, mb(pt="d"), mw(pt="w"), decisions={PT: decision})
     assert writes(untouched) == [("metawiki", "pt", "d")] and untouched.stale_decisions == ()
+
+
+def test_class2_a_decision_made_with_no_english_is_saved_outdated_under_any_english() -> None:
+    """Decided while the capacity's English was agreed absent: whatever English the bundle holds when it is
+    written, the decided text does not translate it (an unrecorded English, None, stays trusted as before)."""
+    for english, outdated in ((NO_ENGLISH, True), (None, False), ("One", False), ("Old", True)):
+        decision = Decision("d", "manual", basis=("m", "w"), english=english)
+        result = run({PT: BaseTerm("a"), EN: BaseTerm("One")}, mb(pt="d", en="One"), mw(pt="w", en="One"),
+                     decisions={PT: decision})
+        (change,) = result.changes
+        assert (change.target, change.new, change.outdated) == ("metawiki", "d", outdated), english
 
 
 def test_class3_english_deletion_is_a_conflict_and_keeps_the_bundle_key() -> None:

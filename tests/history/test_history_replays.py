@@ -817,3 +817,23 @@ def test_a_human_undoing_our_half_written_decision_makes_it_stale() -> None:
         m.sync_killed(nth_write=2, when="after")
         m.english_delete(message="Q11-description")
     replay(steps)
+
+
+def test_a_decision_made_while_the_english_was_deleted_is_saved_outdated_under_new_english() -> None:
+    """The English of Q13-label is deleted on Metabase and a human removes the key from the bundle, so the
+    English is agreed absent; a Portuguese conflict of that key is decided while no English exists; then a
+    human gives Q13-label new English. The sync puts the key back and writes the decision: the decided text
+    translates no English the bundle ever held with it, yet it went to Meta-Wiki current (I5b), because the
+    decision recorded its English as unknown. It records the absence now (`NO_ENGLISH`), and is saved outdated
+    under the new English, for a translator to review."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync_full()
+        m.english_delete(message="Q13-label")
+        m.both_sides(term="Q13-label/pt-br")
+        m.sync_full()
+        m.bundle_remove_key(message="Q13-label")
+        m.sync_with_fault(during="apply", fault="429", fault_seed=0)
+        m.resolve(choice="metabase", pick=0)
+        m.english_set(message="Q13-label")
+    replay(steps)
