@@ -837,3 +837,20 @@ def test_a_decision_made_while_the_english_was_deleted_is_saved_outdated_under_n
         m.resolve(choice="metabase", pick=0)
         m.english_set(message="Q13-label")
     replay(steps)
+
+
+def test_a_translation_a_put_back_outdated_before_it_reached_metabase_meets_a_metabase_change_as_a_conflict() -> None:
+    """A translator changes the German label on Meta-Wiki; a human removes the key from the bundle before any
+    sync copies it; the sync puts the key back, and Translate outdates the unit, so the translator's text waits
+    (outdated text never reaches Metabase). A Metabase edit then meets it: two humans changed the term since the
+    sides last agreed, a conflict (docs/sync.md, rule 6). The oracle had taken the quiet sync that left the
+    outdated text waiting for an agreement, and called the conflict spurious (I8)."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.metawiki_set(term="Q13-label/de")
+        m.bundle_remove_key(message="Q13-label")
+        m.sync()
+        m.metabase_set(term="Q13-label/de")
+        m.sync()
+    replay(steps)

@@ -462,8 +462,12 @@ class Oracle:
                 self.open_since.pop(key, None)
                 continue
             self.open_since.pop(key, None)
-            if not obs.parked(key):  # a translation of a key missing from the bundle was not examined
-                self.agreed[key] = step
+            if obs.parked(key):  # a translation of a key missing from the bundle was not examined
+                continue
+            if obs.current(key) is None and obs.outdated(key) not in (None, obs.mb(key)):
+                continue  # a translator's text outdated (a put-back, say) before it reached Metabase: it waits,
+                # the sides do not agree, and a Metabase change meeting it is a conflict (docs/sync.md, rule 6)
+            self.agreed[key] = step
 
     def history(self, key: TermKey) -> str:
         ws = self.of(key)
