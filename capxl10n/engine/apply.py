@@ -379,7 +379,7 @@ class _Runner:
             elif op.action == "delete" and fuzzy and text is not None and op.target == "metawiki" \
                     and self.status(op) == Status.SENT:
                 self.done([op], revision, written=False)  # our fuzzy fallback for a deletion landed
-            elif _same(text, op.expected):
+            elif _same(text, op.expected) and not _confirmed_since(op, fuzzy):
                 keep.append(op)
             else:
                 self.conflict(op, text, fuzzy)
@@ -558,6 +558,11 @@ class _UnitPage(_Target):
         self.revision, self.timestamp = op.base_revision, op.base_timestamp
         self.create = op.expected is None
 
+    def read_first(self, ops: Sequence[Operation]) -> bool:
+        """A write over an outdated unit reads it first: a translator confirming it is a null edit on Translate
+        (no new revision for the base revision to catch), and their confirmation must stop the write."""
+        return (self.op.expected_fuzzy and self.op.expected is not None) or super().read_first(ops)
+
     def read(self) -> tuple[Current, int | None]:
         term, self.revision, self.timestamp = self.api.read_unit(self.op.key)
         self.create = term is None
@@ -625,6 +630,12 @@ class _BundlePage(_Target):
 def _shown(text: str, width: int = 60) -> str:
     text = text.replace("\n", " ")
     return repr(text if len(text) <= width else text[:width - 1] + "…")
+
+
+def _confirmed_since(op: Operation, fuzzy: bool) -> bool:
+    """A translator re-saved the outdated unit the plan read: the same text, current now. That is their edit
+    (a confirmation), not the outdated value the plan may replace."""
+    return op.target == "metawiki" and op.expected_fuzzy and not fuzzy
 
 
 def _reasons(ops: Sequence[Operation]) -> str:

@@ -854,3 +854,21 @@ def test_a_translation_a_put_back_outdated_before_it_reached_metabase_meets_a_me
         m.metabase_set(term="Q13-label/de")
         m.sync()
     replay(steps)
+
+
+def test_a_translator_confirming_the_outdated_unit_a_saved_plan_read_stops_its_write() -> None:
+    """Before the first sync, a human adds a French label on Metabase and removes the key from the bundle. A
+    plan applied later puts the key back, so Translate outdates its units; a second plan reads the French unit
+    outdated and, by the first-contact policy, plans Metabase's value over it. A translator then confirms the
+    unit (re-saves it unchanged), and the saved plan is applied: its guard compared the text only, found it as
+    planned, and wrote over the confirmation (I4b). The guard now takes a confirmation for the edit it is."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.metabase_set(term="Q13-label/fr")
+        m.bundle_remove_key(message="Q13-label")
+        m.plan_for_later()
+        m.apply_saved_plan()
+        m.plan_for_later()
+        m.metawiki_confirm(term="Q13-label/fr")
+        m.apply_saved_plan()
+    replay(steps)
