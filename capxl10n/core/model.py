@@ -88,6 +88,13 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+def same_value(a: str | None, b: str | None) -> bool:
+    """Whether two values (None = absent) are the same term: compared normalised, an empty text as absent."""
+    na = normalize_text(a) or None if a is not None else None
+    nb = normalize_text(b) or None if b is not None else None
+    return na == nb
+
+
 def qid_sort_key(qid: str) -> tuple[int, str]:
     """Numeric order for QIDs (Q9 before Q10), stable for anything else."""
     return (int(qid[1:]), qid) if QID_RE.match(qid) else (1 << 62, qid)

@@ -39,7 +39,7 @@ from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, Networ
                              PermissionDeniedError, RemoteError, StateError, UsageError, ValidationError)
 from capxl10n.core.cursors import Bundle
 from capxl10n.core.merge import Conflict
-from capxl10n.core.model import Term, TermKey, normalize_text
+from capxl10n.core.model import Term, TermKey, same_value
 from capxl10n.core.plan import Operation, Plan, dump_bytes
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, PlanStatus
 from capxl10n.engine.progress import ALL, Progress, Step, task_of
@@ -206,11 +206,6 @@ def _groups(ops: Sequence[Operation]) -> list[tuple[str, list[Operation]]]:
     return list(groups.items())
 
 
-def _same(a: str | None, b: str | None) -> bool:
-    na = normalize_text(a) or None if a is not None else None
-    nb = normalize_text(b) or None if b is not None else None
-    return na == nb
-
 
 #: What a target holds now for an operation: (text or None, outdated).
 Current = Callable[[Operation], tuple[str | None, bool]]
@@ -374,12 +369,12 @@ class _Runner:
         keep = []
         for op in ops:
             text, fuzzy = current(op)
-            if _same(text, op.new) and (fuzzy == op.outdated or op.new is None or op.target == "bundle"):
+            if same_value(text, op.new) and (fuzzy == op.outdated or op.new is None or op.target == "bundle"):
                 self.done([op], revision, written=False)
             elif op.action == "delete" and fuzzy and text is not None and op.target == "metawiki" \
                     and self.status(op) == Status.SENT:
                 self.done([op], revision, written=False)  # our fuzzy fallback for a deletion landed
-            elif _same(text, op.expected) and not _confirmed_since(op, fuzzy):
+            elif same_value(text, op.expected) and not _confirmed_since(op, fuzzy):
                 keep.append(op)
             else:
                 self.conflict(op, text, fuzzy)

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from capxl10n.wikis.http import PageHistory
 from capxl10n.errors import DataError, UsageError
 from capxl10n.core.merge import NO_UNIT, BaseTerm, Decision
-from capxl10n.core.model import SOURCE_LANGUAGE, TermKey, normalize_text
+from capxl10n.core.model import SOURCE_LANGUAGE, TermKey, normalize_text, same_value
 from capxl10n.core.plan import Operation, Plan, loads
 from capxl10n.engine.journal import PENDING, UNFINISHED, JournalRow, JournalStatus, PlanStatus
 from capxl10n.engine.state import State
@@ -242,7 +242,7 @@ def decisions_written(plan: Plan, journal: Mapping[str, JournalRow], decided: Ma
         decision = decided.get(op.key)
         if decision is None or op.key in done or journal.get(op.id, PENDING).status != JournalStatus.DONE:
             continue
-        if _text(op.new) == _text(decision.text):
+        if same_value(op.new, decision.text):
             sides.setdefault(op.key, set()).add(read_side(op.target))
     return {key: decided[key].written_on(written) for key, written in sides.items()}
 
@@ -258,10 +258,6 @@ def settle_decisions(plan: Plan, journal: Mapping[str, JournalRow], state: State
     state.rebind_decisions(decisions_written(plan, journal, decided, finished))
 
 
-def _text(value: str | None) -> str | None:
-    return (normalize_text(value) or None) if value is not None else None
-
-
 @dataclass(frozen=True)
 class Recovery:
     """What recovering the newest unfinished plan found, and the base moves it made (or would make)."""
@@ -272,7 +268,7 @@ class Recovery:
     base_updates: Mapping[TermKey, BaseTerm | None] = field(default_factory=dict)
     persisted: bool = False
     requests: int = 0
-    #: Half-written decisions, rebound (:func:`decisions_written`): what a dry run merges with.
+    #: Half-written decisions, rebound (:func:`decisions_written`), when not persisted: what a dry run merges with.
     decisions: Mapping[TermKey, Decision] = field(default_factory=dict)
 
     def base(self, stored: Mapping[TermKey, BaseTerm]) -> dict[TermKey, BaseTerm]:
@@ -322,7 +318,8 @@ def recover_interrupted(profile: Profile, state: State, *, writers: Any = None, 
     # An interrupted first contact keeps only what it wrote (see apply's _finish).
     agreed = running and not plan.notes.get("first_contact")
     updates, finished = base_moves(plan, journal, agreed=agreed, only=None if running else touched)
-    rebound = decisions_written(plan, journal, state.decisions(), finished)
+    # Persisted, settle_decisions rebinds them in the state; a dry run merges with them in memory.
+    rebound = {} if persist else decisions_written(plan, journal, state.decisions(), finished)
     if persist:
         _persist(plan, state, landed, updates, finished, running=running)
     log.info("recovered plan %s (%s): %d write(s) found landed, %d base row(s) moved", plan.id, status,
