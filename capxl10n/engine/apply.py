@@ -43,8 +43,8 @@ from capxl10n.core.model import Term, TermKey, same_value
 from capxl10n.core.plan import Operation, Plan, dump_bytes
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, PlanStatus
 from capxl10n.engine.progress import ALL, Progress, Step, task_of
-from capxl10n.engine.recover import (RECOVERED, base_moves, find_landed, record_outdating,
-                                     settle_decisions)
+from capxl10n.engine.recover import (RECOVERED, base_moves, find_landed, record_outdating, settle_decisions,
+                                     unsure_conflict)
 from capxl10n.engine.sources import stale_sources
 from capxl10n.engine.state import State
 
@@ -265,12 +265,16 @@ class _Runner:
         return SUMMARY.format(tag=self.plan.tag, reason=reason)
 
     def recover(self) -> None:
-        """A resumed plan: writes of the interrupted run that landed are done (found by their tag)."""
-        landed = find_landed(self.plan, self.journal, self.writers)
+        """A resumed plan: writes of the interrupted run that landed are done (found by their tag); those
+        whose unit a human deleted meanwhile are asked, never written again."""
+        landing = find_landed(self.plan, self.journal, self.writers)
         by_id = {op.id: op for op in self.plan.operations}
-        for op_id, revision in sorted(landed.items()):
+        for op_id, revision in sorted(landing.landed.items()):
             self.done([by_id[op_id]], revision, written=False)
             self.result.recovered.append(op_id)
+        for op in landing.unsure:
+            self.result.conflicts.append(unsure_conflict(op))
+            self.mark([op], Status.CONFLICT, detail="unit deleted while the write was in flight")
 
     def check_sources(self) -> None:
         """Skip copies whose source changed since the plan (journaled ``stale``; the next sync re-merges)."""

@@ -6,7 +6,10 @@ not have landed; its operations stay ``sent`` in the journal. Every write's
 summary carries its plan's tag (:func:`capxl10n.core.plan.plan_tag`), so one
 ``prop=revisions`` read per page in flight tells: a revision with the tag since
 the plan's read (not one the journal already holds) means the write landed; a
-missing page means a deletion did. Only a handful of pages are ever in flight.
+missing page means a deletion did. A unit a write of ours was making or changing
+that is missing since (its deletion logged) was deleted by a human, before or
+after our write landed, which nobody but an admin can tell: the term is asked.
+Only a handful of pages are ever in flight.
 
 Why it matters: until the base moves for a write that landed, the next merge
 sees our own write as a change of that side — a human's later edit then looks
@@ -25,8 +28,8 @@ from typing import Any, Protocol
 
 from capxl10n.wikis.http import PageHistory
 from capxl10n.errors import DataError, UsageError
-from capxl10n.core.merge import NO_UNIT, BaseTerm, Decision
-from capxl10n.core.model import SOURCE_LANGUAGE, TermKey, normalize_text, same_value
+from capxl10n.core.merge import NO_UNIT, BaseTerm, Conflict, Decision
+from capxl10n.core.model import SOURCE_LANGUAGE, Term, TermKey, normalize_text, same_value
 from capxl10n.core.plan import Operation, Plan, loads
 from capxl10n.engine.journal import PENDING, UNFINISHED, JournalRow, JournalStatus, PlanStatus
 from capxl10n.engine.state import State
@@ -58,8 +61,26 @@ def read_side(target: str) -> str:
     return "metabase" if target == "metabase" else "metawiki"
 
 
-def find_landed(plan: Plan, journal: Mapping[str, JournalRow], writers: WriterPair) -> dict[str, int | None]:
-    """Operations left ``sent`` whose write is on the wiki: op id → the revision that carries it.
+#: Why a term is asked when a human deleted its unit page while our write of it was in flight.
+DELETED_IN_FLIGHT = ("the Meta-Wiki unit was deleted while capxl10n's write to it was in flight: whether the "
+                     "write landed before the deletion cannot be told, so keep the value or delete it on both sides")
+
+
+@dataclass(frozen=True)
+class Landing:
+    """What the pages of a plan's ``sent`` operations showed."""
+
+    #: Operations whose write is on the wiki: op id → the revision that carries it (None: a deletion).
+    landed: dict[str, int | None] = field(default_factory=dict)
+    #: Unit writes whose page a human deleted while they were in flight. The deleted revisions are an
+    #: admin's to read, so nobody can tell whether the write landed before the deletion: writing the value
+    #: again could undo a human's deletion, and counting it as written could carry to Metabase a deletion
+    #: of a value Meta-Wiki never held. A human is asked (:func:`unsure_conflict`).
+    unsure: tuple[Operation, ...] = ()
+
+
+def find_landed(plan: Plan, journal: Mapping[str, JournalRow], writers: WriterPair) -> Landing:
+    """Operations left ``sent`` whose write is on the wiki, and those that cannot be told (:class:`Landing`).
 
     One request per page with ``sent`` operations. All ``sent`` operations of a page
     were sent in the same request, so a tagged revision covers them all; revisions
@@ -72,23 +93,42 @@ def find_landed(plan: Plan, journal: Mapping[str, JournalRow], writers: WriterPa
     credited = {row.revision for row in journal.values()
                 if row.status == JournalStatus.DONE and row.revision is not None}
     landed: dict[str, int | None] = {}
+    unsure: list[Operation] = []
     for ops in sent.values():
-        landed.update(_landed_on_page(plan, ops, writers, credited))
-    return landed
+        page = _landed_on_page(plan, ops, writers, credited)
+        landed.update(page.landed)
+        unsure.extend(page.unsure)
+    return Landing(landed, tuple(unsure))
 
 
-def _landed_on_page(plan: Plan, ops: list[Operation], writers: WriterPair,
-                    credited: set[int]) -> dict[str, int | None]:
+def _landed_on_page(plan: Plan, ops: list[Operation], writers: WriterPair, credited: set[int]) -> Landing:
     target, page = ops[0].target, ops[0].page
     reader: HistoryReader = writers.metabase if target == "metabase" else writers.metawiki
     history = reader.page_history(page, since=plan.reads.get(read_side(target), {}).get("at"))
-    if not history.exists:  # a deletion by action=delete leaves no revision: the missing page is the evidence
-        return {op.id: None for op in ops if op.action == "delete" and target == "metawiki"}
+    if not history.exists:
+        if target != "metawiki":
+            return Landing()
+        # A deletion by action=delete leaves no revision: the missing page is the evidence.
+        deleted: dict[str, int | None] = {op.id: None for op in ops if op.action == "delete"}
+        writes = [op for op in ops if op.action == "set"]
+        # A page the plan read was deleted since; a page it did not read was made since (by our write or a
+        # human's) only if its deletion is logged since. Either way a human deleted what our write may have made.
+        if writes and (writes[0].expected is not None or history.deletions):
+            log.warning("recovery: %s was deleted while plan %s wrote it: asked", page, plan.id)
+            return Landing(deleted, tuple(writes))
+        return Landing(deleted)
     tagged = [r.revid for r in history.revisions if plan.tag in r.comment and r.revid not in credited]
     if not tagged:
-        return {}
+        return Landing()
     log.info("recovery: %s %s was written by plan %s (revision %d)", target, page, plan.id, max(tagged))
-    return {op.id: max(tagged) for op in ops}
+    return Landing({op.id: max(tagged) for op in ops})
+
+
+def unsure_conflict(op: Operation) -> Conflict:
+    """The conflict asked for a unit write whose page a human deleted while it was in flight: the value
+    against the deletion. Sticky: it stays until a human decides (the next merge shows both sides anew)."""
+    return Conflict(op.key, op.expected, op.expected is not None, Term(op.new, side="metabase")
+                    if op.new is not None else None, None, DELETED_IN_FLIGHT)
 
 
 def with_landed(journal: Mapping[str, JournalRow], landed: Mapping[str, int | None]) -> dict[str, JournalRow]:
@@ -270,6 +310,9 @@ class Recovery:
     requests: int = 0
     #: Half-written decisions, rebound (:func:`decisions_written`), when not persisted: what a dry run merges with.
     decisions: Mapping[TermKey, Decision] = field(default_factory=dict)
+    #: Terms asked because a human deleted their unit while our write was in flight (:class:`Landing`),
+    #: key → reason: kept open by the merge like the inbox's sticky conflicts.
+    asked: Mapping[TermKey, str] = field(default_factory=dict)
 
     def base(self, stored: Mapping[TermKey, BaseTerm]) -> dict[TermKey, BaseTerm]:
         """``stored`` with the moves applied: the base to merge against when they were not persisted."""
@@ -305,13 +348,14 @@ def recover_interrupted(profile: Profile, state: State, *, writers: Any = None, 
             state.set_plan_status(plan_id, RECOVERED)
         return Recovery(plan_id, status, persisted=persist)
     journal = state.journal(plan.id)
-    landed: dict[str, int | None] = {}
+    landing = Landing()
     requests = 0
     if any(row.status == JournalStatus.SENT for row in journal.values()):
         clients = _writers(profile, writers)
         before = clients.requests()
-        landed = find_landed(plan, journal, clients)
+        landing = find_landed(plan, journal, clients)
         requests = clients.requests() - before
+    landed = landing.landed
     journal = with_landed(journal, landed)
     running = status == PlanStatus.RUNNING
     touched = {op.key for op in plan.operations if op.id in landed}
@@ -320,12 +364,14 @@ def recover_interrupted(profile: Profile, state: State, *, writers: Any = None, 
     updates, finished = base_moves(plan, journal, agreed=agreed, only=None if running else touched)
     # Persisted, settle_decisions rebinds them in the state; a dry run merges with them in memory.
     rebound = {} if persist else decisions_written(plan, journal, state.decisions(), finished)
+    asked = [unsure_conflict(op) for op in landing.unsure]
     if persist:
-        _persist(plan, state, landed, updates, finished, running=running)
+        _persist(plan, state, landed, updates, finished, asked, running=running)
     log.info("recovered plan %s (%s): %d write(s) found landed, %d base row(s) moved", plan.id, status,
              len(landed), len(updates), extra={"event": {"phase": "recover", "plan": plan.id, "status": status,
                                                          "landed": sorted(landed), "requests": requests}})
-    return Recovery(plan.id, status, landed, updates, persist, requests, rebound)
+    return Recovery(plan.id, status, landed, updates, persist, requests, rebound,
+                    {c.key: c.reason for c in asked})
 
 
 def recover_earlier(profile: Profile, state: State, plan_id: str, *, writers: Any = None) -> Recovery:
@@ -341,9 +387,10 @@ def recover_earlier(profile: Profile, state: State, plan_id: str, *, writers: An
     return recover_interrupted(profile, state, writers=writers)
 
 
-def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
-             updates: Mapping[TermKey, BaseTerm | None], finished: list[TermKey], *, running: bool) -> None:
-    """Journal first, then the base, then close the plan: a crash in between only repeats harmless steps."""
+def _persist(plan: Plan, state: State, landed: Mapping[str, int | None], updates: Mapping[TermKey, BaseTerm | None],
+             finished: list[TermKey], asked: Iterable[Conflict], *, running: bool) -> None:
+    """Journal first, then the base and the inbox, then close the plan: a crash in between only repeats
+    harmless steps."""
     for op_id, revision in landed.items():
         state.mark(plan.id, [op_id], JournalStatus.DONE, revision=revision,
                    detail="found written after an interruption")
@@ -352,6 +399,7 @@ def _persist(plan: Plan, state: State, landed: Mapping[str, int | None],
         state.update_base(updates, plan.capacities if running else ())
     settle_decisions(plan, journal, state, finished)
     record_outdating(plan, journal, state)
+    state.record_conflicts(asked, replace_all=False)
     state.set_plan_status(plan.id, RECOVERED)
 
 

@@ -268,9 +268,10 @@ def make_writers(profile: Profile) -> Writers:
 
 
 def merge_options(profile: Profile, reading: Reading, state: State,
-                  decisions: Mapping[TermKey, Decision] | None = None) -> MergeOptions:
+                  decisions: Mapping[TermKey, Decision] | None = None,
+                  asked: Mapping[TermKey, str] | None = None) -> MergeOptions:
     """The merge's options from the profile, the read and the state; ``decisions`` overrides what the state
-    holds for some terms (a dry run's recovery rebinds half-written ones in memory only)."""
+    holds for some terms and ``asked`` adds open conflicts (a dry run's recovery finds both, in memory only)."""
     policy = profile.policy
     return MergeOptions(
         first_contact=policy.first_contact, deletions=policy.deletions,
@@ -279,7 +280,7 @@ def merge_options(profile: Profile, reading: Reading, state: State,
         exclude_languages=frozenset(profile.exclude_languages),
         unaccepted_languages=frozenset(reading.unaccepted_languages),
         duplicates=frozenset(reading.duplicates), decisions={**state.decisions(), **(decisions or {})},
-        open_conflicts=state.open_conflicts(), established=state.established, bundle_keys=reading.bundle_keys,
+        open_conflicts={**state.open_conflicts(), **(asked or {})}, established=state.established, bundle_keys=reading.bundle_keys,
         first_contact_keys=state.first_contact_keys(), english_changed_at=state.english_changed_at(),
         english_translations=state.english_translations())
 
@@ -287,9 +288,11 @@ def merge_options(profile: Profile, reading: Reading, state: State,
 def make_plan(profile: Profile, state: State, reading: Reading,
               base: Mapping[TermKey, BaseTerm] | None = None, *,
               recreate_bundle: bool = False,
-              decisions: Mapping[TermKey, Decision] | None = None) -> tuple[Plan, MergeResult]:
+              decisions: Mapping[TermKey, Decision] | None = None,
+              asked: Mapping[TermKey, str] | None = None) -> tuple[Plan, MergeResult]:
     """Merge what was read against the base (or ``base``) and make a plan (no I/O besides reading the state).
-    ``decisions`` override the state's for their terms (see :func:`merge_options`).
+    ``decisions`` override the state's for their terms and ``asked`` adds open conflicts (see
+    :func:`merge_options`).
 
     A bundle page gone from Meta-Wiki whose keys were agreed is refused (:class:`BundleMissing`) unless
     ``recreate_bundle``: a human deleted it, and making it anew is theirs to decide.
@@ -306,7 +309,7 @@ def make_plan(profile: Profile, state: State, reading: Reading,
                 hint="restore the page on Meta-Wiki (Special:Undelete), or, if it was meant, run `capxl10n sync "
                      "--recreate-bundle` once to make it anew from Metabase", page=profile.metawiki.bundle_page)
     reading = _known_languages(reading)
-    result = merge(base, reading.metabase, reading.metawiki, merge_options(profile, reading, state, decisions))
+    result = merge(base, reading.metabase, reading.metawiki, merge_options(profile, reading, state, decisions, asked))
     duplicates = set(reading.duplicates)
     plan = build_plan(
         result, profile=profile.name, bundle_page=profile.metawiki.bundle_page,
@@ -408,9 +411,9 @@ def plan(profile: Profile, *, record: bool = True, incremental: bool = True, rea
         if progress is not None:
             progress(Step("plan", "merge", 0, 1))
         base = None if record or not recovery.base_updates else recovery.base(state.load_base())
-        rebound = None if record else recovery.decisions
+        rebound, asked = (None, None) if record else (recovery.decisions, recovery.asked)
         the_plan, result = make_plan(profile, state, reading, base, recreate_bundle=recreate_bundle,
-                                     decisions=rebound)
+                                     decisions=rebound, asked=asked)
         if progress is not None:
             progress(Step("plan", "merge", 1, 1))
         if record:

@@ -149,11 +149,15 @@ class RevisionInfo:
 
 @dataclass(frozen=True)
 class PageHistory:
-    """A page's recent revisions, newest first; ``exists=False`` when the page is missing (deleted)."""
+    """A page's recent revisions, newest first; ``exists=False`` when the page is missing (deleted).
+
+    ``deletions`` are the deletions its log holds since the same point (timestamps, newest first): a
+    missing page's revisions are gone, and the log is what still tells that it existed."""
 
     title: str
     exists: bool
     revisions: tuple[RevisionInfo, ...] = ()
+    deletions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -318,22 +322,27 @@ class ApiClient:
             cont = nxt
 
     def page_history(self, title: str, *, since: str | None = None) -> PageHistory:
-        """The revisions of one page since ``since`` (all, newest first, up to the API's limit), in one request.
+        """The revisions of one page since ``since`` (all, newest first, up to the API's limit) and the
+        deletions logged for it since then, in one request.
 
         Comments come as stored: Wikibase puts its autocomment before the summary we
         sent, so callers look for their text as a substring.
         """
         params: dict[str, Any] = {"action": "query", "prop": "revisions", "titles": title,
-                                  "rvprop": "ids|comment|timestamp|user", "rvlimit": "max"}
+                                  "rvprop": "ids|comment|timestamp|user", "rvlimit": "max",
+                                  "list": "logevents", "letype": "delete", "letitle": title,
+                                  "leprop": "timestamp", "lelimit": 10}
         if since:
-            params["rvend"] = since
-        pages = (self.get(**params).get("query") or {}).get("pages") or []
+            params["rvend"] = params["leend"] = since
+        query = self.get(**params).get("query") or {}
+        pages = query.get("pages") or []
         page = (list(pages.values()) if isinstance(pages, Mapping) else pages or [{}])[0]
+        deletions = tuple(str(e.get("timestamp")) for e in query.get("logevents") or [] if e.get("timestamp"))
         if "missing" in page or "invalid" in page:
-            return PageHistory(title, exists=False)
+            return PageHistory(title, exists=False, deletions=deletions)
         return PageHistory(title, True, tuple(
             RevisionInfo(int(r["revid"]), str(r.get("comment") or ""), r.get("user"), r.get("timestamp"))
-            for r in page.get("revisions") or [] if r.get("revid")))
+            for r in page.get("revisions") or [] if r.get("revid")), deletions)
 
     def sparql(self, url: str, query: str) -> dict[str, Any]:
         """A SPARQL SELECT against a query service (GET, SPARQL JSON results).

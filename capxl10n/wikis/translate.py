@@ -336,7 +336,8 @@ class MetawikiClient:
         return _read_unit_answer(data, title)
 
     def page_history(self, title: str, since: str | None = None) -> PageHistory:
-        """A unit's or the bundle's revisions since ``since`` (ids, comments, users), in one request."""
+        """A unit's or the bundle's revisions since ``since`` (ids, comments, users) and the deletions logged
+        for it since then, in one request."""
         return self.api.page_history(title, since=since)
 
     # ------------------------------------------------------------------ changes

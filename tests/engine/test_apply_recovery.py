@@ -28,7 +28,7 @@ import pytest
 from capxl10n.engine import apply as apply_mod
 from capxl10n.engine import sync as sync_mod
 from capxl10n.engine.apply import Writers
-from capxl10n.errors import EXIT_OK, EXIT_PENDING, NetworkError, StateError
+from capxl10n.errors import EXIT_CONFLICTS, EXIT_OK, EXIT_PENDING, NetworkError, StateError
 from capxl10n.core.model import TermKey
 from capxl10n.core.plan import dumps, loads
 from capxl10n.profile import load_profile
@@ -136,6 +136,52 @@ def test_class12_dry_run_after_a_kill_plans_what_the_real_sync_does_and_persists
     real = run(profile, synced)
     assert [(op.target, op.key, op.new) for op in dry.planned.plan.operations] == \
         [(op.target, op.key, op.new) for op in real.planned.plan.operations]
+
+
+DE_DESCRIPTION = TermKey("Q1", "description", "de")
+
+
+@pytest.mark.parametrize("unit", ["changed", "created"])
+@pytest.mark.parametrize("then", ["sync", "resume"])
+def test_class12_a_unit_deleted_while_our_write_was_in_flight_is_asked_never_written_again(
+        profile, synced, unit, then) -> None:
+    """A write onto a unit landed, the run died before its answer, and an admin deleted the unit. The deleted
+    revisions are an admin's to read, so nothing tells whether our write landed before the deletion: the
+    term is asked (a sticky conflict, the dry run shows it too), never written over the deletion. Counting
+    it as never written put the value back over a human's deletion."""
+    from capxl10n.engine.conflicts import resolve
+    from capxl10n.engine.recover import DELETED_IN_FLIGHT
+
+    key = DE if unit == "changed" else DE_DESCRIPTION
+    synced.human_metabase(key.qid, key.field, key.lang, "Neu von Metabase")
+    plan = make_plan(profile, synced)
+    assert [(op.target, op.key, op.expected) for op in plan.operations] == \
+        [("metawiki", key, "Skill 1 [de]" if unit == "changed" else None)]
+    with killed_after_landing(synced, "metawiki", "save_unit"), pytest.raises(Killed):
+        do_apply(profile, synced, plan)
+    synced.human_unit(key.qid, key.field, key.lang, None, author="Admin")
+    writes = unit_writes(synced, key)
+    if then == "sync":
+        dry = sync_mod.sync(profile, dry_run=True, reader=lambda p, s: synced.read(),
+                            writers=lambda p: writers(synced))
+        outcome = run(profile, synced)
+        assert [c.key for c in dry.planned.plan.conflicts] == [c.key for c in outcome.planned.plan.conflicts] \
+            == [key]
+        assert dry.planned.plan.operations == outcome.planned.plan.operations == ()
+    else:
+        outcome = do_apply(profile, synced, loads(dumps(plan)))
+        assert outcome.result.resumed and not outcome.result.recovered
+    assert outcome.exit_code == EXIT_CONFLICTS
+    assert key not in synced.units and unit_writes(synced, key) == writes, "the deletion stands"
+    assert synced.items["Q101"].terms[("label" if key == DE else "description", "de")] == "Neu von Metabase"
+    assert plan_status(profile, plan.id) == ("recovered" if then == "sync" else "done")
+    again = run(profile, synced)
+    assert again.exit_code == EXIT_CONFLICTS and again.planned.plan.operations == (), "asked until a human decides"
+    with open_state(profile.state) as state:
+        (entry,) = [c for c in state.conflicts() if c.key == key]
+        assert entry.sticky and entry.reason == DELETED_IN_FLIGHT and entry.metawiki is None
+        resolve(state, key, take="metabase")
+    assert run(profile, synced).exit_code == EXIT_OK and synced.units[key].text == "Neu von Metabase"
 
 
 def test_class12_killed_after_copy_landed_human_edits_written_side_then_sync_copies_it(profile, synced) -> None:

@@ -872,3 +872,20 @@ def test_a_translator_confirming_the_outdated_unit_a_saved_plan_read_stops_its_w
         m.metawiki_confirm(term="Q13-label/fr")
         m.apply_saved_plan()
     replay(steps)
+
+
+@pytest.mark.parametrize("term", ["Q12-label/fr", "Q13-description/pt-br"])
+def test_a_unit_our_killed_sync_wrote_then_an_admin_deleted_is_asked_not_written_again(term: str) -> None:
+    """A sync copying a new Metabase translation onto a unit (an outdated one, or none yet) is killed after the
+    write landed, and an admin deletes the unit. Recovery looked for our tagged revision, found no page, and
+    counted the write as never made, so the next sync copied the value again over the deletion (I4; found by
+    the long profile at 519477f, seed AH). Whether the write landed before the deletion only an admin can
+    read; the page was read (or its deletion is logged since), so the term is now asked."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, deletions="conflict", first_contact="metabase")
+        m.sync()
+        m.metabase_set(term=term)
+        m.sync_killed(nth_write=1, when="after")
+        m.metawiki_delete(term=term)
+    replay(steps)
+

@@ -64,6 +64,8 @@ class FakeWikis:
         self.before_write: Callable[[str, str], None] | None = None
         #: Page (item id, unit title, bundle title) → its revisions with their summaries, oldest first.
         self.history: dict[str, list[RevisionInfo]] = {}
+        #: Page → when it was deleted (its deletion log), oldest first.
+        self.deleted: dict[str, list[str]] = {}
         self.metabase = FakeMetabase(self)
         self.metawiki = FakeMetawiki(self)
 
@@ -99,7 +101,8 @@ class FakeWikis:
                    author: str = "Alice") -> None:
         key = TermKey(qid, fld, lang)  # type: ignore[arg-type]
         if text is None:
-            self.units.pop(key, None)
+            if self.units.pop(key, None) is not None:
+                self.deleted.setdefault(unit_title(key), []).append(self.stamp())
             self.history.pop(unit_title(key), None)
         else:
             self.units[key] = Unit(text, fuzzy, self.tick(), self.stamp(), author, marked=fuzzy)
@@ -146,13 +149,15 @@ class FakeWikis:
     def write_count(self) -> int:
         return len(self.writes)
 
-    def page_history(self, page: str) -> PageHistory:
-        """``prop=revisions`` of one page, newest first (a missing page: ``exists=False``)."""
+    def page_history(self, page: str, since: str | None = None) -> PageHistory:
+        """``prop=revisions`` of one page, newest first (a missing page: ``exists=False``), with its
+        deletions logged since ``since``."""
         self.requests += 1
         revisions = self.history.get(page)
+        deletions = tuple(reversed([at for at in self.deleted.get(page, []) if since is None or at >= since]))
         if revisions is None:
-            return PageHistory(page, exists=False)
-        return PageHistory(page, True, tuple(reversed(revisions)))
+            return PageHistory(page, exists=False, deletions=deletions)
+        return PageHistory(page, True, tuple(reversed(revisions)), deletions)
 
     def hook(self, kind: str, target: str) -> None:
         self.requests += 1
@@ -202,7 +207,7 @@ class FakeMetabase:
         return WriteResult(rev, patched=baserevid != rev - 1)
 
     def page_history(self, item: str, since: str | None = None) -> PageHistory:
-        return self.w.page_history(item)
+        return self.w.page_history(item, since)
 
 
 class FakeMetawiki:
@@ -243,7 +248,7 @@ class FakeMetawiki:
         return WriteResult(new.revision, timestamp=new.timestamp)
 
     def page_history(self, title: str, since: str | None = None) -> PageHistory:
-        return self.w.page_history(title)
+        return self.w.page_history(title, since)
 
     def delete_unit(self, key: TermKey, *, summary: str) -> WriteResult:
         self.w.hook("delete", f"unit:{key.message_key}/{key.lang}")
@@ -253,6 +258,7 @@ class FakeMetawiki:
         if self.w.units.pop(key, None) is not None:
             self.w.writes.append(("delete", f"unit:{key.message_key}/{key.lang}"))
             self.w.history.pop(unit_title(key), None)
+            self.w.deleted.setdefault(unit_title(key), []).append(self.w.stamp())
         return WriteResult(None)
 
     def save_bundle(self, bundle: Bundle, messages: Mapping[str, str], *, summary: str) -> WriteResult:

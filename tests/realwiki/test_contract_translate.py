@@ -391,7 +391,8 @@ PLAN_TAG = "[capxl10n plan 0123456789ab]"
 
 
 def tagged_history(b: Backend) -> Mapping[str, Answer]:
-    """apply's recovery: the plan tag of a unit save (plain and !!FUZZY!!) reads back in rvprop=comment."""
+    """apply's recovery: the plan tag of a unit save (plain and !!FUZZY!!) reads back in rvprop=comment, and the
+    page's deletion log rides on the same request (a page never deleted: no entries)."""
     ensure_block(b)
     bot = b.client(SITE, "bot")
     title = unit(K2 + "-description", "nl")
@@ -400,13 +401,16 @@ def tagged_history(b: Backend) -> Mapping[str, Answer]:
     for name, text in (("save", "contract beschrijving twee"), ("save-fuzzy", "!!FUZZY!!contract beschrijving twee")):
         assert bot.write("edit", title=title, text=text, summary=summary).code is None
         history = bot.get(action="query", prop="revisions", titles=title, rvprop="ids|comment|timestamp|user",
-                          rvlimit="max", rvend="2001-01-01T00:00:00Z", formatversion=2)
+                          rvlimit="max", rvend="2001-01-01T00:00:00Z", list="logevents", letype="delete",
+                          letitle=title, leprop="timestamp", lelimit=10, leend="2001-01-01T00:00:00Z",
+                          formatversion=2)
         newest = history["query"]["pages"][0]["revisions"][0]
         assert PLAN_TAG in newest["comment"], newest
         answers[name] = history
     missing = bot.get(action="query", prop="revisions", titles=title + "-missing", rvprop="ids|comment|timestamp|user",
-                      rvlimit="max", formatversion=2)
-    assert missing["query"]["pages"][0]["missing"] is True
+                      rvlimit="max", list="logevents", letype="delete", letitle=title + "-missing",
+                      leprop="timestamp", lelimit=10, formatversion=2)
+    assert missing["query"]["pages"][0]["missing"] is True and missing["query"]["logevents"] == []
     answers["missing-page"] = missing
     return answers
 
