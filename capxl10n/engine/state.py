@@ -718,8 +718,10 @@ class State:
                          unexamined: Iterable[str] = ()) -> None:
         """Upsert the conflicts seen now; with ``replace_all`` undecided ones no longer seen are dropped.
 
-        ``unexamined`` names message keys the merge did not look at (their units were hidden):
-        their conflicts stay as they are.
+        ``unexamined`` names message keys the merge did not look at (their units were hidden): their
+        conflicts that wait for a human stay as they are. One that is merged afresh each run (an apply's
+        guard meeting a unit it could not see) leaves: no merge can take it up while the units are hidden,
+        both values stay on the wikis, and the merge meets them again when the key comes back.
         """
         keep = set(unexamined)
         now = utcnow()
@@ -738,9 +740,10 @@ class State:
                      _term_json(c.metawiki), c.reason, now, now, _stickiness(c)))
             if replace_all:
                 current = set(seen)
-                for row in db.execute("SELECT qid, field, lang FROM conflicts WHERE decided = 0").fetchall():
+                for *row, sticky in db.execute(
+                        "SELECT qid, field, lang, sticky FROM conflicts WHERE decided = 0").fetchall():
                     hidden = f"{row[0]}-{row[1]}" in keep and row[2] != SOURCE_LANGUAGE  # English was merged
-                    if tuple(row) not in current and not hidden:
+                    if tuple(row) not in current and not (hidden and sticky != NOT_STICKY):
                         db.execute("DELETE FROM conflicts WHERE qid = ? AND field = ? AND lang = ?", row)
 
     def conflicts(self, lang: str | None = None) -> list[InboxEntry]:

@@ -250,7 +250,10 @@ class MergeHistories(RuleBasedStateMachine):
         for key in result.stale_decisions:
             self.decisions.pop(key, None)
         unexamined = {*result.unlisted_keys, *result.restored_keys}
-        kept = {k: v for k, v in self.inbox.items() if k in self.decisions or k.message_key in unexamined}
+        # As State.record_conflicts: a hidden key's conflicts that wait for a human stay; a guard's (merged
+        # afresh each run) leaves, as no merge can take it up while the units are hidden.
+        kept = {k: v for k, v in self.inbox.items()
+                if k in self.decisions or (k.message_key in unexamined and v[1])}
         for c in (*result.conflicts, *guarded):
             kept[c.key] = (c.reason, c.sticky, c.metabase, c.metawiki)
         self.inbox = kept
