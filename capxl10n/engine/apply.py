@@ -35,11 +35,11 @@ from typing import Any, Protocol
 
 from capxl10n.wikis.http import PageHistory
 from capxl10n.wikis.results import WriteResult
-from capxl10n.errors import (AuthError, BadTokenError, EditConflictError, NetworkError, NotJSONError,
+from capxl10n.errors import (AuthError, BadTokenError, DataError, EditConflictError, NetworkError, NotJSONError,
                              PermissionDeniedError, RemoteError, StateError, UsageError, ValidationError)
 from capxl10n.core.cursors import Bundle
 from capxl10n.core.merge import Conflict
-from capxl10n.core.model import Term, TermKey, same_value
+from capxl10n.core.model import SOURCE_LANGUAGE, Term, TermKey, same_value
 from capxl10n.core.plan import Operation, Plan, dump_bytes
 from capxl10n.engine.journal import PENDING, JournalRow, JournalStatus as Status, PlanStatus
 from capxl10n.engine.progress import ALL, Progress, Step, task_of
@@ -64,6 +64,7 @@ class MetabaseWriter(Protocol):
     def page_history(self, item: str, since: str | None = None) -> PageHistory: ...
     def edit_item(self, item: str, *, labels: Mapping[str, str | None], descriptions: Mapping[str, str | None],
                   baserevid: int, summary: str) -> WriteResult: ...
+    def terms_at(self, revision: int) -> dict[tuple[str, str], str]: ...
 
 
 class MetawikiWriter(Protocol):
@@ -110,6 +111,8 @@ class ApplyResult:
     #: The signal that stopped this apply between two writes (``SIGINT``, ``SIGTERM``); None if it was not.
     interrupted: str | None = None
     left: list[str] = field(default_factory=list)  # not attempted: an interruption stopped the apply first
+    #: English writes patched over another edit: op id → the item's terms as our revision stored them.
+    translations_left: dict[str, Mapping[tuple[str, str], str]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -523,7 +526,27 @@ class _Item(_Target):
                                     baserevid=int(self.revision or 0), summary=self.runner.summary(reason))
         if answer.revision is not None and not answer.nochange:
             self.revision = int(answer.revision)
+            if answer.patched:
+                self.remember_translations_left(ops, int(answer.revision))
         return answer
+
+    def remember_translations_left(self, ops: Sequence[Operation], revision: int) -> None:
+        """An English change written over another edit: what the item held once it landed is in our stored
+        revision only (the answer shows the plan's base), and a translation a human saved just before it is
+        one of the older English (:func:`capxl10n.engine.recover.english_translations`). One read, and only
+        for a patched English write; the plan's read stands in if it fails."""
+        outdated = set(self.runner.plan.notes.get("outdated_keys") or ())
+        english = [o for o in ops if o.key.lang == SOURCE_LANGUAGE and o.key.message_key in outdated]
+        if not english:
+            return
+        try:
+            terms = self.api.terms_at(revision)
+        except (RemoteError, DataError) as exc:
+            log.warning("the translations %s held when its English changed could not be read (%s); the "
+                        "plan's read stands in", self.name, exc.message)
+            return
+        for op in english:
+            self.runner.result.translations_left[op.id] = terms
 
     def refused(self, ops: Sequence[Operation], exc: ValidationError) -> bool:
         """Metabase refused the batch: none of it was saved. In a batch, each term is sent alone (one per
@@ -654,7 +677,8 @@ def _finish(plan: Plan, state: State, result: ApplyResult, *, interrupted: bool 
     updates, finished = base_moves(plan, journal, agreed=complete or not plan.notes.get("first_contact"))
     state.update_base(updates, plan.capacities)
     record_outdating(plan, journal, state, {op_id: w.answer.based_on for w in result.writes
-                                            if w.target == "metabase" for op_id in w.op_ids})
+                                            if w.target == "metabase" for op_id in w.op_ids},
+                     result.translations_left)
     if result.conflicts:
         state.record_conflicts(result.conflicts, replace_all=False)
     settle_decisions(plan, journal, state, finished)

@@ -36,14 +36,12 @@ from capxl10n.catalogs.credits import ALWAYS_EXCLUDED, user_key
 from capxl10n.core.model import DOC_LANGUAGE, FIELDS, MESSAGE_KEY_RE, SOURCE_LANGUAGE, TermKey
 from capxl10n.core.report import Contribution, Kind, iso
 from capxl10n.engine.clients import Clients
+from capxl10n.wikis.wikibase import CONTENT_BATCH, entity_terms
 
 log = logging.getLogger(__name__)
 
-#: Revisions per ``prop=revisions&revids=`` request with content (MediaWiki's limit for a user).
-CONTENT_BATCH: Final = 50
 #: How long Wikimedia wikis keep recent changes ($wgRCMaxAge), in seconds.
 RC_MAX_AGE: Final = 90 * 24 * 3600
-_TERMS: Final = {"labels": "label", "descriptions": "description"}
 
 
 def _seconds(stamp: str) -> int:
@@ -138,33 +136,7 @@ def _entity_terms(content: str | None) -> dict[tuple[str, str], str]:
         entity = json.loads(content)
     except ValueError:
         return {}
-    out: dict[tuple[str, str], str] = {}
-    for kind, fld in _TERMS.items():
-        values = entity.get(kind) or {}
-        if isinstance(values, Mapping):
-            for lang, value in values.items():
-                text = value.get("value") if isinstance(value, Mapping) else None
-                if text:
-                    out[(fld, str(lang))] = str(text)
-    return out
-
-
-def _contents(api: Any, revids: Sequence[int]) -> dict[int, str]:
-    """Content of each revision, ``CONTENT_BATCH`` a request."""
-    out: dict[int, str] = {}
-    ids = sorted(set(revids))
-    for start in range(0, len(ids), CONTENT_BATCH):
-        chunk = ids[start:start + CONTENT_BATCH]
-        for data in api.query(prop="revisions", revids="|".join(str(r) for r in chunk), rvprop="ids|content",
-                              rvslots="main"):
-            pages = (data.get("query") or {}).get("pages") or []
-            for page in (pages.values() if isinstance(pages, Mapping) else pages):
-                for rev in page.get("revisions") or ():
-                    slot = (rev.get("slots") or {}).get("main") or {}
-                    content = slot.get("content", slot.get("*", rev.get("content")))
-                    if rev.get("revid") and content is not None:
-                        out[int(rev["revid"])] = str(content)
-    return out
+    return {key: text for key, text in entity_terms(entity).items() if text} if isinstance(entity, Mapping) else {}
 
 
 def read_metabase(clients: Clients, since: int, until: int, items: Mapping[str, str], *, exclude: Iterable[str] = (),
@@ -186,7 +158,7 @@ def read_metabase(clients: Clients, since: int, until: int, items: Mapping[str, 
             continue
         edits.append((_seconds(str(row["timestamp"])), user_key(str(row["user"])), item, int(row.get("revid") or 0),
                       int(row.get("old_revid") or 0)))
-    contents = _contents(client.api, [r for *_rest, rev, old in edits for r in (rev, old) if r])
+    contents = client.revision_contents([r for *_rest, rev, old in edits for r in (rev, old) if r])
     for stamp, user, item, revid, old_revid in edits:
         if revid not in contents:
             out.notes.append(f"Metabase revision {revid} of {item} could not be read (deleted or hidden)")

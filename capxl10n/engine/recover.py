@@ -196,19 +196,38 @@ def english_revisions(plan: Plan, journal: Mapping[str, JournalRow], known: Mapp
     return out
 
 
-def english_translations(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[str, dict[str, str]]:
+def english_translations(plan: Plan, journal: Mapping[str, JournalRow],
+                         after: Mapping[str, Mapping[tuple[str, str], str]] | None = None) -> dict[str, dict[str, str]]:
     """For each message whose English change went out (or that went back into the bundle), the Metabase
-    translations it left as translations of the older English: those the plan read, as its own writes
-    to Metabase changed them (a unit's text copied there in the same plan translates the older English
-    too). A value a human writes later differs, whatever else of the item they edit."""
+    translations it left as translations of the older English. A value a human writes later differs,
+    whatever else of the item they edit.
+
+    Where this run saw the answer of its English write to Metabase (``after``: op id → the item's terms
+    right after the write), they are what the item held then, a human's edit patched in before ours
+    included. Otherwise, those the plan read, as its own writes to Metabase changed them (a unit's text
+    copied there in the same plan translates the older English too)."""
     read = plan.notes.get("english_translations") or {}
     out = {message: dict(read.get(message) or {})
            for message in outdated_messages(plan, journal) | put_back_messages(plan, journal)}
+    seen_at: dict[str, int] = {}  # message → the revision of the English write whose answer gave its values
+    for op in plan.operations:
+        row = journal.get(op.id, PENDING)
+        terms = (after or {}).get(op.id)
+        if terms is None or op.key.message_key not in out or op.target != "metabase" \
+                or op.key.lang != SOURCE_LANGUAGE or row.status != JournalStatus.DONE or row.revision is None:
+            continue
+        out[op.key.message_key] = {lang: normalize_text(text) for (fld, lang), text in terms.items()
+                                   if fld == op.key.field and lang != SOURCE_LANGUAGE}
+        seen_at[op.key.message_key] = int(row.revision)
     for op in plan.operations:
         values = out.get(op.key.message_key)
+        row = journal.get(op.id, PENDING)
         if values is None or op.target != "metabase" or op.key.lang == SOURCE_LANGUAGE \
-                or journal.get(op.id, PENDING).status != JournalStatus.DONE:
+                or row.status != JournalStatus.DONE:
             continue
+        seen = seen_at.get(op.key.message_key)
+        if seen is not None and (row.revision is None or int(row.revision) <= seen):
+            continue  # the answer already showed it, or what a human made of it since
         if op.new is None:
             values.pop(op.key.lang, None)
         else:
@@ -217,10 +236,11 @@ def english_translations(plan: Plan, journal: Mapping[str, JournalRow]) -> dict[
 
 
 def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State,
-                     based_on: Mapping[str, int | None] | None = None) -> None:
+                     based_on: Mapping[str, int | None] | None = None,
+                     after: Mapping[str, Mapping[tuple[str, str], str]] | None = None) -> None:
     """What the plan's English changes and put-backs that went out mean for the state: the agreed values they
     outdated, the item revisions their English was at (:func:`english_revisions`, with ``based_on``), and
-    the Metabase translations they left, of the older English (:func:`english_translations`).
+    the Metabase translations they left, of the older English (:func:`english_translations`, with ``after``).
 
     A put-back outdates the units the key already had, so their agreed values are outdated ones too: a
     translator confirming one has made a change. The units this plan itself wrote after putting the key
@@ -230,7 +250,7 @@ def record_outdating(plan: Plan, journal: Mapping[str, JournalRow], state: State
                and journal.get(op.id, PENDING).status == JournalStatus.DONE}
     state.outdate_translations(outdated_messages(plan, journal) | put_back,
                                english_revisions(plan, journal, state.english_changed_at(), based_on),
-                               keep=written, translations=english_translations(plan, journal))
+                               keep=written, translations=english_translations(plan, journal, after))
 
 
 def base_moves(plan: Plan, journal: Mapping[str, JournalRow], *, agreed: bool = True,

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 ENTITY_PROPS: Final = "info|claims|labels|descriptions"
 _TERM_MAPS: Final = {"label": "labels", "description": "descriptions"}
+#: Revisions per ``prop=revisions&revids=`` request with content (MediaWiki's limit for a user).
+CONTENT_BATCH: Final = 50
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,39 @@ class MetabaseClient:
             raise ValidationError(f"item {item} does not exist", code="no-such-entity", site=self.api.name,
                                   term=item, hint="the item was deleted or merged; re-run discovery")
         return int(entity.get("lastrevid") or 0), entity_terms(entity)
+
+    def revision_contents(self, revids: Sequence[int]) -> dict[int, str]:
+        """The stored JSON of each revision (``prop=revisions&revids=…&rvprop=content``),
+        ``CONTENT_BATCH`` revisions a request (the API's limit with content)."""
+        out: dict[int, str] = {}
+        ids = sorted(set(revids))
+        for start in range(0, len(ids), CONTENT_BATCH):
+            chunk = ids[start:start + CONTENT_BATCH]
+            for data in self.api.query(prop="revisions", revids="|".join(str(r) for r in chunk),
+                                       rvprop="ids|content", rvslots="main"):
+                pages = (data.get("query") or {}).get("pages") or []
+                for page in (pages.values() if isinstance(pages, Mapping) else pages):
+                    for rev in page.get("revisions") or ():
+                        slot = (rev.get("slots") or {}).get("main") or {}
+                        content = slot.get("content", slot.get("*", rev.get("content")))
+                        if rev.get("revid") and content is not None:
+                            out[int(rev["revid"])] = str(content)
+        return out
+
+    def terms_at(self, revision: int) -> dict[tuple[str, str], str]:
+        """An item's labels and descriptions as one revision stored them, in one request.
+
+        The answer of a write Wikibase patched over another edit shows the base revision plus our change
+        (R), not what was stored: the stored revision is the only record of what the item held then."""
+        content = self.revision_contents([revision]).get(revision)
+        if content is None:
+            raise DataError(f"revision {revision} was not found on {self.api.name}",
+                            hint="it was deleted or suppressed since the write")
+        try:
+            entity = json.loads(content)
+        except ValueError as exc:
+            raise DataError(f"revision {revision} holds no entity JSON ({exc})") from None
+        return entity_terms(entity)
 
     def page_history(self, item: str, since: str | None = None) -> PageHistory:
         """The item page's revisions since ``since`` (ids, comments, users): how a killed apply's edits are found."""

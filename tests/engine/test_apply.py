@@ -273,3 +273,31 @@ def test_catalogs_failure_is_an_error_but_the_base_moves(profile, synced, tmp_pa
         assert state.runs()[0]["exit_code"] == 1
     assert run(profile, synced).exit_code == EXIT_OK  # nothing to write, but the catalogs catch up
     assert (profile.catalogs / "capacities.pot").is_file()
+
+
+def test_a_translation_saved_just_before_our_english_write_is_one_of_the_older_english(profile, synced) -> None:
+    """A human saves a German label on the item right before our decided English lands on it; Wikibase patches
+    our write over that edit, and its answer shows the plan's base plus our change (R), not the German. What the
+    item held once our English landed is read from our stored revision, so that German translates the older
+    English: saved outdated on Meta-Wiki even after another term of the item is edited (found by the long
+    profile, seed AJ: I5b; the German was taken for newer than the English and copied current)."""
+    from capxl10n.engine.conflicts import resolve
+
+    de = TermKey("Q1", "label", "de")
+    synced.human_metabase("Q1", "label", "en", None)
+    assert run(profile, synced).exit_code == EXIT_CONFLICTS
+    with open_state(profile.state) as state:
+        resolve(state, TermKey("Q1", "label", "en"), text="Skill one, decided")
+
+    def human_first(kind: str, target: str) -> None:
+        if kind == "wbeditentity" and target == "Q101":
+            synced.before_write = None
+            synced.human_metabase("Q1", "label", "de", "Neu vor dem Englisch")
+
+    synced.before_write = human_first
+    outcome = run(profile, synced)
+    assert outcome.exit_code == EXIT_OK and synced.items["Q101"].terms[("label", "en")] == "Skill one, decided"
+    assert outcome.applied.result.translations_left, "the patched English write's revision was read"
+    synced.human_metabase("Q1", "description", "de", "Eine Beschreibung")  # the item moves on
+    assert run(profile, synced).exit_code == EXIT_OK
+    assert synced.units[de].text == "Neu vor dem Englisch" and synced.units[de].fuzzy

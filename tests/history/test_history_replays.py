@@ -906,3 +906,20 @@ def test_guard_conflicts_of_a_key_hidden_for_good_leave_the_inbox() -> None:
         m.english_delete(message="Q13-label")
     replay(steps)
 
+
+def test_a_translation_saved_just_before_our_english_write_stays_one_of_the_older_english() -> None:
+    """A decided English goes to Metabase while the concurrent editor changes a French label of the same item
+    just before our write lands: Wikibase patches our write over it, and its answer shows the plan's base plus
+    our change, not the French. The French was remembered as read, so once another term of the item moved, it
+    looked newer than the English and went to Meta-Wiki current (I5b; found by the long profile at e172550,
+    seed AJ). A patched English write now reads what our stored revision holds."""
+    def steps(m: HistoryMachine) -> None:
+        m.setup(seed=1, first_contact="metabase", deletions="propagate")
+        m.sync()
+        m.english_delete(message="Q13-label")
+        m.plan_for_later()
+        m.resolve(choice="text", pick=0)
+        m.sync_with_fault(during="apply", fault="concurrent", fault_seed=3)
+        m.both_sides(term="Q13-label/de")
+    replay(steps)
+

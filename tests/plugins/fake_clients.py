@@ -66,6 +66,8 @@ class FakeWikis:
         self.history: dict[str, list[RevisionInfo]] = {}
         #: Page → when it was deleted (its deletion log), oldest first.
         self.deleted: dict[str, list[str]] = {}
+        #: Item revision → the item's terms as that revision stored them.
+        self.stored: dict[int, dict[tuple[str, str], str]] = {}
         self.metabase = FakeMetabase(self)
         self.metawiki = FakeMetawiki(self)
 
@@ -84,6 +86,7 @@ class FakeWikis:
         rev = self.tick()
         self.capacities[qid] = Capacity(qid, item=item)
         self.items[item] = Item(qid, rev, dict(terms or {}), {k: rev for k in (terms or {})})
+        self.stored[rev] = dict(terms or {})
         self.log(item, rev, "Alice", "created")
 
     def human_metabase(self, qid: str, fld: str, lang: str, text: str | None) -> None:
@@ -95,6 +98,7 @@ class FakeWikis:
             item.terms[(fld, lang)] = text
         item.revision = rev
         item.changed_at[(fld, lang)] = rev
+        self.stored[rev] = dict(item.terms)
         self.log(self.capacities[qid].item or "", rev, "Alice", "human edit")
 
     def human_unit(self, qid: str, fld: str, lang: str, text: str | None, *, fuzzy: bool = False,
@@ -144,7 +148,8 @@ class FakeWikis:
         unaccepted = tuple(sorted({k.lang for k in wterms} & self.unaccepted))
         return Reading(metabase=Snapshot("metabase", caps, mterms), metawiki=Snapshot("metawiki", caps, wterms),
                        unaccepted_languages=unaccepted, bundle_revision=self.bundle_revision,
-                       bundle_timestamp=self.stamp(), requests={"metabase": 2, "metawiki": 1})
+                       bundle_timestamp=self.stamp(), requests={"metabase": 2, "metawiki": 1},
+                       bundle_keys=frozenset(self.bundle))
 
     def write_count(self) -> int:
         return len(self.writes)
@@ -202,9 +207,14 @@ class FakeMetabase:
                 it.terms[k] = normalize_text(v)
             it.changed_at[k] = rev
         it.revision = rev
+        self.w.stored[rev] = dict(it.terms)
         self.w.writes.append(("wbeditentity", item))
         self.w.log(item, rev, BOT, summary)
         return WriteResult(rev, patched=baserevid != rev - 1)
+
+    def terms_at(self, revision: int) -> dict[tuple[str, str], str]:
+        self.w.requests += 1
+        return dict(self.w.stored[revision])
 
     def page_history(self, item: str, since: str | None = None) -> PageHistory:
         return self.w.page_history(item, since)

@@ -260,7 +260,17 @@ def test_baserevid_conflicts(contract, scenario):
         else:
             assert answer.code is None and "wikibase-conflict-patched" not in warnings
         after = b.anon(SITE).get(action="wbgetentities", ids=qid, props="labels|descriptions|info")
-        return {"between": between, "answer": answer, "reread": after}
+        answers = {"between": between, "answer": answer, "reread": after}
+        if scenario == "b-wbeditentity":  # apply's patched English write: the stored revision holds both edits
+            revid = answer.body["entity"]["lastrevid"]
+            assert answer.body["entity"]["labels"].get("de", {}).get("value") != "by peer2 b-wbeditentity"
+            stored = b.client(SITE, "bot").get(action="query", prop="revisions", revids=str(revid),
+                                               rvprop="ids|content", rvslots="main", formatversion=2)
+            content = json.loads(stored["query"]["pages"][0]["revisions"][0]["slots"]["main"]["content"])
+            assert content["labels"]["de"]["value"] == "by peer2 b-wbeditentity"
+            assert content["labels"]["en"]["value"] == "B2 by bot"
+            answers["stored-revision"] = stored
+        return answers
     contract.run(f"wikibase-conflict-{scenario}", body)
 
 
