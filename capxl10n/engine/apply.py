@@ -209,7 +209,6 @@ def _groups(ops: Sequence[Operation]) -> list[tuple[str, list[Operation]]]:
     return list(groups.items())
 
 
-
 #: What a target holds now for an operation: (text or None, outdated).
 Current = Callable[[Operation], tuple[str | None, bool]]
 #: Statuses an operation never leaves in this run.

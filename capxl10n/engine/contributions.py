@@ -136,7 +136,9 @@ def _entity_terms(content: str | None) -> dict[tuple[str, str], str]:
         entity = json.loads(content)
     except ValueError:
         return {}
-    return {key: text for key, text in entity_terms(entity).items() if text} if isinstance(entity, Mapping) else {}
+    if not isinstance(entity, Mapping):
+        return {}
+    return {key: text for key, text in entity_terms(entity).items() if text}
 
 
 def read_metabase(clients: Clients, since: int, until: int, items: Mapping[str, str], *, exclude: Iterable[str] = (),

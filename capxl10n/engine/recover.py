@@ -127,8 +127,8 @@ def _landed_on_page(plan: Plan, ops: list[Operation], writers: WriterPair, credi
 def unsure_conflict(op: Operation) -> Conflict:
     """The conflict asked for a unit write whose page a human deleted while it was in flight: the value
     against the deletion. Sticky: it stays until a human decides (the next merge shows both sides anew)."""
-    return Conflict(op.key, op.expected, op.expected is not None, Term(op.new, side="metabase")
-                    if op.new is not None else None, None, DELETED_IN_FLIGHT)
+    value = Term(op.new, side="metabase") if op.new is not None else None
+    return Conflict(op.key, op.expected, op.expected is not None, value, None, DELETED_IN_FLIGHT)
 
 
 def with_landed(journal: Mapping[str, JournalRow], landed: Mapping[str, int | None]) -> dict[str, JournalRow]:
@@ -202,14 +202,15 @@ def english_translations(plan: Plan, journal: Mapping[str, JournalRow],
     translations it left as translations of the older English. A value a human writes later differs,
     whatever else of the item they edit.
 
-    Where this run saw the answer of its English write to Metabase (``after``: op id → the item's terms
-    right after the write), they are what the item held then, a human's edit patched in before ours
-    included. Otherwise, those the plan read, as its own writes to Metabase changed them (a unit's text
+    Where this run read what its English write to Metabase left (``after``: op id → the item's terms as
+    our revision stored them; apply reads them when Wikibase patched the write over another edit), they
+    are what the item held then, a human's edit patched in before ours included. Otherwise, those the
+    plan read, as its own writes to Metabase changed them (a unit's text
     copied there in the same plan translates the older English too)."""
     read = plan.notes.get("english_translations") or {}
     out = {message: dict(read.get(message) or {})
            for message in outdated_messages(plan, journal) | put_back_messages(plan, journal)}
-    seen_at: dict[str, int] = {}  # message → the revision of the English write whose answer gave its values
+    seen_at: dict[str, int] = {}  # message → the revision of the English write whose stored terms gave its values
     for op in plan.operations:
         row = journal.get(op.id, PENDING)
         terms = (after or {}).get(op.id)
@@ -227,7 +228,7 @@ def english_translations(plan: Plan, journal: Mapping[str, JournalRow],
             continue
         seen = seen_at.get(op.key.message_key)
         if seen is not None and (row.revision is None or int(row.revision) <= seen):
-            continue  # the answer already showed it, or what a human made of it since
+            continue  # the stored revision already holds it, or what a human made of it since
         if op.new is None:
             values.pop(op.key.lang, None)
         else:

@@ -280,7 +280,8 @@ def merge_options(profile: Profile, reading: Reading, state: State,
         exclude_languages=frozenset(profile.exclude_languages),
         unaccepted_languages=frozenset(reading.unaccepted_languages),
         duplicates=frozenset(reading.duplicates), decisions={**state.decisions(), **(decisions or {})},
-        open_conflicts={**state.open_conflicts(), **(asked or {})}, established=state.established, bundle_keys=reading.bundle_keys,
+        open_conflicts={**state.open_conflicts(), **(asked or {})}, established=state.established,
+        bundle_keys=reading.bundle_keys,
         first_contact_keys=state.first_contact_keys(), english_changed_at=state.english_changed_at(),
         english_translations=state.english_translations())
 
